@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine (see README):
+#   make demo  - install everything (locked) and run the built-in default scenario
+#   make test  - install everything (locked) and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: install demo test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+demo: install
+	.venv/bin/alliancesim run
+
+test: install
+	.venv/bin/python -m pytest -n 2 -q
+	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/mypy
+
+lint: install
+	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff format --check src tests benchmarks
+	.venv/bin/mypy
+
+clean:
+	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

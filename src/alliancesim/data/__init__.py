@@ -1,0 +1,1 @@
+"""Bundled reference data with sources: actors, affinities, alliances, scenarios."""

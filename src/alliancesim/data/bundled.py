@@ -1,0 +1,28 @@
+"""Where the bundled data lives, and what is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent
+ACTORS = DATA / "actors.yaml"
+AFFINITY = DATA / "affinity.yaml"
+ALLIANCES = DATA / "alliances"
+SCENARIOS = DATA / "scenarios"
+DEFAULT_SCENARIO = "csto-2021-autumn"
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+
+
+def scenario_path(name: str) -> Path:
+    return SCENARIOS / f"{name}.yaml"
+
+
+def alliance_names() -> list[str]:
+    return sorted(p.stem for p in ALLIANCES.glob("*.yaml"))
+
+
+def alliance_path(name: str) -> Path:
+    return ALLIANCES / f"{name}.yaml"

@@ -1,0 +1,236 @@
+"""The engine: draws a chunk of trials and runs the model's stages over it.
+
+Seeding: trials are grouped in fixed blocks of BLOCK trials. Block b of crisis c draws from
+``np.random.SeedSequence(seed, spawn_key=(crc32(crisis id), b))``, always a whole block, in a
+fixed order (the compiled crisis's quantities, then the request noise, the members' noise, the
+common shock). A chunk is a run of whole blocks, so the numbers depend on the seed and the
+scenario only, never on the chunk size, the backend or the number of workers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from alliancesim.model import council, deployment, engagement, fallback, forces, request
+from alliancesim.scenario.compile import CompiledCrisis
+from alliancesim.scenario.distributions import draw
+from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+BLOCK = 4096
+DEFAULT_CHUNK = 32 * BLOCK
+
+
+@dataclass(frozen=True)
+class TrialInputs:
+    """Everything random in a set of trials, drawn before the pipeline runs."""
+
+    values: dict[str, np.ndarray]  # quantity name -> (T,)
+    eta: np.ndarray  # request noise (T,)
+    e: np.ndarray  # member noise (T, M)
+    z: np.ndarray  # common shock (T,)
+
+    @property
+    def n(self) -> int:
+        return int(self.eta.shape[0])
+
+    def slice(self, start: int, stop: int) -> TrialInputs:
+        return TrialInputs({k: v[start:stop] for k, v in self.values.items()},
+                           self.eta[start:stop], self.e[start:stop], self.z[start:stop])
+
+    @staticmethod
+    def concat(parts: list[TrialInputs]) -> TrialInputs:
+        if len(parts) == 1:
+            return parts[0]
+        keys = parts[0].values.keys()
+        return TrialInputs({k: np.concatenate([p.values[k] for p in parts]) for k in keys},
+                           np.concatenate([p.eta for p in parts]),
+                           np.concatenate([p.e for p in parts]),
+                           np.concatenate([p.z for p in parts]))
+
+
+@dataclass(frozen=True)
+class TrialResults:
+    """Per-trial outputs of one crisis. Arrays are trial-major; (T, M) by alliance member."""
+
+    request: np.ndarray  # int8 (T,): 0 none, 1 consultations, 2 military
+    rung: np.ndarray  # int8 (T,): collective rung 0..4
+    preferred: np.ndarray  # int8 (T, M)
+    holds_out: np.ndarray  # bool (T, M)
+    sole_veto: np.ndarray  # bool (T, M)
+    fallback: np.ndarray  # bool (T,): members acted without the alliance
+    troops: np.ndarray  # float (T, M): troops sent
+    first_arrival: np.ndarray  # float (T,): day of first allied troops, NaN if none
+    outcome: np.ndarray  # int8 (T,): with the alliance (0 repelled, 1 contained, 2 lost)
+    end_day: np.ndarray  # int16 (T,)
+    defender_losses: np.ndarray
+    aggressor_losses: np.ndarray
+    outcome_alone: np.ndarray  # int8 (T,): the same crisis without any allied help
+    end_day_alone: np.ndarray
+    defender_losses_alone: np.ndarray
+    aggressor_losses_alone: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.rung.shape[0])
+
+    @staticmethod
+    def concat(parts: list[TrialResults]) -> TrialResults:
+        if len(parts) == 1:
+            return parts[0]
+        fields = TrialResults.__dataclass_fields__
+        return TrialResults(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+
+
+def block_seed(seed: int, crisis_id: str, block: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(crisis_id.encode()), block))
+
+
+def draw_block(model: CompiledCrisis, rng: np.random.Generator, n: int = BLOCK) -> TrialInputs:
+    """Draw every random input for n trials, in the fixed order."""
+    values = {q.name: draw(q.value, rng, n, q.low, q.high) for q in model.quantities}
+    eta = rng.standard_normal(n)
+    e = rng.standard_normal((n, model.n_members))
+    z = rng.standard_normal(n)
+    return TrialInputs(values, eta, e, z)
+
+
+def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: int,
+                trials: int) -> TrialInputs:
+    """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall."""
+    parts = []
+    for b in range(start_block, stop_block):
+        rng = np.random.default_rng(block_seed(seed, model.crisis_id, b))
+        part = draw_block(model, rng)
+        remaining = trials - b * BLOCK
+        if remaining < BLOCK:
+            part = part.slice(0, max(remaining, 0))
+        parts.append(part)
+    return TrialInputs.concat(parts)
+
+
+def _member(values: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
+    return np.stack([values[f"{name}.{m}"] for m in members], axis=1)
+
+
+def aggressor_strength(model: CompiledCrisis, v: dict[str, np.ndarray]) -> np.ndarray:
+    if "aggressor_strength" in v:
+        return v["aggressor_strength"]
+    return np.maximum(v["aggressor_troops"] * v["aggressor_commitment"], 1.0)
+
+
+def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
+                     ) -> np.ndarray:
+    """x (T, M, K) in the order of COUNCIL_FEATURES."""
+    T, M = troops.shape
+    cost = np.log1p(strength[:, None] / np.maximum(troops, 1.0))
+    static = {
+        "exposure": model.exposure, "affinity_victim": model.affinity_victim,
+        "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
+        "in_scope": np.full(M, model.in_scope), "is_aggressor": model.is_aggressor,
+    }
+    cols = [cost if f == "cost" else np.broadcast_to(static[f], (T, M)) for f in COUNCIL_FEATURES]
+    return np.stack(cols, axis=2)
+
+
+def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
+    """All stages for the trials in `inputs`. Pure: no I/O, no global state."""
+    v = inputs.values
+    T, M, vic = inputs.n, model.n_members, model.victim
+    troops = _member(v, "troops", model.members)
+    quality = _member(v, "quality", model.members)
+    S = aggressor_strength(model, v)
+    D0 = v["defender_commitment"] * troops[:, vic]
+
+    # 1. request
+    if model.request_fixed >= 0:
+        req = np.full(T, model.request_fixed, dtype=np.int8)
+    else:
+        latent = request.request_latent(v["request.intercept"], v["request.threat"],
+                                        v["request.trust_weight"], S, D0, v["trust"])
+        req = request.request_level(latent, inputs.eta, v["request.cutpoints.1"],
+                                    v["request.cutpoints.2"])
+    cap = request.REQUEST_CAP[req]
+
+    # 2. council
+    x = council_features(model, S, troops)
+    beta = np.stack([v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES], axis=1)
+    mu = council.latent_support(x, beta, v["council.intercept"])
+    eps = council.member_noise(inputs.e, inputs.z, model.noise, v["council.shock_correlation"])
+    tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
+    pref = council.preferred_rung(mu + eps, tau)
+    pref[:, vic] = cap
+    rung = np.minimum(council.collective_rung(pref, model.rule, model.quota, model.leader), cap)
+    holds_out, sole_veto = council.blocking(pref, rung, cap, model.rule, model.quota,
+                                            model.leader, vic)
+
+    # 3. fallback
+    part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim, vic,
+                                            model.aggressor_member)
+
+    # 4. forces
+    based = _member(v, "base_in_victim", model.members)
+    cap_troops = np.where(part, _member(v, "standing_forces", model.members) + based, 0.0)
+    stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
+                         model.leader_stake)
+    V = v["forces.valuation"][:, None] * stake[None, :] * troops / v["forces.reference_army"][:, None]
+    sent = np.zeros((T, M))
+    rows = part.any(axis=1)
+    if rows.any():
+        sent[rows] = forces.equilibrium(V[rows], S[rows], v["forces.private_benefit"][rows],
+                                        v["forces.token_scale"][rows], cap_troops[rows])
+
+    # 5. deployment
+    delay = np.where(rung == 4, v["decision_delay_days"], v["deployment.unilateral_delay_days"])
+    arrive = deployment.arrival_days(delay, _member(v, "readiness_days", model.members),
+                                     v["deployment.transport_days"])
+    day0, later = deployment.split_based(sent, based)
+    first = deployment.first_arrival(sent, day0, arrive)
+
+    # 6. engagement, with and without the alliance
+    H = model.horizon_days
+    qv = quality[:, vic]
+    eff = quality / qv[:, None]  # allied troops in victim-quality units
+    amounts = np.concatenate([day0 * eff, later * eff], axis=1)
+    days = np.concatenate([np.zeros_like(arrive), arrive], axis=1)
+    sched = engagement.reinforcement_schedule(amounts, days, H)
+    common = dict(q_aggressor=v["aggressor_quality"], q_defender=qv,
+                  attrition=v["engagement.attrition"],
+                  aggressor_break=v["engagement.aggressor_break"],
+                  defender_break_ratio=v["engagement.defender_break_ratio"],
+                  horizon=H, irregular=model.irregular,
+                  irregular_efficiency=v["engagement.irregular_efficiency"])
+    with_ = engagement.engage(S, D0, reinforcements=sched, **common)  # type: ignore[arg-type]
+    alone = engagement.engage(S, D0, **common)  # type: ignore[arg-type]
+
+    return TrialResults(
+        request=req, rung=rung.astype(np.int8), preferred=pref, holds_out=holds_out,
+        sole_veto=sole_veto, fallback=fell_back, troops=sent, first_arrival=first,
+        outcome=with_.outcome, end_day=with_.end_day, defender_losses=with_.defender_losses,
+        aggressor_losses=with_.aggressor_losses, outcome_alone=alone.outcome,
+        end_day_alone=alone.end_day, defender_losses_alone=alone.defender_losses,
+        aggressor_losses_alone=alone.aggressor_losses,
+    )
+
+
+def chunks(trials: int, chunk_size: int) -> Iterator[tuple[int, int]]:
+    """Block ranges [b0, b1) covering `trials`, each of chunk_size // BLOCK blocks (at least 1)."""
+    n_blocks = -(-trials // BLOCK)
+    per = max(1, chunk_size // BLOCK)
+    for b0 in range(0, n_blocks, per):
+        yield b0, min(n_blocks, b0 + per)
+
+
+def run_crisis(model: CompiledCrisis, trials: int, seed: int, chunk_size: int = DEFAULT_CHUNK,
+               on_chunk: Callable[[int], None] | None = None) -> TrialResults:
+    """All trials of one crisis, chunk by chunk, in-process."""
+    parts = []
+    for b0, b1 in chunks(trials, chunk_size):
+        inputs = draw_trials(model, seed, b0, b1, trials)
+        parts.append(run_pipeline(model, inputs))
+        if on_chunk is not None:
+            on_chunk(inputs.n)
+    return TrialResults.concat(parts)

@@ -1,0 +1,94 @@
+"""Stage 2, the council: each member's preferred rung and the collective decision.
+
+Member model (ordered probit):
+
+    s_i = b_0 + x_i . beta + eps_i,   eps_i ~ N(0, 1)
+    l_i = #{k : s_i > tau_k}          (0 none, 1 statement, 2 consultations, 3 mission, 4 military)
+
+Features x_i (see docs/model.md): exposure to spill-over, affinity with the victim, affinity with
+the aggressor, the leader's stake in the victim (leader x tie to the victim), the treaty's
+coverage of the threat (in_scope), the relative cost log(1 + S / N_i), and being the aggressor.
+The victim's own preference is the highest rung its request allows.
+
+Noise: "independent" draws eps_i independently; "common_shock" uses
+eps_i = sqrt(rho) z + sqrt(1 - rho) e_i with one z per trial, so members' moods move together.
+
+Decision rules (the collective rung L, then capped by the request):
+- consensus: L = min_i l_i (every member can block);
+- qualified / simple majority: the highest rung that at least q members support, i.e. the
+  q-th largest l_i (q = ceil(threshold * n), or floor(n / 2) + 1);
+- leader: L = l_leader.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def member_noise(e: np.ndarray, z: np.ndarray, noise: str, rho: np.ndarray) -> np.ndarray:
+    """eps (T, M) from independent normals e (T, M) and a common normal z (T,)."""
+    if noise == "independent":
+        return e
+    r = rho[:, None]
+    return np.sqrt(r) * z[:, None] + np.sqrt(1.0 - r) * e
+
+
+def latent_support(features: np.ndarray, beta: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """Mean latent support mu_i = b_0 + x_i . beta.
+
+    features: (T, M, K); beta: (T, K); intercept: (T,). Returns (T, M).
+    """
+    return intercept[:, None] + np.einsum("tmk,tk->tm", features, beta)
+
+
+def preferred_rung(support: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:
+    """l_i = number of cut-points below s_i. support (T, M); cutpoints (T, 4). Returns int8."""
+    return (support[:, :, None] > cutpoints[:, None, :]).sum(axis=2).astype(np.int8)
+
+
+def consensus_rung(preferred: np.ndarray) -> np.ndarray:
+    """Collective rung under consensus: the least ambitious member decides. L = min_i l_i."""
+    return preferred.min(axis=1)
+
+
+def majority_rung(preferred: np.ndarray, quota: int) -> np.ndarray:
+    """Highest rung supported by at least `quota` members: the quota-th largest l_i."""
+    n = preferred.shape[1]
+    return np.partition(preferred, n - quota, axis=1)[:, n - quota]
+
+
+def collective_rung(preferred: np.ndarray, rule: str, quota: int, leader: int) -> np.ndarray:
+    """The decision rule applied to preferred rungs (T, M). Returns (T,) int8."""
+    if rule == "consensus":
+        return consensus_rung(preferred)
+    if rule in ("qualified_majority", "simple_majority"):
+        return majority_rung(preferred, quota)
+    if rule == "leader":
+        return preferred[:, leader].copy()
+    raise ValueError(f"unknown decision rule {rule!r}")
+
+
+def blocking(
+    preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray, rule: str, quota: int,
+    leader: int, victim: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who blocks. Returns (holds_out, sole_veto), both (T, M) bool.
+
+    holds_out_i: the decision fell short of the request (L < cap) and i did not support more
+    than was decided (l_i <= L): i is among those who held the alliance back.
+    sole_veto_i: i alone is pivotal: had i supported the request, the rule would have given
+    more than L.
+    """
+    T, M = preferred.shape
+    short = rung < cap
+    holds_out = short[:, None] & (preferred <= rung[:, None])
+    holds_out[:, victim] = False
+    sole = np.zeros((T, M), dtype=bool)
+    for i in range(M):
+        if i == victim:
+            continue
+        alt = preferred.copy()
+        alt[:, i] = cap
+        alt_rung = np.minimum(collective_rung(alt, rule, quota, leader), cap)
+        sole[:, i] = alt_rung > rung
+    return holds_out, sole

@@ -1,0 +1,37 @@
+"""Stage 1, the request: does the victim ask for consultations or for military help?
+
+    r = a + b_threat * log(S / D0) + b_trust * (trust - 0.5) + eta,   eta ~ N(0, 1)
+    request = none if r <= rho_1;  consultations if rho_1 < r <= rho_2;  military if r > rho_2
+
+S is the aggressor's strength, D0 the victim's committed forces: a victim asks for troops when
+its own forces fall short of the threat, more readily when it trusts the alliance. The request
+caps the collective response: no request or a request for consultations allows at most
+consultations (rung 2); only a request for military help opens missions and troops (the 2010
+Protocol to art. 4: assistance "at the request of this participating State"; see
+data/alliances/csto.yaml). Defaults (judgement, pending calibration): a=0.5, b_threat=1,
+b_trust=2, rho=(-1, 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NONE, CONSULTATIONS, MILITARY = 0, 1, 2
+# highest collective rung each request level allows (index: request level)
+REQUEST_CAP = np.array([2, 2, 4], dtype=np.int8)
+
+
+def request_latent(
+    intercept: np.ndarray, threat: np.ndarray, trust_weight: np.ndarray,
+    strength: np.ndarray, defender: np.ndarray, trust: np.ndarray,
+) -> np.ndarray:
+    """Mean of the request latent r (without noise). All arrays (T,)."""
+    ratio = np.log(np.maximum(strength, 1e-9) / np.maximum(defender, 1e-9))
+    return intercept + threat * ratio + trust_weight * (trust - 0.5)
+
+
+def request_level(latent: np.ndarray, eta: np.ndarray, rho1: np.ndarray, rho2: np.ndarray
+                  ) -> np.ndarray:
+    """Request level per trial (0 none, 1 consultations, 2 military). (T,) int8."""
+    r = latent + eta
+    return ((r > rho1).astype(np.int8) + (r > rho2).astype(np.int8)).astype(np.int8)

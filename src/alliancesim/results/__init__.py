@@ -1,0 +1,1 @@
+"""Ensembles of trials, their summaries, and stored results."""

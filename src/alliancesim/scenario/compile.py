@@ -1,0 +1,205 @@
+"""Compile a resolved scenario's crisis into the arrays and quantities the engine needs.
+
+The compiled crisis holds what is fixed (member order, indices, rule, deterministic features)
+and an ordered list of the quantities drawn once per trial. The order is part of the
+reproducibility contract: the same scenario draws the same numbers in the same order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from alliancesim.scenario.distributions import Quantity
+from alliancesim.scenario.schema import COUNCIL_FEATURES, Scenario, ThreatType
+
+INF = math.inf
+AFFINITY_DEFAULT = 0.0  # pairs not listed in data/affinity.yaml or the scenario
+
+# Engagement law by threat type when a crisis says engagement_law: auto.
+IRREGULAR_THREATS = {ThreatType.insurgency, ThreatType.internal_unrest}
+REQUEST_LEVELS = ("none", "consultations", "military")
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """One quantity drawn per trial: its name, its value or distribution, its valid range."""
+
+    name: str
+    value: Quantity
+    low: float = -INF
+    high: float = INF
+
+
+@dataclass(frozen=True)
+class CompiledCrisis:
+    """Everything the engine needs for one crisis. Arrays are indexed by member (alliance order)."""
+
+    crisis_id: str
+    title: str
+    alliance: str
+    members: tuple[str, ...]
+    victim: int
+    leader: int  # -1: no leader
+    aggressor: str
+    aggressor_member: int  # -1: the aggressor is not a member
+    threat: str
+    rule: str
+    quota: int  # members needed under a majority rule (consensus: all)
+    noise: str
+    request_fixed: int  # -1: auto; else index into REQUEST_LEVELS
+    irregular: bool
+    horizon_days: int
+    # deterministic member features (M,)
+    exposure: np.ndarray
+    affinity_victim: np.ndarray
+    affinity_aggressor: np.ndarray
+    leader_stake: np.ndarray
+    is_aggressor: np.ndarray
+    tie_to_victim: np.ndarray
+    in_scope: float
+    quantities: tuple[QuantitySpec, ...] = field(default_factory=tuple)
+
+    @property
+    def n_members(self) -> int:
+        return len(self.members)
+
+    def quantity_names(self) -> list[str]:
+        return [q.name for q in self.quantities]
+
+
+def _quota(rule: str, threshold: float | None, n: int) -> int:
+    if rule == "consensus":
+        return n
+    if rule == "simple_majority":
+        return n // 2 + 1
+    if rule == "qualified_majority":
+        assert threshold is not None
+        return max(1, math.ceil(threshold * n - 1e-9))
+    return 1
+
+
+def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
+    """Compile one crisis of a resolved scenario (see scenario.loading.resolve)."""
+    alliance = scenario.alliance
+    assert not isinstance(alliance, str), "resolve the scenario first"
+    crisis = scenario.crises[crisis_index]
+    actors = scenario.actors
+    members = tuple(alliance.members)
+    M = len(members)
+    index = {m: i for i, m in enumerate(members)}
+    v = index[crisis.victim]
+    leader = index[alliance.leader] if alliance.leader else -1
+    agg_member = index.get(crisis.aggressor, -1)
+
+    aff = {frozenset((p.a, p.b)): p.value for p in scenario.affinity}
+
+    def affinity(a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        return aff.get(frozenset((a, b)), AFFINITY_DEFAULT)
+
+    exposure = np.array([crisis.exposure.get(m, 1.0 if i == v else 0.0)
+                         for i, m in enumerate(members)])
+    aff_v = np.array([affinity(m, crisis.victim) for m in members])
+    aff_a = np.array([affinity(m, crisis.aggressor) for m in members])
+    ties = {frozenset((t.a, t.b)): t.strength for t in alliance.ties}
+    tie_v = np.array([ties.get(frozenset((m, crisis.victim)), 0.0) for m in members])
+    base_in_victim: dict[str, Quantity] = {}
+    for b in alliance.bases:
+        if b.host == crisis.victim and b.owner in index:
+            base_in_victim[b.owner] = b.troops
+            tie_v[index[b.owner]] = max(tie_v[index[b.owner]], 1.0)
+    is_leader = np.array([1.0 if i == leader else 0.0 for i in range(M)])
+    leader_stake = is_leader * tie_v
+    is_agg = np.array([1.0 if i == agg_member else 0.0 for i in range(M)])
+    coverage = alliance.scope[crisis.threat].coverage
+    if crisis.territory == "disputed":
+        d = alliance.disputed_territory_coverage.value
+        coverage *= float(d) if isinstance(d, float | int) else d.mean()
+    if crisis.engagement_law == "auto":
+        irregular = crisis.threat in IRREGULAR_THREATS
+    else:
+        irregular = crisis.engagement_law == "irregular"
+
+    p = scenario.parameters
+    qs: list[QuantitySpec] = []
+
+    def add(name: str, value: Quantity, low: float = -INF, high: float = INF) -> None:
+        qs.append(QuantitySpec(name, value, low, high))
+
+    # crisis
+    agg = actors[crisis.aggressor]
+    if crisis.aggressor_strength is not None:
+        add("aggressor_strength", crisis.aggressor_strength, 1.0, INF)
+    else:
+        add("aggressor_troops", agg.troops, 0.0, INF)
+        add("aggressor_commitment", crisis.aggressor_commitment, 0.0, 1.0)
+    add("aggressor_quality", agg.quality, 1e-6, INF)
+    add("defender_commitment", crisis.defender_commitment, 0.0, 1.0)
+    add("trust", crisis.trust, 0.0, 1.0)
+    add("decision_delay_days", alliance.decision_delay_days.value, 0.0, INF)
+    # members
+    for m in members:
+        a = actors[m]
+        add(f"troops.{m}", a.troops, 0.0, INF)
+        add(f"quality.{m}", a.quality, 1e-6, INF)
+        add(f"readiness_days.{m}", a.readiness_days, 0.0, INF)
+        sf = alliance.standing_forces.get(m)
+        add(f"standing_forces.{m}", sf.troops if sf else 0.0, 0.0, INF)
+        add(f"base_in_victim.{m}", base_in_victim.get(m, 0.0), 0.0, INF)
+    # council
+    c = p.council
+    add("council.intercept", c.intercept)
+    for f in COUNCIL_FEATURES:
+        add(f"council.coefficients.{f}", getattr(c.coefficients, f))
+    for k, tau in enumerate(c.cutpoints):
+        add(f"council.cutpoints.{k + 1}", tau)
+    add("council.shock_correlation", c.shock_correlation, 0.0, 0.99)
+    r = p.request
+    add("request.intercept", r.intercept)
+    add("request.threat", r.threat)
+    add("request.trust_weight", r.trust_weight)
+    for k, rho in enumerate(r.cutpoints):
+        add(f"request.cutpoints.{k + 1}", rho)
+    fp = p.forces
+    add("forces.valuation", fp.valuation, 0.0, INF)
+    add("forces.private_benefit", fp.private_benefit, 0.0, INF)
+    add("forces.token_scale", fp.token_scale, 1e-6, INF)
+    add("forces.reference_army", fp.reference_army, 1e-6, INF)
+    add("deployment.transport_days", p.deployment.transport_days, 0.0, INF)
+    add("deployment.unilateral_delay_days", p.deployment.unilateral_delay_days, 0.0, INF)
+    e = p.engagement
+    add("engagement.attrition", e.attrition, 1e-9, INF)
+    add("engagement.irregular_efficiency", e.irregular_efficiency, 1e-9, INF)
+    add("engagement.aggressor_break", e.aggressor_break, 0.0, 1.0)
+    add("engagement.defender_break_ratio", e.defender_break_ratio, 0.0, INF)
+
+    rd = alliance.decision_rule
+    return CompiledCrisis(
+        crisis_id=crisis.id,
+        title=crisis.title or crisis.id,
+        alliance=alliance.id,
+        members=members,
+        victim=v,
+        leader=leader,
+        aggressor=crisis.aggressor,
+        aggressor_member=agg_member,
+        threat=crisis.threat.value,
+        rule=rd.rule,
+        quota=_quota(rd.rule, rd.threshold, M),
+        noise=c.noise,
+        request_fixed=-1 if crisis.request == "auto" else REQUEST_LEVELS.index(crisis.request),
+        irregular=irregular,
+        horizon_days=e.horizon_days,
+        exposure=exposure,
+        affinity_victim=aff_v,
+        affinity_aggressor=aff_a,
+        leader_stake=leader_stake,
+        is_aggressor=is_agg,
+        tie_to_victim=tie_v,
+        in_scope=float(coverage),
+        quantities=tuple(qs),
+    )

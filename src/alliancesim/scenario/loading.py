@@ -1,0 +1,297 @@
+"""Load scenarios from YAML (a path or a bundled name) with precise, complete error reports.
+
+Errors read ``file:line: field.path: what is wrong (what would be valid)``; all problems in a
+file are reported at once (ScenarioError).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path as FsPath
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from alliancesim.data import bundled
+from alliancesim.scenario.distributions import DIST_NAMES
+from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.schema import Actor, AffinityPair, Alliance, Scenario
+from alliancesim.scenario.yaml_lines import Path, line_of, parse_yaml
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _fmt_path(path: Path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """BaseModel classes reachable from a type annotation (through Optional, list, dict...)."""
+    found: list[type[BaseModel]] = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _models_in(args[0])
+    if origin in (typing.Union, types.UnionType, list, dict, tuple):
+        for a in args:
+            found.extend(_models_in(a))
+    return found
+
+
+def _fields_at(model: type[BaseModel], path: Path) -> list[str] | None:
+    """Field names of the model that owns the last element of path (for unknown-field errors).
+
+    Keys that are not fields (list indices, ids keying a dict of models) are skipped.
+    """
+    current: list[type[BaseModel]] = [model]
+    for key in path[:-1]:
+        owners = [m for m in current if isinstance(key, str) and key in m.model_fields]
+        if not owners:
+            continue
+        current = [sub for m in owners for sub in _models_in(m.model_fields[str(key)].annotation)]
+        if not current:
+            return None
+    return sorted(current[0].model_fields) if current else None
+
+
+def _clean(loc: tuple[Any, ...], data: Any) -> tuple[Path, list[str]]:
+    """Split a pydantic loc into the path inside the data and the union tags pydantic adds."""
+    path: list[str | int] = []
+    tags: list[str] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            path.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            path.append(part)
+            cur = cur[part]
+        else:
+            tags.append(str(part))
+    return tuple(path), tags
+
+
+def _value_at(data: Any, path: Path) -> Any:
+    cur = data
+    for p in path:
+        cur = cur[p]
+    return cur
+
+
+def _message(err: Any, model: type[BaseModel], path: Path, data: Any) -> str:
+    etype = err["type"]
+    msg = str(err["msg"])
+    if etype == "extra_forbidden":
+        fields = _fields_at(model, path)
+        valid = f" (valid fields: {', '.join(fields)})" if fields else ""
+        return f"unknown field '{path[-1]}'{valid}"
+    if etype == "missing":
+        return "required field is missing"
+    if etype == "union_tag_invalid":
+        return (f"unknown distribution '{err['input'].get('dist')}' "
+                f"(valid: {', '.join(DIST_NAMES)})")
+    if etype == "union_tag_not_found":
+        return ("expected a number or a distribution such as {dist: uniform, low: 1, high: 2} "
+                f"(dist is one of: {', '.join(DIST_NAMES)})")
+    if etype == "literal_error":
+        return msg.replace("Input should be", "must be")
+    if etype == "string_pattern_mismatch":
+        val = err.get("input")
+        if path and path[-1] == "id":
+            return f"'{val}' is not a valid id (lower-case letters, digits, '_' or '-')"
+        return (f"'{val}' is not a valid actor id (upper-case letters, digits or '_', "
+                "e.g. RUS, TALIBAN)")
+    if etype == "value_error":
+        return msg.removeprefix("Value error, ")
+    return msg
+
+
+def _validation_problems(
+    exc: ValidationError, model: type[BaseModel], data: Any, lines: dict[Path, int], source: str
+) -> list[Problem]:
+    grouped: dict[Path, list[tuple[list[str], Any]]] = {}
+    for err in exc.errors():
+        path, tags = _clean(tuple(err["loc"]), data)
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            # the unknown key is itself part of the path
+            path = (*path, err["loc"][-1]) if (path and path[-1] != err["loc"][-1]) or not path \
+                else path
+        grouped.setdefault(path, []).append((tags, err))
+    problems: list[Problem] = []
+    for path, errs in grouped.items():
+        try:
+            value = _value_at(data, path)
+        except (KeyError, IndexError, TypeError):
+            value = None
+        chosen = errs
+        if len(errs) > 1:
+            if isinstance(value, dict) and "dist" in value:
+                chosen = [e for e in errs if str(value["dist"]) in e[0]] or errs
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                chosen = [e for e in errs if not e[0] or e[0][-1] in ("float", "int")] or errs
+            elif isinstance(value, str):
+                chosen = [e for e in errs if "str" in e[0] or not e[0]] or errs
+            # distribution branches of a union that do not apply
+            non_union = [e for e in chosen if not set(e[0]) & set(DIST_NAMES)]
+            if isinstance(value, int | float) and non_union:
+                chosen = non_union
+        msgs: list[str] = []
+        for _, err in chosen:
+            m = _message(err, model, path, data)
+            if m not in msgs:
+                msgs.append(m)
+        if len(msgs) > 2 and isinstance(value, int | float | str | None):
+            msgs = msgs[:1]
+        problems.append(Problem(source, _fmt_path(path), "; ".join(msgs), line_of(lines, path)))
+    problems.sort(key=lambda p: (p.line or 0, p.field))
+    return problems
+
+
+def validate(model: type[M], data: Any, lines: dict[Path, int], source: str) -> M:
+    """Validate parsed YAML against a model, turning every error into a Problem."""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise ScenarioError([Problem(source, "", f"expected a mapping of fields, got {kind}", 1)])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_validation_problems(exc, model, data, lines, source)) from None
+
+
+def _read(path: FsPath) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), "", "no such file")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(str(path), "", "is a directory, expected a YAML file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(str(path), "", f"not UTF-8 text ({exc.reason})")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), "", f"cannot read: {exc.strerror}")]) from None
+
+
+# --------------------------------------------------------------------------- bundled data
+def bundled_actors() -> dict[str, Actor]:
+    path = bundled.ACTORS
+    data, lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return {k: validate(Actor, v, {}, str(path)) for k, v in data["actors"].items()}
+
+
+def bundled_affinity() -> tuple[float, list[AffinityPair]]:
+    data, _ = parse_yaml(bundled.AFFINITY.read_text(encoding="utf-8"), str(bundled.AFFINITY))
+    return float(data["default"]), [AffinityPair.model_validate(p) for p in data["pairs"]]
+
+
+def bundled_alliance(name: str) -> Alliance:
+    path = bundled.alliance_path(name)
+    data, lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return validate(Alliance, data, lines, str(path))
+
+
+# --------------------------------------------------------------------------- scenarios
+def load_scenario_file(path_or_name: str | FsPath) -> tuple[Scenario, str, dict[Path, int]]:
+    """Parse and validate a scenario; return it unresolved with its source name and line map."""
+    p = FsPath(path_or_name)
+    if p.suffix in (".yaml", ".yml") or p.exists() or "/" in str(path_or_name):
+        source = str(path_or_name)
+        text = _read(p)
+    else:
+        name = str(path_or_name)
+        known = bundled.scenario_names()
+        if name not in known:
+            raise ScenarioError([Problem(
+                name, "", f"no such file, and no bundled scenario of that name "
+                f"(bundled: {', '.join(known)})")])
+        bp = bundled.scenario_path(name)
+        source, text = str(bp), bp.read_text(encoding="utf-8")
+    data, lines = parse_yaml(text, source)
+    return validate(Scenario, data, lines, source), source, lines
+
+
+def load_scenario(path_or_name: str | FsPath) -> Scenario:
+    """Load a scenario file or bundled scenario, resolve bundled references, check ids."""
+    scenario, source, lines = load_scenario_file(path_or_name)
+    return resolve(scenario, source, lines)
+
+
+def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, int] | None = None
+            ) -> Scenario:
+    """Fill in the bundled alliance, actors and affinities; check every id refers to something.
+
+    The result is self-contained: its alliance is inline and its actors include every actor the
+    crises refer to (bundled figures, overridden by the scenario's own entries).
+    """
+    lines = lines or {}
+    problems: list[Problem] = []
+
+    def problem(path: Path, msg: str) -> None:
+        problems.append(Problem(source, _fmt_path(path), msg, line_of(lines, path)))
+
+    alliance: Alliance | None
+    if isinstance(scenario.alliance, str):
+        names = bundled.alliance_names()
+        if scenario.alliance not in names:
+            problem(("alliance",), f"unknown alliance '{scenario.alliance}' "
+                    f"(bundled: {', '.join(names)}; or give the alliance inline)")
+            raise ScenarioError(problems)
+        alliance = bundled_alliance(scenario.alliance)
+    else:
+        alliance = scenario.alliance
+
+    catalogue = bundled_actors()
+    actors = {**catalogue, **scenario.actors}
+    known = sorted(actors)
+
+    def check_actor(path: Path, aid: str) -> None:
+        if aid not in actors:
+            problem(path, f"unknown actor '{aid}' (known: {', '.join(known)}; "
+                    "or add it under actors:)")
+
+    members = alliance.members
+    for i, m in enumerate(members):
+        check_actor(("alliance", "members", i), m)
+    for i, b in enumerate(alliance.bases):
+        check_actor(("alliance", "bases", i, "owner"), b.owner)
+        check_actor(("alliance", "bases", i, "host"), b.host)
+    for k in alliance.standing_forces:
+        if k not in members:
+            problem(("alliance", "standing_forces", k),
+                    f"'{k}' is not a member (members: {', '.join(members)})")
+    for i, c in enumerate(scenario.crises):
+        if c.victim not in members:
+            problem(("crises", i, "victim"), f"unknown state '{c.victim}': the victim must be "
+                    f"an alliance member (members: {', '.join(members)})")
+        check_actor(("crises", i, "aggressor"), c.aggressor)
+        for k in c.exposure:
+            if k not in members:
+                problem(("crises", i, "exposure", k),
+                        f"'{k}' is not a member (members: {', '.join(members)})")
+        if c.aggressor_strength is None and c.aggressor in actors and \
+                actors[c.aggressor].troops == 0:
+            problem(("crises", i, "aggressor_strength"),
+                    f"aggressor '{c.aggressor}' has no troops: give aggressor_strength")
+    for i, pair in enumerate(scenario.affinity):
+        check_actor(("affinity", i, "a"), pair.a)
+        check_actor(("affinity", i, "b"), pair.b)
+    if problems:
+        raise ScenarioError(problems)
+
+    default, pairs = bundled_affinity()
+    merged: dict[frozenset[str], AffinityPair] = {}
+    for p in [*pairs, *scenario.affinity]:
+        merged[frozenset((p.a, p.b))] = p
+    used = set(members) | {c.aggressor for c in scenario.crises} | {b.owner for b in alliance.bases}
+    used |= {b.host for b in alliance.bases}
+    return scenario.model_copy(update={
+        "alliance": alliance,
+        "actors": {k: actors[k] for k in sorted(used)},
+        "affinity": [p for key, p in merged.items() if key <= used],
+    })
+

@@ -1,0 +1,313 @@
+"""The scenario schema: actors, alliances, crises and model parameters (pydantic).
+
+Every model parameter has a default here, with its source or the stated judgement behind it
+(see docs/model.md and docs/scenario.md). Any quantity may be a distribution
+(alliancesim.scenario.distributions); ranges are checked at load time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from alliancesim.scenario.distributions import Quantity, check_range
+
+INF = math.inf
+
+
+def _in_range(low: float, high: float) -> Callable[[Any], Any]:
+    def check(q: Any) -> Any:
+        msg = check_range(q, low, high)
+        if msg:
+            raise ValueError(msg)
+        return q
+
+    return check
+
+
+NonNegative = Annotated[Quantity, AfterValidator(_in_range(0.0, INF))]
+Positive = Annotated[Quantity, AfterValidator(_in_range(1e-12, INF))]
+UnitInterval = Annotated[Quantity, AfterValidator(_in_range(0.0, 1.0))]
+AnyReal = Annotated[Quantity, AfterValidator(_in_range(-INF, INF))]
+Correlation = Annotated[Quantity, AfterValidator(_in_range(0.0, 0.99))]
+ActorId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThreatType(StrEnum):
+    """What hit the victim. Coverage by the defence clause is set per alliance (scope)."""
+
+    interstate_attack = "interstate_attack"
+    cross_border_incursion = "cross_border_incursion"
+    insurgency = "insurgency"
+    internal_unrest = "internal_unrest"
+    member_clash = "member_clash"
+
+
+class Rung(StrEnum):
+    none = "none"
+    statement = "statement"
+    consultations = "consultations"
+    mission = "mission"
+    military = "military"
+
+
+RUNGS: tuple[str, ...] = tuple(r.value for r in Rung)
+
+
+# --------------------------------------------------------------------------- actors
+class Actor(_Strict):
+    name: str
+    kind: Literal["state", "nonstate"] = "state"
+    troops: NonNegative
+    milex_usd_m: float | None = Field(default=None, ge=0)
+    gdp_usd_b: float | None = Field(default=None, ge=0)
+    population_m: float | None = Field(default=None, ge=0)
+    quality: Positive = 1.0
+    readiness_days: NonNegative = 2.0
+    source: str = ""
+    judgement: str = ""
+
+
+class AffinityPair(_Strict):
+    a: ActorId
+    b: ActorId
+    value: float = Field(ge=-1.0, le=1.0)
+    reason: str = ""
+
+
+# --------------------------------------------------------------------------- alliance
+class DecisionRule(_Strict):
+    rule: Literal["consensus", "qualified_majority", "simple_majority", "leader"] = "consensus"
+    threshold: float | None = Field(
+        default=None, description="share of members needed under qualified_majority, in (0, 1]"
+    )
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> DecisionRule:
+        if self.rule == "qualified_majority":
+            if self.threshold is None:
+                raise ValueError("qualified_majority needs a threshold in (0, 1], e.g. 0.667")
+            if not 0.0 < self.threshold <= 1.0:
+                raise ValueError(
+                    f"threshold must be in (0, 1] (got {self.threshold}); "
+                    "e.g. 0.667 for two thirds"
+                )
+        elif self.threshold is not None:
+            raise ValueError(f"threshold applies only to rule qualified_majority, not {self.rule}")
+        return self
+
+
+class Coverage(_Strict):
+    coverage: float = Field(ge=0.0, le=1.0)
+    source: str = ""
+
+
+class SourcedValue(_Strict):
+    value: NonNegative
+    source: str = ""
+
+
+class StandingForce(_Strict):
+    troops: NonNegative
+    source: str = ""
+
+
+class Base(_Strict):
+    owner: ActorId
+    host: ActorId
+    troops: NonNegative
+    source: str = ""
+
+
+class Tie(_Strict):
+    a: ActorId
+    b: ActorId
+    strength: float = Field(ge=0.0, le=1.0)
+    source: str = ""
+
+
+def _default_scope() -> dict[ThreatType, Coverage]:
+    return {
+        ThreatType.interstate_attack: Coverage(coverage=1.0, source="default"),
+        ThreatType.cross_border_incursion: Coverage(coverage=1.0, source="default"),
+        ThreatType.insurgency: Coverage(coverage=0.5, source="default"),
+        ThreatType.internal_unrest: Coverage(coverage=0.0, source="default"),
+        ThreatType.member_clash: Coverage(coverage=0.0, source="default"),
+    }
+
+
+class Alliance(_Strict):
+    id: str
+    name: str
+    as_of: str = ""
+    members: list[ActorId] = Field(min_length=2)
+    leader: ActorId | None = None
+    source: str = ""
+    decision_rule: DecisionRule = DecisionRule()
+    scope: dict[ThreatType, Coverage] = Field(default_factory=_default_scope)
+    disputed_territory_coverage: SourcedValue = SourcedValue(value=0.0)
+    standing_forces: dict[ActorId, StandingForce] = Field(default_factory=dict)
+    bases: list[Base] = Field(default_factory=list)
+    ties: list[Tie] = Field(default_factory=list)
+    decision_delay_days: SourcedValue = SourcedValue(value=1.0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Alliance:
+        dup = sorted({m for m in self.members if self.members.count(m) > 1})
+        if dup:
+            raise ValueError(f"members listed twice: {', '.join(dup)}")
+        if self.leader is not None and self.leader not in self.members:
+            raise ValueError(
+                f"leader '{self.leader}' is not a member (members: {', '.join(self.members)})"
+            )
+        missing = [t.value for t in ThreatType if t not in self.scope]
+        if missing:
+            raise ValueError(f"scope must give a coverage for every threat type; missing: {missing}")
+        return self
+
+
+# --------------------------------------------------------------------------- parameters
+class CouncilCoefficients(_Strict):
+    """Coefficients beta of the member model s_i = intercept + x_i . beta + eps_i."""
+
+    exposure: AnyReal = 1.0
+    affinity_victim: AnyReal = 1.0
+    affinity_aggressor: AnyReal = -2.0
+    leader_stake: AnyReal = 1.0
+    in_scope: AnyReal = 1.0
+    cost: AnyReal = -0.5
+    is_aggressor: AnyReal = -6.0
+
+
+COUNCIL_FEATURES: tuple[str, ...] = tuple(CouncilCoefficients.model_fields)
+
+
+class CouncilParameters(_Strict):
+    intercept: AnyReal = 0.5
+    coefficients: CouncilCoefficients = CouncilCoefficients()
+    cutpoints: list[AnyReal] = Field(
+        default_factory=lambda: [-1.0, -0.3, 0.8, 1.5],
+        description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
+    )
+    noise: Literal["independent", "common_shock"] = "independent"
+    shock_correlation: Correlation = 0.3
+
+    @model_validator(mode="after")
+    def _check(self) -> CouncilParameters:
+        if len(self.cutpoints) != 4:
+            raise ValueError(
+                f"cutpoints needs exactly 4 increasing values (got {len(self.cutpoints)})"
+            )
+        fixed = [c for c in self.cutpoints if isinstance(c, float | int)]
+        if len(fixed) == 4 and not all(a < b for a, b in zip(fixed, fixed[1:], strict=False)):
+            raise ValueError(f"cutpoints must be strictly increasing (got {fixed})")
+        return self
+
+
+class RequestParameters(_Strict):
+    """r = intercept + threat * log(S / D0) + trust_weight * (trust - 0.5) + eta, eta ~ N(0, 1)."""
+
+    intercept: AnyReal = 0.5
+    threat: AnyReal = 1.0
+    trust_weight: AnyReal = 2.0
+    cutpoints: list[AnyReal] = Field(
+        default_factory=lambda: [-1.0, 0.0],
+        description="rho_1 < rho_2: below rho_1 no request, above rho_2 military help",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RequestParameters:
+        if len(self.cutpoints) != 2:
+            raise ValueError(f"cutpoints needs exactly 2 increasing values (got {len(self.cutpoints)})")
+        fixed = [c for c in self.cutpoints if isinstance(c, float | int)]
+        if len(fixed) == 2 and not fixed[0] < fixed[1]:
+            raise ValueError(f"cutpoints must be strictly increasing (got {fixed})")
+        return self
+
+
+class ForceParameters(_Strict):
+    """Voluntary contributions: u_i = V_i S log(1 + C/S) + pi s0 log(1 + c_i/s0) - c_i."""
+
+    valuation: NonNegative = 1.5
+    private_benefit: NonNegative = 2.5
+    token_scale: Positive = 100.0
+    reference_army: Positive = 1_000_000.0
+
+
+class DeploymentParameters(_Strict):
+    transport_days: NonNegative = 1.0
+    unilateral_delay_days: NonNegative = 0.5
+
+
+class EngagementParameters(_Strict):
+    attrition: Positive = 0.005
+    irregular_efficiency: Positive = 0.1
+    aggressor_break: UnitInterval = 0.3
+    defender_break_ratio: NonNegative = 0.25
+    horizon_days: int = Field(default=60, ge=1, le=3650)
+
+
+class Parameters(_Strict):
+    council: CouncilParameters = CouncilParameters()
+    request: RequestParameters = RequestParameters()
+    forces: ForceParameters = ForceParameters()
+    deployment: DeploymentParameters = DeploymentParameters()
+    engagement: EngagementParameters = EngagementParameters()
+
+
+# --------------------------------------------------------------------------- crisis
+class Crisis(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    title: str = ""
+    description: str = ""
+    victim: ActorId
+    aggressor: ActorId
+    threat: ThreatType
+    territory: Literal["undisputed", "disputed"] = "undisputed"
+    aggressor_strength: NonNegative | None = None
+    aggressor_commitment: UnitInterval = 0.3
+    defender_commitment: UnitInterval = 0.3
+    request: Literal["auto", "none", "consultations", "military"] = "auto"
+    trust: UnitInterval = 0.5
+    exposure: dict[ActorId, float] = Field(default_factory=dict)
+    engagement_law: Literal["auto", "square", "irregular"] = "auto"
+
+    @model_validator(mode="after")
+    def _check(self) -> Crisis:
+        if self.victim == self.aggressor:
+            raise ValueError(f"victim and aggressor are both '{self.victim}'")
+        bad = {k: v for k, v in self.exposure.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            raise ValueError(f"exposure values must be in [0, 1] (got {bad})")
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(_Strict):
+    name: str
+    title: str = ""
+    description: str = ""
+    alliance: str | Alliance
+    actors: dict[ActorId, Actor] = Field(default_factory=dict)
+    affinity: list[AffinityPair] = Field(default_factory=list)
+    parameters: Parameters = Parameters()
+    crises: list[Crisis] = Field(min_length=1)
+    trials: int = Field(default=20_000, ge=1)
+    seed: int = Field(default=2021, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        ids = [c.id for c in self.crises]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"crisis ids must be unique; repeated: {', '.join(dup)}")
+        return self
