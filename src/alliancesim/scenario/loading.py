@@ -99,8 +99,8 @@ def _message(err: Any, model: type[BaseModel], path: Path, data: Any) -> str:
     if etype == "union_tag_not_found":
         return ("expected a number or a distribution such as {dist: uniform, low: 1, high: 2} "
                 f"(dist is one of: {', '.join(DIST_NAMES)})")
-    if etype == "literal_error":
-        return msg.replace("Input should be", "must be")
+    if etype in ("literal_error", "enum"):
+        return f"got '{err.get('input')}'; " + msg.replace("Input should be", "must be")
     if etype == "string_pattern_mismatch":
         val = err.get("input")
         if path and path[-1] == "id":
@@ -109,15 +109,24 @@ def _message(err: Any, model: type[BaseModel], path: Path, data: Any) -> str:
                 "e.g. RUS, TALIBAN)")
     if etype == "value_error":
         return msg.removeprefix("Value error, ")
+    if msg.startswith("Input should be"):
+        return f"got {err.get('input')!r}; " + msg.replace("Input should be", "must be")
     return msg
+
+
+_TYPE_MISMATCH = {"string_type", "float_type", "int_type", "float_parsing", "int_parsing",
+                  "bool_type", "model_type", "dict_type", "list_type", "model_attributes_type"}
 
 
 def _validation_problems(
     exc: ValidationError, model: type[BaseModel], data: Any, lines: dict[Path, int], source: str
 ) -> list[Problem]:
     grouped: dict[Path, list[tuple[list[str], Any]]] = {}
-    for err in exc.errors():
-        path, tags = _clean(tuple(err["loc"]), data)
+    cleaned = [(*_clean(tuple(err["loc"]), data), err) for err in exc.errors()]
+    substantive = [p for p, _, e in cleaned if e["type"] not in _TYPE_MISMATCH]
+    for path, tags, err in cleaned:
+        if err["type"] in _TYPE_MISMATCH and any(q[: len(path)] == path for q in substantive):
+            continue  # the other branch of a union explains the problem better
         if err["type"] == "extra_forbidden" and err["loc"]:
             # the unknown key is itself part of the path
             path = (*path, err["loc"][-1]) if (path and path[-1] != err["loc"][-1]) or not path \
@@ -132,7 +141,8 @@ def _validation_problems(
         chosen = errs
         if len(errs) > 1:
             if isinstance(value, dict) and "dist" in value:
-                chosen = [e for e in errs if str(value["dist"]) in e[0]] or errs
+                chosen = [e for e in errs if str(value["dist"]) in e[0]] or [
+                    e for e in errs if e[1]["type"] not in _TYPE_MISMATCH] or errs
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 chosen = [e for e in errs if not e[0] or e[0][-1] in ("float", "int")] or errs
             elif isinstance(value, str):

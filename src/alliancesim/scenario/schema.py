@@ -12,7 +12,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alliancesim.scenario.distributions import Quantity, check_range
 
@@ -176,6 +176,19 @@ class Alliance(_Strict):
 
 
 # --------------------------------------------------------------------------- parameters
+def _increasing(values: list[Quantity], n: int) -> list[Quantity]:
+    """Cut-points: exactly n values, strictly increasing where fixed.
+
+    Uncertain cut-points are sorted within each trial after drawing.
+    """
+    if len(values) != n:
+        raise ValueError(f"needs exactly {n} increasing values (got {len(values)})")
+    fixed = [float(c) for c in values if isinstance(c, float | int)]
+    if len(fixed) == n and not all(a < b for a, b in zip(fixed, fixed[1:], strict=False)):
+        raise ValueError(f"must be strictly increasing (got {fixed})")
+    return values
+
+
 class CouncilCoefficients(_Strict):
     """Coefficients beta of the member model s_i = intercept + x_i . beta + eps_i."""
 
@@ -201,16 +214,10 @@ class CouncilParameters(_Strict):
     noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = 0.3
 
-    @model_validator(mode="after")
-    def _check(self) -> CouncilParameters:
-        if len(self.cutpoints) != 4:
-            raise ValueError(
-                f"cutpoints needs exactly 4 increasing values (got {len(self.cutpoints)})"
-            )
-        fixed = [c for c in self.cutpoints if isinstance(c, float | int)]
-        if len(fixed) == 4 and not all(a < b for a, b in zip(fixed, fixed[1:], strict=False)):
-            raise ValueError(f"cutpoints must be strictly increasing (got {fixed})")
-        return self
+    @field_validator("cutpoints")
+    @classmethod
+    def _check_cutpoints(cls, v: list[Quantity]) -> list[Quantity]:
+        return _increasing(v, 4)
 
 
 class RequestParameters(_Strict):
@@ -224,14 +231,10 @@ class RequestParameters(_Strict):
         description="rho_1 < rho_2: below rho_1 no request, above rho_2 military help",
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> RequestParameters:
-        if len(self.cutpoints) != 2:
-            raise ValueError(f"cutpoints needs exactly 2 increasing values (got {len(self.cutpoints)})")
-        fixed = [c for c in self.cutpoints if isinstance(c, float | int)]
-        if len(fixed) == 2 and not fixed[0] < fixed[1]:
-            raise ValueError(f"cutpoints must be strictly increasing (got {fixed})")
-        return self
+    @field_validator("cutpoints")
+    @classmethod
+    def _check_cutpoints(cls, v: list[Quantity]) -> list[Quantity]:
+        return _increasing(v, 2)
 
 
 class ForceParameters(_Strict):

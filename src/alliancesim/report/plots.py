@@ -1,0 +1,102 @@
+"""Figures of an ensemble summary (matplotlib, written as PNG)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from alliancesim.results.summary import EnsembleSummary  # noqa: E402
+
+RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
+OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}
+
+
+def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
+    return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
+
+
+def response_figure(s: EnsembleSummary, path: Path) -> None:
+    """Stacked bars: probability of each collective response, one bar per crisis."""
+    labels = _labels(s)
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.8 * len(labels)))
+    left = np.zeros(len(labels))
+    rungs = list(s.crises[0].response)
+    for k, rung in enumerate(rungs):
+        vals = np.array([c.response[rung] for c in s.crises])
+        ax.barh(labels, vals, left=left, color=RUNG_COLOURS[k], label=rung)
+        for y, (x0, w) in enumerate(zip(left, vals, strict=True)):
+            if w >= 0.06:
+                ax.text(x0 + w / 2, y, f"{w:.0%}", ha="center", va="center", fontsize=8)
+        left += vals
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("probability")
+    ax.set_title(f"Collective response\n{s.alliance}, {s.trials:,} trials per crisis")
+    ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(labels) > 2 else -0.4),
+              frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def contributions_figure(s: EnsembleSummary, path: Path) -> None:
+    """Expected troops sent by each member, per crisis (log scale: the leader dwarfs the rest)."""
+    n = len(s.crises)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.6), squeeze=False)
+    for ax, c in zip(axes[0], s.crises, strict=True):
+        ids = [m.id for m in c.members]
+        vals = [m.mean_troops for m in c.members]
+        colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
+        ax.bar(ids, vals, color=colours)
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_title(textwrap.fill(c.title or c.crisis_id, 28), fontsize=9)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        share = "" if c.leader_share is None else f"leader's share {c.leader_share:.0%}"
+        ax.text(0.5, 0.95, share, transform=ax.transAxes, ha="center", va="top", fontsize=8)
+    axes[0][0].set_ylabel("expected troops sent (all trials)")
+    fig.suptitle("Contributions by member")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def outcomes_figure(s: EnsembleSummary, path: Path) -> None:
+    """Outcome probabilities with the alliance and with the victim alone, per crisis."""
+    labels = _labels(s)
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * len(labels)))
+    y = np.arange(len(labels))
+    h = 0.38
+    for offset, key, tag in [(-h / 2, "outcome_with_alliance", "with alliance"),
+                             (h / 2, "outcome_alone", "alone")]:
+        left = np.zeros(len(labels))
+        for outcome, colour in OUTCOME_COLOURS.items():
+            vals = np.array([getattr(c, key)[outcome] for c in s.crises])
+            ax.barh(y + offset, vals, height=h * 0.95, left=left, color=colour,
+                    label=outcome if offset < 0 else None,
+                    hatch=None if offset < 0 else "//", edgecolor="white")
+            left += vals
+        for yi in y:
+            ax.text(1.01, yi + offset, tag, va="center", fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("probability")
+    ax.set_title("How the crisis ends\nwith the alliance (solid) and the victim alone (hatched)")
+    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 2 else -0.3),
+              frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+FIGURES = {
+    "response.png": response_figure,
+    "contributions.png": contributions_figure,
+    "outcomes.png": outcomes_figure,
+}

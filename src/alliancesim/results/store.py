@@ -1,0 +1,60 @@
+"""Writing results to a folder: per-trial Parquet, summary JSON, figures, the scenario used.
+
+Everything is first written to a temporary folder beside the target and only then moved into
+place, so an interrupted run leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from alliancesim.report.plots import FIGURES
+from alliancesim.results.ensemble import Ensemble
+from alliancesim.scenario.errors import UsageError
+
+OUTPUT_FILES = ("trials.parquet", "summary.json", "scenario.yaml", *FIGURES)
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail early (before any simulation) if `out` cannot be used."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    parent = out.parent if str(out.parent) else Path(".")
+    probe = out if out.exists() else parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise UsageError(f"--out {out}: {probe} is not writable")
+
+
+def scenario_yaml(ensemble: Ensemble) -> str:
+    data = ensemble.scenario.model_dump(mode="json", by_alias=True)
+    data["trials"], data["seed"] = ensemble.trials, ensemble.seed
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def write_results(ensemble: Ensemble, out: Path) -> list[Path]:
+    """Write all outputs into `out` atomically; return the paths written."""
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    summary = ensemble.summary()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        ensemble.to_pandas().to_parquet(tmp / "trials.parquet", index=False)
+        (tmp / "summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
+        (tmp / "scenario.yaml").write_text(scenario_yaml(ensemble), encoding="utf-8")
+        for name, make in FIGURES.items():
+            make(summary, tmp / name)
+        out.mkdir(exist_ok=True)
+        written = []
+        for name in OUTPUT_FILES:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
