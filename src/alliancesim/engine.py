@@ -176,7 +176,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
     cap_troops = np.where(part, _member(v, "standing_forces", model.members) + based, 0.0)
     stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
                          model.leader_stake)
-    V = v["forces.valuation"][:, None] * stake[None, :] * troops / v["forces.reference_army"][:, None]
+    V = (v["forces.valuation"][:, None] * stake[None, :] * troops
+         / v["forces.reference_army"][:, None])
     sent = np.zeros((T, M))
     rows = part.any(axis=1)
     if rows.any():

@@ -50,7 +50,7 @@ def _tail_given_probs(
         return poisson_binomial_tail(moved, quota - 1)
     if rule == "leader":
         if leader == victim:
-            return np.ones(p.shape[:-2] + (4,))
+            return np.ones((*p.shape[:-2], 4))
         return np.asarray(p[..., leader, :])
     raise ValueError(f"unknown decision rule {rule!r}")
 

@@ -94,8 +94,8 @@ def engage(
             arrived = np.where(open_, arrived + reinforcements[:, t], arrived)
         A = np.where(open_, A_new, A)
         D = np.where(open_, D_new, D)
-        lost = open_ & (D < defender_break_ratio * A)
-        repelled = open_ & ~lost & (A <= threshold)
+        lost = open_ & (defender_break_ratio * A > D)
+        repelled = open_ & ~lost & (threshold >= A)
         outcome[lost] = LOST
         outcome[repelled] = REPELLED
         done = lost | repelled

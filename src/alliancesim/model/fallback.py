@@ -1,9 +1,10 @@
 """Stage 3, fallback: acting without the alliance.
 
 When the victim asked for military help but the collective rung is below it (L < 4), a member
-whose own preferred rung is military (l_i = 4) and who has a tie to the victim (a bilateral treaty, a base in it) may act
-alone or with other such members as a coalition of the willing ("Russia will defend the border,
-CSTO or not"). The victim and a member that is itself the aggressor never do.
+whose own preferred rung is military (l_i = 4) and who has a tie to the victim (a bilateral
+treaty, a base in it) may act alone or with other such members as a coalition of the willing
+("Russia will defend the border, CSTO or not"). The victim and a member that is itself the
+aggressor never do.
 
 When the alliance decides on military help (L = 4), the participants are the members whose own
 preference is military (under consensus: all of them; under a majority rule the outvoted opt
@@ -31,5 +32,6 @@ def participants(
     if aggressor_member >= 0:
         willing[:, aggressor_member] = False
     collective = (rung == MILITARY)[:, None] & willing
-    alone = ((rung < MILITARY) & (cap == MILITARY))[:, None] & willing & (tie_to_victim > 0)[None, :]
+    asked = (rung < MILITARY) & (cap == MILITARY)
+    alone = asked[:, None] & willing & (tie_to_victim > 0)[None, :]
     return collective | alone, alone.any(axis=1)

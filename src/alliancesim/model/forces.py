@@ -55,7 +55,7 @@ def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, ca
     Members with cap 0 (non-participants) contribute nothing. When the root falls on a member's
     step (pi = 0), that member takes the residual C* - sum of the others (capped).
     """
-    T, M = V.shape
+    T, _M = V.shape
     lo = np.zeros(T)
     hi = cap.sum(axis=1)
     for _ in range(iterations):

@@ -8,10 +8,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from alliancesim.results.summary import EnsembleSummary  # noqa: E402
+from alliancesim.results.summary import EnsembleSummary
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
 OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}

@@ -51,22 +51,22 @@ class Ensemble:
             cols: dict[str, object] = {
                 "crisis": c.crisis_id,
                 "trial": np.arange(r.n),
-                "request": pd.Categorical.from_codes(r.request, REQUEST_LEVELS),
-                "response": pd.Categorical.from_codes(r.rung, RUNGS),
+                "request": _cat(r.request, REQUEST_LEVELS),
+                "response": _cat(r.rung, RUNGS),
                 "acts_without_alliance": r.fallback,
             }
             for i, m in enumerate(c.members):
-                cols[f"preferred_{m}"] = pd.Categorical.from_codes(r.preferred[:, i], RUNGS)
+                cols[f"preferred_{m}"] = _cat(r.preferred[:, i], RUNGS)
             for i, m in enumerate(c.members):
                 cols[f"troops_{m}"] = r.troops[:, i]
             cols.update({
                 "troops_total": r.troops.sum(axis=1),
                 "first_arrival_day": r.first_arrival,
-                "outcome": pd.Categorical.from_codes(r.outcome, OUTCOMES),
+                "outcome": _cat(r.outcome, OUTCOMES),
                 "end_day": r.end_day,
                 "defender_losses": r.defender_losses,
                 "aggressor_losses": r.aggressor_losses,
-                "outcome_alone": pd.Categorical.from_codes(r.outcome_alone, OUTCOMES),
+                "outcome_alone": _cat(r.outcome_alone, OUTCOMES),
                 "end_day_alone": r.end_day_alone,
                 "defender_losses_alone": r.defender_losses_alone,
                 "aggressor_losses_alone": r.aggressor_losses_alone,
@@ -75,10 +75,13 @@ class Ensemble:
         df = pd.concat(frames, ignore_index=True)
         df["crisis"] = df["crisis"].astype("category")
         for col in df.columns:
-            if col.startswith(("troops_", "preferred_")) and df[col].isna().any():
-                if col.startswith("troops_"):
-                    df[col] = df[col].fillna(0.0)  # member of another crisis's alliance
+            if col.startswith("troops_") and df[col].isna().any():
+                df[col] = df[col].fillna(0.0)  # not a member in another crisis's alliance
         return df
+
+
+def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)))
 
 
 def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int | None = None,

@@ -66,10 +66,9 @@ def _clean(loc: tuple[Any, ...], data: Any) -> tuple[Path, list[str]]:
     tags: list[str] = []
     cur = data
     for part in loc:
-        if isinstance(cur, dict) and part in cur:
-            path.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        in_dict = isinstance(cur, dict) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        if in_dict or in_list:
             path.append(part)
             cur = cur[part]
         else:
@@ -180,7 +179,9 @@ def _read(path: FsPath) -> str:
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "", "no such file")]) from None
     except IsADirectoryError:
-        raise ScenarioError([Problem(str(path), "", "is a directory, expected a YAML file")]) from None
+        raise ScenarioError(
+            [Problem(str(path), "", "is a directory, expected a YAML file")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem(str(path), "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
@@ -190,7 +191,7 @@ def _read(path: FsPath) -> str:
 # --------------------------------------------------------------------------- bundled data
 def bundled_actors() -> dict[str, Actor]:
     path = bundled.ACTORS
-    data, lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    data, _lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
     return {k: validate(Actor, v, {}, str(path)) for k, v in data["actors"].items()}
 
 
@@ -293,7 +294,7 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
     if problems:
         raise ScenarioError(problems)
 
-    default, pairs = bundled_affinity()
+    _default, pairs = bundled_affinity()
     merged: dict[frozenset[str], AffinityPair] = {}
     for p in [*pairs, *scenario.affinity]:
         merged[frozenset((p.a, p.b))] = p

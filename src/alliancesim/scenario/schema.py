@@ -7,6 +7,7 @@ Every model parameter has a default here, with its source or the stated judgemen
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from enum import StrEnum
@@ -171,11 +172,17 @@ class Alliance(_Strict):
             )
         missing = [t.value for t in ThreatType if t not in self.scope]
         if missing:
-            raise ValueError(f"scope must give a coverage for every threat type; missing: {missing}")
+            raise ValueError(
+                f"scope must give a coverage for every threat type; missing: {missing}"
+            )
         return self
 
 
 # --------------------------------------------------------------------------- parameters
+def _quantities(*values: float) -> list[Quantity]:
+    return list(values)
+
+
 def _increasing(values: list[Quantity], n: int) -> list[Quantity]:
     """Cut-points: exactly n values, strictly increasing where fixed.
 
@@ -184,7 +191,7 @@ def _increasing(values: list[Quantity], n: int) -> list[Quantity]:
     if len(values) != n:
         raise ValueError(f"needs exactly {n} increasing values (got {len(values)})")
     fixed = [float(c) for c in values if isinstance(c, float | int)]
-    if len(fixed) == n and not all(a < b for a, b in zip(fixed, fixed[1:], strict=False)):
+    if len(fixed) == n and not all(a < b for a, b in itertools.pairwise(fixed)):
         raise ValueError(f"must be strictly increasing (got {fixed})")
     return values
 
@@ -208,7 +215,7 @@ class CouncilParameters(_Strict):
     intercept: AnyReal = 0.5
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: [-1.0, -0.3, 0.8, 1.5],
+        default_factory=lambda: _quantities(-1.0, -0.3, 0.8, 1.5),
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
     noise: Literal["independent", "common_shock"] = "independent"
@@ -227,7 +234,7 @@ class RequestParameters(_Strict):
     threat: AnyReal = 1.0
     trust_weight: AnyReal = 2.0
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: [-1.0, 0.0],
+        default_factory=lambda: _quantities(-1.0, 0.0),
         description="rho_1 < rho_2: below rho_1 no request, above rho_2 military help",
     )
 
