@@ -1,0 +1,1 @@
+"""Experiments over the model: closed-form checks, ensembles, sweeps, calibration, hindcasts."""

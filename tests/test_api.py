@@ -1,0 +1,65 @@
+"""The Python API: load_scenario, simulate, summary, to_pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alliancesim import Ensemble, ScenarioError, load_scenario, simulate
+from alliancesim.results.summary import EnsembleSummary
+
+
+def test_api_end_to_end() -> None:
+    sc = load_scenario("csto-2021-autumn")
+    ens = simulate(sc, trials=3000, seed=3)
+    assert isinstance(ens, Ensemble)
+    s = ens.summary()
+    assert isinstance(s, EnsembleSummary)
+    assert s.trials == 3000 and len(s.crises) == 4
+    df = ens.to_pandas()
+    assert len(df) == 4 * 3000
+    assert df.groupby("crisis", observed=True).size().eq(3000).all()
+    r = ens["tjk-incursion"]
+    assert r.troops.shape == (3000, 6)
+
+
+def test_simulate_accepts_a_name_and_uses_the_scenario_defaults() -> None:
+    ens = simulate("csto-2021-autumn", trials=500)
+    assert ens.seed == 2021
+
+
+def test_unknown_name_raises_scenario_error() -> None:
+    with pytest.raises(ScenarioError, match="no bundled scenario"):
+        load_scenario("nope")
+
+
+def test_invariants_over_trials() -> None:
+    ens = simulate("csto-2021-autumn", trials=4000, seed=8)
+    for c, r in zip(ens.crises, ens.results, strict=True):
+        cap = np.array([2, 2, 4])[r.request]
+        assert np.all(r.rung <= cap)  # never more than was asked for
+        sent = r.troops.sum(axis=1) > 0
+        # troops only go when the alliance decided on military help or members fell back
+        assert np.all((r.rung[sent] == 4) | r.fallback[sent])
+        assert np.all(r.troops[:, c.victim] == 0)
+        assert np.all(np.isnan(r.first_arrival[~sent]))
+        assert np.all(r.first_arrival[sent] >= 0)
+        # without any allied troops, the outcome is the victim-alone outcome
+        np.testing.assert_array_equal(r.outcome[~sent], r.outcome_alone[~sent])
+
+
+def test_consensus_military_means_everyone_wanted_it() -> None:
+    ens = simulate("csto-2021-autumn", trials=4000, seed=8)
+    c, r = ens.crises[0], ens.results[0]
+    mil = r.rung == 4
+    assert mil.any()
+    assert np.all(r.preferred[mil] == 4)
+    assert c.rule == "consensus"
+
+
+def test_distributions_are_drawn_per_trial(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    sc = make_scenario(crisis={"aggressor_strength": {"dist": "uniform", "low": 1000,
+                                                      "high": 9000}})
+    ens = simulate(sc, trials=5000, seed=1)
+    losses = ens.results[0].aggressor_losses_alone
+    assert np.unique(losses).size > 100

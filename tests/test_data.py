@@ -1,0 +1,88 @@
+"""The bundled data: every figure carries a source, and matches the reference sheet."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from alliancesim.data import bundled
+from alliancesim.scenario.loading import bundled_actors, bundled_affinity, bundled_alliance
+from conftest import SHARED
+
+
+def test_every_actor_has_a_source() -> None:
+    for aid, actor in bundled_actors().items():
+        assert actor.source, aid
+
+
+def test_every_alliance_provision_has_a_source() -> None:
+    for name in bundled.alliance_names():
+        a = bundled_alliance(name)
+        assert a.source and a.decision_rule.source
+        assert all(c.source for c in a.scope.values())
+        assert all(f.source for f in a.standing_forces.values())
+        assert all(b.source for b in a.bases)
+        assert all(t.source for t in a.ties)
+        assert a.decision_delay_days.source
+        known = bundled_actors()
+        assert set(a.members) <= set(known), set(a.members) - set(known)
+
+
+def test_every_affinity_has_a_reason() -> None:
+    _, pairs = bundled_affinity()
+    assert all(p.reason for p in pairs)
+    keys = [frozenset((p.a, p.b)) for p in pairs]
+    assert len(keys) == len(set(keys)), "a pair is listed twice"
+
+
+def test_csto_provisions() -> None:
+    csto = bundled_alliance("csto")
+    assert csto.members == ["RUS", "BLR", "ARM", "KAZ", "KGZ", "TJK"]
+    assert csto.leader == "RUS" and csto.decision_rule.rule == "consensus"
+    bases = {(b.owner, b.host): b.troops for b in csto.bases}
+    assert bases == {("RUS", "TJK"): 7000, ("RUS", "KGZ"): 400, ("RUS", "ARM"): 3000}
+    pledges = {k: v.troops for k, v in csto.standing_forces.items()}
+    assert pledges["RUS"] == 8000 and pledges["BLR"] == 5000 and pledges["KAZ"] == 4000
+
+
+@pytest.mark.skipif(not (SHARED / "reference" / "states.csv").exists(),
+                    reason="shared/reference/states.csv not present beside the project")
+def test_state_figures_match_the_reference_sheet() -> None:
+    actors = bundled_actors()
+    with open(SHARED / "reference" / "states.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["year"] == "2021"]
+    checked = 0
+    for r in rows:
+        a = actors.get(r["iso3"])
+        if a is None:
+            continue
+        if r["troops_active"] != "unconfirmed":
+            assert a.troops == float(r["troops_active"]), r["iso3"]
+            checked += 1
+        if r["milex_usd_m"] != "unconfirmed":
+            assert a.milex_usd_m == pytest.approx(float(r["milex_usd_m"])), r["iso3"]
+        else:
+            assert a.milex_usd_m is None, r["iso3"]
+    assert checked >= 9
+
+
+@pytest.mark.skipif(not (SHARED / "datasets" / "peacesciencer_derived" / "cow_nmc.csv").exists(),
+                    reason="shared/datasets (COW NMC 7.0) not present beside the project")
+def test_nato_troops_match_cow_nmc() -> None:
+    """NATO members' troops are COW NMC v7.0 milper (thousands) for 2021."""
+    import re
+
+    actors = bundled_actors()
+    milper = {}
+    with open(SHARED / "datasets" / "peacesciencer_derived" / "cow_nmc.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            if r["year"] == "2021.0" and r["milper"]:
+                milper[int(float(r["ccode"]))] = float(r["milper"]) * 1000
+    checked = 0
+    for a in actors.values():
+        m = re.search(r"ccode (\d+)", a.source)
+        if m and "COW National Material Capabilities v7.0" in a.source:
+            assert a.troops == milper[int(m.group(1))], a.name
+            checked += 1
+    assert checked >= 25
