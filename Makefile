@@ -22,12 +22,12 @@ demo: install
 
 test: install
 	.venv/bin/python -m pytest -n 2 -q
-	.venv/bin/ruff check src tests benchmarks
+	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 
 lint: install
-	.venv/bin/ruff check src tests benchmarks
-	.venv/bin/ruff format --check src tests benchmarks
+	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
+	.venv/bin/ruff format --check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 
 clean:

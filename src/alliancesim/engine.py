@@ -168,8 +168,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
                                             model.leader, vic)
 
     # 3. fallback
-    part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim, vic,
-                                            model.aggressor_member)
+    part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim,
+                                            model.tie_to_aggressor, vic, model.aggressor_member)
 
     # 4. forces
     based = _member(v, "base_in_victim", model.members)

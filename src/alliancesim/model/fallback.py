@@ -4,7 +4,9 @@ When the victim asked for military help but the collective rung is below it (L <
 whose own preferred rung is military (l_i = 4) and who has a tie to the victim (a bilateral
 treaty, a base in it) may act alone or with other such members as a coalition of the willing
 ("Russia will defend the border, CSTO or not"). The victim and a member that is itself the
-aggressor never do.
+aggressor never do, nor does a member tied at least as closely to the aggressor as to the victim
+(Russia, with bases in both Kyrgyzstan and Tajikistan, mediates between them rather than fight
+one for the other).
 
 When the alliance decides on military help (L = 4), the participants are the members whose own
 preference is military (under consensus: all of them; under a majority rule the outvoted opt
@@ -20,12 +22,13 @@ MILITARY = 4
 
 def participants(
     preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray, tie_to_victim: np.ndarray,
-    victim: int, aggressor_member: int,
+    tie_to_aggressor: np.ndarray, victim: int, aggressor_member: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Who sends forces. Returns (participant (T, M) bool, fallback (T,) bool).
 
     preferred (T, M) int, rung (T,) int, cap (T,) the highest rung the request allows,
-    tie_to_victim (M,) strength in [0, 1]. No troops go where they were not asked for.
+    tie_to_victim, tie_to_aggressor (M,) strengths in [0, 1]. No troops go where they were not
+    asked for.
     """
     willing = preferred == MILITARY
     willing[:, victim] = False
@@ -33,5 +36,6 @@ def participants(
         willing[:, aggressor_member] = False
     collective = (rung == MILITARY)[:, None] & willing
     asked = (rung < MILITARY) & (cap == MILITARY)
-    alone = asked[:, None] & willing & (tie_to_victim > 0)[None, :]
+    tied = (tie_to_victim > 0) & (tie_to_victim > tie_to_aggressor)
+    alone = asked[:, None] & willing & tied[None, :]
     return collective | alone, alone.any(axis=1)

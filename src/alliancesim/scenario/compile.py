@@ -59,6 +59,7 @@ class CompiledCrisis:
     leader_stake: np.ndarray
     is_aggressor: np.ndarray
     tie_to_victim: np.ndarray
+    tie_to_aggressor: np.ndarray
     in_scope: float
     quantities: tuple[QuantitySpec, ...] = field(default_factory=tuple)
 
@@ -107,11 +108,14 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     aff_a = np.array([affinity(m, crisis.aggressor) for m in members])
     ties = {frozenset((t.a, t.b)): t.strength for t in alliance.ties}
     tie_v = np.array([ties.get(frozenset((m, crisis.victim)), 0.0) for m in members])
+    tie_a = np.array([ties.get(frozenset((m, crisis.aggressor)), 0.0) for m in members])
     base_in_victim: dict[str, Quantity] = {}
     for b in alliance.bases:
         if b.host == crisis.victim and b.owner in index:
             base_in_victim[b.owner] = b.troops
             tie_v[index[b.owner]] = max(tie_v[index[b.owner]], 1.0)
+        if b.host == crisis.aggressor and b.owner in index:
+            tie_a[index[b.owner]] = max(tie_a[index[b.owner]], 1.0)
     is_leader = np.array([1.0 if i == leader else 0.0 for i in range(M)])
     leader_stake = is_leader * tie_v
     is_agg = np.array([1.0 if i == agg_member else 0.0 for i in range(M)])
@@ -200,6 +204,7 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         leader_stake=leader_stake,
         is_aggressor=is_agg,
         tie_to_victim=tie_v,
+        tie_to_aggressor=tie_a,
         in_scope=float(coverage),
         quantities=tuple(qs),
     )
