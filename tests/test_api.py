@@ -63,3 +63,14 @@ def test_distributions_are_drawn_per_trial(make_scenario) -> None:  # type: igno
     ens = simulate(sc, trials=5000, seed=1)
     losses = ens.results[0].aggressor_losses_alone
     assert np.unique(losses).size > 100
+
+
+def test_every_bundled_scenario_runs() -> None:
+    from alliancesim.data import bundled
+
+    names = bundled.scenario_names()
+    assert {"csto-2021-autumn", "nato-2021-baltic"} <= set(names)
+    for name in names:
+        s = simulate(name, trials=1000, seed=1).summary()
+        for c in s.crises:
+            assert sum(c.response.values()) == pytest.approx(1.0)

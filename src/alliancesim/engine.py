@@ -126,7 +126,9 @@ def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.nda
                      ) -> np.ndarray:
     """x (T, M, K) in the order of COUNCIL_FEATURES."""
     T, M = troops.shape
-    cost = np.log1p(strength[:, None] / np.maximum(troops, 1.0))
+    # the threat relative to the combined forces of the members other than the victim
+    others = troops.sum(axis=1) - troops[:, model.victim]
+    cost = np.broadcast_to(np.log1p(strength / np.maximum(others, 1.0))[:, None], (T, M))
     static = {
         "exposure": model.exposure, "affinity_victim": model.affinity_victim,
         "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,

@@ -7,7 +7,8 @@ Member model (ordered probit):
 
 Features x_i (see docs/model.md): exposure to spill-over, affinity with the victim, affinity with
 the aggressor, the leader's stake in the victim (leader x tie to the victim), the treaty's
-coverage of the threat (in_scope), the relative cost log(1 + S / N_i), and being the aggressor.
+coverage of the threat (in_scope), the cost log(1 + S / N_others) of meeting a threat S with the
+combined forces N_others of the members other than the victim, and being the aggressor.
 The victim's own preference is the highest rung its request allows.
 
 Noise: "independent" draws eps_i independently; "common_shock" uses

@@ -63,7 +63,8 @@ def crisis_section(c: CrisisSummary) -> Group:
     share = "-" if c.leader_share is None else pct(c.leader_share)
     facts = Text.assemble(
         ("Acts without the alliance: ", "bold"), pct(c.p_acts_without_alliance),
-        f"  (leader alone {pct(c.p_leader_alone)}, coalition of the willing "
+        f"  (leader alone {pct(c.p_leader_alone)}, another member alone "
+        f"{pct(c.p_other_member_alone)}, coalition of the willing "
         f"{pct(c.p_coalition_of_willing)})\n",
         ("Troops sent: ", "bold"), f"{pct(c.p_troops_sent)} of trials; expected total "
         f"{troops(c.mean_total_troops)}; leader's share {share}\n",

@@ -42,6 +42,7 @@ class CrisisSummary(BaseModel):
     members: list[MemberSummary]
     p_acts_without_alliance: float
     p_leader_alone: float
+    p_other_member_alone: float
     p_coalition_of_willing: float
     p_troops_sent: float
     mean_total_troops: float
@@ -116,6 +117,7 @@ def summarise(model: CompiledCrisis, r: TrialResults, names: dict[str, str]) -> 
         members=members,
         p_acts_without_alliance=float(r.fallback.mean()),
         p_leader_alone=float(leader_alone.mean()),
+        p_other_member_alone=float((r.fallback & (n_sending == 1) & ~leader_alone).mean()),
         p_coalition_of_willing=float((r.fallback & (n_sending >= 2)).mean()),
         p_troops_sent=float((total > 0).mean()), mean_total_troops=mean_total,
         leader_share=leader_share, first_arrival_days=_spread(r.first_arrival),

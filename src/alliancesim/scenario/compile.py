@@ -97,10 +97,13 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
 
     aff = {frozenset((p.a, p.b)): p.value for p in scenario.affinity}
 
+    member_default = alliance.member_affinity.value
+
     def affinity(a: str, b: str) -> float:
         if a == b:
             return 1.0
-        return aff.get(frozenset((a, b)), AFFINITY_DEFAULT)
+        default = member_default if (a in index and b in index) else AFFINITY_DEFAULT
+        return aff.get(frozenset((a, b)), default)
 
     exposure = np.array([crisis.exposure.get(m, 1.0 if i == v else 0.0)
                          for i, m in enumerate(members)])

@@ -117,6 +117,11 @@ class SourcedValue(_Strict):
     source: str = ""
 
 
+class Affinity(_Strict):
+    value: float = Field(ge=-1.0, le=1.0)
+    source: str = ""
+
+
 class StandingForce(_Strict):
     troops: NonNegative
     source: str = ""
@@ -160,6 +165,7 @@ class Alliance(_Strict):
     bases: list[Base] = Field(default_factory=list)
     ties: list[Tie] = Field(default_factory=list)
     decision_delay_days: SourcedValue = SourcedValue(value=1.0)
+    member_affinity: Affinity = Affinity(value=0.0)
 
     @model_validator(mode="after")
     def _check(self) -> Alliance:
