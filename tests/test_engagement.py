@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alliancesim.model.engagement import LOST, REPELLED, engage, reinforcement_schedule
+from alliancesim.model.engagement import LOST, REPELLED, engage
 
 
 def _run(A, D, irregular, extra=None, horizon=60, k=0.005):  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def test_reinforcements_never_hurt(amounts, days, irregular) -> None:  # type: i
     T = 50
     A = rng.uniform(1000, 20000, T)
     D = rng.uniform(1000, 20000, T)
-    sched = reinforcement_schedule(np.tile(amounts, (T, 1)), np.tile(days, (T, 1)), 60)
+    sched = (np.tile(np.asarray(amounts, float), (T, 1)), np.tile(np.asarray(days, float), (T, 1)))
     base = _run(A, D, irregular)
     helped = _run(A, D, irregular, extra=sched)
     assert np.all(helped.outcome[base.outcome == REPELLED] == REPELLED)
@@ -66,7 +66,9 @@ def test_square_law_day_by_day() -> None:
     assert out.aggressor_losses[0] == 20.0 and out.defender_losses[0] == 10.0
 
 
-def test_reinforcement_schedule_drops_late_arrivals() -> None:
-    sched = reinforcement_schedule(np.array([[10.0, 5.0, 7.0]]), np.array([[0, 3, 99]]), 10)
-    assert sched.shape == (1, 11)
-    assert sched[0, 0] == 10.0 and sched[0, 3] == 5.0 and sched.sum() == 15.0
+def test_arrivals_after_the_horizon_are_dropped() -> None:
+    A, D = np.array([5000.0]), np.array([4000.0])
+    base = _run(A, D, False, horizon=10)
+    late = _run(A, D, False, horizon=10,
+                extra=(np.array([[1e6]]), np.array([[11.0]])))
+    assert late.outcome[0] == base.outcome[0] and late.end_day[0] == base.end_day[0]

@@ -9,6 +9,7 @@ scenario only, never on the chunk size, the backend or the number of workers.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -138,8 +139,30 @@ def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.nda
     return np.stack(cols, axis=2)
 
 
-def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
-    """All stages for the trials in `inputs`. Pure: no I/O, no global state."""
+class _Stopwatch:
+    """Adds the time of each stage to a dict when one is given (benchmarks); else does nothing."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.t = time.perf_counter() if timings is not None else 0.0
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.t
+            self.t = now
+
+
+STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement")
+
+
+def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
+                 timings: dict[str, float] | None = None) -> TrialResults:
+    """All stages for the trials in `inputs`. Pure: no I/O, no global state.
+
+    timings, when given, receives the seconds spent in each stage (added to what it holds).
+    """
+    clock = _Stopwatch(timings)
     v = inputs.values
     T, M, vic = inputs.n, model.n_members, model.victim
     troops = _member(v, "troops", model.members)
@@ -156,6 +179,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
         req = request.request_level(latent, inputs.eta, v["request.cutpoints.1"],
                                     v["request.cutpoints.2"])
     cap = request.REQUEST_CAP[req]
+    clock.lap("request")
 
     # 2. council
     x = council_features(model, S, troops)
@@ -168,10 +192,12 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
     rung = np.minimum(council.collective_rung(pref, model.rule, model.quota, model.leader), cap)
     holds_out, sole_veto = council.blocking(pref, rung, cap, model.rule, model.quota,
                                             model.leader, vic)
+    clock.lap("council")
 
     # 3. fallback
     part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim,
                                             model.tie_to_aggressor, vic, model.aggressor_member)
+    clock.lap("fallback")
 
     # 4. forces
     based = _member(v, "base_in_victim", model.members)
@@ -185,6 +211,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
     if rows.any():
         sent[rows] = forces.equilibrium(V[rows], S[rows], v["forces.private_benefit"][rows],
                                         v["forces.token_scale"][rows], cap_troops[rows])
+    clock.lap("forces")
 
     # 5. deployment
     delay = np.where(rung == 4, v["decision_delay_days"], v["deployment.unilateral_delay_days"])
@@ -192,22 +219,23 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
                                      v["deployment.transport_days"])
     day0, later = deployment.split_based(sent, based)
     first = deployment.first_arrival(sent, day0, arrive)
+    clock.lap("deployment")
 
     # 6. engagement, with and without the alliance
-    H = model.horizon_days
     qv = quality[:, vic]
     eff = quality / qv[:, None]  # allied troops in victim-quality units
     amounts = np.concatenate([day0 * eff, later * eff], axis=1)
     days = np.concatenate([np.zeros_like(arrive), arrive], axis=1)
-    sched = engagement.reinforcement_schedule(amounts, days, H)
     common = dict(q_aggressor=v["aggressor_quality"], q_defender=qv,
                   attrition=v["engagement.attrition"],
                   aggressor_break=v["engagement.aggressor_break"],
                   defender_break_ratio=v["engagement.defender_break_ratio"],
-                  horizon=H, irregular=model.irregular,
+                  horizon=model.horizon_days, irregular=model.irregular,
                   irregular_efficiency=v["engagement.irregular_efficiency"])
-    with_ = engagement.engage(S, D0, reinforcements=sched, **common)  # type: ignore[arg-type]
+    with_ = engagement.engage(S, D0, reinforcements=(amounts, days),
+                              **common)  # type: ignore[arg-type]
     alone = engagement.engage(S, D0, **common)  # type: ignore[arg-type]
+    clock.lap("engagement")
 
     return TrialResults(
         request=req, rung=rung.astype(np.int8), preferred=pref, holds_out=holds_out,

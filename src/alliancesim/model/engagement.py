@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 REPELLED, CONTAINED, LOST = 0, 1, 2
 OUTCOMES = ("repelled", "contained", "lost")
@@ -44,63 +45,88 @@ class Engagement:
     aggressor_losses: np.ndarray
 
 
-def reinforcement_schedule(amount: np.ndarray, day: np.ndarray, horizon: int) -> np.ndarray:
-    """R[t, d]: troops arriving on day d (T, H + 1) from amounts and days (T, M).
+@njit(cache=True)
+def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarray,
+                   k: np.ndarray, brk: np.ndarray, ratio: np.ndarray, eff: np.ndarray,
+                   horizon: int, irregular: bool, amounts: np.ndarray, days: np.ndarray,
+                   outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
+                   a_loss: np.ndarray) -> None:
+    """Compiled daily loop, one trial at a time, stopping when the trial is decided."""
+    T = A0.shape[0]
+    n_arr = amounts.shape[1]
+    sched = np.zeros(horizon + 1)
+    for t in range(T):
+        sched[:] = 0.0
+        for j in range(n_arr):
+            a = amounts[t, j]
+            if a > 0.0:
+                dd = int(days[t, j])
+                if dd <= horizon:
+                    sched[dd] += a
+        A = A0[t]
+        D = D0[t] + sched[0]
+        arrived = D
+        kd = k[t] * qD[t] * (eff[t] if irregular else 1.0)
+        ka = k[t] * qA[t]
+        threshold = (1.0 - brk[t]) * A0[t]
+        safeA0 = max(A0[t], 1e-12)
+        result = CONTAINED_
+        end = horizon
+        for day in range(1, horizon + 1):
+            if irregular:
+                A_new = max(A * (1.0 - kd * D / safeA0), 0.0)
+            else:
+                A_new = max(A - kd * D, 0.0)
+            D_new = max(D - ka * A, 0.0) + sched[day]
+            arrived += sched[day]
+            A = A_new
+            D = D_new
+            if D < ratio[t] * A:
+                result = LOST_
+                end = day
+                break
+            if A <= threshold:
+                result = REPELLED_
+                end = day
+                break
+        outcome[t] = result
+        end_day[t] = end
+        d_loss[t] = arrived - D
+        a_loss[t] = A0[t] - A
 
-    Arrivals after the horizon are dropped.
-    """
-    T = amount.shape[0]
-    d = day.astype(np.int64)
-    keep = (amount > 0) & (d <= horizon)
-    rows = np.broadcast_to(np.arange(T)[:, None], amount.shape)
-    flat = rows[keep] * (horizon + 1) + d[keep]
-    sched = np.bincount(flat, weights=amount[keep], minlength=T * (horizon + 1))
-    return sched.reshape(T, horizon + 1)
+
+REPELLED_, CONTAINED_, LOST_ = REPELLED, CONTAINED, LOST
 
 
 def engage(
     aggressor: np.ndarray, defender: np.ndarray, q_aggressor: np.ndarray, q_defender: np.ndarray,
     attrition: np.ndarray, aggressor_break: np.ndarray, defender_break_ratio: np.ndarray,
-    horizon: int, irregular: bool, reinforcements: np.ndarray | None = None,
+    horizon: int, irregular: bool, reinforcements: tuple[np.ndarray, np.ndarray] | None = None,
     irregular_efficiency: np.ndarray | float = 0.1,
 ) -> Engagement:
     """Run the engagement for T trials. aggressor/defender: initial forces (T,).
 
-    reinforcements: (T, H + 1) troops arriving on each day (day 0 is added to the initial force).
+    reinforcements: (amounts, days), both (T, K): troops arriving on each whole day (day 0 joins
+    the initial force; later than the horizon is dropped). Compiled with numba: a daily loop per
+    trial that stops as soon as the trial is decided.
     """
     T = aggressor.shape[0]
-    A0 = aggressor.astype(float)
-    A = A0.copy()
-    D = defender.astype(float).copy()
-    arrived = D.copy()
-    if reinforcements is not None:
-        D += reinforcements[:, 0]
-        arrived += reinforcements[:, 0]
-    outcome = np.full(T, CONTAINED, dtype=np.int8)
-    end_day = np.full(T, horizon, dtype=np.int16)
-    open_ = np.ones(T, dtype=bool)
-    kd = attrition * q_defender * (irregular_efficiency if irregular else 1.0)
-    ka = attrition * q_aggressor
-    threshold = (1.0 - aggressor_break) * A0
-    safeA0 = np.maximum(A0, 1e-12)
-    for t in range(1, horizon + 1):
-        if irregular:
-            A_new = np.maximum(A * (1.0 - kd * D / safeA0), 0.0)
-        else:
-            A_new = np.maximum(A - kd * D, 0.0)
-        D_new = np.maximum(D - ka * A, 0.0)
-        if reinforcements is not None:
-            D_new += reinforcements[:, t]
-            arrived = np.where(open_, arrived + reinforcements[:, t], arrived)
-        A = np.where(open_, A_new, A)
-        D = np.where(open_, D_new, D)
-        lost = open_ & (defender_break_ratio * A > D)
-        repelled = open_ & ~lost & (threshold >= A)
-        outcome[lost] = LOST
-        outcome[repelled] = REPELLED
-        done = lost | repelled
-        end_day[done] = t
-        open_ &= ~done
-        if not open_.any():
-            break
-    return Engagement(outcome, end_day, arrived - D, A0 - A)
+
+    def arr(x: np.ndarray | float) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64), (T,)))
+
+    if reinforcements is None:
+        amounts = np.zeros((T, 0))
+        days = np.zeros((T, 0))
+    else:
+        amounts = np.ascontiguousarray(reinforcements[0], dtype=np.float64)
+        days = np.ascontiguousarray(reinforcements[1], dtype=np.float64)
+    outcome = np.empty(T, dtype=np.int8)
+    end_day = np.empty(T, dtype=np.int16)
+    d_loss = np.empty(T)
+    a_loss = np.empty(T)
+    _engage_kernel(arr(aggressor), arr(defender), arr(q_aggressor), arr(q_defender),
+                   arr(attrition), arr(aggressor_break), arr(defender_break_ratio),
+                   arr(irregular_efficiency), horizon, irregular, amounts, days,
+                   outcome, end_day, d_loss, a_loss)
+    return Engagement(outcome, end_day, d_loss, a_loss)

@@ -26,6 +26,7 @@ others leave up to C* = S (V_max - 1).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor: np.ndarray,
@@ -48,33 +49,71 @@ def share_response(C: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, 
     return np.clip(interior, 0.0, cap)
 
 
+@njit(cache=True)
+def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
+                        cap: np.ndarray, iterations: int, out: np.ndarray) -> None:
+    """Compiled per-trial bisection on the total C (same algorithm as documented above)."""
+    T, M = V.shape
+    for t in range(T):
+        hi = 0.0
+        for i in range(M):
+            hi += cap[t, i]
+        if hi <= 0.0:
+            continue
+        lo = 0.0
+        St, pit, s0t = S[t], pi[t], s0[t]
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            total = 0.0
+            for i in range(M):
+                total += _share(mid, V[t, i], St, pit, s0t, cap[t, i])
+            if total - mid > 0.0:
+                lo = mid
+            else:
+                hi = mid
+        C = 0.5 * (lo + hi)
+        given = 0.0
+        pivot = -1
+        best = -np.inf
+        for i in range(M):
+            c = _share(hi, V[t, i], St, pit, s0t, cap[t, i])
+            out[t, i] = c
+            given += c
+            if cap[t, i] - c > 1e-12 and V[t, i] > best:
+                best = V[t, i]
+                pivot = i
+        residual = C - given
+        if pivot >= 0 and residual > 0.0:
+            out[t, pivot] += min(residual, cap[t, pivot] - out[t, pivot])
+
+
+@njit(cache=True)
+def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> float:
+    """c_i(C) for one member (see share_response)."""
+    gap = 1.0 - V * (S / (S + C))
+    if gap <= 0.0:
+        return cap
+    c = pi * s0 / gap - s0
+    if c < 0.0:
+        return 0.0
+    return min(c, cap)
+
+
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
                 iterations: int = 60) -> np.ndarray:
     """Nash equilibrium contributions (T, M) by bisection on the total C.
 
     Members with cap 0 (non-participants) contribute nothing. When the root falls on a member's
-    step (pi = 0), that member takes the residual C* - sum of the others (capped).
+    step (pi = 0), the member with the highest valuation among those below their cap takes the
+    residual C* - sum of the others (capped). Compiled with numba; one trial per loop step.
     """
-    T, _M = V.shape
-    lo = np.zeros(T)
-    hi = cap.sum(axis=1)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        excess = share_response(mid, V, S, pi, s0, cap).sum(axis=1) - mid
-        up = excess > 0
-        lo = np.where(up, mid, lo)
-        hi = np.where(up, hi, mid)
-    total = 0.5 * (lo + hi)
-    c = share_response(hi, V, S, pi, s0, cap)
-    residual = total - c.sum(axis=1)
-    room = cap - c
-    # the pivotal member: the highest valuation among those not at their cap
-    pivot = np.argmax(np.where(room > 1e-12, V, -np.inf), axis=1)
-    rows = np.arange(T)
-    has_room = room[rows, pivot] > 1e-12
-    add = np.where(has_room & (residual > 0), np.minimum(residual, room[rows, pivot]), 0.0)
-    c[rows, pivot] += add
-    return c
+    out = np.zeros(V.shape)
+    _equilibrium_kernel(np.ascontiguousarray(V, dtype=np.float64),
+                        np.ascontiguousarray(S, dtype=np.float64),
+                        np.ascontiguousarray(pi, dtype=np.float64),
+                        np.ascontiguousarray(s0, dtype=np.float64),
+                        np.ascontiguousarray(cap, dtype=np.float64), iterations, out)
+    return out
 
 
 def utility(c: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray
