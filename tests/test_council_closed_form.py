@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alliancesim.engine import run_crisis
+from alliancesim.engine import run_trials
 from alliancesim.experiments.closed_form import NoClosedFormError, response_probabilities
 from alliancesim.model.analytic import poisson_binomial_tail
 from alliancesim.scenario.compile import compile_crisis
@@ -30,7 +30,7 @@ def _alliance(rule: dict[str, object]) -> dict[str, object]:
 
 def _check(model, trials: int = TRIALS, seed: int = 7) -> None:  # type: ignore[no-untyped-def]
     expected = response_probabilities(model)
-    got = np.bincount(run_crisis(model, trials, seed).rung, minlength=5) / trials
+    got = np.bincount(run_trials(model, trials, seed).rung, minlength=5) / trials
     se = np.sqrt(expected * (1 - expected) / trials)
     assert np.isclose(expected.sum(), 1.0)
     # within 4.5 binomial standard errors (plus float slack), every rung

@@ -21,15 +21,21 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
 
 def simulate(scenario: Scenario | str | Path, trials: int | None = None, seed: int | None = None,
              chunk_size: int | None = None,
-             progress: Callable[[int], None] | None = None) -> Ensemble:
+             progress: Callable[[int], None] | None = None, backend: str = "local",
+             workers: int | None = None, address: str | None = None,
+             keep_trials: bool | None = None) -> Ensemble:
     """Simulate every crisis of a scenario `trials` times.
 
-    trials and seed default to the scenario's own; the result depends on (scenario, trials,
-    seed) only, not on chunk_size.
+    trials and seed default to the scenario's own. backend: "local" (in-process), "process"
+    (a pool of `workers` local processes) or "ray" (a Ray cluster at `address`, else local Ray).
+    keep_trials: keep per-trial arrays (needed for to_pandas); by default only up to 2 million
+    trials in all, beyond which the ensemble keeps its summary statistics only (bounded memory).
+    The numbers depend on (scenario, trials, seed) only: not on chunk_size, backend or workers.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     elif isinstance(scenario.alliance, str):
         scenario = resolve(scenario)
     return simulate_scenario(scenario, trials=trials, seed=seed, chunk_size=chunk_size,
-                             progress=progress)
+                             progress=progress, backend=backend, workers=workers,
+                             address=address, keep_trials=keep_trials)

@@ -46,6 +46,14 @@ def run(
         "--out", "-o", help="Write trials.parquet, summary.json, scenario.yaml and PNG figures "
         "to this folder.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="Where chunks run: local (in-process), process (all local cores) or "
+        "ray.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes for --backend process (default: all cores).")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="Ray cluster address for --backend ray (default: start Ray "
+        "locally).")] = None,
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.api import load_scenario, simulate
@@ -54,6 +62,10 @@ def run(
 
     if out is not None:
         check_out_dir(out)
+    if backend not in ("local", "process", "ray"):
+        raise UsageError(f"--backend {backend}: unknown backend (valid: local, process, ray)")
+    if address is not None and backend != "ray":
+        raise UsageError("--address applies only to --backend ray")
     sc = load_scenario(scenario)
     n = trials if trials is not None else sc.trials
     total = n * len(sc.crises)
@@ -63,9 +75,11 @@ def run(
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("trials", total=total)
             ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size,
-                           progress=lambda k: bar.advance(task, k))
+                           progress=lambda k: bar.advance(task, k), backend=backend,
+                           workers=workers, address=address, keep_trials=out is not None)
     else:
-        ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size)
+        ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
+                       workers=workers, address=address, keep_trials=out is not None)
     summary = ens.summary()
     if out is not None:
         written = write_results(ens, out)

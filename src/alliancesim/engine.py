@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from alliancesim.model import council, deployment, engagement, fallback, forces, request
+from alliancesim.results.tally import Tally
+from alliancesim.results.trials import TrialResults
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw
 from alliancesim.scenario.schema import COUNCIL_FEATURES
@@ -51,39 +53,6 @@ class TrialInputs:
                            np.concatenate([p.eta for p in parts]),
                            np.concatenate([p.e for p in parts]),
                            np.concatenate([p.z for p in parts]))
-
-
-@dataclass(frozen=True)
-class TrialResults:
-    """Per-trial outputs of one crisis. Arrays are trial-major; (T, M) by alliance member."""
-
-    request: np.ndarray  # int8 (T,): 0 none, 1 consultations, 2 military
-    rung: np.ndarray  # int8 (T,): collective rung 0..4
-    preferred: np.ndarray  # int8 (T, M)
-    holds_out: np.ndarray  # bool (T, M)
-    sole_veto: np.ndarray  # bool (T, M)
-    fallback: np.ndarray  # bool (T,): members acted without the alliance
-    troops: np.ndarray  # float (T, M): troops sent
-    first_arrival: np.ndarray  # float (T,): day of first allied troops, NaN if none
-    outcome: np.ndarray  # int8 (T,): with the alliance (0 repelled, 1 contained, 2 lost)
-    end_day: np.ndarray  # int16 (T,)
-    defender_losses: np.ndarray
-    aggressor_losses: np.ndarray
-    outcome_alone: np.ndarray  # int8 (T,): the same crisis without any allied help
-    end_day_alone: np.ndarray
-    defender_losses_alone: np.ndarray
-    aggressor_losses_alone: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return int(self.rung.shape[0])
-
-    @staticmethod
-    def concat(parts: list[TrialResults]) -> TrialResults:
-        if len(parts) == 1:
-            return parts[0]
-        fields = TrialResults.__dataclass_fields__
-        return TrialResults(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
 
 
 def block_seed(seed: int, crisis_id: str, block: int) -> np.random.SeedSequence:
@@ -255,13 +224,27 @@ def chunks(trials: int, chunk_size: int) -> Iterator[tuple[int, int]]:
         yield b0, min(n_blocks, b0 + per)
 
 
-def run_crisis(model: CompiledCrisis, trials: int, seed: int, chunk_size: int = DEFAULT_CHUNK,
-               on_chunk: Callable[[int], None] | None = None) -> TrialResults:
-    """All trials of one crisis, chunk by chunk, in-process."""
-    parts = []
-    for b0, b1 in chunks(trials, chunk_size):
-        inputs = draw_trials(model, seed, b0, b1, trials)
-        parts.append(run_pipeline(model, inputs))
-        if on_chunk is not None:
-            on_chunk(inputs.n)
-    return TrialResults.concat(parts)
+@dataclass(frozen=True)
+class ChunkOutput:
+    """What one chunk of trials returns: a tally per block (in order) and, if kept, the trials."""
+
+    first_block: int
+    tallies: list[Tally]
+    results: TrialResults | None
+
+
+def run_chunk(model: CompiledCrisis, seed: int, first_block: int, stop_block: int, trials: int,
+              keep_trials: bool) -> ChunkOutput:
+    """Draw and run blocks [first_block, stop_block): the unit of work of every backend."""
+    inputs = draw_trials(model, seed, first_block, stop_block, trials)
+    results = run_pipeline(model, inputs)
+    tallies = [Tally.of(results.slice(k, min(k + BLOCK, results.n)), model.leader)
+               for k in range(0, results.n, BLOCK)]
+    return ChunkOutput(first_block, tallies, results if keep_trials else None)
+
+
+def run_trials(model: CompiledCrisis, trials: int, seed: int,
+               chunk_size: int = DEFAULT_CHUNK) -> TrialResults:
+    """All trials of one crisis in-process, per-trial results kept (tests and small runs)."""
+    return TrialResults.concat([run_pipeline(model, draw_trials(model, seed, b0, b1, trials))
+                                for b0, b1 in chunks(trials, chunk_size)])

@@ -84,6 +84,13 @@ def blocking(
     short = rung < cap
     holds_out = short[:, None] & (preferred <= rung[:, None])
     holds_out[:, victim] = False
+    if rule == "consensus":
+        # i alone is pivotal iff it is the unique lowest and the next lowest is above L
+        others_min = np.partition(preferred, 1, axis=1)[:, 1]
+        alt_rung = np.minimum(others_min, cap)
+        sole = (preferred == rung[:, None]) & (alt_rung > rung)[:, None]
+        sole[:, victim] = False
+        return holds_out, sole
     sole = np.zeros((T, M), dtype=bool)
     for i in range(M):
         if i == victim:

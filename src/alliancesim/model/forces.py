@@ -17,9 +17,9 @@ each member's best share is
 
     c_i(C) = clip(pi s0 / (1 - V_i S / (S + C)) - s0, 0, cap_i)   (cap_i if V_i S/(S+C) >= 1),
 
-non-increasing in C, so the Nash equilibrium is the unique root of sum_i c_i(C) = C, found by
-vectorised bisection on C (an aggregative game). With pi = 0 only the member with the highest
-valuation contributes (the "exploitation of the great by the small"); it takes whatever the
+non-increasing in C, so the Nash equilibrium is the unique root of sum_i c_i(C) = C (an
+aggregative game), found per trial by Newton's method safeguarded by bisection (compiled).
+With pi = 0 only the member with the highest valuation contributes (the "exploitation of the great by the small"); it takes whatever the
 others leave up to C* = S (V_max - 1).
 """
 
@@ -52,7 +52,7 @@ def share_response(C: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, 
 @njit(cache=True)
 def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
                         cap: np.ndarray, iterations: int, out: np.ndarray) -> None:
-    """Compiled per-trial bisection on the total C (same algorithm as documented above)."""
+    """Compiled per-trial root finding on the total C (bracketed Newton)."""
     T, M = V.shape
     for t in range(T):
         hi = 0.0
@@ -62,15 +62,26 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
             continue
         lo = 0.0
         St, pit, s0t = S[t], pi[t], s0[t]
+        # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
+        x = 0.5 * (lo + hi)
         for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            total = 0.0
+            g = -x
+            dg = -1.0
             for i in range(M):
-                total += _share(mid, V[t, i], St, pit, s0t, cap[t, i])
-            if total - mid > 0.0:
-                lo = mid
+                c, dc = _share_and_slope(x, V[t, i], St, pit, s0t, cap[t, i])
+                g += c
+                dg += dc
+            if abs(g) <= 1e-11 * (1.0 + x):
+                lo = hi = x
+                break
+            if g > 0.0:
+                lo = x
             else:
-                hi = mid
+                hi = x
+            if hi - lo <= 1e-12 * (1.0 + hi):
+                break
+            step = x - g / dg
+            x = step if lo < step < hi else 0.5 * (lo + hi)
         C = 0.5 * (lo + hi)
         given = 0.0
         pivot = -1
@@ -88,6 +99,22 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
 
 
 @njit(cache=True)
+def _share_and_slope(C: float, V: float, S: float, pi: float, s0: float, cap: float
+                     ) -> tuple[float, float]:
+    """c_i(C) and its derivative in C."""
+    u = S / (S + C)
+    gap = 1.0 - V * u
+    if gap <= 0.0:
+        return cap, 0.0
+    c = pi * s0 / gap - s0
+    if c <= 0.0:
+        return 0.0, 0.0
+    if c >= cap:
+        return cap, 0.0
+    return c, -pi * s0 / (gap * gap) * V * u * u / S
+
+
+@njit(cache=True)
 def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> float:
     """c_i(C) for one member (see share_response)."""
     gap = 1.0 - V * (S / (S + C))
@@ -101,7 +128,7 @@ def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> fl
 
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
                 iterations: int = 60) -> np.ndarray:
-    """Nash equilibrium contributions (T, M) by bisection on the total C.
+    """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
 
     Members with cap 0 (non-participants) contribute nothing. When the root falls on a member's
     step (pi = 0), the member with the highest valuation among those below their cap takes the

@@ -8,23 +8,38 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from alliancesim.engine import DEFAULT_CHUNK, TrialResults, run_crisis
+from alliancesim.backends import Backend, Task, make_backend
+from alliancesim.engine import BLOCK, DEFAULT_CHUNK, chunks
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.summary import EnsembleSummary, summarise
+from alliancesim.results.tally import Tally
+from alliancesim.results.trials import TrialResults
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.schema import RUNGS, Alliance, Scenario
 
 
 @dataclass(frozen=True)
 class Ensemble:
-    """Results of simulating a (resolved) scenario."""
+    """Results of simulating a (resolved) scenario.
+
+    tallies (one per crisis) hold everything the summary needs; results, the per-trial arrays,
+    are kept only when asked (keep_trials) since they grow with the number of trials.
+    """
 
     scenario: Scenario
     trials: int
     seed: int
     chunk_size: int
+    backend: str
     crises: tuple[CompiledCrisis, ...]
-    results: tuple[TrialResults, ...]
+    tallies: tuple[Tally, ...]
+    results_: tuple[TrialResults, ...] | None
+
+    @property
+    def results(self) -> tuple[TrialResults, ...]:
+        if self.results_ is None:
+            raise ValueError("per-trial results were not kept: simulate(..., keep_trials=True)")
+        return self.results_
 
     def __getitem__(self, crisis_id: str) -> TrialResults:
         for c, r in zip(self.crises, self.results, strict=True):
@@ -41,7 +56,7 @@ class Ensemble:
         return EnsembleSummary(
             scenario=self.scenario.name, title=self.scenario.title, alliance=alliance.name,
             trials=self.trials, seed=self.seed, version=__version__,
-            crises=[summarise(c, r, names) for c, r in zip(self.crises, self.results, strict=True)],
+            crises=[summarise(c, t, names) for c, t in zip(self.crises, self.tallies, strict=True)],
         )
 
     def to_pandas(self) -> pd.DataFrame:
@@ -84,14 +99,40 @@ def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
     return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)))
 
 
+KEEP_TRIALS_LIMIT = 2_000_000  # trials x crises kept per trial by default
+
+
 def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int | None = None,
                       chunk_size: int | None = None,
-                      progress: Callable[[int], None] | None = None) -> Ensemble:
+                      progress: Callable[[int], None] | None = None,
+                      backend: str | Backend = "local", workers: int | None = None,
+                      address: str | None = None, keep_trials: bool | None = None) -> Ensemble:
     n = scenario.trials if trials is None else trials
     s = scenario.seed if seed is None else seed
     chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if n < 1:
         raise ValueError(f"trials must be at least 1 (got {n})")
+    if chunk < 1:
+        raise ValueError(f"chunk_size must be at least 1 (got {chunk})")
     models = tuple(compile_crisis(scenario, i) for i in range(len(scenario.crises)))
-    results = tuple(run_crisis(m, n, s, chunk, on_chunk=progress) for m in models)
-    return Ensemble(scenario, n, s, chunk, models, results)
+    keep = (n * len(models) <= KEEP_TRIALS_LIMIT) if keep_trials is None else keep_trials
+    tasks = [Task(m, s, b0, b1, n, keep) for m in models for b0, b1 in chunks(n, chunk)]
+    owned = isinstance(backend, str)
+    engine = make_backend(backend, workers, address) if isinstance(backend, str) else backend
+    outputs = []
+    try:
+        for task, out in zip(tasks, engine.map(tasks), strict=True):
+            outputs.append((task.model.crisis_id, out))
+            if progress is not None:
+                progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)
+    finally:
+        if owned:
+            engine.close()
+    tallies, results = [], []
+    for m in models:
+        mine = [o for cid, o in outputs if cid == m.crisis_id]
+        tallies.append(Tally.total([t for o in mine for t in o.tallies]))
+        if keep:
+            results.append(TrialResults.concat([o.results for o in mine if o.results is not None]))
+    return Ensemble(scenario, n, s, chunk, engine.name, models, tuple(tallies),
+                    tuple(results) if keep else None)

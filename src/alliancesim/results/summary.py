@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel
 
-from alliancesim.engine import TrialResults
 from alliancesim.model.engagement import OUTCOMES
+from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
 
@@ -67,63 +67,56 @@ class EnsembleSummary(BaseModel):
     crises: list[CrisisSummary]
 
 
-def _spread(x: np.ndarray) -> Spread | None:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
+def _spread(hist: np.ndarray) -> Spread | None:
+    if hist.sum() == 0:
         return None
-    q = np.quantile(x, [0.5, 0.1, 0.9])
-    return Spread(median=float(q[0]), p10=float(q[1]), p90=float(q[2]))
+    return Spread(median=hist_quantile(hist, 0.5), p10=hist_quantile(hist, 0.1),
+                  p90=hist_quantile(hist, 0.9))
 
 
-def _freq(values: np.ndarray, labels: tuple[str, ...]) -> dict[str, float]:
-    counts = np.bincount(values.astype(np.int64), minlength=len(labels)) / max(values.size, 1)
-    return {lab: float(c) for lab, c in zip(labels, counts, strict=True)}
+def _freq(counts: np.ndarray, labels: tuple[str, ...], n: int) -> dict[str, float]:
+    return {lab: float(c) / n for lab, c in zip(labels, counts, strict=True)}
 
 
-def summarise(model: CompiledCrisis, r: TrialResults, names: dict[str, str]) -> CrisisSummary:
-    n = r.n
-    response = _freq(r.rung, RUNGS)
-    sent = r.troops > 0
-    total = r.troops.sum(axis=1)
-    n_sending = sent.sum(axis=1)
+def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisSummary:
+    n = t.n
+    response = _freq(t.rung, RUNGS, n)
     members: list[MemberSummary] = []
     for i, m in enumerate(model.members):
         role = ("victim" if i == model.victim else "aggressor" if i == model.aggressor_member
                 else "leader" if i == model.leader else "member")
-        k = int(sent[:, i].sum())
+        k = int(t.sends[i])
         members.append(MemberSummary(
             id=m, name=names.get(m, m), role=role,
-            preferred_military=float((r.preferred[:, i] == 4).mean()),
-            holds_out=float(r.holds_out[:, i].mean()), sole_veto=float(r.sole_veto[:, i].mean()),
-            p_sends=k / n, mean_troops=float(r.troops[:, i].mean()),
-            mean_troops_when_sent=float(r.troops[sent[:, i], i].mean()) if k else None,
+            preferred_military=float(t.preferred_military[i]) / n,
+            holds_out=float(t.holds_out[i]) / n, sole_veto=float(t.sole_veto[i]) / n,
+            p_sends=k / n, mean_troops=float(t.troops[i]) / n,
+            mean_troops_when_sent=float(t.troops[i]) / k if k else None,
         ))
-    leader_alone = np.zeros(n, dtype=bool)
-    if model.leader >= 0:
-        leader_alone = r.fallback & sent[:, model.leader] & (n_sending == 1)
-    mean_total = float(total.mean())
-    leader_share = (float(r.troops[:, model.leader].mean()) / mean_total
-                    if model.leader >= 0 and mean_total > 0 else None)
-    with_ = _freq(r.outcome, OUTCOMES)
-    alone = _freq(r.outcome_alone, OUTCOMES)
-    ends_with = _spread(r.end_day.astype(float))
-    ends_alone = _spread(r.end_day_alone.astype(float))
+    total = float(t.troops.sum())
+    mean_total = total / n
+    leader_share = (float(t.troops[model.leader]) / total
+                    if model.leader >= 0 and total > 0 else None)
+    with_ = _freq(t.outcome, OUTCOMES, n)
+    alone = _freq(t.outcome_alone, OUTCOMES, n)
+    ends_with = _spread(t.end_day)
+    ends_alone = _spread(t.end_day_alone)
     assert ends_with is not None and ends_alone is not None
     return CrisisSummary(
         crisis_id=model.crisis_id, title=model.title, victim=model.members[model.victim],
         aggressor=model.aggressor, threat=model.threat, trials=n,
-        request=_freq(r.request, REQUEST_LEVELS), response=response,
+        request=_freq(t.request, REQUEST_LEVELS, n), response=response,
         response_se={k: float(np.sqrt(p * (1 - p) / n)) for k, p in response.items()},
         members=members,
-        p_acts_without_alliance=float(r.fallback.mean()),
-        p_leader_alone=float(leader_alone.mean()),
-        p_other_member_alone=float((r.fallback & (n_sending == 1) & ~leader_alone).mean()),
-        p_coalition_of_willing=float((r.fallback & (n_sending >= 2)).mean()),
-        p_troops_sent=float((total > 0).mean()), mean_total_troops=mean_total,
-        leader_share=leader_share, first_arrival_days=_spread(r.first_arrival),
+        p_acts_without_alliance=t.fallback / n,
+        p_leader_alone=t.leader_alone / n,
+        p_other_member_alone=t.other_member_alone / n,
+        p_coalition_of_willing=t.coalition / n,
+        p_troops_sent=t.any_troops / n, mean_total_troops=mean_total,
+        leader_share=leader_share, first_arrival_days=_spread(t.first_arrival),
         outcome_with_alliance=with_, outcome_alone=alone,
         repelled_gain=with_["repelled"] - alone["repelled"],
         days_to_end_with_alliance=ends_with, days_to_end_alone=ends_alone,
-        defender_losses_with_alliance=float(r.defender_losses.mean()),
-        defender_losses_alone=float(r.defender_losses_alone.mean()),
+        defender_losses_with_alliance=t.defender_losses / n,
+        defender_losses_alone=t.defender_losses_alone / n,
     )

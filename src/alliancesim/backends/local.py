@@ -1,0 +1,20 @@
+"""In-process backend: chunks run one after the other."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alliancesim.backends.base import Task
+from alliancesim.engine import ChunkOutput
+
+
+class LocalBackend:
+    name = "local"
+    workers = 1
+
+    def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
+        for task in tasks:
+            yield task()
+
+    def close(self) -> None:
+        pass

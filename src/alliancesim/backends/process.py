@@ -1,0 +1,35 @@
+"""A pool of local processes (concurrent.futures), one chunk per task."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from alliancesim.backends.base import Task, run_task
+from alliancesim.engine import ChunkOutput
+
+
+def _single_threaded() -> None:
+    """Workers use one core each: no nested BLAS/OpenMP threads."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+class ProcessBackend:
+    name = "process"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        ctx = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                         initializer=_single_threaded)
+
+    def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
+        # executor.map yields results in task order, whatever order they finish in
+        yield from self._pool.map(run_task, tasks)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,232 @@
+"""The scalar reference: the whole pipeline, one trial at a time, written for clarity.
+
+It is the oracle for the vectorised engine (tests/test_reference.py: given the same pre-drawn
+random inputs, both give the same outputs) and the baseline for its speed
+(benchmarks/engine.py). It uses plain Python floats and the math module; no numpy in the model
+arithmetic, no shared code with alliancesim.model beyond the compiled crisis's constants.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from alliancesim.engine import TrialInputs
+from alliancesim.results.trials import TrialResults
+from alliancesim.scenario.compile import CompiledCrisis
+from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+NONE_, STATEMENT, CONSULTATIONS, MISSION, MILITARY = range(5)
+CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY}
+REPELLED, CONTAINED, LOST = 0, 1, 2
+
+
+def decide(preferred: list[int], rule: str, quota: int, leader: int) -> int:
+    """The decision rule on a list of preferred rungs."""
+    if rule == "consensus":
+        return min(preferred)
+    if rule in ("qualified_majority", "simple_majority"):
+        # the highest rung that at least `quota` members support
+        for rung in range(MILITARY, NONE_ - 1, -1):
+            if sum(1 for p in preferred if p >= rung) >= quota:
+                return rung
+        return NONE_
+    return preferred[leader]
+
+
+def best_share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> float:
+    """A member's best contribution when the allied total is C (see model/forces.py)."""
+    public = V * S / (S + C)
+    if public >= 1.0:
+        return cap
+    return min(max(pi * s0 / (1.0 - public) - s0, 0.0), cap)
+
+
+def contributions(V: list[float], S: float, pi: float, s0: float, cap: list[float],
+                  iterations: int = 60) -> list[float]:
+    """The Nash equilibrium: the total C solving sum_i best_share(C) = C, by bisection."""
+    M = len(V)
+    lo, hi = 0.0, sum(cap)
+    if hi <= 0.0:
+        return [0.0] * M
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        if sum(best_share(mid, V[i], S, pi, s0, cap[i]) for i in range(M)) - mid > 0.0:
+            lo = mid
+        else:
+            hi = mid
+    total = 0.5 * (lo + hi)
+    c = [best_share(hi, V[i], S, pi, s0, cap[i]) for i in range(M)]
+    # a member on the step of its best reply (no private benefit) takes what is left
+    below_cap = [i for i in range(M) if cap[i] - c[i] > 1e-12]
+    residual = total - sum(c)
+    if below_cap and residual > 0.0:
+        pivot = max(below_cap, key=lambda i: (V[i], -i))
+        c[pivot] += min(residual, cap[pivot] - c[pivot])
+    return c
+
+
+def fight(A0: float, D0: float, qA: float, qD: float, k: float, brk: float, ratio: float,
+          eff: float, horizon: int, irregular: bool,
+          arrivals: list[tuple[int, float]]) -> tuple[int, int, float, float]:
+    """The daily Lanchester engagement: (outcome, end day, defender losses, aggressor losses)."""
+    by_day = [0.0] * (horizon + 1)
+    for day, amount in arrivals:
+        if amount > 0.0 and day <= horizon:
+            by_day[day] += amount
+    A, D = A0, D0 + by_day[0]
+    arrived = D
+    kd = k * qD * (eff if irregular else 1.0)
+    ka = k * qA
+    for day in range(1, horizon + 1):
+        if irregular:
+            A_next = max(A * (1.0 - kd * D / max(A0, 1e-12)), 0.0)
+        else:
+            A_next = max(A - kd * D, 0.0)
+        D_next = max(D - ka * A, 0.0) + by_day[day]
+        arrived += by_day[day]
+        A, D = A_next, D_next
+        if D < ratio * A:
+            return LOST, day, arrived - D, A0 - A
+        if A <= (1.0 - brk) * A0:
+            return REPELLED, day, arrived - D, A0 - A
+    return CONTAINED, horizon, arrived - D, A0 - A
+
+
+def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float], z: float
+          ) -> dict[str, object]:
+    """One trial of the whole pipeline."""
+    members = model.members
+    M, v = len(members), model.victim
+    troops = [x[f"troops.{m}"] for m in members]
+    quality = [x[f"quality.{m}"] for m in members]
+    if "aggressor_strength" in x:
+        S = x["aggressor_strength"]
+    else:
+        S = max(x["aggressor_troops"] * x["aggressor_commitment"], 1.0)
+    D0 = x["defender_commitment"] * troops[v]
+
+    # 1. request
+    if model.request_fixed >= 0:
+        req = model.request_fixed
+    else:
+        r = (x["request.intercept"]
+             + x["request.threat"] * math.log(max(S, 1e-9) / max(D0, 1e-9))
+             + x["request.trust_weight"] * (x["trust"] - 0.5) + eta)
+        req = int(r > x["request.cutpoints.1"]) + int(r > x["request.cutpoints.2"])
+    cap = CAP_BY_REQUEST[req]
+
+    # 2. council
+    others = sum(troops) - troops[v]
+    cost = math.log1p(S / max(others, 1.0))
+    features = {
+        "exposure": list(model.exposure), "affinity_victim": list(model.affinity_victim),
+        "affinity_aggressor": list(model.affinity_aggressor),
+        "leader_stake": list(model.leader_stake), "in_scope": [model.in_scope] * M,
+        "cost": [cost] * M, "is_aggressor": list(model.is_aggressor),
+    }
+    tau = sorted(x[f"council.cutpoints.{k}"] for k in range(1, 5))
+    rho = x["council.shock_correlation"]
+    preferred = []
+    for i in range(M):
+        mu = x["council.intercept"] + sum(
+            x[f"council.coefficients.{f}"] * features[f][i] for f in COUNCIL_FEATURES)
+        eps = e[i] if model.noise == "independent" else (
+            math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
+        preferred.append(sum(1 for t in tau if mu + eps > t))
+    preferred[v] = cap
+    rung = min(decide(preferred, model.rule, model.quota, model.leader), cap)
+    holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
+    sole_veto = []
+    for i in range(M):
+        if i == v:
+            sole_veto.append(False)
+            continue
+        alt = list(preferred)
+        alt[i] = cap
+        sole_veto.append(min(decide(alt, model.rule, model.quota, model.leader), cap) > rung)
+
+    # 3. fallback
+    def willing(i: int) -> bool:
+        return preferred[i] == MILITARY and i != v and i != model.aggressor_member
+
+    fell_back = False
+    participant = []
+    for i in range(M):
+        if rung == MILITARY:
+            participant.append(willing(i))
+        else:
+            tied = (model.tie_to_victim[i] > 0
+                    and model.tie_to_victim[i] > model.tie_to_aggressor[i])
+            alone = cap == MILITARY and willing(i) and tied
+            participant.append(alone)
+            fell_back = fell_back or alone
+
+    # 4. forces
+    base = [x[f"base_in_victim.{m}"] for m in members]
+    caps = [(x[f"standing_forces.{m}"] + base[i]) if participant[i] else 0.0
+            for i, m in enumerate(members)]
+    stake = [max(0.0, model.exposure[i] + max(model.affinity_victim[i], 0.0)
+                 - max(model.affinity_aggressor[i], 0.0) + model.leader_stake[i])
+             for i in range(M)]
+    V = [x["forces.valuation"] * stake[i] * troops[i] / x["forces.reference_army"]
+         for i in range(M)]
+    sent = (contributions(V, S, x["forces.private_benefit"], x["forces.token_scale"], caps)
+            if any(participant) else [0.0] * M)
+
+    # 5. deployment
+    delay = x["decision_delay_days"] if rung == MILITARY else x["deployment.unilateral_delay_days"]
+    arrivals: list[tuple[int, float]] = []
+    first = math.inf
+    for i, m in enumerate(members):
+        arrive = math.ceil(delay + x[f"readiness_days.{m}"] + x["deployment.transport_days"])
+        on_day0 = min(sent[i], base[i])
+        later = sent[i] - on_day0
+        factor = quality[i] / quality[v]
+        arrivals.append((0, on_day0 * factor))
+        arrivals.append((arrive, later * factor))
+        if on_day0 > 0:
+            first = 0.0
+        elif sent[i] > 0:
+            first = min(first, float(arrive))
+
+    # 6. engagement, with the alliance and alone
+    args = (S, D0, x["aggressor_quality"], quality[v], x["engagement.attrition"],
+            x["engagement.aggressor_break"], x["engagement.defender_break_ratio"],
+            x["engagement.irregular_efficiency"], model.horizon_days, model.irregular)
+    with_ = fight(*args, arrivals)
+    alone = fight(*args, [])
+    return {
+        "request": req, "rung": rung, "preferred": preferred, "holds_out": holds_out,
+        "sole_veto": sole_veto, "fallback": fell_back, "troops": sent,
+        "first_arrival": first if math.isfinite(first) else math.nan,
+        "outcome": with_[0], "end_day": with_[1], "defender_losses": with_[2],
+        "aggressor_losses": with_[3], "outcome_alone": alone[0], "end_day_alone": alone[1],
+        "defender_losses_alone": alone[2], "aggressor_losses_alone": alone[3],
+    }
+
+
+def run_reference(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
+    """Every trial of `inputs`, one by one; the same TrialResults as the engine."""
+    rows = []
+    for t in range(inputs.n):
+        x = {k: float(v[t]) for k, v in inputs.values.items()}
+        rows.append(trial(model, x, float(inputs.eta[t]), [float(a) for a in inputs.e[t]],
+                          float(inputs.z[t])))
+
+    def col(name: str, dtype: type | str) -> np.ndarray:
+        return np.array([r[name] for r in rows], dtype=dtype)
+
+    return TrialResults(
+        request=col("request", np.int8), rung=col("rung", np.int8),
+        preferred=col("preferred", np.int8), holds_out=col("holds_out", bool),
+        sole_veto=col("sole_veto", bool), fallback=col("fallback", bool),
+        troops=col("troops", float), first_arrival=col("first_arrival", float),
+        outcome=col("outcome", np.int8), end_day=col("end_day", np.int16),
+        defender_losses=col("defender_losses", float),
+        aggressor_losses=col("aggressor_losses", float),
+        outcome_alone=col("outcome_alone", np.int8), end_day_alone=col("end_day_alone", np.int16),
+        defender_losses_alone=col("defender_losses_alone", float),
+        aggressor_losses_alone=col("aggressor_losses_alone", float),
+    )
