@@ -19,8 +19,8 @@ each member's best share is
 
 non-increasing in C, so the Nash equilibrium is the unique root of sum_i c_i(C) = C (an
 aggregative game), found per trial by Newton's method safeguarded by bisection (compiled).
-With pi = 0 only the member with the highest valuation contributes (the "exploitation of the great by the small"); it takes whatever the
-others leave up to C* = S (V_max - 1).
+With pi = 0 only the member with the highest valuation contributes (the "exploitation of the
+great by the small"); it takes whatever the others leave up to C* = S (V_max - 1).
 """
 
 from __future__ import annotations
