@@ -22,6 +22,7 @@ demo: install
 
 test: install
 	.venv/bin/python -m pytest -n 2 -q
+	.venv/bin/python -m pytest -q -m slow
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 

@@ -110,3 +110,11 @@ def test_show_resolved_is_self_contained(tmp_path: Path) -> None:
 def test_help_works() -> None:
     r = run("--help")
     assert r.returncode == 0 and "run" in r.stdout and "scenarios" in r.stdout
+
+
+def test_process_backend_from_the_cli_gives_the_same_numbers() -> None:
+    a = run("run", "-n", "9000", "--json")
+    b = run("run", "-n", "9000", "--json", "--backend", "process", "--workers", "2",
+            "--chunk-size", "4096")
+    assert a.returncode == 0 and b.returncode == 0, b.stderr
+    assert json.loads(a.stdout) == json.loads(b.stdout)

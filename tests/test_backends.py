@@ -1,0 +1,60 @@
+"""Backends and chunking: the same scenario and seed give identical numbers everywhere."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from alliancesim import load_scenario, simulate
+from alliancesim.engine import BLOCK
+
+TRIALS = 3 * BLOCK + 77
+
+
+@pytest.fixture(scope="module")
+def reference():  # type: ignore[no-untyped-def]
+    sc = load_scenario("csto-2021-autumn")
+    return sc, simulate(sc, trials=TRIALS, seed=23, backend="local", keep_trials=True)
+
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    assert a.summary().model_dump_json() == b.summary().model_dump_json()
+    for ra, rb in zip(a.results, b.results, strict=True):
+        for f in dataclasses.fields(ra):
+            np.testing.assert_array_equal(getattr(ra, f.name), getattr(rb, f.name), f.name)
+
+
+@pytest.mark.parametrize("workers,chunk", [(1, BLOCK), (2, BLOCK), (2, 2 * BLOCK)])
+def test_process_pool_is_identical(reference, workers, chunk) -> None:  # type: ignore[no-untyped-def]
+    sc, ref = reference
+    got = simulate(sc, trials=TRIALS, seed=23, backend="process", workers=workers,
+                   chunk_size=chunk, keep_trials=True)
+    assert got.backend == "process"
+    _same(ref, got)
+
+
+def test_summary_without_kept_trials_is_identical(reference) -> None:  # type: ignore[no-untyped-def]
+    sc, ref = reference
+    lean = simulate(sc, trials=TRIALS, seed=23, chunk_size=BLOCK, keep_trials=False)
+    assert lean.results_ is None
+    assert lean.summary().model_dump_json() == ref.summary().model_dump_json()
+    with pytest.raises(ValueError, match="keep_trials"):
+        lean.to_pandas()
+
+
+@pytest.mark.slow
+def test_ray_is_identical(reference) -> None:  # type: ignore[no-untyped-def]
+    sc, ref = reference
+    got = simulate(sc, trials=TRIALS, seed=23, backend="ray", workers=2, chunk_size=BLOCK,
+                   keep_trials=True)
+    assert got.backend == "ray"
+    _same(ref, got)
+
+
+def test_unknown_backend_is_a_usage_error() -> None:
+    from alliancesim.scenario.errors import UsageError
+
+    with pytest.raises(UsageError, match="unknown backend 'gpu'"):
+        simulate("csto-2021-autumn", trials=10, backend="gpu")

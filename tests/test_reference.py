@@ -1,0 +1,100 @@
+"""The vectorised engine equals the scalar reference, given the same pre-drawn inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from alliancesim import load_scenario
+from alliancesim.data import bundled
+from alliancesim.engine import draw_trials, run_pipeline
+from alliancesim.reference import run_reference
+from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.loading import bundled_alliance
+
+
+def assert_equal_results(a, b) -> None:  # type: ignore[no-untyped-def]
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=1e-7, atol=1e-6, err_msg=f.name)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+
+
+@pytest.mark.parametrize("name", bundled.scenario_names())
+def test_engine_equals_reference_on_bundled_scenarios(name: str) -> None:
+    sc = load_scenario(name)
+    for i in range(len(sc.crises)):
+        model = compile_crisis(sc, i)
+        inputs = draw_trials(model, seed=17, start_block=0, stop_block=1, trials=1500)
+        assert_equal_results(run_pipeline(model, inputs), run_reference(model, inputs))
+
+
+def _dist(draw: Any, low: float, high: float) -> Any:
+    kind = draw(st.sampled_from(["fixed", "uniform", "triangular", "normal", "lognormal"]))
+    a = draw(st.floats(low, high))
+    b = draw(st.floats(low, high))
+    lo, hi = min(a, b), max(a, b) + 1.0
+    if kind == "fixed":
+        return a
+    if kind == "uniform":
+        return {"dist": "uniform", "low": lo, "high": hi}
+    if kind == "triangular":
+        return {"dist": "triangular", "low": lo, "mode": (lo + hi) / 2, "high": hi}
+    if kind == "normal":
+        return {"dist": "normal", "mean": (lo + hi) / 2, "sd": (hi - lo) / 4 + 1}
+    if lo > 0:
+        return {"dist": "lognormal", "median": (lo + hi) / 2, "sigma": 0.4}
+    return {"dist": "uniform", "low": lo, "high": hi}
+
+
+@st.composite
+def scenarios(draw: Any) -> dict[str, Any]:
+    """Random valid scenarios over the CSTO's members, rules, noises, threats and parameters."""
+    alliance = bundled_alliance("csto").model_dump(mode="json", by_alias=True)
+    rule = draw(st.sampled_from(["consensus", "qualified_majority", "simple_majority", "leader"]))
+    alliance["decision_rule"] = {"rule": rule}
+    if rule == "qualified_majority":
+        alliance["decision_rule"]["threshold"] = draw(st.floats(0.1, 1.0))
+    members = alliance["members"]
+    victim = draw(st.sampled_from(members))
+    aggressor = draw(st.sampled_from(["TALIBAN", "ISKP", "AZE", "UZB",
+                                      *[m for m in members if m != victim]]))
+    threat = draw(st.sampled_from(["interstate_attack", "cross_border_incursion", "insurgency",
+                                   "internal_unrest", "member_clash"]))
+    crisis = {
+        "id": "random", "victim": victim, "aggressor": aggressor, "threat": threat,
+        "territory": draw(st.sampled_from(["undisputed", "disputed"])),
+        "aggressor_strength": _dist(draw, 100, 40000),
+        "defender_commitment": draw(st.floats(0.05, 1.0)),
+        "request": draw(st.sampled_from(["auto", "none", "consultations", "military"])),
+        "trust": draw(st.floats(0.0, 1.0)),
+        "exposure": {m: draw(st.floats(0.0, 1.0)) for m in members if draw(st.booleans())},
+        "engagement_law": draw(st.sampled_from(["auto", "square", "irregular"])),
+    }
+    noise = draw(st.sampled_from(["independent", "common_shock"]))
+    params = {
+        "council": {"noise": noise, "shock_correlation": draw(st.floats(0.0, 0.9)),
+                    "intercept": _dist(draw, -2, 2)},
+        "forces": {"valuation": draw(st.floats(0.0, 4.0)),
+                   "private_benefit": draw(st.floats(0.0, 5.0))},
+        "engagement": {"attrition": draw(st.floats(0.001, 0.05)),
+                       "horizon_days": draw(st.integers(1, 90))},
+    }
+    return {"name": "random", "alliance": alliance, "parameters": params, "crises": [crisis]}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_engine_equals_reference_on_random_scenarios(write_yaml, data, seed) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario(write_yaml(data))
+    model = compile_crisis(sc, 0)
+    inputs = draw_trials(model, seed=seed, start_block=0, stop_block=1, trials=300)
+    assert_equal_results(run_pipeline(model, inputs), run_reference(model, inputs))
