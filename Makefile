@@ -26,6 +26,9 @@ test: install
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 
+bench: install
+	.venv/bin/python benchmarks/engine.py --ray
+
 lint: install
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/ruff format --check src tests $(wildcard benchmarks examples)

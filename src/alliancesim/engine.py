@@ -20,7 +20,7 @@ from alliancesim.model import council, deployment, engagement, fallback, forces,
 from alliancesim.results.tally import Tally
 from alliancesim.results.trials import TrialResults
 from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.distributions import draw
+from alliancesim.scenario.distributions import draw, is_uncertain, point
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 
 BLOCK = 4096
@@ -60,8 +60,12 @@ def block_seed(seed: int, crisis_id: str, block: int) -> np.random.SeedSequence:
 
 
 def draw_block(model: CompiledCrisis, rng: np.random.Generator, n: int = BLOCK) -> TrialInputs:
-    """Draw every random input for n trials, in the fixed order."""
-    values = {q.name: draw(q.value, rng, n, q.low, q.high) for q in model.quantities}
+    """Draw every random input for n trials, in the fixed order.
+
+    Fixed quantities consume no random numbers and are not materialised here (see draw_trials).
+    """
+    values = {q.name: draw(q.value, rng, n, q.low, q.high) for q in model.quantities
+              if is_uncertain(q.value)}
     eta = rng.standard_normal(n)
     e = rng.standard_normal((n, model.n_members))
     z = rng.standard_normal(n)
@@ -79,7 +83,12 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
         if remaining < BLOCK:
             part = part.slice(0, max(remaining, 0))
         parts.append(part)
-    return TrialInputs.concat(parts)
+    inputs = TrialInputs.concat(parts)
+    for q in model.quantities:
+        if not is_uncertain(q.value):
+            inputs.values[q.name] = np.full(inputs.n, float(np.clip(point(q.value), q.low,
+                                                                     q.high)))
+    return inputs
 
 
 def _member(values: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
@@ -92,19 +101,28 @@ def aggressor_strength(model: CompiledCrisis, v: dict[str, np.ndarray]) -> np.nd
     return np.maximum(v["aggressor_troops"] * v["aggressor_commitment"], 1.0)
 
 
-def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
-                     ) -> np.ndarray:
-    """x (T, M, K) in the order of COUNCIL_FEATURES."""
-    T, M = troops.shape
-    # the threat relative to the combined forces of the members other than the victim
+def council_columns(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
+                    ) -> list[np.ndarray]:
+    """The council features in the order of COUNCIL_FEATURES, each broadcastable to (T, M).
+
+    Member constants are (M,) rows; the cost, which depends on the trial, is a (T, 1) column:
+    the threat relative to the combined forces of the members other than the victim.
+    """
     others = troops.sum(axis=1) - troops[:, model.victim]
-    cost = np.broadcast_to(np.log1p(strength / np.maximum(others, 1.0))[:, None], (T, M))
+    cost = np.log1p(strength / np.maximum(others, 1.0))[:, None]
     static = {
         "exposure": model.exposure, "affinity_victim": model.affinity_victim,
         "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
-        "in_scope": np.full(M, model.in_scope), "is_aggressor": model.is_aggressor,
+        "in_scope": np.full(model.n_members, model.in_scope), "is_aggressor": model.is_aggressor,
     }
-    cols = [cost if f == "cost" else np.broadcast_to(static[f], (T, M)) for f in COUNCIL_FEATURES]
+    return [cost if f == "cost" else static[f] for f in COUNCIL_FEATURES]
+
+
+def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
+                     ) -> np.ndarray:
+    """x (T, M, K) in the order of COUNCIL_FEATURES (for the closed form and calibration)."""
+    T, M = troops.shape
+    cols = [np.broadcast_to(c, (T, M)) for c in council_columns(model, strength, troops)]
     return np.stack(cols, axis=2)
 
 
@@ -151,9 +169,9 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     clock.lap("request")
 
     # 2. council
-    x = council_features(model, S, troops)
-    beta = np.stack([v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES], axis=1)
-    mu = council.latent_support(x, beta, v["council.intercept"])
+    mu = council.latent_support(council_columns(model, S, troops),
+                                [v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES],
+                                v["council.intercept"])
     eps = council.member_noise(inputs.e, inputs.z, model.noise, v["council.shock_correlation"])
     tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
     pref = council.preferred_rung(mu + eps, tau)

@@ -34,12 +34,20 @@ def member_noise(e: np.ndarray, z: np.ndarray, noise: str, rho: np.ndarray) -> n
     return np.sqrt(r) * z[:, None] + np.sqrt(1.0 - r) * e
 
 
-def latent_support(features: np.ndarray, beta: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """Mean latent support mu_i = b_0 + x_i . beta.
+def latent_support(features: list[np.ndarray], beta: list[np.ndarray], intercept: np.ndarray
+                   ) -> np.ndarray:
+    """Mean latent support mu_i = b_0 + sum_k beta_k x_ik.
 
-    features: (T, M, K); beta: (T, K); intercept: (T,). Returns (T, M).
+    features: K arrays broadcastable to (T, M) (member rows (M,) or trial columns (T, 1));
+    beta: K arrays (T,); intercept: (T,). Returns (T, M).
     """
-    return intercept[:, None] + np.einsum("tmk,tk->tm", features, beta)
+    T = intercept.shape[0]
+    M = max(x.shape[-1] for x in features if x.ndim == 1)  # member rows give the width
+    mu = np.empty((T, M))
+    mu[:] = intercept[:, None]
+    for x, b in zip(features, beta, strict=True):
+        mu += b[:, None] * x
+    return mu
 
 
 def preferred_rung(support: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:

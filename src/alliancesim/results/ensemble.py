@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from alliancesim.backends import Backend, Task, make_backend
 from alliancesim.engine import BLOCK, DEFAULT_CHUNK, chunks
@@ -16,6 +16,9 @@ from alliancesim.results.tally import Tally
 from alliancesim.results.trials import TrialResults
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.schema import RUNGS, Alliance, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Ensemble:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per crisis and trial; troops_<ID> and preferred_<ID> per member."""
+        import pandas as pd
+
         frames = []
         for c, r in zip(self.crises, self.results, strict=True):
             cols: dict[str, object] = {
@@ -96,6 +101,8 @@ class Ensemble:
 
 
 def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
+    import pandas as pd
+
     return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)))
 
 

@@ -1,0 +1,183 @@
+"""Benchmark of the engine: speed against the scalar reference, where the time goes, memory,
+and scaling over processes (and Ray).
+
+Run:  make bench    (or .venv/bin/python benchmarks/engine.py [--quick] [--ray])
+
+Everything is measured in this one run on the same scenario - the flagship crisis, a Taliban
+incursion into Tajikistan (csto-2021-autumn, crisis tjk-incursion) - and printed; ratios are
+against baselines measured in the same run. Nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+
+# single-core measurements: no hidden BLAS/OpenMP threads
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from alliancesim import load_scenario, simulate  # noqa: E402
+from alliancesim.backends.process import ProcessBackend  # noqa: E402
+from alliancesim.engine import BLOCK, STAGES, draw_trials, run_pipeline  # noqa: E402
+from alliancesim.reference import run_reference  # noqa: E402
+from alliancesim.scenario.compile import compile_crisis  # noqa: E402
+from alliancesim.scenario.schema import Scenario  # noqa: E402
+
+SCENARIO, CRISIS = "csto-2021-autumn", "tjk-incursion"
+
+
+def flagship() -> Scenario:
+    sc = load_scenario(SCENARIO)
+    return sc.model_copy(update={"crises": [c for c in sc.crises if c.id == CRISIS]})
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def rate(trials: int, seconds: float) -> str:
+    return f"{trials / seconds:>12,.0f} trials/s"
+
+
+def best_of(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def memory_child(trials: int) -> None:
+    """Run in a subprocess: simulate `trials` trials and print the peak RSS in MiB."""
+    sc = flagship()
+    simulate(sc, trials=trials, seed=1, keep_trials=False)
+    # VmHWM: this process's peak resident set (ru_maxrss would carry the parent's over exec)
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+    print(f"{peak:.1f}")
+
+
+def peak_memory(trials: int) -> float:
+    out = subprocess.run([sys.executable, __file__, "--memory-child", str(trials)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    ap.add_argument("--ray", action="store_true", help="also measure the Ray backend")
+    ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child)
+        return
+
+    n_engine = 200_000 if args.quick else 2_000_000
+    n_ref = 500 if args.quick else 4_000
+    n_pool = 400_000 if args.quick else 8_000_000
+    mem_sizes = [10**4, 10**5] if args.quick else [10**5, 10**6, 10**7]
+
+    print("alliancesim engine benchmark")
+    print(f"machine: {cpu_model()}; {os.cpu_count()} cores; Python {platform.python_version()}; "
+          f"numpy {np.__version__}; numba {numba.__version__}")
+    print(f"scenario: {SCENARIO}, crisis {CRISIS}\n")
+
+    sc = flagship()
+    model = compile_crisis(sc, 0)
+    simulate(sc, trials=BLOCK, seed=0)  # compile the numba kernels (cached on disk)
+
+    # 1. engine against the reference on the same pre-drawn inputs
+    inputs = draw_trials(model, seed=1, start_block=0, stop_block=32, trials=32 * BLOCK)
+    t_engine = best_of(lambda: run_pipeline(model, inputs))
+    ref_inputs = inputs.slice(0, n_ref)
+    t_ref = best_of(lambda: run_reference(model, ref_inputs), repeat=1)
+    r_engine = inputs.n / t_engine
+    r_ref = n_ref / t_ref
+    print("1. Pipeline on pre-drawn inputs, one core")
+    print(f"   engine     {rate(inputs.n, t_engine)}   ({inputs.n:,} trials, best of 3)")
+    print(f"   reference  {rate(n_ref, t_ref)}   ({n_ref:,} trials)")
+    print(f"   ratio      {r_engine / r_ref:>12,.0f} x\n")
+
+    # 2. full runs: draws, pipeline, tallies, chunking
+    t_full = best_of(lambda: simulate(sc, trials=n_engine, seed=2, keep_trials=False), repeat=2)
+    print("2. Full simulate() on one core (draws + pipeline + tallies), in-process backend")
+    print(f"   engine     {rate(n_engine, t_full)}   ({n_engine:,} trials, best of 2)")
+    print(f"   ratio to the reference pipeline {n_engine / t_full / r_ref:,.0f} x\n")
+
+    # 3. where the time goes
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    draws = 0.0
+    for b0 in range(0, 8 * 32, 32):
+        t0 = time.perf_counter()
+        chunk = draw_trials(model, seed=3, start_block=b0, stop_block=b0 + 32,
+                            trials=8 * 32 * BLOCK)
+        draws += time.perf_counter() - t0
+        run_pipeline(model, chunk, timings)
+    total = time.perf_counter() - t
+    n_stage = 8 * 32 * BLOCK
+    print(f"3. Time per stage ({n_stage:,} trials)")
+    print(f"   {'stage':<12}{'seconds':>9}{'share':>8}{'trials/s':>16}")
+    for stage, sec in [("draws", draws), *((s, timings[s]) for s in STAGES)]:
+        print(f"   {stage:<12}{sec:>9.3f}{sec / total:>8.1%}{n_stage / sec:>16,.0f}")
+    print()
+
+    # 4. memory
+    print("4. Peak memory (resident set of a fresh process, summary only, chunks of "
+          f"{32 * BLOCK:,} trials)")
+    base = peak_memory(1)
+    print(f"   {'1 trial (imports)':<18}{base:>9.0f} MiB")
+    for n in mem_sizes:
+        t = time.perf_counter()
+        peak = peak_memory(n)
+        print(f"   {n:<18,}{peak:>9.0f} MiB   ({time.perf_counter() - t:.1f} s)")
+    print()
+
+    # 5. scaling over processes
+    print(f"5. Process pool ({n_pool:,} trials; the pool is started and warmed first)")
+    t_one = best_of(lambda: simulate(sc, trials=n_pool, seed=4, keep_trials=False), repeat=1)
+    print(f"   local, 1 core        {rate(n_pool, t_one)}")
+    workers = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    pool = ProcessBackend(workers)
+    simulate(sc, trials=workers * BLOCK, seed=0, backend=pool, chunk_size=BLOCK)  # warm
+    startup = time.perf_counter() - t0
+    t_pool = best_of(lambda: simulate(sc, trials=n_pool, seed=4, backend=pool,
+                                      keep_trials=False), repeat=1)
+    pool.close()
+    print(f"   process, {workers} workers  {rate(n_pool, t_pool)}   "
+          f"speed-up {t_one / t_pool:.2f} x (pool start-up {startup:.1f} s not included; "
+          f"with it {t_one / (t_pool + startup):.2f} x)")
+    if args.ray:
+        from alliancesim.backends.ray_backend import RayBackend
+
+        t0 = time.perf_counter()
+        ray_backend = RayBackend(workers=workers)
+        simulate(sc, trials=workers * BLOCK, seed=0, backend=ray_backend, chunk_size=BLOCK)
+        startup = time.perf_counter() - t0
+        t_ray = best_of(lambda: simulate(sc, trials=n_pool, seed=4, backend=ray_backend,
+                                         keep_trials=False), repeat=1)
+        ray_backend.close()
+        print(f"   ray, {workers} CPUs         {rate(n_pool, t_ray)}   "
+              f"speed-up {t_one / t_ray:.2f} x (start-up {startup:.1f} s not included)")
+
+
+if __name__ == "__main__":
+    main()
