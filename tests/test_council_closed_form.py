@@ -14,6 +14,8 @@ TRIALS = 60_000
 
 RULES = [
     ({"rule": "consensus"}, "consensus"),
+    ({"rule": "consensus", "consensus_from": "mission"}, "consensus"),
+    ({"rule": "consensus", "consensus_from": "military"}, "consensus"),
     ({"rule": "qualified_majority", "threshold": 0.667}, "qualified_majority"),
     ({"rule": "simple_majority"}, "simple_majority"),
     ({"rule": "leader"}, "leader"),
@@ -39,7 +41,8 @@ def _check(model, trials: int = TRIALS, seed: int = 7) -> None:  # type: ignore[
     assert (expected > 0.02).sum() >= 2, expected
 
 
-@pytest.mark.parametrize(("rule", "name"), RULES, ids=[r[1] for r in RULES])
+@pytest.mark.parametrize(("rule", "name"), RULES,
+                         ids=[f"{r[1]}-{r[0].get('consensus_from', 'all')}" for r in RULES])
 @pytest.mark.parametrize("noise", ["independent", "common_shock"])
 def test_monte_carlo_matches_closed_form(make_scenario, rule, name, noise) -> None:  # type: ignore[no-untyped-def]
     # a contested crisis (Armenia vs Azerbaijan), so that every rule gives a spread of rungs

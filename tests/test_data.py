@@ -70,19 +70,19 @@ def test_state_figures_match_the_reference_sheet() -> None:
 @pytest.mark.skipif(not (SHARED / "datasets" / "peacesciencer_derived" / "cow_nmc.csv").exists(),
                     reason="shared/datasets (COW NMC 7.0) not present beside the project")
 def test_nato_troops_match_cow_nmc() -> None:
-    """NATO members' troops are COW NMC v7.0 milper (thousands) for 2021."""
+    """Troops cited to COW NMC v7.0 equal its milper (thousands) for the year cited."""
     import re
 
     actors = bundled_actors()
     milper = {}
     with open(SHARED / "datasets" / "peacesciencer_derived" / "cow_nmc.csv", newline="") as f:
         for r in csv.DictReader(f):
-            if r["year"] == "2021.0" and r["milper"]:
-                milper[int(float(r["ccode"]))] = float(r["milper"]) * 1000
+            if r["milper"]:
+                milper[(int(float(r["ccode"])), int(float(r["year"])))] = float(r["milper"]) * 1000
     checked = 0
     for a in actors.values():
-        m = re.search(r"ccode (\d+)", a.source)
+        m = re.search(r"ccode (\d+),? (?:milper )?(\d{4})", a.source)
         if m and "COW National Material Capabilities v7.0" in a.source:
-            assert a.troops == milper[int(m.group(1))], a.name
+            assert a.troops == milper[(int(m.group(1)), int(m.group(2)))], a.name
             checked += 1
     assert checked >= 25

@@ -22,10 +22,16 @@ CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY}
 REPELLED, CONTAINED, LOST = 0, 1, 2
 
 
-def decide(preferred: list[int], rule: str, quota: int, leader: int) -> int:
+def decide(preferred: list[int], rule: str, quota: int, leader: int,
+           consensus_from: int = 1) -> int:
     """The decision rule on a list of preferred rungs."""
     if rule == "consensus":
-        return min(preferred)
+        # the highest rung every member supports, or, below consensus_from, a simple majority
+        for rung in range(MILITARY, NONE_, -1):
+            needed = len(preferred) if rung >= consensus_from else len(preferred) // 2 + 1
+            if sum(1 for p in preferred if p >= rung) >= needed:
+                return rung
+        return NONE_
     if rule in ("qualified_majority", "simple_majority"):
         # the highest rung that at least `quota` members support
         for rung in range(MILITARY, NONE_ - 1, -1):
@@ -136,7 +142,7 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
     preferred[v] = cap
-    rung = min(decide(preferred, model.rule, model.quota, model.leader), cap)
+    rung = min(decide(preferred, model.rule, model.quota, model.leader, model.consensus_from), cap)
     holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
     sole_veto = []
     for i in range(M):
@@ -145,7 +151,8 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
             continue
         alt = list(preferred)
         alt[i] = cap
-        sole_veto.append(min(decide(alt, model.rule, model.quota, model.leader), cap) > rung)
+        sole_veto.append(min(decide(alt, model.rule, model.quota, model.leader,
+                                   model.consensus_from), cap) > rung)
 
     # 3. fallback
     def willing(i: int) -> bool:

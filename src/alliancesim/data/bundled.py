@@ -9,6 +9,7 @@ ACTORS = DATA / "actors.yaml"
 AFFINITY = DATA / "affinity.yaml"
 ALLIANCES = DATA / "alliances"
 SCENARIOS = DATA / "scenarios"
+CASES = DATA / "cases"
 DEFAULT_SCENARIO = "csto-2021-autumn"
 
 

@@ -51,4 +51,5 @@ def response_probabilities(model: CompiledCrisis) -> np.ndarray:
                                              float(v["request.cutpoints.2"][0]))
     rho = float(v["council.shock_correlation"][0])
     return analytic.response_probabilities(mu, tau, req, model.rule, model.quota, model.victim,
-                                           model.leader, model.noise, rho)
+                                           model.leader, model.noise, rho,
+                                           consensus_from=model.consensus_from)

@@ -3,7 +3,8 @@
 With independent member noise and mean supports mu_i, member i supports rung l or more with
 p_i(l) = Phi(mu_i - tau_l). The victim supports every rung up to the cap its request allows.
 
-- consensus:      P(L >= l) = prod_{i != victim} p_i(l)
+- consensus:      P(L >= l) = prod_{i != victim} p_i(l)   (for l >= consensus_from; below it
+                  the simple-majority tail)
 - q-majority:     P(L >= l) = P(1 + sum_{i != victim} B_i >= q),  B_i ~ Bernoulli(p_i(l)),
                   a Poisson-binomial tail (computed by dynamic programming);
 - leader:         P(L >= l) = p_leader(l)  (1 if the leader is the victim);
@@ -39,12 +40,19 @@ def poisson_binomial_tail(p: np.ndarray, k: int) -> np.ndarray:
 
 
 def _tail_given_probs(
-    p: np.ndarray, rule: str, quota: int, victim: int, leader: int
+    p: np.ndarray, rule: str, quota: int, victim: int, leader: int, consensus_from: int = 1
 ) -> np.ndarray:
     """P(L >= l) for l = 1..4 before the cap. p: (..., M, 4) member support probabilities."""
     others = np.delete(p, victim, axis=-2)
     if rule == "consensus":
-        return np.asarray(others.prod(axis=-2))
+        tail = np.asarray(others.prod(axis=-2))
+        if consensus_from > 1:
+            # rungs below consensus_from: a simple majority (the events stay nested)
+            M = p.shape[-2]
+            maj = poisson_binomial_tail(np.moveaxis(others, -2, -1), M // 2 + 1 - 1)
+            low = np.arange(1, 5) < consensus_from
+            tail = np.where(low, maj, tail)
+        return tail
     if rule in ("qualified_majority", "simple_majority"):
         moved = np.moveaxis(others, -2, -1)  # (..., 4, M-1)
         return poisson_binomial_tail(moved, quota - 1)
@@ -58,19 +66,21 @@ def _tail_given_probs(
 def rung_tail(
     mu: np.ndarray, cutpoints: np.ndarray, cap: int, rule: str, quota: int, victim: int,
     leader: int, noise: str = "independent", rho: float = 0.0, nodes: int = 64,
+    consensus_from: int = 1,
 ) -> np.ndarray:
     """P(L >= l) for l = 1..4 given mean supports mu (M,) and cut-points (4,). Returns (4,)."""
     mu = np.asarray(mu, dtype=float)
     tau = np.asarray(cutpoints, dtype=float)
     if noise == "independent" or rho == 0.0:
         p = ndtr(mu[:, None] - tau[None, :])
-        tail = _tail_given_probs(p, rule, quota, victim, leader)
+        tail = _tail_given_probs(p, rule, quota, victim, leader, consensus_from)
     elif noise == "common_shock":
         x, w = np.polynomial.hermite_e.hermegauss(nodes)
         w = w / w.sum()
         s = np.sqrt(1.0 - rho)
         p = ndtr((mu[None, :, None] + np.sqrt(rho) * x[:, None, None] - tau[None, None, :]) / s)
-        tail = (w[:, None] * _tail_given_probs(p, rule, quota, victim, leader)).sum(axis=0)
+        tail = (w[:, None] * _tail_given_probs(p, rule, quota, victim, leader,
+                                                consensus_from)).sum(axis=0)
     else:
         raise ValueError(f"unknown noise {noise!r}")
     levels = np.arange(1, 5)
@@ -92,6 +102,7 @@ def request_probabilities(latent: float, rho1: float, rho2: float) -> np.ndarray
 def response_probabilities(
     mu: np.ndarray, cutpoints: np.ndarray, request_probs: np.ndarray, rule: str, quota: int,
     victim: int, leader: int, noise: str = "independent", rho: float = 0.0,
+    consensus_from: int = 1,
 ) -> np.ndarray:
     """P(L = l), l = 0..4, mixing over the request level (independent of the council noise)."""
     out = np.zeros(5)
@@ -99,6 +110,7 @@ def response_probabilities(
         if pr == 0.0:
             continue
         cap = int(REQUEST_CAP[level])
-        tail = rung_tail(mu, cutpoints, cap, rule, quota, victim, leader, noise, rho)
+        tail = rung_tail(mu, cutpoints, cap, rule, quota, victim, leader, noise, rho,
+                         consensus_from=consensus_from)
         out += pr * rung_probabilities(tail)
     return out

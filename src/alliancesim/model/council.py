@@ -15,7 +15,9 @@ Noise: "independent" draws eps_i independently; "common_shock" uses
 eps_i = sqrt(rho) z + sqrt(1 - rho) e_i with one z per trial, so members' moods move together.
 
 Decision rules (the collective rung L, then capped by the request):
-- consensus: L = min_i l_i (every member can block);
+- consensus: L = min_i l_i (every member can block); with consensus_from = c, only rungs from c
+  up need every member and lower rungs a simple majority, L = max(min_i l_i, min(L_maj, c - 1))
+  (treaty consultations happen on any member's request: CSC Treaty art. 2, NATO art. 4);
 - qualified / simple majority: the highest rung that at least q members support, i.e. the
   q-th largest l_i (q = ceil(threshold * n), or floor(n / 2) + 1);
 - leader: L = l_leader.
@@ -66,9 +68,18 @@ def majority_rung(preferred: np.ndarray, quota: int) -> np.ndarray:
     return np.partition(preferred, n - quota, axis=1)[:, n - quota]
 
 
-def collective_rung(preferred: np.ndarray, rule: str, quota: int, leader: int) -> np.ndarray:
-    """The decision rule applied to preferred rungs (T, M). Returns (T,) int8."""
+def collective_rung(preferred: np.ndarray, rule: str, quota: int, leader: int,
+                    consensus_from: int = 1) -> np.ndarray:
+    """The decision rule applied to preferred rungs (T, M). Returns (T,) int8.
+
+    Under consensus with consensus_from c > 1, rungs below c need only a simple majority:
+    L = max(min_i l_i, min(majority rung, c - 1)).
+    """
     if rule == "consensus":
+        if consensus_from > 1:
+            n = preferred.shape[1]
+            low = np.minimum(majority_rung(preferred, n // 2 + 1), consensus_from - 1)
+            return np.maximum(consensus_rung(preferred), low).astype(np.int8)
         return consensus_rung(preferred)
     if rule in ("qualified_majority", "simple_majority"):
         return majority_rung(preferred, quota)
@@ -79,7 +90,7 @@ def collective_rung(preferred: np.ndarray, rule: str, quota: int, leader: int) -
 
 def blocking(
     preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray, rule: str, quota: int,
-    leader: int, victim: int,
+    leader: int, victim: int, consensus_from: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Who blocks. Returns (holds_out, sole_veto), both (T, M) bool.
 
@@ -92,7 +103,7 @@ def blocking(
     short = rung < cap
     holds_out = short[:, None] & (preferred <= rung[:, None])
     holds_out[:, victim] = False
-    if rule == "consensus":
+    if rule == "consensus" and consensus_from == 1:
         # i alone is pivotal iff it is the unique lowest and the next lowest is above L
         others_min = np.partition(preferred, 1, axis=1)[:, 1]
         alt_rung = np.minimum(others_min, cap)
@@ -105,6 +116,6 @@ def blocking(
             continue
         alt = preferred.copy()
         alt[:, i] = cap
-        alt_rung = np.minimum(collective_rung(alt, rule, quota, leader), cap)
+        alt_rung = np.minimum(collective_rung(alt, rule, quota, leader, consensus_from), cap)
         sole[:, i] = alt_rung > rung
     return holds_out, sole

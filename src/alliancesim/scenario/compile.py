@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alliancesim.scenario.distributions import Quantity
-from alliancesim.scenario.schema import COUNCIL_FEATURES, Scenario, ThreatType
+from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS, Scenario, ThreatType
 
 INF = math.inf
 AFFINITY_DEFAULT = 0.0  # pairs not listed in data/affinity.yaml or the scenario
@@ -48,6 +48,7 @@ class CompiledCrisis:
     threat: str
     rule: str
     quota: int  # members needed under a majority rule (consensus: all)
+    consensus_from: int  # consensus applies from this rung up; simple majority below it
     noise: str
     request_fixed: int  # -1: auto; else index into REQUEST_LEVELS
     irregular: bool
@@ -197,6 +198,7 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         threat=crisis.threat.value,
         rule=rd.rule,
         quota=_quota(rd.rule, rd.threshold, M),
+        consensus_from=RUNGS.index(rd.consensus_from.value),
         noise=c.noise,
         request_fixed=-1 if crisis.request == "auto" else REQUEST_LEVELS.index(crisis.request),
         irregular=irregular,

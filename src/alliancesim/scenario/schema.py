@@ -90,6 +90,11 @@ class DecisionRule(_Strict):
     threshold: float | None = Field(
         default=None, description="share of members needed under qualified_majority, in (0, 1]"
     )
+    consensus_from: Rung = Field(
+        default=Rung.statement,
+        description="under consensus, the lowest rung that needs every member; rungs below it "
+        "are taken by simple majority (statement: consensus for everything)",
+    )
     source: str = ""
 
     @model_validator(mode="after")
@@ -104,6 +109,11 @@ class DecisionRule(_Strict):
                 )
         elif self.threshold is not None:
             raise ValueError(f"threshold applies only to rule qualified_majority, not {self.rule}")
+        if self.consensus_from != Rung.statement and self.rule != "consensus":
+            raise ValueError(f"consensus_from applies only to rule consensus, not {self.rule}")
+        if self.consensus_from == Rung.none:
+            raise ValueError("consensus_from must be a rung above none (statement, "
+                             "consultations, mission or military)")
         return self
 
 

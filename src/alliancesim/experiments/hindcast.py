@@ -1,0 +1,104 @@
+"""Leave-one-out hindcast of the historical cases, scored against simple baselines.
+
+For each case the member model is fitted on the other cases (calibration.fit) and predicts the
+held-out case's collective rung, given the request the victim actually made. Forecasts compared:
+
+- model:           the fitted member model with each alliance's own decision rule (consensus);
+- leader decides:  the same member model fitted with the rule "the leader decides" (the CSTO-is-
+                   only-Russia hypothesis);
+- frequency:       the observed frequency of each rung in the other cases, among the rungs the
+                   request allows, with add-one-half smoothing;
+- always decline:  rung "none" with probability 1 - eps, eps spread over the other allowed rungs
+                   (eps = 0.05).
+
+Scores, averaged over cases: the log score log P(observed) (higher is better) and the Brier
+score sum_l (P(l) - 1[l = observed])^2 (lower is better).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from alliancesim.experiments.calibration import fit
+from alliancesim.experiments.likelihood import PROB_FLOOR, CaseDesign, probabilities
+
+FORECASTS = ("model", "leader decides", "frequency", "always decline")
+DECLINE_EPS = 0.05
+
+
+@dataclass(frozen=True)
+class CaseForecast:
+    case_id: str
+    observed: int
+    cap: int
+    probs: dict[str, np.ndarray]  # forecast name -> P(rung), (5,)
+
+
+@dataclass(frozen=True)
+class Scores:
+    log_score: dict[str, float]
+    brier: dict[str, float]
+
+
+def frequency_forecast(train: list[CaseDesign], cap: int) -> np.ndarray:
+    counts = np.bincount([d.observed for d in train], minlength=5).astype(float)
+    allowed = np.arange(5) <= cap
+    p = np.where(allowed, counts + 0.5, 0.0)
+    return p / p.sum()
+
+
+def decline_forecast(cap: int) -> np.ndarray:
+    p = np.zeros(5)
+    p[0] = 1.0 - DECLINE_EPS
+    p[1 : cap + 1] = DECLINE_EPS / cap
+    return p
+
+
+def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0) -> list[CaseForecast]:
+    out = []
+    for k, held in enumerate(designs):
+        train = designs[:k] + designs[k + 1 :]
+        model = fit(train, prior_sd)
+        leader = fit(train, prior_sd, rule="leader")
+        out.append(CaseForecast(held.case_id, held.observed, held.cap, {
+            "model": probabilities(model.theta, held),
+            "leader decides": probabilities(leader.theta, held, rule="leader"),
+            "frequency": frequency_forecast(train, held.cap),
+            "always decline": decline_forecast(held.cap),
+        }))
+    return out
+
+
+def score(forecasts: list[CaseForecast]) -> Scores:
+    log_score, brier = {}, {}
+    for name in FORECASTS:
+        ls, bs = [], []
+        for f in forecasts:
+            p = f.probs[name]
+            onehot = np.eye(5)[f.observed]
+            ls.append(np.log(max(p[f.observed], PROB_FLOOR)))
+            bs.append(float(((p - onehot) ** 2).sum()))
+        log_score[name] = float(np.mean(ls))
+        brier[name] = float(np.mean(bs))
+    return Scores(log_score, brier)
+
+
+def reliability(forecasts: list[CaseForecast], name: str = "model",
+                edges: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+                ) -> list[tuple[float, float, int]]:
+    """(mean forecast, observed frequency, count) per probability bin, over every case and
+    every rung the request allowed."""
+    p, o = [], []
+    for f in forecasts:
+        for rung in range(f.cap + 1):
+            p.append(f.probs[name][rung])
+            o.append(1.0 if rung == f.observed else 0.0)
+    pa, oa = np.array(p), np.array(o)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (pa >= lo) & ((pa < hi) if hi < 1.0 else (pa <= hi))
+        if m.any():
+            rows.append((float(pa[m].mean()), float(oa[m].mean()), int(m.sum())))
+    return rows

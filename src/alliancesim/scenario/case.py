@@ -1,0 +1,158 @@
+"""Historical cases: a crisis as it was, the alliance's observed response, and the sources.
+
+A case file is data (src/alliancesim/data/cases/, or any folder a user gives): the crisis with
+every feature coded from what was known before the decision, a reason for each coded value, the
+observed collective rung and, where recorded, the contingents. It converts to a one-crisis
+scenario, so a case can be run like any scenario.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from alliancesim.data import bundled
+from alliancesim.model.request import REQUEST_CAP
+from alliancesim.scenario.compile import REQUEST_LEVELS
+from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.loading import bundled_alliance, resolve, validate
+from alliancesim.scenario.schema import (
+    RUNGS,
+    ActorId,
+    AffinityPair,
+    Crisis,
+    Rung,
+    Scenario,
+    _Strict,
+)
+from alliancesim.scenario.yaml_lines import line_of, parse_yaml
+
+Decision = Literal["collective_military", "fact_finding", "consultation_only", "declined",
+                   "no_request"]
+
+
+class Observed(_Strict):
+    decision: Decision
+    rung: Rung
+    days_to_decision: int | None | Literal["unconfirmed"] = None
+    contributions: dict[str, int | Literal["unconfirmed"]] = Field(default_factory=dict)
+    contributions_total: int | None = None
+    contributions_notes: str = ""
+    notes: str = ""
+
+
+class Case(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    title: str
+    date: datetime.date | str
+    alliance: str
+    members: list[ActorId] | None = None
+    membership_source: str = ""
+    requester: str
+    adversary: str
+    threat_recorded: str = ""
+    article_invoked: str = ""
+    crisis: Crisis
+    affinity: list[AffinityPair] = Field(default_factory=list)
+    aggressor_affinity: float | None = Field(default=None, ge=-1.0, le=1.0)
+    coding: dict[str, str] = Field(default_factory=dict)
+    observed: Observed
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Case:
+        if self.crisis.request == "auto":
+            raise ValueError("a case fixes the request the victim made (none, consultations or "
+                             "military), not auto: the hindcast predicts the response to it")
+        cap = int(REQUEST_CAP[REQUEST_LEVELS.index(self.crisis.request)])
+        rung = RUNGS.index(self.observed.rung.value)
+        if rung > cap:
+            raise ValueError(f"observed rung '{self.observed.rung.value}' is impossible after a "
+                             f"request for '{self.crisis.request}' (at most '{RUNGS[cap]}')")
+        return self
+
+    @property
+    def observed_rung(self) -> int:
+        return RUNGS.index(self.observed.rung.value)
+
+    @property
+    def year(self) -> str:
+        return str(self.date)[:4]
+
+
+def to_scenario(case: Case) -> Scenario:
+    """The case as a resolved one-crisis scenario (membership at the time, case affinities)."""
+    alliance = bundled_alliance(case.alliance)
+    if case.members is not None:
+        members = list(case.members)
+        alliance = alliance.model_copy(update={
+            "members": members,
+            "leader": alliance.leader if alliance.leader in members else None,
+            "standing_forces": {k: v for k, v in alliance.standing_forces.items()
+                                if k in members},
+            "bases": [b for b in alliance.bases if b.owner in members],
+        })
+    pairs = list(case.affinity)
+    if case.aggressor_affinity is not None:
+        listed = {frozenset((p.a, p.b)) for p in pairs}
+        pairs += [AffinityPair(a=m, b=case.crisis.aggressor, value=case.aggressor_affinity,
+                               reason="case: aggressor_affinity")
+                  for m in alliance.members
+                  if m != case.crisis.aggressor and frozenset((m, case.crisis.aggressor))
+                  not in listed]
+    scenario = Scenario(name=case.id, title=case.title, alliance=alliance, affinity=pairs,
+                        crises=[case.crisis])
+    return resolve(scenario, case.id)
+
+
+def case_names(folder: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (folder or bundled.CASES).glob("*.yaml"))
+
+
+def case_path(name: str, folder: Path | None = None) -> Path:
+    return (folder or bundled.CASES) / f"{name}.yaml"
+
+
+def load_case(path: Path) -> Case:
+    """Parse and validate a case file, with line-precise errors; check that its ids resolve."""
+    from alliancesim.scenario.loading import _read
+
+    source = str(path)
+    data, lines = parse_yaml(_read(path), source)
+    case = validate(Case, data, lines, source)
+    if case.alliance not in bundled.alliance_names():
+        raise ScenarioError([Problem(source, "alliance", f"unknown alliance '{case.alliance}' "
+                                     f"(bundled: {', '.join(bundled.alliance_names())})",
+                                     line_of(lines, ("alliance",)))])
+    try:
+        to_scenario(case)
+    except ScenarioError as exc:  # re-anchor problems on the case file
+        raise ScenarioError([Problem(source, p.field, p.message,
+                                     line_of(lines, ("crisis",))) for p in exc.problems]) from None
+    return case
+
+
+def load_cases(folder: Path | None = None) -> list[Case]:
+    """Every case in a folder (default: the bundled cases), in file-name order; all problems of
+    all files are reported together."""
+    folder = folder or bundled.CASES
+    if not folder.is_dir():
+        raise ScenarioError([Problem(str(folder), "", "no such folder of case files")])
+    cases, problems = [], []
+    for name in case_names(folder):
+        try:
+            cases.append(load_case(case_path(name, folder)))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    if not cases:
+        raise ScenarioError([Problem(str(folder), "", "no case files (*.yaml) in this folder")])
+    ids = [c.id for c in cases]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ScenarioError([Problem(str(folder), "", f"case ids repeated: {', '.join(dup)}")])
+    return cases
