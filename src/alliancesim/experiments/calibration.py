@@ -17,9 +17,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from alliancesim.experiments.likelihood import (
-    K,
     N_PARAMS,
     CaseDesign,
+    K,
     cutpoint_jacobian,
     cutpoints,
     loglik,

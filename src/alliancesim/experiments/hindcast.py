@@ -17,6 +17,7 @@ score sum_l (P(l) - 1[l = observed])^2 (lower is better).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,7 +98,7 @@ def reliability(forecasts: list[CaseForecast], name: str = "model",
             o.append(1.0 if rung == f.observed else 0.0)
     pa, oa = np.array(p), np.array(o)
     rows = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         m = (pa >= lo) & ((pa < hi) if hi < 1.0 else (pa <= hi))
         if m.any():
             rows.append((float(pa[m].mean()), float(oa[m].mean()), int(m.sum())))

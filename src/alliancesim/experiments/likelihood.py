@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from alliancesim.engine import council_features, aggressor_strength
+from alliancesim.engine import aggressor_strength, council_features
 from alliancesim.experiments.closed_form import point_values
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import CompiledCrisis

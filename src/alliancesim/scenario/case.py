@@ -37,7 +37,7 @@ Decision = Literal["collective_military", "fact_finding", "consultation_only", "
 class Observed(_Strict):
     decision: Decision
     rung: Rung
-    days_to_decision: int | None | Literal["unconfirmed"] = None
+    days_to_decision: int | Literal["unconfirmed"] | None = None
     contributions: dict[str, int | Literal["unconfirmed"]] = Field(default_factory=dict)
     contributions_total: int | None = None
     contributions_notes: str = ""
