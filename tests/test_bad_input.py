@@ -99,7 +99,8 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["run", "nosuch-scenario"], "no bundled scenario of that name (bundled: csto-2021-autumn"),
+    (["run", "nosuch-scenario"], "no bundled scenario or case of that name (bundled scenarios: "
+                                "csto-2021-autumn"),
     (["run", "/nonexistent/x.yaml"], "/nonexistent/x.yaml: no such file"),
     (["run", "--trials", "0"], "--trials"),
     (["run", "--trials", "many"], "--trials"),

@@ -54,6 +54,9 @@ def run(
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address for --backend ray (default: start Ray "
         "locally).")] = None,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="A parameter file (e.g. from `alliancesim calibrate --out`) laid over "
+        "the scenario's parameters.")] = None,
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.api import load_scenario, simulate
@@ -67,6 +70,10 @@ def run(
     if address is not None and backend != "ray":
         raise UsageError("--address applies only to --backend ray")
     sc = load_scenario(scenario)
+    if params is not None:
+        from alliancesim.scenario.params import apply_parameters, load_parameters
+
+        sc = apply_parameters(sc, load_parameters(params))
     n = trials if trials is not None else sc.trials
     total = n * len(sc.crises)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
@@ -111,12 +118,13 @@ def scenarios() -> None:
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="A bundled scenario name (or a scenario file).")],
+    name: Annotated[str, typer.Argument(
+        help="A bundled scenario or case (see `scenarios`, `cases`), or a scenario file.")],
     resolved: Annotated[bool, typer.Option(
         "--resolved", help="Print the scenario with the bundled alliance, actors and "
         "affinities filled in and every parameter at its value.")] = False,
 ) -> None:
-    """Print a scenario as YAML: a starting point for your own."""
+    """Print a scenario or a historical case as YAML: a starting point for your own."""
     from alliancesim.scenario.loading import load_scenario, load_scenario_file
 
     if resolved:
@@ -124,8 +132,106 @@ def show(
         data = sc.model_dump(mode="json", by_alias=True)
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
+    if name not in bundled.scenario_names() and name in bundled.case_names():
+        sys.stdout.write(bundled.case_path(name).read_text(encoding="utf-8"))
+        return
     _, source, _ = load_scenario_file(name)
     sys.stdout.write(Path(source).read_text(encoding="utf-8"))
+
+
+CasesOption = Annotated[Path | None, typer.Option(
+    "--cases", help="A folder of case files (default: the bundled cases).")]
+PriorOption = Annotated[float, typer.Option(
+    "--prior-sd", min=1e-3, help="Standard deviation of the Gaussian prior (the penalty) around "
+    "the pre-calibration judgement.")]
+
+
+@app.command()
+def cases(
+    folder: CasesOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the cases as JSON.")] = False,
+) -> None:
+    """List the historical cases: who asked whom for what, and what the alliance did."""
+    from alliancesim.scenario.case import load_cases
+
+    loaded = load_cases(folder)
+    if json_:
+        import json
+
+        sys.stdout.write(json.dumps([c.model_dump(mode="json") for c in loaded], indent=2) + "\n")
+        return
+    table = Table(title="Historical cases (`alliancesim show ID` prints one with its sources)",
+                  title_justify="left")
+    for col in ["id", "date", "requester -> adversary", "threat", "asked", "response",
+                "contingents"]:
+        table.add_column(col, overflow="fold")
+    for c in loaded:
+        contrib = ", ".join(f"{k} {v}" for k, v in c.observed.contributions.items())
+        if c.observed.contributions_total:
+            contrib += f" (total {c.observed.contributions_total:,})"
+        table.add_row(c.id, str(c.date), f"{c.crisis.victim} -> {c.crisis.aggressor}",
+                      c.threat_recorded or c.crisis.threat.value, c.crisis.request,
+                      c.observed.rung.value, contrib or "-")
+    out_console.print(table)
+
+
+@app.command()
+def calibrate(
+    folder: CasesOption = None,
+    prior_sd: PriorOption = 1.0,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the parameter file here (for `run --params`).")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
+) -> None:
+    """Fit the council's coefficients and cut-points to the cases (penalised maximum likelihood)."""
+    from alliancesim.experiments.validation import calibrate as fit_cases
+    from alliancesim.results.store import write_text_atomic
+
+    if out is not None and out.is_dir():
+        raise UsageError(f"--out {out}: is a directory; give a file name, e.g. params.yaml")
+    report = fit_cases(folder, prior_sd)
+    if out is not None:
+        write_text_atomic(out, report.to_yaml())
+    if json_:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        return
+    table = Table(title=f"Calibration on {len(report.cases)} cases (prior sd {prior_sd:g}): "
+                  f"log-likelihood {report.log_likelihood:.2f}, mean log score in sample "
+                  f"{report.mean_log_score_in_sample:.3f}"
+                  + ("" if report.converged else " - NOT CONVERGED"), title_justify="left")
+    for col in ["parameter", "estimate", "std. error", "prior centre"]:
+        table.add_column(col, justify="left" if col == "parameter" else "right")
+    for e in report.estimates:
+        table.add_row(e.name, f"{e.value:.3f}", f"{e.se:.3f}", f"{e.prior:.3f}")
+    out_console.print(table)
+    out_console.print("The intercept is fixed at 0 (not identified apart from the cut-points)."
+                      + (f" Wrote {out}." if out else " Write a parameter file with --out."))
+
+
+@app.command()
+def hindcast(
+    folder: CasesOption = None,
+    prior_sd: PriorOption = 1.0,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write hindcast.json and reliability.png to this folder.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
+    from alliancesim.experiments.validation import run_hindcast
+    from alliancesim.report.validation_tables import render_hindcast
+    from alliancesim.results.store import check_out_dir, write_hindcast
+
+    if out is not None:
+        check_out_dir(out)
+    report = run_hindcast(folder, prior_sd)
+    if out is not None:
+        written = write_hindcast(report, out)
+        if not json_:
+            err_console.print(f"wrote {', '.join(str(p) for p in written)}")
+    if json_:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        render_hindcast(report, out_console)
 
 
 def _report(problems: list[str]) -> None:

@@ -64,12 +64,15 @@ def contributions(V: list[float], S: float, pi: float, s0: float, cap: list[floa
             hi = mid
     total = 0.5 * (lo + hi)
     c = [best_share(hi, V[i], S, pi, s0, cap[i]) for i in range(M)]
-    # a member on the step of its best reply (no private benefit) takes what is left
-    below_cap = [i for i in range(M) if cap[i] - c[i] > 1e-12]
+    # members on the step of their best reply (no private benefit) take what is left,
+    # highest valuation first, each up to its cap
     residual = total - sum(c)
-    if below_cap and residual > 0.0:
-        pivot = max(below_cap, key=lambda i: (V[i], -i))
-        c[pivot] += min(residual, cap[pivot] - c[pivot])
+    for i in sorted(range(M), key=lambda i: (-V[i], i)):
+        if residual <= 0.0:
+            break
+        add = min(residual, cap[i] - c[i]) if cap[i] - c[i] > 1e-12 else 0.0
+        c[i] += add
+        residual -= add
     return c
 
 

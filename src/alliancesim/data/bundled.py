@@ -27,3 +27,11 @@ def alliance_names() -> list[str]:
 
 def alliance_path(name: str) -> Path:
     return ALLIANCES / f"{name}.yaml"
+
+
+def case_names() -> list[str]:
+    return sorted(p.stem for p in CASES.glob("*.yaml"))
+
+
+def case_path(name: str) -> Path:
+    return CASES / f"{name}.yaml"

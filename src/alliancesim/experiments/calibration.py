@@ -11,6 +11,7 @@ differences of the exact gradient); the fit is deterministic (L-BFGS-B from the 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,18 +88,19 @@ def hessian(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float,
     return 0.5 * (H + H.T)
 
 
-def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None) -> Fit:
-    """The penalised maximum-likelihood estimate. rule overrides every case's decision rule."""
+def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
+        standard_errors: bool = True) -> Fit:
+    """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
+    standard_errors=False skips the Hessian (leave-one-out fits need only the estimate)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
     res = minimize(objective, prior_theta(), args=(designs, prior_sd, rule), jac=True,
                    method="L-BFGS-B", options={"maxiter": 2000, "gtol": 1e-9})
     theta = np.asarray(res.x)
-    H = hessian(theta, designs, prior_sd, rule)
-    try:
-        cov = np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        cov = np.full((N_PARAMS, N_PARAMS), np.nan)
+    cov = np.full((N_PARAMS, N_PARAMS), np.nan)
+    if standard_errors:
+        with contextlib.suppress(np.linalg.LinAlgError):
+            cov = np.linalg.inv(hessian(theta, designs, prior_sd, rule))
     ll = loglik(theta, designs, rule)[0]
     return Fit(theta, cov, ll, -float(res.fun), prior_sd, len(designs), bool(res.success),
                str(res.message), rule)

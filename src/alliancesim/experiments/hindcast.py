@@ -61,8 +61,8 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0) -> list[Case
     out = []
     for k, held in enumerate(designs):
         train = designs[:k] + designs[k + 1 :]
-        model = fit(train, prior_sd)
-        leader = fit(train, prior_sd, rule="leader")
+        model = fit(train, prior_sd, standard_errors=False)
+        leader = fit(train, prior_sd, rule="leader", standard_errors=False)
         out.append(CaseForecast(held.case_id, held.observed, held.cap, {
             "model": probabilities(model.theta, held),
             "leader decides": probabilities(leader.theta, held, rule="leader"),

@@ -83,19 +83,24 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
             step = x - g / dg
             x = step if lo < step < hi else 0.5 * (lo + hi)
         C = 0.5 * (lo + hi)
-        given = 0.0
-        pivot = -1
-        best = -np.inf
+        residual = C
         for i in range(M):
-            c = _share(hi, V[t, i], St, pit, s0t, cap[t, i])
-            out[t, i] = c
-            given += c
-            if cap[t, i] - c > 1e-12 and V[t, i] > best:
-                best = V[t, i]
-                pivot = i
-        residual = C - given
-        if pivot >= 0 and residual > 0.0:
-            out[t, pivot] += min(residual, cap[t, pivot] - out[t, pivot])
+            out[t, i] = _share(hi, V[t, i], St, pit, s0t, cap[t, i])
+            residual -= out[t, i]
+        # members on the step of their best reply (no private benefit) take what is left,
+        # highest valuation first (ties: alliance order), each up to its cap
+        while residual > 0.0:
+            pivot = -1
+            best = -np.inf
+            for i in range(M):
+                if cap[t, i] - out[t, i] > 1e-12 and V[t, i] > best:
+                    best = V[t, i]
+                    pivot = i
+            if pivot < 0:
+                break
+            add = min(residual, cap[t, pivot] - out[t, pivot])
+            out[t, pivot] += add
+            residual -= add
 
 
 @njit(cache=True)
@@ -130,9 +135,9 @@ def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, ca
                 iterations: int = 60) -> np.ndarray:
     """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
 
-    Members with cap 0 (non-participants) contribute nothing. When the root falls on a member's
-    step (pi = 0), the member with the highest valuation among those below their cap takes the
-    residual C* - sum of the others (capped). Compiled with numba; one trial per loop step.
+    Members with cap 0 (non-participants) contribute nothing. When the root falls on members'
+    steps (pi = 0), the residual C* - sum of the others goes to them, highest valuation first,
+    each up to its cap. Compiled with numba; one trial per loop step.
     """
     out = np.zeros(V.shape)
     _equilibrium_kernel(np.ascontiguousarray(V, dtype=np.float64),

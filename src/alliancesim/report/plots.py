@@ -100,3 +100,34 @@ FIGURES = {
     "contributions.png": contributions_figure,
     "outcomes.png": outcomes_figure,
 }
+
+
+def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Path,
+                       title: str = "Reliability of the leave-one-out forecasts") -> None:
+    """Forecast probability against observed frequency, per probability bin (every case and
+    every rung its request allowed); marker area shows the number of forecasts in the bin."""
+    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+    ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfect")
+    styles = {"model": ("#d94801", "o"), "frequency": ("#4292c6", "s")}
+    for name, rows in bins.items():
+        if not rows:
+            continue
+        colour, marker = styles.get(name, ("#31a354", "^"))
+        x = [r[0] for r in rows]
+        y = [r[1] for r in rows]
+        n = [r[2] for r in rows]
+        ax.plot(x, y, color=colour, linewidth=1)
+        ax.scatter(x, y, s=[20 + 8 * k for k in n], color=colour, marker=marker, label=name,
+                   zorder=3)
+        for xi, yi, k in zip(x, y, n, strict=True):
+            ax.annotate(str(k), (xi, yi), textcoords="offset points", xytext=(9, -13),
+                        fontsize=7, color=colour)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("forecast probability")
+    ax.set_ylabel("observed frequency")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)

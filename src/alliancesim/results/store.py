@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from alliancesim.experiments.validation import HindcastReport
 from alliancesim.report.plots import FIGURES
 from alliancesim.results.ensemble import Ensemble
 from alliancesim.scenario.errors import UsageError
@@ -53,6 +54,41 @@ def write_results(ensemble: Ensemble, out: Path) -> list[Path]:
         out.mkdir(exist_ok=True)
         written = []
         for name in OUTPUT_FILES:
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_hindcast(report: HindcastReport, out: Path) -> list[Path]:
+    """hindcast.json and reliability.png, atomically."""
+    from alliancesim.report.plots import reliability_figure
+
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (tmp / "hindcast.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
+        bins = {k: [(b.mean_forecast, b.observed_frequency, b.count) for b in v]
+                for k, v in report.reliability.items()}
+        reliability_figure(bins, tmp / "reliability.png")
+        out.mkdir(exist_ok=True)
+        written = []
+        for name in ("hindcast.json", "reliability.png"):
             os.replace(tmp / name, out / name)
             written.append(out / name)
         return written

@@ -218,8 +218,8 @@ def load_scenario_file(path_or_name: str | FsPath) -> tuple[Scenario, str, dict[
         known = bundled.scenario_names()
         if name not in known:
             raise ScenarioError([Problem(
-                name, "", f"no such file, and no bundled scenario of that name "
-                f"(bundled: {', '.join(known)})")])
+                name, "", f"no such file, and no bundled scenario or case of that name "
+                f"(bundled scenarios: {', '.join(known)}; cases: see `alliancesim cases`)")])
         bp = bundled.scenario_path(name)
         source, text = str(bp), bp.read_text(encoding="utf-8")
     data, lines = parse_yaml(text, source)
@@ -227,7 +227,15 @@ def load_scenario_file(path_or_name: str | FsPath) -> tuple[Scenario, str, dict[
 
 
 def load_scenario(path_or_name: str | FsPath) -> Scenario:
-    """Load a scenario file or bundled scenario, resolve bundled references, check ids."""
+    """Load a scenario file or bundled scenario, resolve bundled references, check ids.
+
+    A bundled historical case's id also works: the case as a one-crisis scenario.
+    """
+    name = str(path_or_name)
+    if name in bundled.case_names() and name not in bundled.scenario_names():
+        from alliancesim.scenario.case import load_case, to_scenario
+
+        return to_scenario(load_case(bundled.case_path(name)))
     scenario, source, lines = load_scenario_file(path_or_name)
     return resolve(scenario, source, lines)
 

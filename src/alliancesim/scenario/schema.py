@@ -213,14 +213,18 @@ def _increasing(values: list[Quantity], n: int) -> list[Quantity]:
 
 
 class CouncilCoefficients(_Strict):
-    """Coefficients beta of the member model s_i = intercept + x_i . beta + eps_i."""
+    """Coefficients beta of the member model s_i = intercept + x_i . beta + eps_i.
 
-    exposure: AnyReal = 1.0
-    affinity_victim: AnyReal = 1.0
-    affinity_aggressor: AnyReal = -2.0
-    leader_stake: AnyReal = 1.0
-    in_scope: AnyReal = 1.0
-    cost: AnyReal = -0.5
+    Defaults: the calibrated set (`alliancesim calibrate` on the 17 bundled cases, prior sd 1;
+    data/calibrated.yaml, docs/validation.md). tests/test_calibration.py checks they match.
+    """
+
+    exposure: AnyReal = 1.2234
+    affinity_victim: AnyReal = 1.213
+    affinity_aggressor: AnyReal = -2.0125
+    leader_stake: AnyReal = 1.1405
+    in_scope: AnyReal = 1.975
+    cost: AnyReal = -0.4557
     is_aggressor: AnyReal = -6.0
 
 
@@ -228,10 +232,10 @@ COUNCIL_FEATURES: tuple[str, ...] = tuple(CouncilCoefficients.model_fields)
 
 
 class CouncilParameters(_Strict):
-    intercept: AnyReal = 0.5
+    intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: _quantities(-1.0, -0.3, 0.8, 1.5),
+        default_factory=lambda: _quantities(-0.3106, 0.13, 0.5019, 0.9394),  # calibrated
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
     noise: Literal["independent", "common_shock"] = "independent"

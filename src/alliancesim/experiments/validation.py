@@ -1,0 +1,171 @@
+"""Calibration and hindcast as user-facing reports (the CLI and the Python API call these)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel
+
+from alliancesim.experiments import calibration, hindcast, likelihood
+from alliancesim.scenario.case import Case, load_cases, to_scenario
+from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS
+
+
+class Estimate(BaseModel):
+    name: str
+    value: float
+    se: float
+    prior: float
+
+
+class CalibrationReport(BaseModel):
+    cases: list[str]
+    prior_sd: float
+    log_likelihood: float
+    mean_log_score_in_sample: float
+    converged: bool
+    estimates: list[Estimate]
+
+    def parameters(self) -> dict[str, Any]:
+        """The `parameters:` block of a parameter file."""
+        est = {e.name: round(e.value, 4) for e in self.estimates}
+        return {"council": {
+            "intercept": 0.0,
+            "coefficients": {f: est[f"coefficients.{f}"] for f in COUNCIL_FEATURES},
+            "cutpoints": [est[f"cutpoints.{k}"] for k in range(1, 5)],
+            "noise": "independent",
+        }}
+
+    def to_yaml(self) -> str:
+        meta = {"fitted_on": self.cases, "prior_sd": self.prior_sd,
+                "log_likelihood": round(self.log_likelihood, 4),
+                "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
+        head = ("# Council parameters fitted by `alliancesim calibrate` (penalised maximum\n"
+                "# likelihood on the closed form). Apply with `alliancesim run --params FILE`.\n")
+        return head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
+                                     sort_keys=False)
+
+
+class CasePrediction(BaseModel):
+    case_id: str
+    title: str
+    request: str
+    observed: str
+    model: list[float]  # P(rung), rungs none..military
+    p_observed: dict[str, float]  # forecast -> P(observed rung)
+
+
+class ReliabilityBin(BaseModel):
+    mean_forecast: float
+    observed_frequency: float
+    count: int
+
+
+class Contingents(BaseModel):
+    case_id: str
+    trials_with_collective_military: int
+    members: list[dict[str, Any]]  # id, recorded, simulated mean | military, P(sends)
+    simulated_leader_share: float | None
+    recorded_notes: str
+
+
+class HindcastReport(BaseModel):
+    cases: list[CasePrediction]
+    log_score: dict[str, float]
+    brier: dict[str, float]
+    reliability: dict[str, list[ReliabilityBin]]
+    prior_sd: float
+    contingents: list[Contingents]
+
+
+def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
+    return [likelihood.design(compile_crisis(to_scenario(c), 0), c.observed_rung, c.id)
+            for c in cases]
+
+
+def calibrate(folder: Path | None = None, prior_sd: float = 1.0) -> CalibrationReport:
+    cases = load_cases(folder)
+    fit = calibration.fit(designs(cases), prior_sd)
+    prior = calibration.prior_theta()
+    beta_se, tau_se = fit.beta_se(), fit.tau_se()
+    est = [Estimate(name=f"coefficients.{f}", value=float(fit.beta[k]), se=float(beta_se[k]),
+                    prior=float(prior[k])) for k, f in enumerate(COUNCIL_FEATURES)]
+    prior_tau = likelihood.cutpoints(prior)
+    est += [Estimate(name=f"cutpoints.{k + 1}", value=float(fit.tau[k]), se=float(tau_se[k]),
+                     prior=float(prior_tau[k])) for k in range(4)]
+    return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
+                             log_likelihood=fit.log_likelihood,
+                             mean_log_score_in_sample=fit.log_likelihood / len(cases),
+                             converged=fit.converged, estimates=est)
+
+
+def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
+                parameters: dict[str, Any] | None = None) -> list[Contingents]:
+    """Simulated contributions beside the recorded ones, for cases that record contingents
+    and ended in collective military help, conditional on that decision."""
+    from alliancesim.api import simulate
+    from alliancesim.scenario.params import apply_parameters
+
+    out = []
+    for c in cases:
+        if not c.observed.contributions or c.observed.rung.value != "military":
+            continue
+        sc = to_scenario(c)
+        if parameters:
+            sc = apply_parameters(sc, parameters)
+        ens = simulate(sc, trials=trials, seed=seed, keep_trials=True)
+        model, r = ens.crises[0], ens.results[0]
+        mil = r.rung == 4
+        n = int(mil.sum())
+        rows = []
+        for i, m in enumerate(model.members):
+            if i == model.victim:
+                continue
+            sent = r.troops[mil, i]
+            recorded = c.observed.contributions.get(m)
+            rows.append({"id": m, "recorded": recorded,
+                         "simulated_mean": float(sent.mean()) if n else None,
+                         "p_sends": float((sent > 0).mean()) if n else None})
+        total = r.troops[mil].sum()
+        share = (float(r.troops[mil, model.leader].sum() / total)
+                 if n and model.leader >= 0 and total > 0 else None)
+        out.append(Contingents(case_id=c.id, trials_with_collective_military=n, members=rows,
+                               simulated_leader_share=share,
+                               recorded_notes=c.observed.contributions_notes))
+    return out
+
+
+def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
+                 contingent_trials: int = 20_000) -> HindcastReport:
+    cases = load_cases(folder)
+    ds = designs(cases)
+    forecasts = hindcast.leave_one_out(ds, prior_sd)
+    scores = hindcast.score(forecasts)
+    preds = []
+    for c, f in zip(cases, forecasts, strict=True):
+        preds.append(CasePrediction(
+            case_id=c.id, title=c.title, request=c.crisis.request, observed=RUNGS[f.observed],
+            model=[float(x) for x in f.probs["model"]],
+            p_observed={k: float(v[f.observed]) for k, v in f.probs.items()}))
+    rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
+                  for a, b, n in hindcast.reliability(forecasts, name)]
+           for name in ("model", "frequency")}
+    full = calibration.fit(ds, prior_sd, standard_errors=False)
+    params = CalibrationReport(
+        cases=[], prior_sd=prior_sd, log_likelihood=0.0, mean_log_score_in_sample=0.0,
+        converged=True,
+        estimates=[Estimate(name=f"coefficients.{f}", value=float(full.beta[k]), se=0.0,
+                            prior=0.0) for k, f in enumerate(COUNCIL_FEATURES)]
+        + [Estimate(name=f"cutpoints.{k + 1}", value=float(full.tau[k]), se=0.0, prior=0.0)
+           for k in range(4)]).parameters()
+    return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
+                          reliability=rel, prior_sd=prior_sd,
+                          contingents=contingents(cases, contingent_trials, parameters=params))
+
+
+def as_array(p: list[float]) -> np.ndarray:
+    return np.asarray(p)

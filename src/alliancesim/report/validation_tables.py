@@ -1,0 +1,77 @@
+"""Terminal tables of the hindcast."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from alliancesim.experiments.hindcast import DECLINE_EPS, FORECASTS
+from alliancesim.experiments.validation import HindcastReport
+from alliancesim.report.tables import pct
+from alliancesim.scenario.schema import RUNGS
+
+SHORT = {"none": "none", "statement": "stmt", "consultations": "consult", "mission": "mission",
+         "military": "military"}
+
+
+def render_hindcast(r: HindcastReport, console: Console) -> None:
+    per_case = Table(title="Leave-one-out forecasts (each case predicted by a fit on the others; "
+                     "given the request actually made)", title_justify="left")
+    per_case.add_column("case", overflow="fold", ratio=1)
+    per_case.add_column("asked", no_wrap=True, min_width=8)
+    per_case.add_column("observed", no_wrap=True, min_width=8)
+    for rung in RUNGS:
+        per_case.add_column(SHORT[rung], justify="right", no_wrap=True, min_width=6)
+    per_case.add_column("P(obs)", justify="right", no_wrap=True, min_width=6)
+    for c in r.cases:
+        cells = [pct(p) if i <= 4 else "" for i, p in enumerate(c.model)]
+        obs = RUNGS.index(c.observed)
+        cells[obs] = f"[bold]{cells[obs]}[/bold]"
+        per_case.add_row(c.case_id, SHORT.get(c.request, c.request), SHORT[c.observed], *cells,
+                         pct(c.p_observed["model"]))
+    console.print(per_case)
+    console.print("Forecasts by the model; the observed rung in bold. stmt: statement; consult: "
+                  "consultations.", style="dim")
+
+    scores = Table(title=f"Scores over {len(r.cases)} cases (mean; prior sd {r.prior_sd:g})",
+                   title_justify="left")
+    scores.add_column("forecast")
+    scores.add_column("log score (higher is better)", justify="right")
+    scores.add_column("Brier score (lower is better)", justify="right")
+    best_log = max(r.log_score.values())
+    best_brier = min(r.brier.values())
+    for name in FORECASTS:
+        ls, bs = r.log_score[name], r.brier[name]
+        scores.add_row(name, f"[bold]{ls:.3f}[/bold]" if ls == best_log else f"{ls:.3f}",
+                       f"[bold]{bs:.3f}[/bold]" if bs == best_brier else f"{bs:.3f}")
+    console.print(scores)
+    console.print(
+        "model: the fitted member model with each alliance's decision rule; leader decides: the "
+        "same member model with the leader's preference as the decision; frequency: observed "
+        "frequency of each rung in the other cases among the rungs the request allowed "
+        f"(smoothed); always decline: 'none' with probability {1 - DECLINE_EPS:g}.",
+        style="dim")
+
+    for k in r.contingents:
+        t = Table(title=f"Contingents, {k.case_id}: simulated given collective military help "
+                  f"({k.trials_with_collective_military:,} trials) beside the record",
+                  title_justify="left")
+        t.add_column("member")
+        t.add_column("recorded", justify="right")
+        t.add_column("simulated mean", justify="right")
+        t.add_column("P(sends)", justify="right")
+        shown = [m for m in k.members
+                 if m["recorded"] is not None or (m["simulated_mean"] or 0) >= 0.5]
+        for m in shown:
+            rec = m["recorded"]
+            t.add_row(m["id"], "-" if rec is None else (f"{rec:,}" if isinstance(rec, int)
+                                                         else str(rec)),
+                      "-" if m["simulated_mean"] is None else f"{m['simulated_mean']:,.0f}",
+                      "-" if m["p_sends"] is None else pct(m["p_sends"]))
+        console.print(t)
+        if len(shown) < len(k.members):
+            console.print(f"({len(k.members) - len(shown)} other members neither recorded nor "
+                          "simulated to send troops)", style="dim")
+        share = "-" if k.simulated_leader_share is None else pct(k.simulated_leader_share)
+        console.print(f"simulated leader's share: {share}"
+                      + (f"; record: {k.recorded_notes}" if k.recorded_notes else ""))

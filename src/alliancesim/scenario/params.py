@@ -1,0 +1,49 @@
+"""Parameter files: a `parameters:` block (as in a scenario) that `run --params FILE` applies.
+
+`alliancesim calibrate --out FILE` writes one, with the fit's metadata beside the parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.loading import _read, validate
+from alliancesim.scenario.schema import Parameters, Scenario
+from alliancesim.scenario.yaml_lines import parse_yaml
+
+
+class ParameterFile(BaseModel):
+    """The file's shape: parameters plus free-form metadata written by calibrate."""
+
+    model_config = ConfigDict(extra="forbid")
+    parameters: Parameters
+    calibration: dict[str, Any] | None = None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
+                                                                                dict) else v
+    return out
+
+
+def load_parameters(path: Path) -> dict[str, Any]:
+    """The parameters a file sets (only those keys), validated with line-precise errors."""
+    source = str(path)
+    data, lines = parse_yaml(_read(path), source)
+    validate(ParameterFile, data, lines, source)
+    raw = data["parameters"]
+    if not isinstance(raw, dict):
+        raise ScenarioError([Problem(source, "parameters", "expected a mapping")])
+    return raw
+
+
+def apply_parameters(scenario: Scenario, parameters: dict[str, Any]) -> Scenario:
+    """The scenario with the file's parameters laid over its own."""
+    merged = _deep_merge(scenario.parameters.model_dump(mode="json", by_alias=True), parameters)
+    return scenario.model_copy(update={"parameters": Parameters.model_validate(merged)})

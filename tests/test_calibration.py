@@ -1,0 +1,117 @@
+"""Calibration: exact gradient, recovery of known parameters, determinism, shipped defaults."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import ndtr
+
+from alliancesim.experiments import calibration
+from alliancesim.experiments.closed_form import response_probabilities
+from alliancesim.experiments.likelihood import (
+    N_PARAMS,
+    CaseDesign,
+    K,
+    loglik,
+    probabilities,
+    theta_from,
+)
+from alliancesim.experiments.validation import calibrate, designs
+from alliancesim.scenario.case import load_cases, to_scenario
+from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.schema import Parameters
+
+
+@pytest.fixture(scope="module")
+def bundled_designs() -> list[CaseDesign]:
+    return designs(load_cases())
+
+
+def _numeric_gradient(theta: np.ndarray, ds: list[CaseDesign], rule: str | None,
+                      h: float = 1e-6) -> np.ndarray:
+    return np.array([(loglik(theta + e, ds, rule)[0] - loglik(theta - e, ds, rule)[0]) / (2 * h)
+                     for e in np.eye(N_PARAMS) * h])
+
+
+@pytest.mark.parametrize("rule", [None, "leader", "simple_majority", "consensus"])
+def test_gradient_agrees_with_finite_differences(bundled_designs, rule) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        theta = calibration.prior_theta() + rng.normal(0, 0.3, N_PARAMS)
+        _, g = loglik(theta, bundled_designs, rule)
+        num = _numeric_gradient(theta, bundled_designs, rule)
+        np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-4)
+
+
+def test_likelihood_probabilities_equal_the_closed_form() -> None:
+    theta = calibration.prior_theta()
+    for case in load_cases():
+        model = compile_crisis(to_scenario(case), 0)
+        d = designs([case])[0]
+        # the prior centre folds the judgement intercept (0.5) into the cut-points
+        p = probabilities(theta, d)
+        scenario = to_scenario(case)
+        params = scenario.parameters.model_dump(mode="json", by_alias=True)
+        params["council"].update(intercept=0.0, cutpoints=list(calibration.PRIOR_TAU),
+                                 coefficients=dict(zip(
+                                     params["council"]["coefficients"],
+                                     calibration.PRIOR_BETA.tolist(), strict=True)))
+        sc = scenario.model_copy(update={"parameters": Parameters.model_validate(params)})
+        np.testing.assert_allclose(p, response_probabilities(compile_crisis(sc, 0)),
+                                   atol=1e-10, err_msg=case.id)
+        assert model.crisis_id
+
+
+def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
+    """Cases drawn from the model itself: random features, requests and rules."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        M = int(rng.integers(3, 8))
+        x = rng.normal(0, 1, (M, K))
+        x[:, 4] = rng.uniform(0, 1)  # in_scope is common to all members
+        rule = ["consensus", "simple_majority", "leader"][k % 3]
+        cap = int(rng.choice([2, 4]))
+        d = CaseDesign(f"s{k}", x, 0, 1, rule, M // 2 + 1 if rule != "consensus" else M, cap, 0,
+                       int(rng.choice([1, 3])) if rule == "consensus" else 1)
+        p = probabilities(theta, d)
+        obs = int(rng.choice(5, p=p / p.sum()))
+        out.append(CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from))
+    return out
+
+
+def test_calibration_recovers_known_parameters() -> None:
+    truth = theta_from(np.array([0.8, 0.5, -1.0, 0.6, 1.2, -0.4, -0.7]),
+                       np.array([-1.0, -0.2, 0.6, 1.4]))
+    ds = _synthetic(truth, 1500, seed=1)
+    fit = calibration.fit(ds, prior_sd=100.0)  # a negligible penalty
+    assert fit.converged
+    se = np.sqrt(np.diag(fit.cov))
+    z = (fit.theta - truth) / se
+    assert np.all(np.abs(z) < 3.5), z
+    assert np.all(se < 0.5)  # the data are informative
+
+
+def test_calibration_is_deterministic(bundled_designs) -> None:  # type: ignore[no-untyped-def]
+    a = calibration.fit(bundled_designs)
+    b = calibration.fit(bundled_designs)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    np.testing.assert_array_equal(a.cov, b.cov)
+
+
+def test_shipped_defaults_are_the_calibrated_set() -> None:
+    report = calibrate()
+    fitted = report.parameters()["council"]
+    defaults = Parameters().council
+    assert defaults.intercept == 0.0
+    for name, value in fitted["coefficients"].items():
+        assert getattr(defaults.coefficients, name) == pytest.approx(value, abs=1e-3), name
+    np.testing.assert_allclose(defaults.cutpoints, fitted["cutpoints"], atol=1e-3)
+
+
+def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # type: ignore[no-untyped-def]
+    fit = calibration.fit(bundled_designs)
+    assert np.all(np.isfinite(fit.beta_se())) and np.all(fit.beta_se() > 0)
+    assert np.all(np.isfinite(fit.tau_se())) and np.all(fit.tau_se() > 0)
+    assert np.all(np.diff(fit.tau) > 0)
+    assert ndtr(0.0) == 0.5  # scipy's normal CDF, used throughout

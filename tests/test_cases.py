@@ -1,0 +1,134 @@
+"""Historical cases: bundled data, user case folders, and the CLI commands around them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alliancesim import load_scenario, simulate
+from alliancesim.data import bundled
+from alliancesim.scenario.case import load_cases
+from alliancesim.scenario.errors import ScenarioError
+from conftest import SHARED
+
+EXE = [sys.executable, "-m", "alliancesim.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, timeout=600,
+                          env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"})
+
+
+def test_every_bundled_case_is_coded_and_sourced() -> None:
+    cases = load_cases()
+    assert len(cases) == 17
+    for c in cases:
+        assert c.sources, c.id
+        assert "request" in c.coding, c.id  # every case says why the request is what it is
+        assert c.crisis.request != "auto"
+
+
+@pytest.mark.skipif(not (SHARED / "reference" / "cases.yaml").exists(),
+                    reason="shared/reference/cases.yaml not present beside the project")
+def test_every_reference_case_is_bundled_with_its_decision() -> None:
+    ref = yaml.safe_load((SHARED / "reference" / "cases.yaml").read_text())["cases"]
+    ours = {c.id: c for c in load_cases()}
+    assert {r["id"] for r in ref} == set(ours)
+    for r in ref:
+        assert ours[r["id"]].observed.decision == r["decision"], r["id"]
+        recorded = {k: v for k, v in (r.get("contributions") or {}).items()}
+        for state, troops in ours[r["id"]].observed.contributions.items():
+            if isinstance(troops, int):
+                assert troops in recorded.values(), (r["id"], state)
+
+
+def test_a_case_runs_as_a_scenario() -> None:
+    sc = load_scenario("csto_2022_kaz_january")
+    assert sc.crises[0].victim == "KAZ"
+    s = simulate(sc, trials=2000, seed=1).summary()
+    assert s.crises[0].response["military"] > 0
+
+
+def test_bad_case_files_get_precise_errors(tmp_path: Path) -> None:
+    src = bundled.case_path("csto_2021_arm_may").read_text()
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(src.replace("request: consultations", "request: auto"))
+    (folder / "b.yaml").write_text(src.replace("id: csto_2021_arm_may", "id: other").replace(
+        "rung: consultations", "rung: military"))
+    with pytest.raises(ScenarioError) as err:
+        load_cases(folder)
+    text = str(err.value)
+    assert "a.yaml" in text and "not auto" in text
+    assert "b.yaml" in text and "observed rung 'military' is impossible" in text
+
+
+def test_cases_command_lists_cases() -> None:
+    r = run("cases")
+    assert r.returncode == 0, r.stderr
+    for cid in ["csto_2010_kgz_osh", "csto_2022_kaz_january", "nato_2022_eight_members"]:
+        assert cid in r.stdout
+    assert "ARM 100" in r.stdout and "total 2,030" in r.stdout
+
+
+def test_show_a_case_prints_it_with_sources() -> None:
+    r = run("show", "csto_2022_kaz_january")
+    assert r.returncode == 0, r.stderr
+    data = yaml.safe_load(r.stdout)
+    assert data["observed"]["rung"] == "military" and data["sources"]
+
+
+def test_hindcast_cli(tmp_path: Path) -> None:
+    out = tmp_path / "hc"
+    r = run("hindcast", "--json", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert set(report["log_score"]) == {"model", "leader decides", "frequency", "always decline"}
+    assert len(report["cases"]) == 17
+    for c in report["cases"]:
+        assert sum(c["model"]) == pytest.approx(1.0)
+    kaz = next(k for k in report["contingents"] if k["case_id"] == "csto_2022_kaz_january")
+    assert kaz["simulated_leader_share"] > 0.5
+    assert (out / "reliability.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((out / "hindcast.json").read_text())["log_score"] == report["log_score"]
+
+
+def test_calibrate_writes_params_that_run_uses(tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    r = run("calibrate", "--out", str(params))
+    assert r.returncode == 0, r.stderr
+    assert "coefficients.in_scope" in r.stdout
+    # the shipped defaults are the calibrated set: applying the file changes nothing
+    a = run("run", "-n", "2000", "--json", "--params", str(params))
+    b = run("run", "-n", "2000", "--json")
+    assert a.returncode == 0, a.stderr
+    assert json.loads(a.stdout)["crises"] == json.loads(b.stdout)["crises"]
+    # a different prior gives a different file, and different numbers
+    tight = tmp_path / "tight.yaml"
+    assert run("calibrate", "--prior-sd", "0.1", "--out", str(tight)).returncode == 0
+    c = run("run", "-n", "2000", "--json", "--params", str(tight))
+    assert json.loads(c.stdout)["crises"] != json.loads(b.stdout)["crises"]
+
+
+def test_a_user_case_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    shutil.copytree(bundled.CASES, folder)
+    extra = bundled.case_path("csto_2021_arm_may").read_text().replace(
+        "id: csto_2021_arm_may", "id: my_case")
+    (folder / "my_case.yaml").write_text(extra)
+    r = run("cases", "--cases", str(folder))
+    assert r.returncode == 0 and "my_case" in r.stdout
+
+
+def test_bad_params_file(tmp_path: Path) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text("parameters:\n  council:\n    cutpionts: [1, 2, 3, 4]\n")
+    r = run("run", "-n", "100", "--params", str(p))
+    assert r.returncode == 2
+    assert f"{p}:3: parameters.council.cutpionts: unknown field 'cutpionts'" in r.stderr
