@@ -162,17 +162,34 @@ def cases(
         return
     table = Table(title="Historical cases (`alliancesim show ID` prints one with its sources)",
                   title_justify="left")
-    for col in ["id", "date", "requester -> adversary", "threat", "asked", "response",
-                "contingents"]:
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("alliance", no_wrap=True)
+    table.add_column("victim -> adversary", min_width=13)
+    table.add_column("threat (coded)", min_width=14)
+    table.add_column("asked", no_wrap=True)
+    table.add_column("response", no_wrap=True)
+    short = {"consultations": "consult", "statement": "stmt"}
+    contingents = Table(title="Recorded contingents (troops)", title_justify="left")
+    contingents.add_column("id", no_wrap=True)
+    contingents.add_column("by member", overflow="fold")
+    contingents.add_column("total", justify="right")
     for c in loaded:
-        contrib = ", ".join(f"{k} {v}" for k, v in c.observed.contributions.items())
-        if c.observed.contributions_total:
-            contrib += f" (total {c.observed.contributions_total:,})"
-        table.add_row(c.id, str(c.date), f"{c.crisis.victim} -> {c.crisis.aggressor}",
-                      c.threat_recorded or c.crisis.threat.value, c.crisis.request,
-                      c.observed.rung.value, contrib or "-")
+        table.add_row(c.id, str(c.date), c.alliance.upper(),
+                      f"{c.crisis.victim} -> {c.crisis.aggressor}",
+                      c.crisis.threat.value.replace("_", " ")
+                      + (" (disputed)" if c.crisis.territory == "disputed" else ""),
+                      short.get(c.crisis.request, c.crisis.request),
+                      short.get(c.observed.rung.value, c.observed.rung.value))
+        if c.observed.contributions or c.observed.contributions_total:
+            contingents.add_row(
+                c.id, ", ".join(f"{k} {'?' if v == 'unconfirmed' else f'{v:,}'}"
+                                for k, v in c.observed.contributions.items()) or "-",
+                f"{c.observed.contributions_total:,}" if c.observed.contributions_total else "-")
     out_console.print(table)
+    out_console.print(contingents)
+    out_console.print("stmt: statement; consult: consultations; ?: a contingent recorded without "
+                      "a confirmed size.", style="dim")
 
 
 @app.command()

@@ -8,7 +8,8 @@ its own forces fall short of the threat, more readily when it trusts the allianc
 caps the collective response: no request or a request for consultations allows at most
 consultations (rung 2); only a request for military help opens missions and troops (the 2010
 Protocol to art. 4: assistance "at the request of this participating State"; see
-data/alliances/csto.yaml). Defaults (judgement, pending calibration): a=0.5, b_threat=1,
+data/alliances/csto.yaml). Defaults (judgement; the hindcast conditions on the request each
+victim made, so these are not fitted): a=0.5, b_threat=1,
 b_trust=2, rho=(-1, 0).
 """
 
