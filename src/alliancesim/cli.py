@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -88,14 +90,8 @@ def run(
         ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
                        workers=workers, address=address, keep_trials=out is not None)
     summary = ens.summary()
-    if out is not None:
-        written = write_results(ens, out)
-        if not json_:
-            err_console.print(f"wrote {', '.join(str(p) for p in written)}")
-    if json_:
-        sys.stdout.write(summary.model_dump_json(indent=2) + "\n")
-    else:
-        render_summary(summary, out_console)
+    written = write_results(ens, out) if out is not None else []
+    _emit(summary, written, json_, lambda: render_summary(summary, out_console))
 
 
 @app.command()
@@ -241,14 +237,19 @@ def hindcast(
     if out is not None:
         check_out_dir(out)
     report = run_hindcast(folder, prior_sd)
-    if out is not None:
-        written = write_hindcast(report, out)
-        if not json_:
-            err_console.print(f"wrote {', '.join(str(p) for p in written)}")
+    written = write_hindcast(report, out) if out is not None else []
+    _emit(report, written, json_, lambda: render_hindcast(report, out_console))
+
+
+def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]
+          ) -> None:
+    """Print a result as JSON or as tables; say which files were written (on stderr)."""
+    if written and not json_:
+        err_console.print(f"wrote {', '.join(str(p) for p in written)}")
     if json_:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        render_hindcast(report, out_console)
+        render()
 
 
 def _report(problems: list[str]) -> None:
