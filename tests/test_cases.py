@@ -77,11 +77,18 @@ def test_cases_command_lists_cases() -> None:
     assert "ARM 100" in r.stdout and "2,030" in r.stdout
 
 
-def test_show_a_case_prints_it_with_sources() -> None:
+def test_show_a_case_prints_it_with_sources(tmp_path: Path) -> None:
     r = run("show", "csto_2022_kaz_january")
     assert r.returncode == 0, r.stderr
     data = yaml.safe_load(r.stdout)
     assert data["observed"]["rung"] == "military" and data["sources"]
+    # the printed case runs as a scenario file, edited or not
+    data["crisis"]["aggressor_strength"] = 20000
+    p = tmp_path / "kaz.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True))
+    r = run("run", str(p), "-n", "1000", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["crises"][0]["victim"] == "KAZ"
 
 
 def test_hindcast_cli(tmp_path: Path) -> None:

@@ -236,6 +236,13 @@ def load_scenario(path_or_name: str | FsPath) -> Scenario:
         from alliancesim.scenario.case import load_case, to_scenario
 
         return to_scenario(load_case(bundled.case_path(name)))
+    p = FsPath(path_or_name)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        data, _ = parse_yaml(_read(p), str(p))
+        if isinstance(data, dict) and "observed" in data and "crisis" in data:
+            from alliancesim.scenario.case import load_case, to_scenario
+
+            return to_scenario(load_case(p))  # a historical case file runs as a scenario
     scenario, source, lines = load_scenario_file(path_or_name)
     return resolve(scenario, source, lines)
 
