@@ -74,3 +74,18 @@ def test_every_bundled_scenario_runs() -> None:
         s = simulate(name, trials=1000, seed=1).summary()
         for c in s.crises:
             assert sum(c.response.values()) == pytest.approx(1.0)
+
+
+def test_examples_run_and_two_thirds_majority_changes_the_answer() -> None:
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for path in sorted(examples.glob("*.yaml")):
+        assert simulate(load_scenario(path), trials=2000, seed=1).summary().crises
+    qmv = simulate(load_scenario(examples / "csto-two-thirds.yaml"), trials=8000, seed=3)
+    assert qmv.scenario.alliance.decision_rule.rule == "qualified_majority"  # type: ignore[union-attr]
+    consensus = simulate("csto-2021-autumn", trials=8000, seed=3)
+    # Armenia: a two-thirds majority gets military help far more often than consensus
+    arm_qmv = next(c for c in qmv.summary().crises if c.crisis_id == "armenia-attack")
+    arm_con = next(c for c in consensus.summary().crises if c.crisis_id == "armenia-attack")
+    assert arm_qmv.response["military"] > arm_con.response["military"] + 0.2

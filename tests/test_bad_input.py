@@ -134,3 +134,21 @@ def test_empty_and_non_mapping_files(tmp_path: Path) -> None:
         r = run("run", str(p))
         assert r.returncode == 2
         assert f"{p}:1: expected a mapping of fields" in r.stderr
+
+
+def test_alliance_changes_errors_point_at_the_change(tmp_path: Path) -> None:
+    text = GOOD.replace("alliance: csto\n", """alliance: csto
+alliance_changes:
+  decision_rule: {rule: qualified_majority, threshold: 1.5}
+  colour: red
+""")
+    p = tmp_path / "changes.yaml"
+    p.write_text(text)
+    r = run("run", str(p))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert any(f"{p}:4: alliance_changes.decision_rule: threshold must be in (0, 1]" in ln
+               for ln in lines), lines
+    assert any(f"{p}:5: alliance_changes.colour: unknown field 'colour'" in ln
+               for ln in lines), lines

@@ -247,6 +247,29 @@ def load_scenario(path_or_name: str | FsPath) -> Scenario:
     return resolve(scenario, source, lines)
 
 
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
+                                                                          dict) else v
+    return out
+
+
+def _change_alliance(alliance: Alliance, changes: dict[str, Any], source: str,
+                     lines: dict[Path, int]) -> Alliance:
+    """A bundled alliance with a scenario's alliance_changes merged in, validated; problems are
+    reported at the lines of alliance_changes."""
+    prefix = ("alliance_changes",)
+    merged = _merge(alliance.model_dump(mode="json", by_alias=True), changes)
+    sub = {path[1:]: line for path, line in lines.items() if path[:1] == prefix}
+    try:
+        return validate(Alliance, merged, sub, source)
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(p.source, "alliance_changes." + p.field if p.field
+                                     else "alliance_changes", p.message, p.line)
+                             for p in exc.problems]) from None
+
+
 def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, int] | None = None
             ) -> Scenario:
     """Fill in the bundled alliance, actors and affinities; check every id refers to something.
@@ -268,6 +291,8 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
                     f"(bundled: {', '.join(names)}; or give the alliance inline)")
             raise ScenarioError(problems)
         alliance = bundled_alliance(scenario.alliance)
+        if scenario.alliance_changes:
+            alliance = _change_alliance(alliance, scenario.alliance_changes, source, lines)
     else:
         alliance = scenario.alliance
 
@@ -317,6 +342,7 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
     used |= {b.host for b in alliance.bases}
     return scenario.model_copy(update={
         "alliance": alliance,
+        "alliance_changes": {},
         "actors": {k: actors[k] for k in sorted(used)},
         "affinity": [p for key, p in merged.items() if key <= used],
     })

@@ -327,6 +327,11 @@ class Scenario(_Strict):
     title: str = ""
     description: str = ""
     alliance: str | Alliance
+    alliance_changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="changes laid over a bundled alliance (e.g. its decision_rule), merged key "
+        "by key; the result is validated as an alliance",
+    )
     actors: dict[ActorId, Actor] = Field(default_factory=dict)
     affinity: list[AffinityPair] = Field(default_factory=list)
     parameters: Parameters = Parameters()
@@ -336,6 +341,9 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
+        if self.alliance_changes and not isinstance(self.alliance, str):
+            raise ValueError("alliance_changes applies to a bundled alliance (alliance: csto); "
+                             "with an inline alliance, edit it directly")
         ids = [c.id for c in self.crises]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
