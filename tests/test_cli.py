@@ -57,13 +57,16 @@ def test_run_json_is_machine_readable_and_consistent() -> None:
 
 def test_run_out_writes_parquet_json_and_figures(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    r = run("run", "--trials", "2000", "--out", str(out))
+    # several chunks: the per-trial file is streamed chunk by chunk
+    r = run("run", "--trials", "9000", "--chunk-size", "4096", "--out", str(out))
     assert r.returncode == 0, r.stderr
     names = {p.name for p in out.iterdir()}
     assert names == {"trials.parquet", "summary.json", "scenario.yaml", "response.png",
                      "contributions.png", "outcomes.png"}
     df = pd.read_parquet(out / "trials.parquet")
-    assert len(df) == 4 * 2000
+    assert len(df) == 4 * 9000
+    for _, group in df.groupby("crisis"):
+        assert sorted(group.trial) == list(range(9000))
     assert {"crisis", "trial", "response", "troops_RUS", "outcome", "outcome_alone"} <= set(df)
     for png in ["response.png", "contributions.png", "outcomes.png"]:
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -63,7 +63,7 @@ def run(
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.api import load_scenario, simulate
     from alliancesim.report.tables import render_summary
-    from alliancesim.results.store import check_out_dir, write_results
+    from alliancesim.results.store import ResultsWriter, check_out_dir
 
     if out is not None:
         check_out_dir(out)
@@ -79,18 +79,24 @@ def run(
     n = trials if trials is not None else sc.trials
     total = n * len(sc.crises)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
-    if show:
-        with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task("trials", total=total)
-            ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size,
-                           progress=lambda k: bar.advance(task, k), backend=backend,
-                           workers=workers, address=address, keep_trials=out is not None)
-    else:
-        ens = simulate(sc, trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
-                       workers=workers, address=address, keep_trials=out is not None)
+    writer = ResultsWriter(out) if out is not None else None
+    options = dict(trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
+                   workers=workers, address=address, keep_trials=False,
+                   on_trials=writer.write_trials if writer else None)
+    try:
+        if show:
+            with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn(), console=err_console, transient=True) as bar:
+                task = bar.add_task("trials", total=total)
+                ens = simulate(sc, progress=lambda k: bar.advance(task, k),
+                               **options)  # type: ignore[arg-type]
+        else:
+            ens = simulate(sc, **options)  # type: ignore[arg-type]
+        written = writer.finish(ens) if writer is not None else []
+    finally:
+        if writer is not None:
+            writer.close()
     summary = ens.summary()
-    written = write_results(ens, out) if out is not None else []
     _emit(summary, written, json_, lambda: render_summary(summary, out_console))
 
 

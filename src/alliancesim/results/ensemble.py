@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,38 +67,40 @@ class Ensemble:
         """One row per crisis and trial; troops_<ID> and preferred_<ID> per member."""
         import pandas as pd
 
-        frames = []
-        for c, r in zip(self.crises, self.results, strict=True):
-            cols: dict[str, object] = {
-                "crisis": c.crisis_id,
-                "trial": np.arange(r.n),
-                "request": _cat(r.request, REQUEST_LEVELS),
-                "response": _cat(r.rung, RUNGS),
-                "acts_without_alliance": r.fallback,
-            }
-            for i, m in enumerate(c.members):
-                cols[f"preferred_{m}"] = _cat(r.preferred[:, i], RUNGS)
-            for i, m in enumerate(c.members):
-                cols[f"troops_{m}"] = r.troops[:, i]
-            cols.update({
-                "troops_total": r.troops.sum(axis=1),
-                "first_arrival_day": r.first_arrival,
-                "outcome": _cat(r.outcome, OUTCOMES),
-                "end_day": r.end_day,
-                "defender_losses": r.defender_losses,
-                "aggressor_losses": r.aggressor_losses,
-                "outcome_alone": _cat(r.outcome_alone, OUTCOMES),
-                "end_day_alone": r.end_day_alone,
-                "defender_losses_alone": r.defender_losses_alone,
-                "aggressor_losses_alone": r.aggressor_losses_alone,
-            })
-            frames.append(pd.DataFrame(cols))
+        frames = [trial_frame(c, r) for c, r in zip(self.crises, self.results, strict=True)]
         df = pd.concat(frames, ignore_index=True)
         df["crisis"] = df["crisis"].astype("category")
-        for col in df.columns:
-            if col.startswith("troops_") and df[col].isna().any():
-                df[col] = df[col].fillna(0.0)  # not a member in another crisis's alliance
         return df
+
+
+def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) -> pd.DataFrame:
+    """The per-trial results of one crisis (or one chunk of it) as a data frame."""
+    import pandas as pd
+
+    cols: dict[str, object] = {
+        "crisis": np.full(r.n, model.crisis_id, dtype=object),
+        "trial": np.arange(first_trial, first_trial + r.n),
+        "request": _cat(r.request, REQUEST_LEVELS),
+        "response": _cat(r.rung, RUNGS),
+        "acts_without_alliance": r.fallback,
+    }
+    for i, m in enumerate(model.members):
+        cols[f"preferred_{m}"] = _cat(r.preferred[:, i], RUNGS)
+    for i, m in enumerate(model.members):
+        cols[f"troops_{m}"] = r.troops[:, i]
+    cols.update({
+        "troops_total": r.troops.sum(axis=1),
+        "first_arrival_day": r.first_arrival,
+        "outcome": _cat(r.outcome, OUTCOMES),
+        "end_day": r.end_day,
+        "defender_losses": r.defender_losses,
+        "aggressor_losses": r.aggressor_losses,
+        "outcome_alone": _cat(r.outcome_alone, OUTCOMES),
+        "end_day_alone": r.end_day_alone,
+        "defender_losses_alone": r.defender_losses_alone,
+        "aggressor_losses_alone": r.aggressor_losses_alone,
+    })
+    return pd.DataFrame(cols)
 
 
 def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
@@ -113,7 +116,14 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
                       chunk_size: int | None = None,
                       progress: Callable[[int], None] | None = None,
                       backend: str | Backend = "local", workers: int | None = None,
-                      address: str | None = None, keep_trials: bool | None = None) -> Ensemble:
+                      address: str | None = None, keep_trials: bool | None = None,
+                      on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None = None,
+                      ) -> Ensemble:
+    """Run every crisis; see alliancesim.api.simulate.
+
+    on_trials, when given, receives each chunk's per-trial results in order (crisis, results,
+    index of its first trial), so that they can be streamed to disk without being kept.
+    """
     n = scenario.trials if trials is None else trials
     s = scenario.seed if seed is None else seed
     chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
@@ -123,12 +133,17 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
         raise ValueError(f"chunk_size must be at least 1 (got {chunk})")
     models = tuple(compile_crisis(scenario, i) for i in range(len(scenario.crises)))
     keep = (n * len(models) <= KEEP_TRIALS_LIMIT) if keep_trials is None else keep_trials
-    tasks = [Task(m, s, b0, b1, n, keep) for m in models for b0, b1 in chunks(n, chunk)]
+    tasks = [Task(m, s, b0, b1, n, keep or on_trials is not None)
+             for m in models for b0, b1 in chunks(n, chunk)]
     owned = isinstance(backend, str)
     engine = make_backend(backend, workers, address) if isinstance(backend, str) else backend
     outputs = []
     try:
         for task, out in zip(tasks, engine.map(tasks), strict=True):
+            if on_trials is not None and out.results is not None:
+                on_trials(task.model, out.results, task.first_block * BLOCK)
+            if not keep:
+                out = dataclasses.replace(out, results=None)
             outputs.append((task.model.crisis_id, out))
             if progress is not None:
                 progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)

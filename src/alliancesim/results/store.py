@@ -11,11 +11,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from alliancesim.experiments.validation import HindcastReport
 from alliancesim.report.plots import FIGURES
-from alliancesim.results.ensemble import Ensemble
+from alliancesim.results.ensemble import Ensemble, trial_frame
+from alliancesim.results.trials import TrialResults
+from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.errors import UsageError
 
 OUTPUT_FILES = ("trials.parquet", "summary.json", "scenario.yaml", *FIGURES)
@@ -39,26 +43,62 @@ def scenario_yaml(ensemble: Ensemble) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def write_results(ensemble: Ensemble, out: Path) -> list[Path]:
-    """Write all outputs into `out` atomically; return the paths written."""
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    summary = ensemble.summary()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        ensemble.to_pandas().to_parquet(tmp / "trials.parquet", index=False)
-        (tmp / "summary.json").write_text(summary.model_dump_json(indent=2), encoding="utf-8")
-        (tmp / "scenario.yaml").write_text(scenario_yaml(ensemble), encoding="utf-8")
+class ResultsWriter:
+    """Writes a run's outputs into a temporary folder beside `out`, then moves them in.
+
+    Per-trial results are streamed to Parquet chunk by chunk (write_trials), so an ensemble of
+    any size is written in bounded memory.
+    """
+
+    def __init__(self, out: Path) -> None:
+        check_out_dir(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        self._parquet: pq.ParquetWriter | None = None
+
+    def write_trials(self, model: CompiledCrisis, results: TrialResults, first_trial: int
+                     ) -> None:
+        table = pa.Table.from_pandas(trial_frame(model, results, first_trial),
+                                     preserve_index=False)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.tmp / "trials.parquet", table.schema)
+        self._parquet.write_table(table.cast(self._parquet.schema))
+
+    def finish(self, ensemble: Ensemble) -> list[Path]:
+        """Write the summary, scenario and figures; move everything into `out`."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        summary = ensemble.summary()
+        (self.tmp / "summary.json").write_text(summary.model_dump_json(indent=2),
+                                               encoding="utf-8")
+        (self.tmp / "scenario.yaml").write_text(scenario_yaml(ensemble), encoding="utf-8")
         for name, make in FIGURES.items():
-            make(summary, tmp / name)
-        out.mkdir(exist_ok=True)
+            make(summary, self.tmp / name)
+        self.out.mkdir(exist_ok=True)
         written = []
         for name in OUTPUT_FILES:
-            os.replace(tmp / name, out / name)
-            written.append(out / name)
+            if (self.tmp / name).exists():
+                os.replace(self.tmp / name, self.out / name)
+                written.append(self.out / name)
         return written
+
+    def close(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def write_results(ensemble: Ensemble, out: Path) -> list[Path]:
+    """Write all outputs of an ensemble that kept its trials into `out`, atomically."""
+    writer = ResultsWriter(out)
+    try:
+        for c, r in zip(ensemble.crises, ensemble.results, strict=True):
+            writer.write_trials(c, r, 0)
+        return writer.finish(ensemble)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        writer.close()
 
 
 def write_text_atomic(path: Path, text: str) -> None:
