@@ -98,3 +98,22 @@ def test_consensus_is_the_product_of_member_probabilities() -> None:
     tail = rung_tail(np.zeros(3), np.zeros(4), cap=2, rule="consensus", quota=3, victim=0,
                      leader=1)
     assert tail == pytest.approx([0.25, 0.25, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("rule,quota,cf", [("consensus", 6, 1), ("consensus", 6, 3),
+                                           ("consensus", 6, 4), ("qualified_majority", 4, 1),
+                                           ("simple_majority", 4, 1), ("leader", 1, 1)])
+def test_compiled_decision_equals_the_numpy_statement_of_the_rules(rule, quota, cf) -> None:  # type: ignore[no-untyped-def]
+    from alliancesim.model import council
+
+    rng = np.random.default_rng(5)
+    pref = rng.integers(0, 5, (4000, 6)).astype(np.int8)
+    cap = rng.choice(np.array([2, 4], dtype=np.int8), 4000)
+    pref[:, 2] = cap  # the victim
+    rung, holds, sole = council.decide(pref, cap, rule, quota, leader=0, victim=2,
+                                       consensus_from=cf)
+    ref_rung = np.minimum(council.collective_rung(pref, rule, quota, 0, cf), cap)
+    ref_holds, ref_sole = council.blocking(pref, ref_rung, cap, rule, quota, 0, 2, cf)
+    np.testing.assert_array_equal(rung, ref_rung)
+    np.testing.assert_array_equal(holds, ref_holds)
+    np.testing.assert_array_equal(sole, ref_sole)

@@ -176,10 +176,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
     pref = council.preferred_rung(mu + eps, tau)
     pref[:, vic] = cap
-    rung = np.minimum(council.collective_rung(pref, model.rule, model.quota, model.leader,
-                                              model.consensus_from), cap)
-    holds_out, sole_veto = council.blocking(pref, rung, cap, model.rule, model.quota,
-                                            model.leader, vic, model.consensus_from)
+    rung, holds_out, sole_veto = council.decide(pref, cap, model.rule, model.quota,
+                                                model.leader, vic, model.consensus_from)
     clock.lap("council")
 
     # 3. fallback

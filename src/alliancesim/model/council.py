@@ -26,6 +26,7 @@ Decision rules (the collective rung L, then capped by the request):
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def member_noise(e: np.ndarray, z: np.ndarray, noise: str, rho: np.ndarray) -> np.ndarray:
@@ -119,3 +120,75 @@ def blocking(
         alt_rung = np.minimum(collective_rung(alt, rule, quota, leader, consensus_from), cap)
         sole[:, i] = alt_rung > rung
     return holds_out, sole
+
+
+RULE_CODES = {"consensus": 0, "qualified_majority": 1, "simple_majority": 1, "leader": 2}
+
+
+@njit(cache=True)
+def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, rule: int, quota: int, leader: int,
+                   victim: int, consensus_from: int, rung: np.ndarray, holds_out: np.ndarray,
+                   sole_veto: np.ndarray) -> None:
+    T, M = preferred.shape
+    cnt = np.zeros(5, dtype=np.int64)
+    need = np.zeros(5, dtype=np.int64)
+    for level in range(1, 5):
+        if rule == 0:
+            need[level] = M if level >= consensus_from else M // 2 + 1
+        else:
+            need[level] = quota
+    for t in range(T):
+        c = cap[t]
+        cnt[:] = 0
+        for i in range(M):
+            for level in range(1, preferred[t, i] + 1):
+                cnt[level] += 1
+        L = 0
+        if rule == 2:
+            L = preferred[t, leader]
+        else:
+            for level in range(4, 0, -1):
+                if cnt[level] >= need[level]:
+                    L = level
+                    break
+        L = min(L, c)
+        rung[t] = L
+        for i in range(M):
+            p = preferred[t, i]
+            if i == victim:
+                holds_out[t, i] = False
+                sole_veto[t, i] = False
+                continue
+            holds_out[t, i] = L < c and p <= L
+            # the rule's outcome had i alone supported the request (p_i := cap)
+            if rule == 2:
+                alt = c if i == leader else L
+            else:
+                alt = 0
+                for level in range(4, 0, -1):
+                    extra = 1 if p < level <= c else 0
+                    if cnt[level] + extra >= need[level]:
+                        alt = level
+                        break
+                alt = min(alt, c)
+            sole_veto[t, i] = alt > L
+
+
+def decide(preferred: np.ndarray, cap: np.ndarray, rule: str, quota: int, leader: int,
+           victim: int, consensus_from: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The collective rung (capped), holds_out and sole_veto in one compiled pass.
+
+    Same definitions as collective_rung and blocking above (which stay as the plain numpy
+    statement of the rules; tests check the two agree). The rule at rung l holds when enough
+    members prefer l or more: all of them (consensus, from consensus_from up), a simple
+    majority (consensus below consensus_from), the quota (majority rules); or the leader's own
+    preference. The rules are nested, so L is the highest rung whose rule holds.
+    """
+    T, M = preferred.shape
+    rung = np.empty(T, dtype=np.int8)
+    holds = np.empty((T, M), dtype=np.bool_)
+    sole = np.empty((T, M), dtype=np.bool_)
+    _decide_kernel(np.ascontiguousarray(preferred, dtype=np.int8),
+                   np.ascontiguousarray(cap, dtype=np.int8), RULE_CODES[rule], quota, leader,
+                   victim, consensus_from, rung, holds, sole)
+    return rung, holds, sole
