@@ -15,6 +15,9 @@ from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS
 
 
+TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
+
+
 class Estimate(BaseModel):
     name: str
     value: float
@@ -127,8 +130,13 @@ def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
                 continue
             sent = r.troops[mil, i]
             recorded = c.observed.contributions.get(m)
+            mean = float(sent.mean()) if n else None
             rows.append({"id": m, "recorded": recorded,
-                         "simulated_mean": float(sent.mean()) if n else None,
+                         "recorded_token": (recorded < TOKEN_TROOPS
+                                            if isinstance(recorded, int) else None),
+                         "simulated_mean": mean,
+                         "simulated_token": (0 < mean < TOKEN_TROOPS
+                                             if mean is not None else None),
                          "p_sends": float((sent > 0).mean()) if n else None})
         total = r.troops[mil].sum()
         share = (float(r.troops[mil, model.leader].sum() / total)

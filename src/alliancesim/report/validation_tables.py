@@ -6,12 +6,16 @@ from rich.console import Console
 from rich.table import Table
 
 from alliancesim.experiments.hindcast import DECLINE_EPS, FORECASTS
-from alliancesim.experiments.validation import HindcastReport
+from alliancesim.experiments.validation import TOKEN_TROOPS, HindcastReport
 from alliancesim.report.tables import pct
 from alliancesim.scenario.schema import RUNGS
 
 SHORT = {"none": "none", "statement": "stmt", "consultations": "consult", "mission": "mission",
          "military": "military"}
+
+
+def _yn(flag: bool | None) -> str:
+    return "?" if flag is None else ("yes" if flag else "no")
 
 
 def render_hindcast(r: HindcastReport, console: Console) -> None:
@@ -60,6 +64,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         t.add_column("recorded", justify="right")
         t.add_column("simulated mean", justify="right")
         t.add_column("P(sends)", justify="right")
+        t.add_column("token? recorded / simulated", justify="center")
         shown = [m for m in k.members
                  if m["recorded"] is not None or (m["simulated_mean"] or 0) >= 0.5]
         for m in shown:
@@ -67,11 +72,13 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
             t.add_row(m["id"], "-" if rec is None else (f"{rec:,}" if isinstance(rec, int)
                                                          else str(rec)),
                       "-" if m["simulated_mean"] is None else f"{m['simulated_mean']:,.0f}",
-                      "-" if m["p_sends"] is None else pct(m["p_sends"]))
+                      "-" if m["p_sends"] is None else pct(m["p_sends"]),
+                      f"{_yn(m.get('recorded_token'))} / {_yn(m.get('simulated_token'))}")
         console.print(t)
         if len(shown) < len(k.members):
             console.print(f"({len(k.members) - len(shown)} other members neither recorded nor "
                           "simulated to send troops)", style="dim")
         share = "-" if k.simulated_leader_share is None else pct(k.simulated_leader_share)
-        console.print(f"simulated leader's share: {share}"
+        console.print(f"token: a contingent under {TOKEN_TROOPS} troops; ?: size not recorded. "
+                      f"Simulated leader's share: {share}"
                       + (f"; record: {k.recorded_notes}" if k.recorded_notes else ""))
