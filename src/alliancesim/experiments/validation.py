@@ -14,7 +14,6 @@ from alliancesim.scenario.case import Case, load_cases, to_scenario
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS
 
-
 TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
 
 
