@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 from pydantic import BaseModel
 
@@ -172,7 +171,3 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd,
                           contingents=contingents(cases, contingent_trials, parameters=params))
-
-
-def as_array(p: list[float]) -> np.ndarray:
-    return np.asarray(p)

@@ -116,12 +116,6 @@ def case_path(name: str, folder: Path | None = None) -> Path:
     return (folder or bundled.CASES) / f"{name}.yaml"
 
 
-def case_source_text(name: str) -> str | None:
-    """The text of a bundled case file, or None."""
-    p = case_path(name)
-    return p.read_text(encoding="utf-8") if p.exists() else None
-
-
 def load_case(path: Path) -> Case:
     """Parse and validate a case file, with line-precise errors; check that its ids resolve."""
     from alliancesim.scenario.loading import _read
