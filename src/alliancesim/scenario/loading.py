@@ -247,10 +247,11 @@ def load_scenario(path_or_name: str | FsPath) -> Scenario:
     return resolve(scenario, source, lines)
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` laid onto `base`, key by key (nested mappings merged, anything else replaced)."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
                                                                           dict) else v
     return out
 
@@ -260,7 +261,7 @@ def _change_alliance(alliance: Alliance, changes: dict[str, Any], source: str,
     """A bundled alliance with a scenario's alliance_changes merged in, validated; problems are
     reported at the lines of alliance_changes."""
     prefix = ("alliance_changes",)
-    merged = _merge(alliance.model_dump(mode="json", by_alias=True), changes)
+    merged = deep_merge(alliance.model_dump(mode="json", by_alias=True), changes)
     sub = {path[1:]: line for path, line in lines.items() if path[:1] == prefix}
     try:
         return validate(Alliance, merged, sub, source)

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from alliancesim.scenario.errors import Problem, ScenarioError
-from alliancesim.scenario.loading import _read, validate
+from alliancesim.scenario.loading import _read, deep_merge, validate
 from alliancesim.scenario.schema import Parameters, Scenario
 from alliancesim.scenario.yaml_lines import parse_yaml
 
@@ -22,14 +22,6 @@ class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     parameters: Parameters
     calibration: dict[str, Any] | None = None
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
-                                                                                dict) else v
-    return out
 
 
 def load_parameters(path: Path) -> dict[str, Any]:
@@ -45,5 +37,5 @@ def load_parameters(path: Path) -> dict[str, Any]:
 
 def apply_parameters(scenario: Scenario, parameters: dict[str, Any]) -> Scenario:
     """The scenario with the file's parameters laid over its own."""
-    merged = _deep_merge(scenario.parameters.model_dump(mode="json", by_alias=True), parameters)
+    merged = deep_merge(scenario.parameters.model_dump(mode="json", by_alias=True), parameters)
     return scenario.model_copy(update={"parameters": Parameters.model_validate(merged)})
