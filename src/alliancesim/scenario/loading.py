@@ -126,10 +126,6 @@ def _validation_problems(
     for path, tags, err in cleaned:
         if err["type"] in _TYPE_MISMATCH and any(q[: len(path)] == path for q in substantive):
             continue  # the other branch of a union explains the problem better
-        if err["type"] == "extra_forbidden" and err["loc"]:
-            # the unknown key is itself part of the path
-            path = (*path, err["loc"][-1]) if (path and path[-1] != err["loc"][-1]) or not path \
-                else path
         grouped.setdefault(path, []).append((tags, err))
     problems: list[Problem] = []
     for path, errs in grouped.items():
