@@ -5,6 +5,10 @@ Seeding: trials are grouped in fixed blocks of BLOCK trials. Block b of crisis c
 fixed order (the compiled crisis's quantities, then the request noise, the members' noise, the
 common shock). A chunk is a run of whole blocks, so the numbers depend on the seed and the
 scenario only, never on the chunk size, the backend or the number of workers.
+
+run_chunk is the unit of work every backend maps: it draws a chunk, runs the pipeline and
+reduces each block to a Tally (results/tally.py), returning the per-trial arrays only when
+they are wanted.
 """
 
 from __future__ import annotations
