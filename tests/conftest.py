@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# CI runs the same examples every time (a red CI must be reproducible); locally hypothesis
+# explores new ones on each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from alliancesim import load_scenario
 from alliancesim.scenario.schema import Scenario
