@@ -86,3 +86,20 @@ def test_nato_troops_match_cow_nmc() -> None:
             assert a.troops == milper[(int(m.group(1)), int(m.group(2)))], a.name
             checked += 1
     assert checked >= 25
+
+
+def test_the_scenario_reference_shows_the_real_defaults() -> None:
+    """docs/scenario.md's parameters block is the schema's defaults (docs stay true)."""
+    from pathlib import Path
+
+    import yaml
+
+    from alliancesim.scenario.schema import Parameters
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenario.md").read_text()
+    block = text.split("```yaml\nparameters:")[1].split("```")[0]
+    documented = yaml.safe_load("parameters:" + block)["parameters"]
+    actual = Parameters().model_dump(mode="json", by_alias=True)
+    for group, values in documented.items():
+        for key, value in values.items():
+            assert actual[group][key] == value, (group, key)
