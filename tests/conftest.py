@@ -11,14 +11,14 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from alliancesim import load_scenario
+from alliancesim.scenario.schema import Scenario
+
 # CI runs the same examples every time (a red CI must be reproducible); locally hypothesis
 # explores new ones on each run.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from alliancesim import load_scenario
-from alliancesim.scenario.schema import Scenario
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
