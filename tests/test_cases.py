@@ -139,3 +139,19 @@ def test_bad_params_file(tmp_path: Path) -> None:
     r = run("run", "-n", "100", "--params", str(p))
     assert r.returncode == 2
     assert f"{p}:3: parameters.council.cutpionts: unknown field 'cutpionts'" in r.stderr
+
+
+def test_burden_sharing_is_computed_from_bundled_figures() -> None:
+    from alliancesim.experiments.validation import Contingents, burden_sharing
+
+    kaz = Contingents(case_id="csto_2022_kaz_january", trials_with_collective_military=1,
+                      members=[{"id": m, "simulated_mean": v} for m, v in
+                               [("RUS", 6000.0), ("BLR", 150.0), ("ARM", 150.0),
+                                ("KGZ", 150.0), ("TJK", 150.0)]],
+                      simulated_leader_share=0.9, recorded_notes="")
+    peacetime, simulated = burden_sharing([kaz])
+    assert peacetime.members == ["RUS", "BLR", "ARM", "KAZ", "KGZ", "TJK"]
+    assert peacetime.spearman_rho == pytest.approx(0.0857, abs=1e-3)  # SIPRI/WB 2021 figures
+    # equal tokens weigh more on small economies: a perfect negative rank correlation
+    # among the four token senders, and Russia's 6,000 on 1,843 bn does not change the sign
+    assert simulated.spearman_rho < -0.5

@@ -237,14 +237,18 @@ def hindcast(
 ) -> None:
     """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
     from alliancesim.experiments.validation import run_hindcast
-    from alliancesim.report.validation_tables import render_hindcast
+    from alliancesim.report.validation_tables import render_burden, render_hindcast
     from alliancesim.results.store import check_out_dir, write_hindcast
 
     if out is not None:
         check_out_dir(out)
     report = run_hindcast(folder, prior_sd)
     written = write_hindcast(report, out) if out is not None else []
-    _emit(report, written, json_, lambda: render_hindcast(report, out_console))
+    def show() -> None:
+        render_hindcast(report, out_console)
+        render_burden(report, out_console)
+
+    _emit(report, written, json_, show)
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]

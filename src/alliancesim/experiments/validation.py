@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from alliancesim.experiments import calibration, hindcast, likelihood
 from alliancesim.scenario.case import Case, load_cases, to_scenario
 from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.loading import bundled_actors, bundled_alliance
 from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS
 
 TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
@@ -74,6 +75,17 @@ class Contingents(BaseModel):
     recorded_notes: str
 
 
+class BurdenSharing(BaseModel):
+    """Olson & Zeckhauser: do larger members carry a larger burden relative to their size?"""
+
+    measure: str
+    members: list[str]
+    size: list[float]  # GDP, USD bn
+    burden: list[float]
+    spearman_rho: float
+    p_value: float
+
+
 class HindcastReport(BaseModel):
     cases: list[CasePrediction]
     log_score: dict[str, float]
@@ -81,6 +93,7 @@ class HindcastReport(BaseModel):
     reliability: dict[str, list[ReliabilityBin]]
     prior_sd: float
     contingents: list[Contingents]
+    burden_sharing: list[BurdenSharing]
 
 
 def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
@@ -145,6 +158,37 @@ def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
     return out
 
 
+def _spearman(measure: str, ids: list[str], size: list[float], burden: list[float]
+              ) -> BurdenSharing:
+    from scipy.stats import spearmanr
+
+    res = spearmanr(size, burden)
+    return BurdenSharing(measure=measure, members=ids, size=size, burden=burden,
+                         spearman_rho=float(res.statistic), p_value=float(res.pvalue))
+
+
+def burden_sharing(contingents_: list[Contingents]) -> list[BurdenSharing]:
+    """Rank correlations between size (GDP) and burden: the CSTO's peacetime military burden
+    (SIPRI milex / World Bank GDP, 2021, from the bundled actors), and, for Kazakhstan 2022,
+    the simulated contingents per USD bn of GDP. Olson & Zeckhauser predict a positive rho."""
+    actors = bundled_actors()
+    csto = [m for m in bundled_alliance("csto").members
+            if actors[m].gdp_usd_b and actors[m].milex_usd_m]
+    gdp = {m: float(actors[m].gdp_usd_b or 0.0) for m in actors}
+    out = [_spearman("military expenditure / GDP, CSTO members 2021 (SIPRI, World Bank)", csto,
+                     [gdp[m] for m in csto],
+                     [float(actors[m].milex_usd_m or 0.0) / (1000 * gdp[m]) for m in csto])]
+    for k in contingents_:
+        if k.case_id != "csto_2022_kaz_january":
+            continue
+        rows = [r for r in k.members if r["simulated_mean"]]
+        ids = [r["id"] for r in rows]
+        out.append(_spearman("simulated troops sent per USD bn of GDP, Kazakhstan 2022", ids,
+                             [gdp[m] for m in ids],
+                             [r["simulated_mean"] / gdp[r["id"]] for r in rows]))
+    return out
+
+
 def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
                  contingent_trials: int = 20_000) -> HindcastReport:
     cases = load_cases(folder)
@@ -168,6 +212,7 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
                             prior=0.0) for k, f in enumerate(COUNCIL_FEATURES)]
         + [Estimate(name=f"cutpoints.{k + 1}", value=float(full.tau[k]), se=0.0, prior=0.0)
            for k in range(4)]).parameters()
+    recorded = contingents(cases, contingent_trials, parameters=params)
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
-                          reliability=rel, prior_sd=prior_sd,
-                          contingents=contingents(cases, contingent_trials, parameters=params))
+                          reliability=rel, prior_sd=prior_sd, contingents=recorded,
+                          burden_sharing=burden_sharing(recorded))

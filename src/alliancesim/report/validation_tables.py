@@ -82,3 +82,16 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         console.print(f"token: a contingent under {TOKEN_TROOPS} troops; ?: size not recorded. "
                       f"Simulated leader's share: {share}"
                       + (f"; record: {k.recorded_notes}" if k.recorded_notes else ""))
+
+
+def render_burden(r: HindcastReport, console: Console) -> None:
+    t = Table(title="Burden sharing (Olson & Zeckhauser predict rho > 0: the large carry more "
+              "relative to their size)", title_justify="left")
+    t.add_column("measure")
+    t.add_column("members (GDP rank order)")
+    t.add_column("Spearman rho", justify="right")
+    t.add_column("p", justify="right")
+    for b in r.burden_sharing:
+        order = [m for _, m in sorted(zip(b.size, b.members, strict=True), reverse=True)]
+        t.add_row(b.measure, " > ".join(order), f"{b.spearman_rho:+.2f}", f"{b.p_value:.2f}")
+    console.print(t)
