@@ -56,5 +56,5 @@ def test_ray_is_identical(reference) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_backend_is_a_usage_error() -> None:
     from alliancesim.scenario.errors import UsageError
 
-    with pytest.raises(UsageError, match="unknown backend 'gpu'"):
+    with pytest.raises(UsageError, match="--backend gpu: unknown backend"):
         simulate("csto-2021-autumn", trials=10, backend="gpu")

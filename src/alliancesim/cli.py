@@ -33,8 +33,8 @@ PROGRESS_THRESHOLD = 200_000  # trials x crises above which a progress bar is sh
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(
-        help="A scenario YAML file or the name of a bundled scenario "
-             "(see `alliancesim scenarios`).")] = bundled.DEFAULT_SCENARIO,
+        help="A scenario YAML file, a bundled scenario (see `alliancesim scenarios`) or a "
+             "historical case (see `alliancesim cases`).")] = bundled.DEFAULT_SCENARIO,
     trials: Annotated[int | None, typer.Option(
         "--trials", "-n", min=1, max=1_000_000_000,
         help="Trials per crisis (default: the scenario's).")] = None,
@@ -62,15 +62,13 @@ def run(
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.api import load_scenario, simulate
+    from alliancesim.backends import check_backend
     from alliancesim.report.tables import render_summary
     from alliancesim.results.store import ResultsWriter, check_out_dir
 
     if out is not None:
         check_out_dir(out)
-    if backend not in ("local", "process", "ray"):
-        raise UsageError(f"--backend {backend}: unknown backend (valid: local, process, ray)")
-    if address is not None and backend != "ray":
-        raise UsageError("--address applies only to --backend ray")
+    check_backend(backend, workers, address)
     sc = load_scenario(scenario)
     if params is not None:
         from alliancesim.scenario.params import apply_parameters, load_parameters

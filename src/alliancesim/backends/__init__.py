@@ -6,6 +6,6 @@ returns the outputs in chunk order, so results are identical on every backend an
 
 from __future__ import annotations
 
-from alliancesim.backends.base import Backend, Task, make_backend
+from alliancesim.backends.base import Backend, Task, check_backend, make_backend
 
-__all__ = ["Backend", "Task", "make_backend"]
+__all__ = ["Backend", "Task", "check_backend", "make_backend"]

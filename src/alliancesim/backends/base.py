@@ -44,14 +44,21 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def make_backend(name: str = "local", workers: int | None = None,
-                 address: str | None = None) -> Backend:
-    """A backend by name: local (in-process), process (a pool of `workers` processes; default
-    all cores), ray (a Ray cluster at `address`, or a local Ray instance)."""
+def check_backend(name: str, workers: int | None = None, address: str | None = None) -> None:
+    """Raise UsageError for a backend choice that cannot work (before any work is done)."""
+    if name not in BACKENDS:
+        raise UsageError(f"--backend {name}: unknown backend (valid: {', '.join(BACKENDS)})")
     if workers is not None and workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {workers})")
     if address is not None and name != "ray":
         raise UsageError("--address applies only to --backend ray")
+
+
+def make_backend(name: str = "local", workers: int | None = None,
+                 address: str | None = None) -> Backend:
+    """A backend by name: local (in-process), process (a pool of `workers` processes; default
+    all cores), ray (a Ray cluster at `address`, or a local Ray instance)."""
+    check_backend(name, workers, address)
     if name == "local":
         from alliancesim.backends.local import LocalBackend
 
@@ -64,4 +71,4 @@ def make_backend(name: str = "local", workers: int | None = None,
         from alliancesim.backends.ray_backend import RayBackend
 
         return RayBackend(address, workers)
-    raise UsageError(f"unknown backend '{name}' (valid: {', '.join(BACKENDS)})")
+    raise AssertionError(name)  # check_backend accepted it
