@@ -19,7 +19,7 @@ leader: 1) and d p_i(l) = phi(x_i . beta - tau_l) (x_i d beta - d tau_l).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.special import ndtr
@@ -48,23 +48,29 @@ class CaseDesign:
     cap: int
     observed: int
     consensus_from: int = 1
+    tied: np.ndarray | None = None  # (M,) bool: may act outside the alliance (fallback stage)
+    outside: int = -1  # observed action outside the alliance: 1 yes, 0 no, -1 not coded
 
     def with_rule(self, rule: str | None) -> CaseDesign:
         if rule is None or rule == self.rule:
             return self
-        return CaseDesign(self.case_id, self.x, self.victim, self.leader, rule, self.quota,
-                          self.cap, self.observed, 1)
+        return replace(self, rule=rule, consensus_from=1)
 
 
-def design(model: CompiledCrisis, observed: int, case_id: str = "") -> CaseDesign:
+def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int = -1
+           ) -> CaseDesign:
     if model.request_fixed < 0:
         raise ValueError(f"{case_id or model.crisis_id}: the request must be fixed")
     v = point_values(model)
     troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
     x = council_features(model, aggressor_strength(model, v), troops)[0]
+    tied = (model.tie_to_victim > 0) & (model.tie_to_victim > model.tie_to_aggressor)
+    tied[model.victim] = False
+    if model.aggressor_member >= 0:
+        tied[model.aggressor_member] = False
     return CaseDesign(case_id or model.crisis_id, x, model.victim, model.leader, model.rule,
                       model.quota, int(REQUEST_CAP[model.request_fixed]), observed,
-                      model.consensus_from)
+                      model.consensus_from, tied, outside)
 
 
 def cutpoints(theta: np.ndarray) -> np.ndarray:
@@ -90,81 +96,147 @@ def theta_from(beta: np.ndarray, tau: np.ndarray) -> np.ndarray:
     return np.concatenate([beta, [tau[0]], np.log(np.diff(tau))])
 
 
-def _aggregate(p: np.ndarray, d: CaseDesign, level: int) -> tuple[float, np.ndarray]:
-    """f and df/dp_i for rung `level`. p: (M,) support probabilities; the victim's is ignored."""
-    M = p.shape[0]
-    grad = np.zeros(M)
+def _aggregate(y: np.ndarray, n: np.ndarray, d: CaseDesign, level: int
+               ) -> tuple[float, np.ndarray, np.ndarray]:
+    """f and its derivatives df/dy_i, df/dn_i for rung `level`.
+
+    y_i is the weight of member i supporting `level` or more, n_i of it supporting less (both
+    restricted to the event the observation conditions on; unrestricted, y = p, n = 1 - p).
+    f is the weight of the collective rung reaching `level`; the victim is ignored.
+    """
+    M = y.shape[0]
+    dy, dn = np.zeros(M), np.zeros(M)
     others = [i for i in range(M) if i != d.victim]
+    both = y + n
     quota = d.quota
     if d.rule == "consensus" and level < d.consensus_from:
         quota = M // 2 + 1  # below consensus_from: a simple majority
     elif d.rule == "consensus":
-        f = float(np.prod(p[others]))
+        f = float(np.prod(y[others]))
         for i in others:
-            grad[i] = float(np.prod(p[[j for j in others if j != i]]))
-        return f, grad
+            dy[i] = float(np.prod(y[[j for j in others if j != i]]))
+        return f, dy, dn
     if d.rule == "leader":
+        rest = [i for i in others if i != d.leader]
+        free = float(np.prod(both[rest]))
+        for i in rest:
+            g = float(np.prod(both[[j for j in rest if j != i]]))
+            dy[i] = dn[i] = g * (1.0 if d.leader == d.victim or d.leader < 0 else y[d.leader])
         if d.leader == d.victim or d.leader < 0:
-            return 1.0, grad
-        grad[d.leader] = 1.0
-        return float(p[d.leader]), grad
+            return free, dy, dn
+        dy[d.leader] = free
+        return float(y[d.leader]) * free, dy, dn
     need = quota - 1  # yes votes needed among the members other than the victim
 
-    def pmf(idx: list[int]) -> np.ndarray:
+    def tail(idx: list[int], k: int) -> float:
+        """Weight of at least k yes among idx (Poisson-binomial recursion, unnormalised)."""
+        if k > len(idx):
+            return 0.0
         dist = np.zeros(len(idx) + 1)
         dist[0] = 1.0
         for i in idx:
-            dist[1:] = dist[1:] * (1 - p[i]) + dist[:-1] * p[i]
-            dist[0] *= 1 - p[i]
-        return dist
+            dist[1:] = dist[1:] * n[i] + dist[:-1] * y[i]
+            dist[0] *= n[i]
+        return float(dist[max(k, 0):].sum())
 
-    f = float(pmf(others)[max(need, 0):].sum()) if need <= len(others) else 0.0
-    if need <= 0:
-        return 1.0, grad
+    f = tail(others, need)
     for i in others:
-        rest = pmf([j for j in others if j != i])
-        grad[i] = float(rest[need - 1]) if need - 1 < rest.size else 0.0
-    return f, grad
+        rest = [j for j in others if j != i]
+        dy[i] = tail(rest, need - 1)
+        dn[i] = tail(rest, need)
+    return f, dy, dn
 
 
-def case_loglik(theta: np.ndarray, d: CaseDesign, rule: str | None = None
-                ) -> tuple[float, np.ndarray]:
-    """log P(observed rung) and its gradient in theta, for one case."""
-    d = d.with_rule(rule)
+def _tails(theta: np.ndarray, d: CaseDesign, no_outside: bool
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """G(l), l = 0..5, and its gradient (6, N_PARAMS).
+
+    no_outside=False: G(l) = P(L >= l). no_outside=True: G(l) = P(L >= l and no tied member
+    prefers military help), the event "nobody acts outside the alliance" of the fallback stage
+    when the victim asked for military help. With independent members only the weights change:
+    a tied member j supports rung l and stays below military with y_j = p_j(l) - p_j(4), and
+    G(0) = prod_{j tied} (1 - p_j(4)).
+    """
     beta = theta[:K]
     tau = cutpoints(theta)
     J = cutpoint_jacobian(theta)
     mu = d.x @ beta
-    T = np.zeros(6)
-    dT = np.zeros((6, N_PARAMS))
-    T[0] = 1.0
-    for l in range(1, 5):
-        if l > d.cap:
-            break
+    M = mu.shape[0]
+    tied = (d.tied if no_outside and d.tied is not None else np.zeros(M, dtype=bool)
+            ).astype(float)
+    z4 = mu - tau[3]
+    p4, phi4 = ndtr(z4), _phi(z4)
+    G = np.zeros(6)
+    dG = np.zeros((6, N_PARAMS))
+    G[0] = float(np.prod(1.0 - tied * p4))
+    for j in np.flatnonzero(tied):
+        w = -float(np.prod([1.0 - p4[k] for k in np.flatnonzero(tied) if k != j])) * phi4[j]
+        dG[0, :K] += w * d.x[j]
+        dG[0, K:] -= w * J[3]
+    for l in range(1, min(d.cap, 4) + 1):
         z = mu - tau[l - 1]
-        p = ndtr(z)
-        f, dfdp = _aggregate(p, d, l)
-        T[l] = f
-        w = dfdp * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)  # df/dp_i * phi(z_i)
-        dT[l, :K] = w @ d.x
-        dT[l, K:] = -w.sum() * J[l - 1]
-    prob = T[d.observed] - T[d.observed + 1]
-    grad = dT[d.observed] - dT[d.observed + 1]
+        p, phi = ndtr(z), _phi(z)
+        f, dfdy, dfdn = _aggregate(p - tied * p4, 1.0 - p, d, l)
+        G[l] = f
+        w_l = (dfdy - dfdn) * phi  # through p_i(l)
+        w_4 = -dfdy * tied * phi4  # through p_j(4), tied members only
+        dG[l, :K] = w_l @ d.x + w_4 @ d.x
+        dG[l, K:] = -w_l.sum() * J[l - 1] - w_4.sum() * J[3]
+    return G, dG
+
+
+def _phi(z: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+def outside_applies(d: CaseDesign) -> bool:
+    """Whether the fallback stage could have acted: military help asked for, rung below it,
+    and some member tied to the victim."""
+    return d.cap == 4 and d.observed < 4 and d.tied is not None and bool(d.tied.any())
+
+
+def case_loglik(theta: np.ndarray, d: CaseDesign, rule: str | None = None
+                ) -> tuple[float, np.ndarray]:
+    """log P(observation) and its gradient in theta, for one case.
+
+    The observation is the collective rung and, where coded and the fallback applies, whether
+    a member acted outside the alliance: P(L = l, F = 0) = G0(l) - G0(l + 1) with G0 from
+    _tails(no_outside=True), and P(L = l, F = 1) = P(L = l) - P(L = l, F = 0).
+    """
+    d = d.with_rule(rule)
+    l = d.observed
+    if d.outside >= 0 and outside_applies(d):
+        G0, dG0 = _tails(theta, d, no_outside=True)
+        prob, grad = G0[l] - G0[l + 1], dG0[l] - dG0[l + 1]
+        if d.outside == 1:
+            G, dG = _tails(theta, d, no_outside=False)
+            prob, grad = G[l] - G[l + 1] - prob, dG[l] - dG[l + 1] - grad
+    else:
+        G, dG = _tails(theta, d, no_outside=False)
+        prob, grad = G[l] - G[l + 1], dG[l] - dG[l + 1]
     if prob < PROB_FLOOR:
         return float(np.log(PROB_FLOOR)), np.zeros(N_PARAMS)
     return float(np.log(prob)), grad / prob
 
 
+def outside_probability(theta: np.ndarray, d: CaseDesign, rule: str | None = None
+                        ) -> float | None:
+    """P(a tied member acts outside the alliance | the observed rung), or None where the
+    fallback cannot act (the forecast scored by the hindcast's outside-action table)."""
+    d = d.with_rule(rule)
+    if not outside_applies(d):
+        return None
+    l = d.observed
+    G0 = _tails(theta, d, no_outside=True)[0]
+    G = _tails(theta, d, no_outside=False)[0]
+    p_rung = G[l] - G[l + 1]
+    return float(1.0 - (G0[l] - G0[l + 1]) / p_rung) if p_rung > 0 else None
+
+
 def probabilities(theta: np.ndarray, d: CaseDesign, rule: str | None = None) -> np.ndarray:
     """P(L = l), l = 0..4, for one case."""
-    dd = d.with_rule(rule)
-    tau = cutpoints(theta)
-    mu = d.x @ theta[:K]
-    T = np.zeros(6)
-    T[0] = 1.0
-    for l in range(1, min(d.cap, 4) + 1):
-        T[l] = _aggregate(ndtr(mu - tau[l - 1]), dd, l)[0]
-    return T[:5] - T[1:]
+    G = _tails(theta, d.with_rule(rule), no_outside=False)[0]
+    return G[:5] - G[1:]
 
 
 def loglik(theta: np.ndarray, designs: list[CaseDesign], rule: str | None = None

@@ -97,8 +97,8 @@ class HindcastReport(BaseModel):
 
 
 def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
-    return [likelihood.design(compile_crisis(to_scenario(c), 0), c.observed_rung, c.id)
-            for c in cases]
+    return [likelihood.design(compile_crisis(to_scenario(c), 0), c.observed_rung, c.id,
+                              c.observed_outside) for c in cases]
 
 
 def calibrate(folder: Path | None = None, prior_sd: float = 1.0) -> CalibrationReport:

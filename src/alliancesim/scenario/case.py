@@ -41,6 +41,8 @@ class Observed(_Strict):
     contributions: dict[str, int | Literal["unconfirmed"]] = Field(default_factory=dict)
     contributions_total: int | None = None
     contributions_notes: str = ""
+    outside_military_action: bool | None = None
+    outside_action_notes: str = ""
     notes: str = ""
 
 
@@ -72,7 +74,24 @@ class Case(_Strict):
         if rung > cap:
             raise ValueError(f"observed rung '{self.observed.rung.value}' is impossible after a "
                              f"request for '{self.crisis.request}' (at most '{RUNGS[cap]}')")
+        if self.observed.outside_military_action is not None and (
+                self.crisis.request != "military" or self.observed.rung.value == "military"):
+            raise ValueError(
+                "observed.outside_military_action is coded only when the victim asked for "
+                "military help and the alliance decided less (where the model's fallback "
+                f"stage can act); here the request is '{self.crisis.request}' and the rung "
+                f"'{self.observed.rung.value}': remove it or set it to null")
+        if self.observed.outside_military_action is not None and not (
+                self.observed.outside_action_notes.strip()):
+            raise ValueError("observed.outside_military_action needs outside_action_notes: "
+                             "what was done outside the alliance, with its source")
         return self
+
+    @property
+    def observed_outside(self) -> int:
+        """1 / 0: a member did / did not send troops outside the alliance; -1 not coded."""
+        o = self.observed.outside_military_action
+        return -1 if o is None else int(o)
 
     @property
     def observed_rung(self) -> int:

@@ -1,0 +1,90 @@
+"""The joint likelihood of the collective rung and of action outside the alliance (fallback).
+
+Where the victim asked for military help and the alliance decided less, the cases record whether
+a member tied to the victim sent troops anyway. The closed form P(L = l, F = f) is checked
+against the engine's own council and fallback kernels, and its gradient against finite
+differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alliancesim.experiments import calibration
+from alliancesim.experiments.likelihood import (
+    N_PARAMS,
+    CaseDesign,
+    K,
+    case_loglik,
+    cutpoints,
+    loglik,
+    outside_probability,
+    probabilities,
+)
+from alliancesim.model import fallback
+from alliancesim.model.council import decide, preferred_rung
+
+RULES = [("consensus", 1), ("consensus", 3), ("simple_majority", 1), ("leader", 1)]
+
+
+def _design(rule: str, cf: int, seed: int, observed: int = 0, outside: int = 0) -> CaseDesign:
+    rng = np.random.default_rng(seed)
+    M = 5
+    x = rng.normal(0, 0.8, (M, K))
+    tied = np.array([False, True, False, True, False])  # victim 0, leader 1
+    quota = M // 2 + 1 if rule != "consensus" else M
+    return CaseDesign(f"t{seed}", x, 0, 1, rule, quota, 4, observed, cf, tied, outside)
+
+
+@pytest.mark.parametrize(("rule", "cf"), RULES)
+def test_joint_closed_form_matches_the_council_and_fallback_kernels(rule: str, cf: int) -> None:
+    d = _design(rule, cf, seed=3)
+    theta = calibration.prior_theta() + np.random.default_rng(1).normal(0, 0.3, N_PARAMS)
+    tau = cutpoints(theta)
+    mu = d.x @ theta[:K]
+    T = 400_000
+    rng = np.random.default_rng(11)
+    pref = preferred_rung(mu[None, :] + rng.standard_normal((T, mu.size)),
+                          np.broadcast_to(tau, (T, 4)))
+    pref[:, d.victim] = 4  # the victim asked for military help
+    cap = np.full(T, 4, dtype=np.int8)
+    rung, _, _ = decide(pref, cap, rule, d.quota, d.leader, d.victim, cf)
+    tie_v = d.tied.astype(float) if d.tied is not None else np.zeros(mu.size)
+    _, fell_back = fallback.participants(pref, rung, cap, tie_v, np.zeros(mu.size), d.victim, -1)
+    p_rung = probabilities(theta, d)
+    for level in range(4):
+        for outside in (0, 1):
+            dd = CaseDesign(d.case_id, d.x, d.victim, d.leader, rule, d.quota, 4, level, cf,
+                            d.tied, outside)
+            exact = np.exp(case_loglik(theta, dd)[0])
+            freq = float(((rung == level) & (fell_back == bool(outside))).mean())
+            se = np.sqrt(max(exact * (1 - exact), 1e-6) / T)
+            assert abs(freq - exact) < 5 * se + 1e-9, (level, outside, freq, exact)
+        # the two outside outcomes add up to the rung's marginal probability
+        both = sum(np.exp(case_loglik(theta, CaseDesign(
+            d.case_id, d.x, d.victim, d.leader, rule, d.quota, 4, level, cf, d.tied, o))[0])
+            for o in (0, 1))
+        assert both == pytest.approx(p_rung[level], rel=1e-9, abs=1e-12)
+        cond = outside_probability(theta, CaseDesign(
+            d.case_id, d.x, d.victim, d.leader, rule, d.quota, 4, level, cf, d.tied, 0))
+        if (rung == level).sum() > 2000 and cond is not None:
+            mc = float(fell_back[rung == level].mean())
+            assert abs(mc - cond) < 5 * np.sqrt(cond * (1 - cond) / (rung == level).sum()) + 1e-3
+
+
+@pytest.mark.parametrize(("rule", "cf"), RULES)
+def test_joint_gradient_agrees_with_finite_differences(rule: str, cf: int) -> None:
+    ds = [_design(rule, cf, seed=s, observed=s % 4, outside=(s // 4) % 2) for s in range(8)]
+    rng = np.random.default_rng(2)
+    h = 1e-4  # some joint events are rare (log P ~ -20): a smaller step meets rounding
+    for _ in range(3):
+        theta = calibration.prior_theta() + rng.normal(0, 0.3, N_PARAMS)
+        # events rarer than e^-12 are left out: there P(L = l) - P(L = l, F = 0) loses the
+        # digits a finite difference needs (the Monte Carlo test covers the values)
+        usable = [d for d in ds if case_loglik(theta, d)[0] > -12.0]
+        assert len(usable) >= 3
+        g = loglik(theta, usable)[1]
+        num = np.array([(loglik(theta + e, usable)[0] - loglik(theta - e, usable)[0]) / (2 * h)
+                        for e in np.eye(N_PARAMS) * h])
+        np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-4)
