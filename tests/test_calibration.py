@@ -13,6 +13,7 @@ from alliancesim.experiments.likelihood import (
     CaseDesign,
     K,
     loglik,
+    outside_probability,
     probabilities,
     theta_from,
 )
@@ -63,7 +64,8 @@ def test_likelihood_probabilities_equal_the_closed_form() -> None:
 
 
 def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
-    """Cases drawn from the model itself: random features, requests and rules."""
+    """Cases drawn from the model itself: random features, requests and rules; where the
+    fallback can act, whether a tied member acted outside the alliance too."""
     rng = np.random.default_rng(seed)
     out = []
     for k in range(n):
@@ -76,13 +78,20 @@ def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
                        int(rng.choice([1, 3])) if rule == "consensus" else 1)
         p = probabilities(theta, d)
         obs = int(rng.choice(5, p=p / p.sum()))
-        out.append(CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from))
+        tied = rng.random(M) < 0.4
+        tied[0] = False  # the victim
+        tied[1] = True  # the leader has a base in the victim
+        d = CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from, tied, 0)
+        q = outside_probability(theta, d)
+        outside = int(rng.random() < q) if q is not None else -1
+        out.append(CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from,
+                              tied, outside))
     return out
 
 
 def test_calibration_recovers_known_parameters() -> None:
     truth = theta_from(np.array([0.8, 0.5, -1.0, 0.6, 1.2, -0.4, -0.7]),
-                       np.array([-1.0, -0.2, 0.6, 1.4]))
+                       np.array([-1.0, -0.2, 0.6, 1.4]), delta=0.5)
     ds = _synthetic(truth, 1500, seed=1)
     fit = calibration.fit(ds, prior_sd=100.0)  # a negligible penalty
     assert fit.converged
@@ -107,6 +116,7 @@ def test_shipped_defaults_are_the_calibrated_set() -> None:
     for name, value in fitted["coefficients"].items():
         assert getattr(defaults.coefficients, name) == pytest.approx(value, abs=1e-3), name
     np.testing.assert_allclose(defaults.cutpoints, fitted["cutpoints"], atol=1e-3)
+    assert defaults.unilateral_margin == pytest.approx(fitted["unilateral_margin"], abs=1e-3)
 
 
 def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # type: ignore[no-untyped-def]

@@ -13,17 +13,21 @@ import pytest
 
 from alliancesim.experiments import calibration
 from alliancesim.experiments.likelihood import (
+    DELTA,
     N_PARAMS,
     CaseDesign,
     K,
     case_loglik,
     cutpoints,
     loglik,
+    margin,
     outside_probability,
     probabilities,
 )
+from alliancesim.experiments.validation import designs
 from alliancesim.model import fallback
 from alliancesim.model.council import decide, preferred_rung
+from alliancesim.scenario.case import load_cases
 
 RULES = [("consensus", 1), ("consensus", 3), ("simple_majority", 1), ("leader", 1)]
 
@@ -41,17 +45,19 @@ def _design(rule: str, cf: int, seed: int, observed: int = 0, outside: int = 0) 
 def test_joint_closed_form_matches_the_council_and_fallback_kernels(rule: str, cf: int) -> None:
     d = _design(rule, cf, seed=3)
     theta = calibration.prior_theta() + np.random.default_rng(1).normal(0, 0.3, N_PARAMS)
+    theta[DELTA] = 0.4  # acting alone takes more support than wanting military help
     tau = cutpoints(theta)
     mu = d.x @ theta[:K]
     T = 400_000
     rng = np.random.default_rng(11)
-    pref = preferred_rung(mu[None, :] + rng.standard_normal((T, mu.size)),
-                          np.broadcast_to(tau, (T, 4)))
+    support = mu[None, :] + rng.standard_normal((T, mu.size))
+    pref = preferred_rung(support, np.broadcast_to(tau, (T, 4)))
     pref[:, d.victim] = 4  # the victim asked for military help
     cap = np.full(T, 4, dtype=np.int8)
     rung, _, _ = decide(pref, cap, rule, d.quota, d.leader, d.victim, cf)
     tie_v = d.tied.astype(float) if d.tied is not None else np.zeros(mu.size)
-    _, fell_back = fallback.participants(pref, rung, cap, tie_v, np.zeros(mu.size), d.victim, -1)
+    _, fell_back = fallback.participants(pref, rung, cap, tie_v, np.zeros(mu.size), d.victim, -1,
+                                         support > tau[3] + margin(theta))
     p_rung = probabilities(theta, d)
     for level in range(4):
         for outside in (0, 1):
@@ -80,6 +86,7 @@ def test_joint_gradient_agrees_with_finite_differences(rule: str, cf: int) -> No
     h = 1e-4  # some joint events are rare (log P ~ -20): a smaller step meets rounding
     for _ in range(3):
         theta = calibration.prior_theta() + rng.normal(0, 0.3, N_PARAMS)
+        theta[DELTA] = abs(theta[DELTA]) + 0.05  # away from the kink at 0
         # events rarer than e^-12 are left out: there P(L = l) - P(L = l, F = 0) loses the
         # digits a finite difference needs (the Monte Carlo test covers the values)
         usable = [d for d in ds if case_loglik(theta, d)[0] > -12.0]
@@ -88,3 +95,18 @@ def test_joint_gradient_agrees_with_finite_differences(rule: str, cf: int) -> No
         num = np.array([(loglik(theta + e, usable)[0] - loglik(theta - e, usable)[0]) / (2 * h)
                         for e in np.eye(N_PARAMS) * h])
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-4)
+def test_outside_action_is_used_only_where_the_fallback_can_act() -> None:
+    ds = {d.case_id: d for d in designs(load_cases())}
+    coded = {k for k, d in ds.items() if d.outside >= 0}
+    assert coded == {"csto_2010_kgz_osh", "csto_2022_arm_september"}
+    for k in coded:
+        d = ds[k]
+        assert d.cap == 4 and d.observed < 4
+        assert d.tied is not None and d.tied.sum() == 1 and d.tied[0]  # Russia, listed first
+    # the extra observation can only lower the case's likelihood (a joint event is smaller)
+    theta = calibration.prior_theta()
+    for k in coded:
+        d = ds[k]
+        plain = CaseDesign(d.case_id, d.x, d.victim, d.leader, d.rule, d.quota, d.cap,
+                           d.observed, d.consensus_from, d.tied, -1)
+        assert case_loglik(theta, d)[0] <= case_loglik(theta, plain)[0]

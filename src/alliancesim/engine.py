@@ -178,15 +178,18 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
                                 v["council.intercept"])
     eps = council.member_noise(inputs.e, inputs.z, model.noise, v["council.shock_correlation"])
     tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
-    pref = council.preferred_rung(mu + eps, tau)
+    support = mu + eps
+    pref = council.preferred_rung(support, tau)
     pref[:, vic] = cap
     rung, holds_out, sole_veto = council.decide(pref, cap, model.rule, model.quota,
                                                 model.leader, vic, model.consensus_from)
     clock.lap("council")
 
     # 3. fallback
+    unilateral = support > (tau[:, 3] + v["council.unilateral_margin"])[:, None]
     part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim,
-                                            model.tie_to_aggressor, vic, model.aggressor_member)
+                                            model.tie_to_aggressor, vic, model.aggressor_member,
+                                            unilateral)
     clock.lap("fallback")
 
     # 4. forces

@@ -137,13 +137,14 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
     }
     tau = sorted(x[f"council.cutpoints.{k}"] for k in range(1, 5))
     rho = x["council.shock_correlation"]
-    preferred = []
+    preferred, support = [], []
     for i in range(M):
         mu = x["council.intercept"] + sum(
             x[f"council.coefficients.{f}"] * features[f][i] for f in COUNCIL_FEATURES)
         eps = e[i] if model.noise == "independent" else (
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
+        support.append(mu + eps)
     preferred[v] = cap
     rung = min(decide(preferred, model.rule, model.quota, model.leader, model.consensus_from), cap)
     holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
@@ -169,7 +170,8 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
         else:
             tied = (model.tie_to_victim[i] > 0
                     and model.tie_to_victim[i] > model.tie_to_aggressor[i])
-            alone = cap == MILITARY and willing(i) and tied
+            clears = support[i] > tau[3] + x["council.unilateral_margin"]
+            alone = cap == MILITARY and willing(i) and tied and clears
             participant.append(alone)
             fell_back = fell_back or alone
 

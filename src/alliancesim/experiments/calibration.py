@@ -1,11 +1,13 @@
 """Calibration of the council's member model by penalised maximum likelihood (scipy).
 
-maximise  sum_cases log P(observed rung | theta)  -  sum_j (theta_j - theta0_j)^2 / (2 s^2)
+maximise  sum_cases log P(observation | theta)  -  sum_j (theta_j - theta0_j)^2 / (2 s^2)
 
-The penalty is a Gaussian prior centred on the project's pre-calibration judgement (PRIOR_BETA,
-PRIOR_TAU below, fixed so that the fit never depends on the current defaults) with standard
-deviation s (default 1). With 17 cases and 11 parameters, the prior matters: it is reported
-with the fit. Standard errors come from the inverse Hessian of the penalised objective (finite
+The observation is the collective rung and, where recorded, whether a member acted outside the
+alliance (likelihood.py). The penalty is a Gaussian prior centred on the project's
+pre-calibration judgement (PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA below, fixed so that the fit never
+depends on the current defaults) with standard deviation s (default 1); delta is bounded below
+by 0. With 17 cases and 12 parameters, the prior matters: it is reported with the fit.
+Standard errors come from the inverse Hessian of the penalised objective (finite
 differences of the exact gradient); the fit is deterministic (L-BFGS-B from the prior centre).
 """
 
@@ -18,12 +20,14 @@ import numpy as np
 from scipy.optimize import minimize
 
 from alliancesim.experiments.likelihood import (
+    DELTA,
     N_PARAMS,
     CaseDesign,
     K,
     cutpoint_jacobian,
     cutpoints,
     loglik,
+    margin,
     theta_from,
 )
 from alliancesim.scenario.schema import COUNCIL_FEATURES
@@ -32,6 +36,9 @@ from alliancesim.scenario.schema import COUNCIL_FEATURES
 # cut-points): the centre of the prior. Do not change them when the defaults change.
 PRIOR_BETA = np.array([1.0, 1.0, -2.0, 1.0, 1.0, -0.5, -6.0])
 PRIOR_TAU = np.array([-1.0, -0.3, 0.8, 1.5]) - 0.5
+# delta, the fallback's unilateral margin: 0 (acting alone takes no more than wanting military
+# help, the model of alliancesim 0.1), with the same prior sd; bounded below by 0.
+PRIOR_DELTA = 0.0
 assert len(PRIOR_BETA) == K == len(COUNCIL_FEATURES)
 
 
@@ -58,14 +65,21 @@ class Fit:
     def beta_se(self) -> np.ndarray:
         return np.sqrt(np.clip(np.diag(self.cov)[:K], 0.0, None))
 
+    @property
+    def delta(self) -> float:
+        return margin(self.theta)
+
     def tau_se(self) -> np.ndarray:
         J = cutpoint_jacobian(self.theta)
-        cov_tau = J @ self.cov[K:, K:] @ J.T
+        cov_tau = J @ self.cov[K:DELTA, K:DELTA] @ J.T
         return np.sqrt(np.clip(np.diag(cov_tau), 0.0, None))
+
+    def delta_se(self) -> float:
+        return float(np.sqrt(max(self.cov[DELTA, DELTA], 0.0)))
 
 
 def prior_theta() -> np.ndarray:
-    return theta_from(PRIOR_BETA, PRIOR_TAU)
+    return theta_from(PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA)
 
 
 def objective(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float,
@@ -94,8 +108,9 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     standard_errors=False skips the Hessian (leave-one-out fits need only the estimate)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
+    bounds = [(None, None)] * DELTA + [(0.0, None)]
     res = minimize(objective, prior_theta(), args=(designs, prior_sd, rule), jac=True,
-                   method="L-BFGS-B", options={"maxiter": 2000, "gtol": 1e-9})
+                   method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000, "gtol": 1e-9})
     theta = np.asarray(res.x)
     cov = np.full((N_PARAMS, N_PARAMS), np.nan)
     if standard_errors:

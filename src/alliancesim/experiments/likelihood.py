@@ -8,13 +8,19 @@ model/analytic.py (independent member noise):
 
 where f is the rule's aggregation (consensus: the product over members other than the victim,
 or below consensus_from the simple-majority tail; q-majority: a Poisson-binomial tail; leader:
-p_leader). The intercept is fixed at 0: it is not
-identified apart from the cut-points.
+p_leader). The intercept is fixed at 0: it is not identified apart from the cut-points.
+
+Where the victim asked for military help, the alliance decided less, and the case records
+whether a member tied to the victim acted outside the alliance (the fallback stage), the
+observation is the pair (L, F) and the same recursion runs on restricted weights (see _tails):
+a tied member acts alone when s_j > tau_4 + delta, so that "nobody acted" restricts each tied
+member to s_j <= tau_4 + delta.
 
 Parameters theta = (beta_1..beta_K, tau_1, log(tau_2 - tau_1), log(tau_3 - tau_2),
-log(tau_4 - tau_3)): the log-gaps keep the cut-points ordered. The gradient uses
-d f / d p_i (consensus: prod_{j != i} p_j; q-majority: P(sum_{j != i} B_j = m - 1);
-leader: 1) and d p_i(l) = phi(x_i . beta - tau_l) (x_i d beta - d tau_l).
+log(tau_4 - tau_3), delta): the log-gaps keep the cut-points ordered; delta >= 0 is kept by the
+optimiser's bound. The gradient follows f through its weights: d f / d y_i and d f / d n_i
+(consensus: prod_{j != i} y_j; q-majority: Poisson-binomial tails of the others; leader:
+products), d p_i(l) = phi(x_i . beta - tau_l) (x_i d beta - d tau_l), and likewise for q_j.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 
 K = len(COUNCIL_FEATURES)
-N_PARAMS = K + 4
+DELTA = K + 4  # index of the fallback's unilateral margin delta in theta
+N_PARAMS = K + 5
 PROB_FLOOR = 1e-12  # P(observed) is floored here before the log (a case the model rules out)
 
 
@@ -75,13 +82,13 @@ def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int
 
 def cutpoints(theta: np.ndarray) -> np.ndarray:
     """tau (4,) from theta."""
-    t = theta[K:]
+    t = theta[K : K + 4]
     return t[0] + np.concatenate([[0.0], np.cumsum(np.exp(t[1:]))])
 
 
 def cutpoint_jacobian(theta: np.ndarray) -> np.ndarray:
-    """d tau_l / d theta[K:], (4, 4)."""
-    g = np.exp(theta[K + 1 :])
+    """d tau_l / d theta[K:K + 4], (4, 4)."""
+    g = np.exp(theta[K + 1 : K + 4])
     J = np.zeros((4, 4))
     J[:, 0] = 1.0
     for l in range(4):
@@ -91,9 +98,14 @@ def cutpoint_jacobian(theta: np.ndarray) -> np.ndarray:
     return J
 
 
-def theta_from(beta: np.ndarray, tau: np.ndarray) -> np.ndarray:
+def theta_from(beta: np.ndarray, tau: np.ndarray, delta: float = 0.0) -> np.ndarray:
     tau = np.asarray(tau, dtype=float)
-    return np.concatenate([beta, [tau[0]], np.log(np.diff(tau))])
+    return np.concatenate([beta, [tau[0]], np.log(np.diff(tau)), [delta]])
+
+
+def margin(theta: np.ndarray) -> float:
+    """The fallback's unilateral margin delta (theta below 0 acts as 0, as in the engine)."""
+    return max(float(theta[DELTA]), 0.0)
 
 
 def _aggregate(y: np.ndarray, n: np.ndarray, d: CaseDesign, level: int
@@ -151,11 +163,11 @@ def _tails(theta: np.ndarray, d: CaseDesign, no_outside: bool
            ) -> tuple[np.ndarray, np.ndarray]:
     """G(l), l = 0..5, and its gradient (6, N_PARAMS).
 
-    no_outside=False: G(l) = P(L >= l). no_outside=True: G(l) = P(L >= l and no tied member
-    prefers military help), the event "nobody acts outside the alliance" of the fallback stage
-    when the victim asked for military help. With independent members only the weights change:
-    a tied member j supports rung l and stays below military with y_j = p_j(l) - p_j(4), and
-    G(0) = prod_{j tied} (1 - p_j(4)).
+    no_outside=False: G(l) = P(L >= l). no_outside=True: G(l) = P(L >= l and no tied member's
+    support exceeds tau_4 + delta), the event "nobody acts outside the alliance" of the
+    fallback stage when the victim asked for military help. With independent members only the
+    weights change: a tied member j supports rung l and stays below the unilateral bar with
+    y_j = p_j(l) - q_j, q_j = Phi(mu_j - tau_4 - delta), and G(0) = prod_{j tied} (1 - q_j).
     """
     beta = theta[:K]
     tau = cutpoints(theta)
@@ -164,15 +176,17 @@ def _tails(theta: np.ndarray, d: CaseDesign, no_outside: bool
     M = mu.shape[0]
     tied = (d.tied if no_outside and d.tied is not None else np.zeros(M, dtype=bool)
             ).astype(float)
-    z4 = mu - tau[3]
+    z4 = mu - tau[3] - margin(theta)  # a tied member acts alone above tau_4 + delta
     p4, phi4 = ndtr(z4), _phi(z4)
+    d_delta = 1.0 if theta[DELTA] >= 0 else 0.0  # the right derivative at the bound
     G = np.zeros(6)
     dG = np.zeros((6, N_PARAMS))
     G[0] = float(np.prod(1.0 - tied * p4))
     for j in np.flatnonzero(tied):
         w = -float(np.prod([1.0 - p4[k] for k in np.flatnonzero(tied) if k != j])) * phi4[j]
         dG[0, :K] += w * d.x[j]
-        dG[0, K:] -= w * J[3]
+        dG[0, K:DELTA] -= w * J[3]
+        dG[0, DELTA] -= w * d_delta
     for l in range(1, min(d.cap, 4) + 1):
         z = mu - tau[l - 1]
         p, phi = ndtr(z), _phi(z)
@@ -181,7 +195,8 @@ def _tails(theta: np.ndarray, d: CaseDesign, no_outside: bool
         w_l = (dfdy - dfdn) * phi  # through p_i(l)
         w_4 = -dfdy * tied * phi4  # through p_j(4), tied members only
         dG[l, :K] = w_l @ d.x + w_4 @ d.x
-        dG[l, K:] = -w_l.sum() * J[l - 1] - w_4.sum() * J[3]
+        dG[l, K:DELTA] = -w_l.sum() * J[l - 1] - w_4.sum() * J[3]
+        dG[l, DELTA] = -w_4.sum() * d_delta
     return G, dG
 
 

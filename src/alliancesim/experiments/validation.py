@@ -40,6 +40,7 @@ class CalibrationReport(BaseModel):
             "coefficients": {f: est[f"coefficients.{f}"] for f in COUNCIL_FEATURES},
             "cutpoints": [est[f"cutpoints.{k}"] for k in range(1, 5)],
             "noise": "independent",
+            "unilateral_margin": est["unilateral_margin"],
         }}
 
     def to_yaml(self) -> str:
@@ -111,6 +112,8 @@ def calibrate(folder: Path | None = None, prior_sd: float = 1.0) -> CalibrationR
     prior_tau = likelihood.cutpoints(prior)
     est += [Estimate(name=f"cutpoints.{k + 1}", value=float(fit.tau[k]), se=float(tau_se[k]),
                      prior=float(prior_tau[k])) for k in range(4)]
+    est.append(Estimate(name="unilateral_margin", value=fit.delta, se=fit.delta_se(),
+                        prior=calibration.PRIOR_DELTA))
     return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
                              log_likelihood=fit.log_likelihood,
                              mean_log_score_in_sample=fit.log_likelihood / len(cases),
@@ -211,7 +214,9 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
         estimates=[Estimate(name=f"coefficients.{f}", value=float(full.beta[k]), se=0.0,
                             prior=0.0) for k, f in enumerate(COUNCIL_FEATURES)]
         + [Estimate(name=f"cutpoints.{k + 1}", value=float(full.tau[k]), se=0.0, prior=0.0)
-           for k in range(4)]).parameters()
+           for k in range(4)]
+        + [Estimate(name="unilateral_margin", value=full.delta, se=0.0, prior=0.0)]
+    ).parameters()
     recorded = contingents(cases, contingent_trials, parameters=params)
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,

@@ -166,6 +166,7 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     for k, tau in enumerate(c.cutpoints):
         add(f"council.cutpoints.{k + 1}", tau)
     add("council.shock_correlation", c.shock_correlation, 0.0, 0.99)
+    add("council.unilateral_margin", c.unilateral_margin, 0.0, INF)
     r = p.request
     add("request.intercept", r.intercept)
     add("request.threat", r.threat)

@@ -219,12 +219,12 @@ class CouncilCoefficients(_Strict):
     data/calibrated.yaml, docs/validation.md). tests/test_calibration.py checks they match.
     """
 
-    exposure: AnyReal = 1.2234
-    affinity_victim: AnyReal = 1.213
-    affinity_aggressor: AnyReal = -2.0125
-    leader_stake: AnyReal = 1.1405
-    in_scope: AnyReal = 1.975
-    cost: AnyReal = -0.4557
+    exposure: AnyReal = 1.0369
+    affinity_victim: AnyReal = 1.1342
+    affinity_aggressor: AnyReal = -1.9642
+    leader_stake: AnyReal = 0.2113
+    in_scope: AnyReal = 1.8831
+    cost: AnyReal = -0.4464
     is_aggressor: AnyReal = -6.0
 
 
@@ -235,11 +235,16 @@ class CouncilParameters(_Strict):
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: _quantities(-0.3106, 0.13, 0.5019, 0.9394),  # calibrated
+        default_factory=lambda: _quantities(-0.4321, 0.0014, 0.3978, 0.8786),  # calibrated
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
     noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = 0.3
+    unilateral_margin: NonNegative = Field(
+        default=1.199,  # calibrated
+        description="delta >= 0: a member acts without the alliance (fallback) only when its "
+                    "latent support exceeds tau_4 + delta",
+    )
 
     @field_validator("cutpoints")
     @classmethod
