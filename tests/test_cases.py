@@ -102,6 +102,12 @@ def test_hindcast_cli(tmp_path: Path) -> None:
         assert sum(c["model"]) == pytest.approx(1.0)
     kaz = next(k for k in report["contingents"] if k["case_id"] == "csto_2022_kaz_january")
     assert kaz["simulated_leader_share"] > 0.5
+    outside = {o["case_id"]: o for o in report["outside_action"]}
+    assert set(outside) == {"csto_2010_kgz_osh", "csto_2022_arm_september"}
+    for o in outside.values():
+        assert o["acted_outside"] is False
+        assert 0.0 < o["p_outside"]["model"] < 1.0
+        assert o["joint_log_score"]["model"] < 0.0
     assert (out / "reliability.png").read_bytes()[:4] == b"\x89PNG"
     assert json.loads((out / "hindcast.json").read_text())["log_score"] == report["log_score"]
 

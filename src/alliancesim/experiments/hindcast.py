@@ -13,17 +13,30 @@ held-out case's collective rung, given the request the victim actually made. For
 
 Scores, averaged over cases: the log score log P(observed) (higher is better) and the Brier
 score sum_l (P(l) - 1[l = observed])^2 (lower is better).
+
+Where a case records whether a member acted outside the alliance (the fallback stage), the model
+also forecasts that, given the rung: P(F = 1 | L = observed). The joint log score
+log P(L, F) is reported for the model fitted on both observations and for the same model fitted
+on the rungs alone (which leaves the fallback's margin delta at its prior centre, 0), so that
+the value of the extra observations can be read.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 
 import numpy as np
 
 from alliancesim.experiments.calibration import fit
-from alliancesim.experiments.likelihood import PROB_FLOOR, CaseDesign, probabilities
+from alliancesim.experiments.likelihood import (
+    PROB_FLOOR,
+    CaseDesign,
+    case_loglik,
+    outside_probability,
+    probabilities,
+)
 
 FORECASTS = ("model", "leader decides", "frequency", "always decline")
 DECLINE_EPS = 0.05
@@ -35,6 +48,9 @@ class CaseForecast:
     observed: int
     cap: int
     probs: dict[str, np.ndarray]  # forecast name -> P(rung), (5,)
+    outside: int = -1  # observed action outside the alliance (1, 0; -1 not coded)
+    p_outside: dict[str, float | None] | None = None  # fit -> P(F = 1 | observed rung)
+    joint_log: dict[str, float] | None = None  # fit -> log P(rung, F)
 
 
 @dataclass(frozen=True)
@@ -63,12 +79,21 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0) -> list[Case
         train = designs[:k] + designs[k + 1 :]
         model = fit(train, prior_sd, standard_errors=False)
         leader = fit(train, prior_sd, rule="leader", standard_errors=False)
+        p_out: dict[str, float | None] | None = None
+        joint: dict[str, float] | None = None
+        if held.outside >= 0:
+            rungs_only = fit([_replace(d, outside=-1) for d in train], prior_sd,
+                             standard_errors=False)
+            p_out = {"model": outside_probability(model.theta, held),
+                     "model, rungs only": outside_probability(rungs_only.theta, held)}
+            joint = {"model": case_loglik(model.theta, held)[0],
+                     "model, rungs only": case_loglik(rungs_only.theta, held)[0]}
         out.append(CaseForecast(held.case_id, held.observed, held.cap, {
             "model": probabilities(model.theta, held),
             "leader decides": probabilities(leader.theta, held, rule="leader"),
             "frequency": frequency_forecast(train, held.cap),
             "always decline": decline_forecast(held.cap),
-        }))
+        }, held.outside, p_out, joint))
     return out
 
 

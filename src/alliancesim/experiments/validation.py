@@ -62,6 +62,17 @@ class CasePrediction(BaseModel):
     p_observed: dict[str, float]  # forecast -> P(observed rung)
 
 
+class OutsideForecast(BaseModel):
+    """Leave-one-out forecast of action outside the alliance, where the case records it."""
+
+    case_id: str
+    observed_rung: str
+    acted_outside: bool
+    p_outside: dict[str, float | None]  # fit -> P(a tied member acts alone | observed rung)
+    joint_log_score: dict[str, float]  # fit -> log P(rung, outside action)
+    notes: str
+
+
 class ReliabilityBin(BaseModel):
     mean_forecast: float
     observed_frequency: float
@@ -95,6 +106,7 @@ class HindcastReport(BaseModel):
     prior_sd: float
     contingents: list[Contingents]
     burden_sharing: list[BurdenSharing]
+    outside_action: list[OutsideForecast]
 
 
 def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
@@ -204,6 +216,12 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
             case_id=c.id, title=c.title, request=c.crisis.request, observed=RUNGS[f.observed],
             model=[float(x) for x in f.probs["model"]],
             p_observed={k: float(v[f.observed]) for k, v in f.probs.items()}))
+    outside = [OutsideForecast(case_id=c.id, observed_rung=RUNGS[f.observed],
+                               acted_outside=bool(f.outside), p_outside=f.p_outside,
+                               joint_log_score=f.joint_log,
+                               notes=c.observed.outside_action_notes)
+               for c, f in zip(cases, forecasts, strict=True)
+               if f.p_outside is not None and f.joint_log is not None]
     rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
                   for a, b, n in hindcast.reliability(forecasts, name)]
            for name in ("model", "frequency")}
@@ -220,4 +238,4 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
     recorded = contingents(cases, contingent_trials, parameters=params)
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
-                          burden_sharing=burden_sharing(recorded))
+                          burden_sharing=burden_sharing(recorded), outside_action=outside)

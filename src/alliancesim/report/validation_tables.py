@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -10,8 +11,8 @@ from alliancesim.experiments.validation import TOKEN_TROOPS, HindcastReport
 from alliancesim.report.tables import pct
 from alliancesim.scenario.schema import RUNGS
 
-SHORT = {"none": "none", "statement": "stmt", "consultations": "consult", "mission": "mission",
-         "military": "military"}
+SHORT = {"none": "none", "statement": "stmt", "consultations": "cons", "mission": "miss",
+         "military": "mil"}
 
 
 def _yn(flag: bool | None) -> str:
@@ -20,22 +21,21 @@ def _yn(flag: bool | None) -> str:
 
 def render_hindcast(r: HindcastReport, console: Console) -> None:
     per_case = Table(title="Leave-one-out forecasts (each case predicted by a fit on the others; "
-                     "given the request actually made)", title_justify="left")
-    per_case.add_column("case", overflow="fold", ratio=1)
-    per_case.add_column("asked", no_wrap=True, min_width=8)
-    per_case.add_column("observed", no_wrap=True, min_width=8)
+                     "given the request actually made)", title_justify="left",
+                     box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    per_case.add_column("case", overflow="fold", min_width=16)
+    per_case.add_column("asked", no_wrap=True)
+    per_case.add_column("observed", no_wrap=True)
     for rung in RUNGS:
-        per_case.add_column(SHORT[rung], justify="right", no_wrap=True, min_width=6)
-    per_case.add_column("P(obs)", justify="right", no_wrap=True, min_width=6)
+        per_case.add_column(SHORT[rung], justify="right", no_wrap=True)
     for c in r.cases:
         cells = [pct(p) if i <= 4 else "" for i, p in enumerate(c.model)]
         obs = RUNGS.index(c.observed)
-        cells[obs] = f"[bold]{cells[obs]}[/bold]"
-        per_case.add_row(c.case_id, SHORT.get(c.request, c.request), SHORT[c.observed], *cells,
-                         pct(c.p_observed["model"]))
+        cells[obs] = f"[bold]{cells[obs]}*[/bold]"
+        per_case.add_row(c.case_id, SHORT.get(c.request, c.request), SHORT[c.observed], *cells)
     console.print(per_case)
-    console.print("Forecasts by the model; the observed rung in bold. stmt: statement; consult: "
-                  "consultations.", style="dim")
+    console.print("Forecasts by the model; * (bold): the observed rung. stmt: statement; cons: "
+                  "consultations; miss: mission; mil: military help.", style="dim")
 
     scores = Table(title=f"Scores over {len(r.cases)} cases (mean; prior sd {r.prior_sd:g})",
                    title_justify="left")
@@ -55,6 +55,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         "frequency of each rung in the other cases among the rungs the request allowed "
         f"(smoothed); always decline: 'none' with probability {1 - DECLINE_EPS:g}.",
         style="dim")
+    render_outside(r, console)
 
     for k in r.contingents:
         t = Table(title=f"Contingents, {k.case_id}: simulated given collective military help "
@@ -95,3 +96,29 @@ def render_burden(r: HindcastReport, console: Console) -> None:
         order = [m for _, m in sorted(zip(b.size, b.members, strict=True), reverse=True)]
         t.add_row(b.measure, " > ".join(order), f"{b.spearman_rho:+.2f}", f"{b.p_value:.2f}")
     console.print(t)
+
+
+def render_outside(r: HindcastReport, console: Console) -> None:
+    """Leave-one-out forecasts of action outside the alliance (the fallback stage)."""
+    if not r.outside_action:
+        return
+    fits = list(r.outside_action[0].p_outside)
+    t = Table(title="Acting outside the alliance (fallback), leave-one-out: P(a member tied to "
+              "the victim sends troops alone | the observed rung)", title_justify="left")
+    t.add_column("case", overflow="fold", min_width=23)
+    t.add_column("observed", no_wrap=True)
+    t.add_column("acted alone", justify="center", no_wrap=True)
+    for name in fits:
+        t.add_column(name, justify="right", no_wrap=True)
+    for o in r.outside_action:
+        t.add_row(o.case_id, SHORT[o.observed_rung], _yn(o.acted_outside),
+                  *["-" if o.p_outside[n] is None else pct(o.p_outside[n] or 0.0)
+                    for n in fits])
+    n = len(r.outside_action)
+    t.add_row("mean joint log score, log P(rung, acted alone)", "", "",
+              *[f"{sum(o.joint_log_score[f] for o in r.outside_action) / n:.3f}"
+                for f in fits], end_section=True)
+    console.print(t)
+    console.print("model: fitted on the rungs and on these records; model, rungs only: fitted "
+                  "on the rungs alone (the unilateral margin stays at 0, so every member "
+                  "preferring military help acts on it).", style="dim")
