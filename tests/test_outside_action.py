@@ -110,3 +110,26 @@ def test_outside_action_is_used_only_where_the_fallback_can_act() -> None:
         plain = CaseDesign(d.case_id, d.x, d.victim, d.leader, d.rule, d.quota, d.cap,
                            d.observed, d.consensus_from, d.tied, -1)
         assert case_loglik(theta, d)[0] <= case_loglik(theta, plain)[0]
+
+
+def test_outside_action_coded_where_the_fallback_cannot_act_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alliancesim.data import bundled
+    from alliancesim.scenario.case import load_case
+    from alliancesim.scenario.errors import ScenarioError
+
+    text = (bundled.CASES / "csto_2021_arm_may.yaml").read_text()
+    bad = tmp_path / "case.yaml"
+    bad.write_text(text.replace("observed:\n", "observed:\n  outside_military_action: false\n"
+                                "  outside_action_notes: 'Russia set up two strongpoints'\n", 1))
+    with pytest.raises(ScenarioError) as err:
+        load_case(bad)
+    msg = str(err.value)
+    assert "case.yaml" in msg and "outside_military_action" in msg and "consultations" in msg
+    unsourced = tmp_path / "unsourced.yaml"
+    lines = (bundled.CASES / "csto_2022_arm_september.yaml").read_text().splitlines()
+    unsourced.write_text("\n".join('  outside_action_notes: ""'
+                                    if ln.startswith("  outside_action_notes:") else ln
+                                    for ln in lines) + "\n")
+    with pytest.raises(ScenarioError) as err:
+        load_case(unsourced)
+    assert "needs outside_action_notes" in str(err.value)
