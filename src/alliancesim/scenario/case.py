@@ -12,7 +12,7 @@ import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from alliancesim.data import bundled
 from alliancesim.model.request import REQUEST_CAP
@@ -74,18 +74,24 @@ class Case(_Strict):
         if rung > cap:
             raise ValueError(f"observed rung '{self.observed.rung.value}' is impossible after a "
                              f"request for '{self.crisis.request}' (at most '{RUNGS[cap]}')")
-        if self.observed.outside_military_action is not None and (
-                self.crisis.request != "military" or self.observed.rung.value == "military"):
-            raise ValueError(
-                "observed.outside_military_action is coded only when the victim asked for "
-                "military help and the alliance decided less (where the model's fallback "
-                f"stage can act); here the request is '{self.crisis.request}' and the rung "
-                f"'{self.observed.rung.value}': remove it or set it to null")
-        if self.observed.outside_military_action is not None and not (
-                self.observed.outside_action_notes.strip()):
-            raise ValueError("observed.outside_military_action needs outside_action_notes: "
-                             "what was done outside the alliance, with its source")
         return self
+
+    @field_validator("observed")
+    @classmethod
+    def _check_outside(cls, observed: Observed, info: ValidationInfo) -> Observed:
+        crisis = info.data.get("crisis")
+        if observed.outside_military_action is None or crisis is None:
+            return observed
+        if crisis.request != "military" or observed.rung.value == "military":
+            raise ValueError(
+                "outside_military_action is coded only when the victim asked for military "
+                "help and the alliance decided less (where the model's fallback stage can "
+                f"act); here the request is '{crisis.request}' and the rung "
+                f"'{observed.rung.value}': remove it or set it to null")
+        if not observed.outside_action_notes.strip():
+            raise ValueError("outside_military_action needs outside_action_notes: what was done "
+                             "outside the alliance, with its source")
+        return observed
 
     @property
     def observed_outside(self) -> int:
