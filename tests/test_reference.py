@@ -81,7 +81,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
     noise = draw(st.sampled_from(["independent", "common_shock"]))
     params = {
         "council": {"noise": noise, "shock_correlation": draw(st.floats(0.0, 0.9)),
-                    "intercept": _dist(draw, -2, 2)},
+                    "intercept": _dist(draw, -2, 2),
+                    "unilateral_margin": _dist(draw, 0, 3)},
         "forces": {"valuation": draw(st.floats(0.0, 4.0)),
                    "private_benefit": draw(st.floats(0.0, 5.0))},
         "engagement": {"attrition": draw(st.floats(0.001, 0.05)),
