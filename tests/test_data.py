@@ -103,3 +103,17 @@ def test_the_scenario_reference_shows_the_real_defaults() -> None:
     for group, values in documented.items():
         for key, value in values.items():
             assert actual[group][key] == value, (group, key)
+
+
+def test_the_case_file_reference_lists_every_field() -> None:
+    """docs/scenario.md documents every field of a case file (docs stay true)."""
+    from pathlib import Path
+
+    from alliancesim.scenario.case import Case, Observed
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenario.md").read_text()
+    section = text.split("## Case files")[1]
+    for name in Case.model_fields:
+        assert f"`{name}`" in section, name
+    for name in Observed.model_fields:
+        assert f"`observed.{name}`" in section, name
