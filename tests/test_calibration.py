@@ -125,3 +125,18 @@ def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # ty
     assert np.all(np.isfinite(fit.tau_se())) and np.all(fit.tau_se() > 0)
     assert np.all(np.diff(fit.tau) > 0)
     assert ndtr(0.0) == 0.5  # scipy's normal CDF, used throughout
+
+
+def test_paired_bootstrap_is_deterministic_and_centred() -> None:
+    from alliancesim.experiments.hindcast import CaseForecast, paired_bootstrap
+
+    rng = np.random.default_rng(3)
+    fs = []
+    for k in range(12):
+        a, b = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
+        fs.append(CaseForecast(f"c{k}", int(rng.integers(5)), 4, {"a": a, "b": b, "same": a}))
+    d1, d2 = paired_bootstrap(fs, "a", "b"), paired_bootstrap(fs, "a", "b")
+    assert d1 == d2
+    assert d1.low <= d1.mean <= d1.high
+    same = paired_bootstrap(fs, "a", "same")
+    assert same.mean == same.low == same.high == 0.0 and same.p_a_better == 0.0

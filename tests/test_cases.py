@@ -102,6 +102,10 @@ def test_hindcast_cli(tmp_path: Path) -> None:
         assert sum(c["model"]) == pytest.approx(1.0)
     kaz = next(k for k in report["contingents"] if k["case_id"] == "csto_2022_kaz_january")
     assert kaz["simulated_leader_share"] > 0.5
+    for d in report["differences"]:
+        assert d["a"] == "model" and d["low"] <= d["mean"] <= d["high"]
+        assert d["mean"] == pytest.approx(report["log_score"]["model"]
+                                          - report["log_score"][d["b"]], abs=1e-9)
     outside = {o["case_id"]: o for o in report["outside_action"]}
     assert set(outside) == {"csto_2010_kgz_osh", "csto_2022_arm_september"}
     for o in outside.values():

@@ -111,6 +111,36 @@ def score(forecasts: list[CaseForecast]) -> Scores:
     return Scores(log_score, brier)
 
 
+def case_log_scores(forecasts: list[CaseForecast], name: str) -> np.ndarray:
+    """log P(observed) per case for one forecast (floored as in score)."""
+    return np.array([np.log(max(f.probs[name][f.observed], PROB_FLOOR)) for f in forecasts])
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Mean per-case log-score difference a - b with a paired bootstrap interval."""
+
+    a: str
+    b: str
+    mean: float
+    low: float
+    high: float
+    p_a_better: float  # share of bootstrap resamples in which a's mean is higher
+
+
+def paired_bootstrap(forecasts: list[CaseForecast], a: str, b: str, resamples: int = 10_000,
+                     level: float = 0.9, seed: int = 2022) -> Difference:
+    """Resample cases with replacement (the same cases for both forecasts) and take the
+    percentile interval of the mean difference in log score. Seeded: deterministic."""
+    d = case_log_scores(forecasts, a) - case_log_scores(forecasts, b)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, d.size, size=(resamples, d.size))
+    means = d[idx].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    return Difference(a, b, float(d.mean()), float(np.quantile(means, tail)),
+                      float(np.quantile(means, 1.0 - tail)), float((means > 0).mean()))
+
+
 def reliability(forecasts: list[CaseForecast], name: str = "model",
                 edges: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
                 ) -> list[tuple[float, float, int]]:

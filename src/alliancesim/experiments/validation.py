@@ -73,6 +73,17 @@ class OutsideForecast(BaseModel):
     notes: str
 
 
+class ScoreDifference(BaseModel):
+    """Mean per-case log-score difference (a - b) with a 90% paired-bootstrap interval."""
+
+    a: str
+    b: str
+    mean: float
+    low: float
+    high: float
+    p_a_better: float
+
+
 class ReliabilityBin(BaseModel):
     mean_forecast: float
     observed_frequency: float
@@ -107,6 +118,7 @@ class HindcastReport(BaseModel):
     contingents: list[Contingents]
     burden_sharing: list[BurdenSharing]
     outside_action: list[OutsideForecast]
+    differences: list[ScoreDifference]
 
 
 def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
@@ -238,4 +250,6 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
     recorded = contingents(cases, contingent_trials, parameters=params)
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
-                          burden_sharing=burden_sharing(recorded), outside_action=outside)
+                          burden_sharing=burden_sharing(recorded), outside_action=outside,
+                          differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(
+                              forecasts, "model", b))) for b in ("frequency", "leader decides")])

@@ -55,6 +55,16 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         "frequency of each rung in the other cases among the rungs the request allowed "
         f"(smoothed); always decline: 'none' with probability {1 - DECLINE_EPS:g}.",
         style="dim")
+    diffs = Table(title="Is the difference real? Mean log-score difference per case, with a "
+                  "90% paired bootstrap interval over the cases", title_justify="left")
+    diffs.add_column("comparison")
+    diffs.add_column("difference", justify="right")
+    diffs.add_column("90% interval", justify="right")
+    diffs.add_column("resamples where model is better", justify="right")
+    for d in r.differences:
+        diffs.add_row(f"{d.a} - {d.b}", f"{d.mean:+.3f}", f"{d.low:+.2f} to {d.high:+.2f}",
+                      pct(d.p_a_better))
+    console.print(diffs)
     render_outside(r, console)
 
     for k in r.contingents:
