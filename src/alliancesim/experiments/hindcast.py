@@ -24,8 +24,7 @@ the value of the extra observations can be read.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from dataclasses import replace as _replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -82,7 +81,7 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0) -> list[Case
         p_out: dict[str, float | None] | None = None
         joint: dict[str, float] | None = None
         if held.outside >= 0:
-            rungs_only = fit([_replace(d, outside=-1) for d in train], prior_sd,
+            rungs_only = fit([replace(d, outside=-1) for d in train], prior_sd,
                              standard_errors=False)
             p_out = {"model": outside_probability(model.theta, held),
                      "model, rungs only": outside_probability(rungs_only.theta, held)}

@@ -32,6 +32,7 @@ from scipy.special import ndtr
 
 from alliancesim.engine import aggressor_strength, council_features
 from alliancesim.experiments.closed_form import point_values
+from alliancesim.model.fallback import may_act_alone
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES
@@ -71,10 +72,8 @@ def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int
     v = point_values(model)
     troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
     x = council_features(model, aggressor_strength(model, v), troops)[0]
-    tied = (model.tie_to_victim > 0) & (model.tie_to_victim > model.tie_to_aggressor)
-    tied[model.victim] = False
-    if model.aggressor_member >= 0:
-        tied[model.aggressor_member] = False
+    tied = may_act_alone(model.tie_to_victim, model.tie_to_aggressor, model.victim,
+                         model.aggressor_member)
     return CaseDesign(case_id or model.crisis_id, x, model.victim, model.leader, model.rule,
                       model.quota, int(REQUEST_CAP[model.request_fixed]), observed,
                       model.consensus_from, tied, outside)
@@ -129,15 +128,16 @@ def _aggregate(y: np.ndarray, n: np.ndarray, d: CaseDesign, level: int
             dy[i] = float(np.prod(y[[j for j in others if j != i]]))
         return f, dy, dn
     if d.rule == "leader":
+        # f = y_leader * prod over the other members of (y + n): they only carry the restriction
         rest = [i for i in others if i != d.leader]
         free = float(np.prod(both[rest]))
+        decides = d.leader != d.victim and d.leader >= 0
+        lead = float(y[d.leader]) if decides else 1.0
         for i in rest:
-            g = float(np.prod(both[[j for j in rest if j != i]]))
-            dy[i] = dn[i] = g * (1.0 if d.leader == d.victim or d.leader < 0 else y[d.leader])
-        if d.leader == d.victim or d.leader < 0:
-            return free, dy, dn
-        dy[d.leader] = free
-        return float(y[d.leader]) * free, dy, dn
+            dy[i] = dn[i] = lead * float(np.prod(both[[j for j in rest if j != i]]))
+        if decides:
+            dy[d.leader] = free
+        return lead * free, dy, dn
     need = quota - 1  # yes votes needed among the members other than the victim
 
     def tail(idx: list[int], k: int) -> float:

@@ -23,17 +23,26 @@ import numpy as np
 MILITARY = 4
 
 
+def may_act_alone(tie_to_victim: np.ndarray, tie_to_aggressor: np.ndarray, victim: int,
+                  aggressor_member: int) -> np.ndarray:
+    """(M,) bool: tied to the victim more closely than to the aggressor, and neither of them."""
+    tied = (tie_to_victim > 0) & (tie_to_victim > tie_to_aggressor)
+    tied[victim] = False
+    if aggressor_member >= 0:
+        tied[aggressor_member] = False
+    return np.asarray(tied)
+
+
 def participants(
     preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray, tie_to_victim: np.ndarray,
-    tie_to_aggressor: np.ndarray, victim: int, aggressor_member: int,
-    unilateral: np.ndarray | None = None,
+    tie_to_aggressor: np.ndarray, victim: int, aggressor_member: int, unilateral: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Who sends forces. Returns (participant (T, M) bool, fallback (T,) bool).
 
     preferred (T, M) int, rung (T,) int, cap (T,) the highest rung the request allows,
     tie_to_victim, tie_to_aggressor (M,) strengths in [0, 1]; unilateral (T, M) bool: support
-    above tau_4 + delta (None: delta = 0, the members preferring military help). No troops go
-    where they were not asked for.
+    above tau_4 + delta (delta = 0: the members preferring military help). No troops go where
+    they were not asked for.
     """
     willing = preferred == MILITARY
     willing[:, victim] = False
@@ -41,8 +50,6 @@ def participants(
         willing[:, aggressor_member] = False
     collective = (rung == MILITARY)[:, None] & willing
     asked = (rung < MILITARY) & (cap == MILITARY)
-    tied = (tie_to_victim > 0) & (tie_to_victim > tie_to_aggressor)
-    alone = asked[:, None] & willing & tied[None, :]
-    if unilateral is not None:
-        alone &= unilateral
+    tied = may_act_alone(tie_to_victim, tie_to_aggressor, victim, aggressor_member)
+    alone = asked[:, None] & willing & tied[None, :] & unilateral
     return collective | alone, alone.any(axis=1)
