@@ -107,7 +107,7 @@ def main() -> None:
     inputs = draw_trials(model, seed=1, start_block=0, stop_block=32, trials=32 * BLOCK)
     t_engine = best_of(lambda: run_pipeline(model, inputs))
     ref_inputs = inputs.slice(0, n_ref)
-    t_ref = best_of(lambda: run_reference(model, ref_inputs), repeat=1)
+    t_ref = best_of(lambda: run_reference(sc, 0, ref_inputs), repeat=1)
     r_engine = inputs.n / t_engine
     r_ref = n_ref / t_ref
     print("1. Pipeline on pre-drawn inputs, one core")

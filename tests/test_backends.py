@@ -56,5 +56,21 @@ def test_ray_is_identical(reference) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_backend_is_a_usage_error() -> None:
     from alliancesim.scenario.errors import UsageError
 
-    with pytest.raises(UsageError, match="--backend gpu: unknown backend"):
+    # the library names its parameter (the CLI says --backend: tests/test_bad_input.py)
+    with pytest.raises(UsageError, match="backend='gpu': unknown backend"):
         simulate("csto-2021-autumn", trials=10, backend="gpu")
+    with pytest.raises(UsageError, match="trials=0: must be at least 1"):
+        simulate("csto-2021-autumn", trials=0)
+
+
+def test_a_backend_is_a_context_manager() -> None:
+    from alliancesim.backends import make_backend
+    from alliancesim.results.ensemble import simulate_scenario
+
+    sc = load_scenario("csto-2021-autumn")
+    with make_backend("process", workers=2) as backend:
+        a = simulate_scenario(sc, trials=5000, seed=3, backend=backend, keep_trials=True)
+        b = simulate_scenario(sc, trials=5000, seed=3, backend=backend, keep_trials=True)
+    _same(a, b)
+    with pytest.raises(RuntimeError, match="shutdown"):  # closed on leaving the block
+        simulate_scenario(sc, trials=10, seed=3, backend=backend)

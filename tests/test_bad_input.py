@@ -108,7 +108,8 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     (["run", "--bogus"], "No such option: --bogus"),
     (["show", "nosuch"], "no bundled scenario"),
     (["run", "--backend", "gpu"], "--backend gpu: unknown backend (valid: local, process, ray)"),
-    (["run", "--address", "10.0.0.1:6379"], "--address applies only to --backend ray"),
+    (["run", "--address", "10.0.0.1:6379"],
+     "--address 10.0.0.1:6379: applies only to the ray backend"),
     (["run", "--workers", "0"], "--workers"),
 ])
 def test_bad_arguments_exit_2(args: list[str], needle: str) -> None:

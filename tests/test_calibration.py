@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from scipy.special import ndtr
 
+from alliancesim.api import calibrate
+from alliancesim.cases import load_cases, to_scenario
 from alliancesim.experiments import calibration
+from alliancesim.experiments.calibration import loglik
 from alliancesim.experiments.closed_form import response_probabilities
-from alliancesim.experiments.likelihood import (
-    N_PARAMS,
-    CaseDesign,
-    K,
-    loglik,
-    outside_probability,
-    probabilities,
-    theta_from,
-)
-from alliancesim.experiments.validation import calibrate, designs
-from alliancesim.scenario.case import load_cases, to_scenario
+from alliancesim.experiments.validation import designs
+from alliancesim.model.council import CaseDesign, DecisionRule, OrderedProbit
+from alliancesim.model.council.probit import N_PARAMS, PRIOR_BETA, PRIOR_TAU, K, theta_from
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.schema import Parameters
+
+PROBIT = OrderedProbit()
+probabilities = PROBIT.probabilities
+outside_probability = PROBIT.outside_probability
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +38,14 @@ def _numeric_gradient(theta: np.ndarray, ds: list[CaseDesign], rule: str | None,
 def test_gradient_agrees_with_finite_differences(bundled_designs, rule) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     for _ in range(3):
-        theta = calibration.prior_theta() + rng.normal(0, 0.3, N_PARAMS)
+        theta = PROBIT.prior_theta() + rng.normal(0, 0.3, N_PARAMS)
         _, g = loglik(theta, bundled_designs, rule)
         num = _numeric_gradient(theta, bundled_designs, rule)
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-4)
 
 
 def test_likelihood_probabilities_equal_the_closed_form() -> None:
-    theta = calibration.prior_theta()
+    theta = PROBIT.prior_theta()
     for case in load_cases():
         model = compile_crisis(to_scenario(case), 0)
         d = designs([case])[0]
@@ -53,10 +53,10 @@ def test_likelihood_probabilities_equal_the_closed_form() -> None:
         p = probabilities(theta, d)
         scenario = to_scenario(case)
         params = scenario.parameters.model_dump(mode="json", by_alias=True)
-        params["council"].update(intercept=0.0, cutpoints=list(calibration.PRIOR_TAU),
+        params["council"].update(intercept=0.0, cutpoints=list(PRIOR_TAU),
                                  coefficients=dict(zip(
                                      params["council"]["coefficients"],
-                                     calibration.PRIOR_BETA.tolist(), strict=True)))
+                                     PRIOR_BETA.tolist(), strict=True)))
         sc = scenario.model_copy(update={"parameters": Parameters.model_validate(params)})
         np.testing.assert_allclose(p, response_probabilities(compile_crisis(sc, 0)),
                                    atol=1e-10, err_msg=case.id)
@@ -74,18 +74,18 @@ def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
         x[:, 4] = rng.uniform(0, 1)  # in_scope is common to all members
         rule = ["consensus", "simple_majority", "leader"][k % 3]
         cap = int(rng.choice([2, 4]))
-        d = CaseDesign(f"s{k}", x, 0, 1, rule, M // 2 + 1 if rule != "consensus" else M, cap, 0,
-                       int(rng.choice([1, 3])) if rule == "consensus" else 1)
+        cf = int(rng.choice([1, 3])) if rule == "consensus" else 1
+        d = CaseDesign(f"s{k}", x, 0, 1, DecisionRule.of(rule, M, leader=1, consensus_from=cf),
+                       cap, 0)
         p = probabilities(theta, d)
         obs = int(rng.choice(5, p=p / p.sum()))
         tied = rng.random(M) < 0.4
         tied[0] = False  # the victim
         tied[1] = True  # the leader has a base in the victim
-        d = CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from, tied, 0)
+        d = replace(d, observed=obs, tied=tied, outside=0)
         q = outside_probability(theta, d)
         outside = int(rng.random() < q) if q is not None else -1
-        out.append(CaseDesign(d.case_id, x, 0, 1, rule, d.quota, cap, obs, d.consensus_from,
-                              tied, outside))
+        out.append(replace(d, outside=outside))
     return out
 
 
@@ -121,10 +121,10 @@ def test_shipped_defaults_are_the_calibrated_set() -> None:
 
 def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # type: ignore[no-untyped-def]
     fit = calibration.fit(bundled_designs)
-    assert np.all(np.isfinite(fit.beta_se())) and np.all(fit.beta_se() > 0)
-    assert np.all(np.isfinite(fit.tau_se())) and np.all(fit.tau_se() > 0)
-    assert np.all(np.diff(fit.tau) > 0)
-    assert ndtr(0.0) == 0.5  # scipy's normal CDF, used throughout
+    se = np.array([e.se for e in fit.estimates()])
+    assert np.all(np.isfinite(se)) and np.all(se > 0)
+    taus = [e.value for e in fit.estimates() if e.name.startswith("cutpoints.")]
+    assert np.all(np.diff(taus) > 0)
 
 
 def test_paired_bootstrap_is_deterministic_and_centred() -> None:

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from alliancesim import load_scenario, simulate
+from alliancesim.cases import load_cases
 from alliancesim.data import bundled
-from alliancesim.scenario.case import load_cases
 from alliancesim.scenario.errors import ScenarioError
 from conftest import SHARED
 

@@ -7,7 +7,9 @@ import pytest
 
 from alliancesim.engine import run_trials
 from alliancesim.experiments.closed_form import NoClosedFormError, response_probabilities
-from alliancesim.model.analytic import poisson_binomial_tail
+from alliancesim.model.council import DecisionRule, OrderedProbit
+from alliancesim.model.council.checks import check_council_model
+from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.scenario.compile import compile_crisis
 
 TRIALS = 60_000
@@ -75,14 +77,51 @@ def test_closed_form_refuses_uncertain_council_inputs(make_scenario) -> None:  #
         response_probabilities(compile_crisis(sc, 0))
 
 
-def test_poisson_binomial_tail_against_enumeration() -> None:
+def _values(intercept: float = 0.0, tau: tuple[float, ...] = (-1.0, -0.3, 0.8, 1.5)
+            ) -> dict[str, float]:
+    v = {f"council.coefficients.{f}": b for f, b in
+         zip(COUNCIL_FEATURES, [0.8, 0.5, -1.0, 0.6, 1.2, -0.4, -0.7], strict=True)}
+    v.update({f"council.cutpoints.{k + 1}": t for k, t in enumerate(tau)})
+    v.update({"council.intercept": intercept, "council.shock_correlation": 0.4,
+              "council.unilateral_margin": 0.5})
+    return v
+
+
+def test_the_ordered_probit_passes_the_council_model_checks() -> None:
+    check_council_model(OrderedProbit(), _values(), _values(intercept=0.7),
+                        k=len(COUNCIL_FEATURES))
+
+
+@pytest.mark.parametrize("rule", [
+    DecisionRule.of("consensus", 5), DecisionRule.of("consensus", 5, consensus_from=3),
+    DecisionRule.of("qualified_majority", 5, threshold=0.6),
+    DecisionRule.of("simple_majority", 5), DecisionRule.of("leader", 5, leader=1)],
+    ids=["consensus", "consensus-from-mission", "q-majority", "simple-majority", "leader"])
+def test_reach_weight_against_enumeration(rule: DecisionRule) -> None:
+    """The probability form of each rule equals the sum over all 2^n support patterns of the
+    deterministic form; its derivatives equal finite differences."""
     rng = np.random.default_rng(3)
-    p = rng.uniform(0.05, 0.95, 6)
-    outcomes = np.array(np.meshgrid(*[[0, 1]] * 6, indexing="ij")).reshape(6, -1).T
-    prob = np.prod(np.where(outcomes == 1, p, 1 - p), axis=1)
-    counts = outcomes.sum(axis=1)
-    for k in range(8):
-        assert poisson_binomial_tail(p, k) == pytest.approx(prob[counts >= k].sum(), abs=1e-12)
+    y = rng.uniform(0.05, 0.95, 5)
+    n = rng.uniform(0.05, 1.0, 5) * (1 - y)  # restricted weights: y + n <= 1
+    patterns = np.array(np.meshgrid(*[[0, 1]] * 5, indexing="ij")).reshape(5, -1).T
+    weight = np.prod(np.where(patterns == 1, y, n), axis=1)
+    for level in range(1, 5):
+        pref = np.where(patterns == 1, level, level - 1).astype(np.int8)
+        cap = np.full(len(pref), 4, dtype=np.int8)
+        victim = 4  # the rule's count includes every member; the victim has no special role
+        rung = rule.decide(pref, cap, victim)[0]
+        expected = weight[rung >= level].sum()
+        f, dfdy, dfdn = rule.reach_weight(y, n, level)
+        assert f == pytest.approx(expected, abs=1e-12)
+        h = 1e-7
+        for i in range(5):
+            e = np.eye(5)[i] * h
+            assert dfdy[i] == pytest.approx(
+                (rule.reach_weight(y + e, n, level)[0] - rule.reach_weight(y - e, n, level)[0])
+                / (2 * h), abs=1e-6)
+            assert dfdn[i] == pytest.approx(
+                (rule.reach_weight(y, n + e, level)[0] - rule.reach_weight(y, n - e, level)[0])
+                / (2 * h), abs=1e-6)
 
 
 def test_consensus_is_the_product_of_member_probabilities() -> None:
@@ -90,30 +129,36 @@ def test_consensus_is_the_product_of_member_probabilities() -> None:
 
     Each supports any rung with probability 1/2, so P(L >= l) = 1/4 for l <= cap.
     """
-    from alliancesim.model.analytic import rung_tail
-
-    tail = rung_tail(np.zeros(3), np.zeros(4), cap=4, rule="consensus", quota=3, victim=0,
-                     leader=1)
+    v = _values(tau=(0.0, 0.0, 0.0, 0.0))
+    x = np.zeros((3, len(COUNCIL_FEATURES)))
+    rule = DecisionRule.of("consensus", 3)
+    tail = OrderedProbit().rung_tail(x, v, rule, victim=0, cap=4)
     assert tail == pytest.approx([0.25, 0.25, 0.25, 0.25])
-    tail = rung_tail(np.zeros(3), np.zeros(4), cap=2, rule="consensus", quota=3, victim=0,
-                     leader=1)
+    tail = OrderedProbit().rung_tail(x, v, rule, victim=0, cap=2)
     assert tail == pytest.approx([0.25, 0.25, 0.0, 0.0])
 
 
 @pytest.mark.parametrize("rule,quota,cf", [("consensus", 6, 1), ("consensus", 6, 3),
                                            ("consensus", 6, 4), ("qualified_majority", 4, 1),
                                            ("simple_majority", 4, 1), ("leader", 1, 1)])
-def test_compiled_decision_equals_the_numpy_statement_of_the_rules(rule, quota, cf) -> None:  # type: ignore[no-untyped-def]
-    from alliancesim.model import council
+def test_decision_rules_equal_the_reference_s_own(rule, quota, cf) -> None:  # type: ignore[no-untyped-def]
+    """The compiled rules (model/council/rules.py) against the separately written rules of the
+    scalar reference, on random preferences: the rung, who holds out, who alone vetoes."""
+    from alliancesim import reference
 
     rng = np.random.default_rng(5)
-    pref = rng.integers(0, 5, (4000, 6)).astype(np.int8)
-    cap = rng.choice(np.array([2, 4], dtype=np.int8), 4000)
+    pref = rng.integers(0, 5, (3000, 6)).astype(np.int8)
+    cap = rng.choice(np.array([2, 4], dtype=np.int8), 3000)
     pref[:, 2] = cap  # the victim
-    rung, holds, sole = council.decide(pref, cap, rule, quota, leader=0, victim=2,
-                                       consensus_from=cf)
-    ref_rung = np.minimum(council.collective_rung(pref, rule, quota, 0, cf), cap)
-    ref_holds, ref_sole = council.blocking(pref, ref_rung, cap, rule, quota, 0, 2, cf)
-    np.testing.assert_array_equal(rung, ref_rung)
-    np.testing.assert_array_equal(holds, ref_holds)
-    np.testing.assert_array_equal(sole, ref_sole)
+    threshold = 4 / 6 if rule == "qualified_majority" else None
+    r = DecisionRule.of(rule, 6, threshold=threshold, leader=0, consensus_from=cf)
+    rung, holds, sole = r.decide(pref, cap, victim=2)
+    for t in range(len(pref)):
+        p, c = [int(a) for a in pref[t]], int(cap[t])
+        L = min(reference.decide(p, rule, quota, 0, cf), c)
+        assert rung[t] == L
+        for i in range(6):
+            alt = list(p)
+            alt[i] = c
+            assert holds[t, i] == (i != 2 and L < c and p[i] <= L)
+            assert sole[t, i] == (i != 2 and min(reference.decide(alt, rule, quota, 0, cf), c) > L)

@@ -109,7 +109,7 @@ def test_the_case_file_reference_lists_every_field() -> None:
     """docs/scenario.md documents every field of a case file (docs stay true)."""
     from pathlib import Path
 
-    from alliancesim.scenario.case import Case, Observed
+    from alliancesim.cases import Case, Observed
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "scenario.md").read_text()
     section = text.split("## Case files")[1]

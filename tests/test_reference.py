@@ -33,7 +33,7 @@ def test_engine_equals_reference_on_bundled_scenarios(name: str) -> None:
     for i in range(len(sc.crises)):
         model = compile_crisis(sc, i)
         inputs = draw_trials(model, seed=17, start_block=0, stop_block=1, trials=1500)
-        assert_equal_results(run_pipeline(model, inputs), run_reference(model, inputs))
+        assert_equal_results(run_pipeline(model, inputs), run_reference(sc, i, inputs))
 
 
 def _dist(draw: Any, low: float, high: float) -> Any:
@@ -98,4 +98,4 @@ def test_engine_equals_reference_on_random_scenarios(write_yaml, data, seed) -> 
     sc = load_scenario(write_yaml(data))
     model = compile_crisis(sc, 0)
     inputs = draw_trials(model, seed=seed, start_block=0, stop_block=1, trials=300)
-    assert_equal_results(run_pipeline(model, inputs), run_reference(model, inputs))
+    assert_equal_results(run_pipeline(model, inputs), run_reference(sc, 0, inputs))

@@ -9,10 +9,11 @@ Python API::
     ensemble.to_pandas()    # one row per crisis and trial
 """
 
-from alliancesim.api import load_scenario, simulate
+from alliancesim._version import __version__
+from alliancesim.api import calibrate, hindcast, load_scenario, score_cases, simulate
 from alliancesim.results.ensemble import Ensemble
-from alliancesim.scenario.errors import ScenarioError
+from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.scenario.schema import Scenario
 
-__all__ = ["Ensemble", "Scenario", "ScenarioError", "load_scenario", "simulate"]
-__version__ = "0.1.0"
+__all__ = ["Ensemble", "Scenario", "ScenarioError", "UsageError", "__version__", "calibrate",
+           "hindcast", "load_scenario", "score_cases", "simulate"]

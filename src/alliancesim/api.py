@@ -1,47 +1,183 @@
-"""The Python API: load a scenario, simulate it (see alliancesim.__init__)."""
+"""The Python API: the one front door every face (the CLI, the web app, notebooks) uses.
+
+Every function takes its subject first and options by keyword::
+
+    from alliancesim import api
+    scenario = api.load_scenario("csto-2021-autumn")
+    ensemble = api.simulate(scenario, trials=20_000, seed=1, out="runs/csto")
+    ensemble.summary(); ensemble.to_pandas()
+    api.calibrate()            # fit the council to the bundled cases
+    api.hindcast(out="hc")     # leave-one-out forecasts and scores
+    api.score_cases(params="params.yaml")   # score the cases with a fixed parameter set
+
+Errors speak of these parameters (``backend='mpi': unknown backend``): UsageError for an
+option, ScenarioError (file, line, field) for an input file.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from alliancesim.backends import Backend, check_backend
+from alliancesim.cases import Case, load_cases, load_scenario_or_case
+from alliancesim.data import bundled
+from alliancesim.engine import TrialResults
+from alliancesim.experiments import validation
+from alliancesim.report.plots import FIGURES, reliability_figure
 from alliancesim.results.ensemble import Ensemble, simulate_scenario
-from alliancesim.results.trials import TrialResults
+from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.loading import load_scenario as _load
-from alliancesim.scenario.loading import resolve
+from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim.scenario.loading import load_scenario_file, resolve
+from alliancesim.scenario.params import apply_parameters, load_parameters
 from alliancesim.scenario.schema import Scenario
+from alliancesim.store import ResultsWriter, check_out_dir, write_folder, write_text_atomic
+
+DEFAULT_SCENARIO = bundled.DEFAULT_SCENARIO
+
+__all__ = ["DEFAULT_SCENARIO", "ScenarioError", "UsageError", "calibrate", "check_options",
+           "hindcast", "list_scenarios", "load_cases", "load_scenario", "scenario_source",
+           "score_cases", "simulate", "write_hindcast", "write_parameters"]
 
 
-def load_scenario(path_or_name: str | Path) -> Scenario:
-    """Load a scenario file, or a bundled scenario by name, resolved and checked.
+def load_scenario(path_or_name: str | Path, *, params: str | Path | None = None) -> Scenario:
+    """Load a scenario file, a bundled scenario or a historical case (as a one-crisis
+    scenario), resolved and checked; `params`, a parameter file, is laid over its parameters.
 
     Raises ScenarioError with one Problem per thing wrong (file, line, field, message).
     """
-    return _load(path_or_name)
+    scenario = load_scenario_or_case(path_or_name)
+    if params is not None:
+        scenario = apply_parameters(scenario, load_parameters(Path(params)))
+    return scenario
 
 
-def simulate(scenario: Scenario | str | Path, trials: int | None = None, seed: int | None = None,
-             chunk_size: int | None = None,
-             progress: Callable[[int], None] | None = None, backend: str = "local",
+def list_scenarios() -> list[tuple[str, Scenario]]:
+    """The bundled scenarios (name, unresolved scenario), the default first."""
+    names = sorted(bundled.scenario_names(), key=lambda n: n != bundled.DEFAULT_SCENARIO)
+    return [(n, load_scenario_file(n)[0]) for n in names]
+
+
+def scenario_source(name: str | Path) -> str:
+    """The text of a bundled scenario or case, or of a scenario file, as written."""
+    if str(name) not in bundled.scenario_names() and str(name) in bundled.case_names():
+        return bundled.case_path(str(name)).read_text(encoding="utf-8")
+    _, source, _ = load_scenario_file(name)
+    return Path(source).read_text(encoding="utf-8")
+
+
+def check_options(*, backend: str = "local", workers: int | None = None,
+                  address: str | None = None, out: str | Path | None = None) -> None:
+    """Raise UsageError for options that cannot work, before any work is done."""
+    check_backend(backend, workers, address)
+    if out is not None:
+        check_out_dir(Path(out))
+
+
+def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
+             seed: int | None = None, chunk_size: int | None = None,
+             progress: Callable[[int], None] | None = None, backend: str | Backend = "local",
              workers: int | None = None, address: str | None = None,
-             keep_trials: bool | None = None,
+             keep_trials: bool | None = None, out: str | Path | None = None,
              on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None = None,
              ) -> Ensemble:
     """Simulate every crisis of a scenario `trials` times.
 
     trials and seed default to the scenario's own. backend: "local" (in-process), "process"
-    (a pool of `workers` local processes) or "ray" (a Ray cluster at `address`, else local Ray).
-    keep_trials: keep per-trial arrays (needed for to_pandas); by default only up to 2 million
-    trials in all, beyond which the ensemble keeps its summary statistics only (bounded memory).
-    on_trials: a callback receiving each chunk's per-trial results in order (e.g. to stream
-    them to disk). The numbers depend on (scenario, trials, seed) only: not on chunk_size,
-    backend or workers.
+    (a pool of `workers` local processes) or "ray" (a Ray cluster at `address`, else local Ray;
+    the extra alliancesim[ray]), or a Backend already started (kept open: reuse it across
+    runs in a `with` block). keep_trials: keep per-trial arrays (needed for to_pandas); by
+    default only up to 2 million trials in all, beyond which the ensemble keeps its summary
+    statistics only (bounded memory). out: a folder to write trials.parquet (streamed),
+    summary.json, scenario.yaml and the figures into, atomically (ensemble.files lists them).
+    on_trials: a callback receiving each chunk's per-trial results in order. The numbers
+    depend on (scenario, trials, seed) only: not on chunk_size, backend or workers.
     """
+    if isinstance(backend, str):
+        check_options(backend=backend, workers=workers, address=address, out=out)
+    elif out is not None:
+        check_out_dir(Path(out))
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     elif isinstance(scenario.alliance, str):
         scenario = resolve(scenario)
-    return simulate_scenario(scenario, trials=trials, seed=seed, chunk_size=chunk_size,
-                             progress=progress, backend=backend, workers=workers,
-                             address=address, keep_trials=keep_trials, on_trials=on_trials)
+    options: dict[str, Any] = dict(trials=trials, seed=seed, chunk_size=chunk_size,
+                                   progress=progress, backend=backend, workers=workers,
+                                   address=address, keep_trials=keep_trials)
+    if out is None:
+        return simulate_scenario(scenario, on_trials=on_trials, **options)
+    with ResultsWriter(Path(out)) as writer:
+        def both(model: CompiledCrisis, results: TrialResults, first: int) -> None:
+            writer.write_trials(model, results, first)
+            if on_trials is not None:
+                on_trials(model, results, first)
+
+        ens = simulate_scenario(scenario, on_trials=both, **options)
+        summary = ens.summary()
+        files = writer.finish(ens, {name: partial(make, summary)
+                                    for name, make in FIGURES.items()})
+    return dataclasses.replace(ens, files=tuple(files))
+
+
+def _cases(cases: str | Path | list[Case] | None) -> list[Case]:
+    if isinstance(cases, list):
+        return cases
+    return load_cases(Path(cases) if cases is not None else None)
+
+
+def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0
+              ) -> CalibrationReport:
+    """Fit the council model to the cases (a folder of case files, a list, or the bundled
+    ones) by penalised maximum likelihood; prior_sd is the prior's standard deviation."""
+    if prior_sd <= 0:
+        raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    return validation.calibrate(_cases(cases), prior_sd)
+
+
+def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
+             contingent_trials: int = 20_000, out: str | Path | None = None
+             ) -> HindcastReport:
+    """Leave-one-out forecasts of every case from a fit on the others, scored against the
+    baselines; `out`, a folder for hindcast.json and reliability.png."""
+    if prior_sd <= 0:
+        raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    if out is not None:
+        check_out_dir(Path(out))
+    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials)
+    if out is not None:
+        write_hindcast(report, out)
+    return report
+
+
+def score_cases(cases: str | Path | list[Case] | None = None, *,
+                params: str | Path | dict[str, Any] | None = None) -> ScoreReport:
+    """Score the cases with one fixed parameter set (the defaults, or a parameter file or
+    `parameters:` mapping laid over them), without refitting."""
+    parameters = load_parameters(Path(params)) if isinstance(params, str | Path) else params
+    return validation.score_cases(_cases(cases), parameters)
+
+
+def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
+    """hindcast.json and reliability.png into the folder `out`, atomically."""
+    bins = {k: [(b.mean_forecast, b.observed_frequency, b.count) for b in v]
+            for k, v in report.reliability.items()}
+
+    def write_json(path: Path) -> None:
+        path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+    return write_folder(Path(out), {"hindcast.json": write_json,
+                                    "reliability.png": partial(reliability_figure, bins)})
+
+
+def write_parameters(report: CalibrationReport, path: str | Path) -> Path:
+    """The fitted parameters as a parameter file (for `load_scenario(..., params=...)`)."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError("is a directory; give a file name, e.g. params.yaml", param="out",
+                         value=p)
+    write_text_atomic(p, report.to_yaml())
+    return p

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alliancesim.data import bundled
-from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim import api
+from alliancesim.api import DEFAULT_SCENARIO, ScenarioError, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -34,7 +34,7 @@ PROGRESS_THRESHOLD = 200_000  # trials x crises above which a progress bar is sh
 def run(
     scenario: Annotated[str, typer.Argument(
         help="A scenario YAML file, a bundled scenario (see `alliancesim scenarios`) or a "
-             "historical case (see `alliancesim cases`).")] = bundled.DEFAULT_SCENARIO,
+             "historical case (see `alliancesim cases`).")] = DEFAULT_SCENARIO,
     trials: Annotated[int | None, typer.Option(
         "--trials", "-n", min=1, max=1_000_000_000,
         help="Trials per crisis (default: the scenario's).")] = None,
@@ -61,57 +61,37 @@ def run(
         "the scenario's parameters.")] = None,
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
-    from alliancesim.api import load_scenario, simulate
-    from alliancesim.backends import check_backend
     from alliancesim.report.tables import render_summary
-    from alliancesim.results.store import ResultsWriter, check_out_dir
 
-    if out is not None:
-        check_out_dir(out)
-    check_backend(backend, workers, address)
-    sc = load_scenario(scenario)
-    if params is not None:
-        from alliancesim.scenario.params import apply_parameters, load_parameters
-
-        sc = apply_parameters(sc, load_parameters(params))
+    api.check_options(backend=backend, workers=workers, address=address, out=out)
+    sc = api.load_scenario(scenario, params=params)
     n = trials if trials is not None else sc.trials
     total = n * len(sc.crises)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
-    writer = ResultsWriter(out) if out is not None else None
-    options = dict(trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
-                   workers=workers, address=address, keep_trials=False,
-                   on_trials=writer.write_trials if writer else None)
-    try:
-        if show:
-            with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn(), console=err_console, transient=True) as bar:
-                task = bar.add_task("trials", total=total)
-                ens = simulate(sc, progress=lambda k: bar.advance(task, k),
-                               **options)  # type: ignore[arg-type]
-        else:
-            ens = simulate(sc, **options)  # type: ignore[arg-type]
-        written = writer.finish(ens) if writer is not None else []
-    finally:
-        if writer is not None:
-            writer.close()
+    options: dict[str, Any] = dict(trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
+                                   workers=workers, address=address, keep_trials=False, out=out)
+    if show:
+        with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task("trials", total=total)
+            ens = api.simulate(sc, progress=lambda k: bar.advance(task, k), **options)
+    else:
+        ens = api.simulate(sc, **options)
     summary = ens.summary()
-    _emit(summary, written, json_, lambda: render_summary(summary, out_console))
+    _emit(summary, list(ens.files), json_, lambda: render_summary(summary, out_console))
 
 
 @app.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
-    from alliancesim.scenario.loading import load_scenario_file
-
     table = Table(title="Bundled scenarios (run with `alliancesim run NAME`)", title_justify="left")
     table.add_column("name")
     table.add_column("alliance")
     table.add_column("crises", justify="right")
     table.add_column("title")
-    for name in bundled.scenario_names():
-        sc, _, _ = load_scenario_file(name)
+    for name, sc in api.list_scenarios():
         alliance = sc.alliance if isinstance(sc.alliance, str) else sc.alliance.id
-        default = " (default)" if name == bundled.DEFAULT_SCENARIO else ""
+        default = " (default)" if name == DEFAULT_SCENARIO else ""
         table.add_row(name + default, alliance, str(len(sc.crises)), sc.title)
     out_console.print(table)
 
@@ -125,18 +105,11 @@ def show(
         "affinities filled in and every parameter at its value.")] = False,
 ) -> None:
     """Print a scenario or a historical case as YAML: a starting point for your own."""
-    from alliancesim.scenario.loading import load_scenario, load_scenario_file
-
     if resolved:
-        sc = load_scenario(name)
-        data = sc.model_dump(mode="json", by_alias=True)
+        data = api.load_scenario(name).model_dump(mode="json", by_alias=True)
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
-    if name not in bundled.scenario_names() and name in bundled.case_names():
-        sys.stdout.write(bundled.case_path(name).read_text(encoding="utf-8"))
-        return
-    _, source, _ = load_scenario_file(name)
-    sys.stdout.write(Path(source).read_text(encoding="utf-8"))
+    sys.stdout.write(api.scenario_source(name))
 
 
 CasesOption = Annotated[Path | None, typer.Option(
@@ -152,9 +125,7 @@ def cases(
     json_: Annotated[bool, typer.Option("--json", help="Print the cases as JSON.")] = False,
 ) -> None:
     """List the historical cases: who asked whom for what, and what the alliance did."""
-    from alliancesim.scenario.case import load_cases
-
-    loaded = load_cases(folder)
+    loaded = api.load_cases(folder)
     if json_:
         import json
 
@@ -201,14 +172,12 @@ def calibrate(
     json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
 ) -> None:
     """Fit the council's coefficients and cut-points to the cases (penalised maximum likelihood)."""
-    from alliancesim.experiments.validation import calibrate as fit_cases
-    from alliancesim.results.store import write_text_atomic
-
     if out is not None and out.is_dir():
-        raise UsageError(f"--out {out}: is a directory; give a file name, e.g. params.yaml")
-    report = fit_cases(folder, prior_sd)
+        raise UsageError("is a directory; give a file name, e.g. params.yaml", param="out",
+                         value=out)
+    report = api.calibrate(folder, prior_sd=prior_sd)
     if out is not None:
-        write_text_atomic(out, report.to_yaml())
+        api.write_parameters(report, out)
     if json_:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
         return
@@ -234,19 +203,50 @@ def hindcast(
     json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
-    from alliancesim.experiments.validation import run_hindcast
     from alliancesim.report.validation_tables import render_burden, render_hindcast
-    from alliancesim.results.store import check_out_dir, write_hindcast
 
-    if out is not None:
-        check_out_dir(out)
-    report = run_hindcast(folder, prior_sd)
-    written = write_hindcast(report, out) if out is not None else []
+    api.check_options(out=out)
+    report = api.hindcast(folder, prior_sd=prior_sd)
+    written = api.write_hindcast(report, out) if out is not None else []
+
     def show() -> None:
         render_hindcast(report, out_console)
         render_burden(report, out_console)
 
     _emit(report, written, json_, show)
+
+
+@app.command()
+def score(
+    folder: CasesOption = None,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="A parameter file laid over the defaults (e.g. from `alliancesim "
+        "calibrate --out`); default: the shipped defaults.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score the cases with one fixed parameter set, without refitting (new cases, or a
+    parameter set fitted elsewhere). In-sample when the parameters were fitted on these cases."""
+    from alliancesim.report.validation_tables import render_scores
+
+    report = api.score_cases(folder, params=params)
+    _emit(report, [], json_, lambda: render_scores(report, out_console))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from alliancesim._version import __version__
+
+        out_console.print(f"alliancesim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False,
+) -> None:
+    """Simulate collective-security alliances in crises (the CSTO by default)."""
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]
@@ -265,6 +265,11 @@ def _report(problems: list[str]) -> None:
         err_console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def _flag(param: str) -> str:
+    """The command-line spelling of a library parameter (chunk_size -> --chunk-size)."""
+    return "--" + param.replace("_", "-")
+
+
 def main() -> None:
     """Entry point: every user error is reported in one line per problem, exit status 2.
 
@@ -276,7 +281,7 @@ def main() -> None:
         _report([f"error: {p}" for p in exc.problems])
         sys.exit(2)
     except UsageError as exc:
-        _report([f"error: {exc}"])
+        _report([f"error: {exc.describe(_flag)}"])
         sys.exit(2)
     except Exception as exc:
         if os.environ.get("ALLIANCESIM_DEBUG"):

@@ -1,34 +1,41 @@
 """The engine: draws a chunk of trials and runs the model's stages over it.
 
-Seeding: trials are grouped in fixed blocks of BLOCK trials. Block b of crisis c draws from
-``np.random.SeedSequence(seed, spawn_key=(crc32(crisis id), b))``, always a whole block, in a
-fixed order (the compiled crisis's quantities, then the request noise, the members' noise, the
-common shock). A chunk is a run of whole blocks, so the numbers depend on the seed and the
-scenario only, never on the chunk size, the backend or the number of workers.
+Random streams: trials are grouped in fixed blocks of BLOCK trials, and every random input has
+its own stream per block, seeded by ``np.random.SeedSequence(seed, spawn_key=(crc32(crisis id),
+block, crc32(stream name)))``. The streams are each uncertain quantity (by its name, e.g.
+``troops.RUS``), the request noise (``request.noise``), each member's council noise
+(``council.noise.<member>``) and the common shock (``council.shock``). So:
 
-run_chunk is the unit of work every backend maps: it draws a chunk, runs the pipeline and
-reduces each block to a Tally (results/tally.py), returning the per-trial arrays only when
-they are wanted.
+- the numbers depend on the seed and the scenario only, never on the chunk size, the backend or
+  the number of workers (a chunk is a run of whole blocks);
+- fixing, varying or adding one quantity, or adding or removing a member, leaves every other
+  stream's numbers unchanged: two runs that differ in one input use common random numbers.
+
+Fixed quantities draw nothing. run_chunk is the unit of work every backend maps: it draws a
+chunk, runs the pipeline, and reduces each block with the caller's reducer (the results layer's
+tally), returning the per-trial arrays only when they are wanted.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from alliancesim.model import council, deployment, engagement, fallback, forces, request
-from alliancesim.results.tally import Tally
-from alliancesim.results.trials import TrialResults
+from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
+from alliancesim.model.council import council_model
+from alliancesim.model.council.features import council_columns
+from alliancesim.model.council.rules import rule_of
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw, is_uncertain, point
-from alliancesim.scenario.schema import COUNCIL_FEATURES
 
 BLOCK = 4096
 DEFAULT_CHUNK = 32 * BLOCK
+STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement")
 
 
 @dataclass(frozen=True)
@@ -59,20 +66,65 @@ class TrialInputs:
                            np.concatenate([p.z for p in parts]))
 
 
-def block_seed(seed: int, crisis_id: str, block: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(crisis_id.encode()), block))
+@dataclass(frozen=True)
+class TrialResults:
+    """Per-trial outputs of one crisis. Arrays are trial-major; (T, M) by alliance member."""
+
+    request: np.ndarray  # int8 (T,): 0 none, 1 consultations, 2 military
+    rung: np.ndarray  # int8 (T,): collective rung 0..4
+    preferred: np.ndarray  # int8 (T, M)
+    holds_out: np.ndarray  # bool (T, M)
+    sole_veto: np.ndarray  # bool (T, M)
+    fallback: np.ndarray  # bool (T,): members acted without the alliance
+    troops: np.ndarray  # float (T, M): troops sent
+    first_arrival: np.ndarray  # float (T,): day of first allied troops, NaN if none
+    outcome: np.ndarray  # int8 (T,): with the alliance (0 repelled, 1 contained, 2 lost)
+    end_day: np.ndarray  # int16 (T,)
+    defender_losses: np.ndarray
+    aggressor_losses: np.ndarray
+    outcome_alone: np.ndarray  # int8 (T,): the same crisis without any allied help
+    end_day_alone: np.ndarray
+    defender_losses_alone: np.ndarray
+    aggressor_losses_alone: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.rung.shape[0])
+
+    @staticmethod
+    def concat(parts: list[TrialResults]) -> TrialResults:
+        if len(parts) == 1:
+            return parts[0]
+        fields = TrialResults.__dataclass_fields__
+        return TrialResults(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+
+    def slice(self, start: int, stop: int) -> TrialResults:
+        fields = TrialResults.__dataclass_fields__
+        return TrialResults(**{f: getattr(self, f)[start:stop] for f in fields})
 
 
-def draw_block(model: CompiledCrisis, rng: np.random.Generator, n: int = BLOCK) -> TrialInputs:
-    """Draw every random input for n trials, in the fixed order.
+# --------------------------------------------------------------------------- random streams
+def stream(seed: int, crisis_id: str, block: int, name: str) -> np.random.Generator:
+    """The generator of one named stream in one block of one crisis."""
+    key = (zlib.crc32(crisis_id.encode()), block, zlib.crc32(name.encode()))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
-    Fixed quantities consume no random numbers and are not materialised here (see draw_trials).
+
+def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> TrialInputs:
+    """Every random input of one block (n trials), each from its own stream.
+
+    Fixed quantities draw nothing and are not materialised here (see draw_trials).
     """
-    values = {q.name: draw(q.value, rng, n, q.low, q.high) for q in model.quantities
+    def rng(name: str) -> np.random.Generator:
+        return stream(seed, model.crisis_id, block, name)
+
+    values = {q.name: draw(q.value, rng(q.name), n, q.low, q.high) for q in model.quantities
               if is_uncertain(q.value)}
-    eta = rng.standard_normal(n)
-    e = rng.standard_normal((n, model.n_members))
-    z = rng.standard_normal(n)
+    eta = rng("request.noise").standard_normal(n)
+    e = np.empty((n, model.n_members))
+    for i, m in enumerate(model.members):
+        e[:, i] = rng(f"council.noise.{m}").standard_normal(n)
+    z = rng("council.shock").standard_normal(n)
     return TrialInputs(values, eta, e, z)
 
 
@@ -81,8 +133,7 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
     """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall."""
     parts = []
     for b in range(start_block, stop_block):
-        rng = np.random.default_rng(block_seed(seed, model.crisis_id, b))
-        part = draw_block(model, rng)
+        part = draw_block(model, seed, b)
         remaining = trials - b * BLOCK
         if remaining < BLOCK:
             part = part.slice(0, max(remaining, 0))
@@ -95,39 +146,9 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
     return inputs
 
 
+# --------------------------------------------------------------------------- the pipeline
 def _member(values: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
     return np.stack([values[f"{name}.{m}"] for m in members], axis=1)
-
-
-def aggressor_strength(model: CompiledCrisis, v: dict[str, np.ndarray]) -> np.ndarray:
-    if "aggressor_strength" in v:
-        return v["aggressor_strength"]
-    return np.maximum(v["aggressor_troops"] * v["aggressor_commitment"], 1.0)
-
-
-def council_columns(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
-                    ) -> list[np.ndarray]:
-    """The council features in the order of COUNCIL_FEATURES, each broadcastable to (T, M).
-
-    Member constants are (M,) rows; the cost, which depends on the trial, is a (T, 1) column:
-    the threat relative to the combined forces of the members other than the victim.
-    """
-    others = troops.sum(axis=1) - troops[:, model.victim]
-    cost = np.log1p(strength / np.maximum(others, 1.0))[:, None]
-    static = {
-        "exposure": model.exposure, "affinity_victim": model.affinity_victim,
-        "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
-        "in_scope": np.full(model.n_members, model.in_scope), "is_aggressor": model.is_aggressor,
-    }
-    return [cost if f == "cost" else static[f] for f in COUNCIL_FEATURES]
-
-
-def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
-                     ) -> np.ndarray:
-    """x (T, M, K) in the order of COUNCIL_FEATURES (for the closed form and calibration)."""
-    T, M = troops.shape
-    cols = [np.broadcast_to(c, (T, M)) for c in council_columns(model, strength, troops)]
-    return np.stack(cols, axis=2)
 
 
 class _Stopwatch:
@@ -144,62 +165,46 @@ class _Stopwatch:
             self.t = now
 
 
-STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement")
-
-
 def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
                  timings: dict[str, float] | None = None) -> TrialResults:
-    """All stages for the trials in `inputs`. Pure: no I/O, no global state.
+    """All stages for the trials in `inputs`, one stage call after another (the equations are
+    in alliancesim.model). Pure: no I/O, no global state.
 
     timings, when given, receives the seconds spent in each stage (added to what it holds).
     """
     clock = _Stopwatch(timings)
     v = inputs.values
-    T, M, vic = inputs.n, model.n_members, model.victim
+    T, vic = inputs.n, model.victim
     troops = _member(v, "troops", model.members)
-    quality = _member(v, "quality", model.members)
-    S = aggressor_strength(model, v)
-    D0 = v["defender_commitment"] * troops[:, vic]
+    S = crisis.aggressor_strength(v)
+    D0 = crisis.committed_forces(v, troops[:, vic])
 
     # 1. request
-    if model.request_fixed >= 0:
-        req = np.full(T, model.request_fixed, dtype=np.int8)
-    else:
-        latent = request.request_latent(v["request.intercept"], v["request.threat"],
-                                        v["request.trust_weight"], S, D0, v["trust"])
-        req = request.request_level(latent, inputs.eta, v["request.cutpoints.1"],
-                                    v["request.cutpoints.2"])
+    req = request.request(model.request_fixed, v, S, D0, inputs.eta)
     cap = request.REQUEST_CAP[req]
     clock.lap("request")
 
     # 2. council
-    mu = council.latent_support(council_columns(model, S, troops),
-                                [v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES],
-                                v["council.intercept"])
-    eps = council.member_noise(inputs.e, inputs.z, model.noise, v["council.shock_correlation"])
-    tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
-    support = mu + eps
-    pref = council.preferred_rung(support, tau)
-    pref[:, vic] = cap
-    rung, holds_out, sole_veto = council.decide(pref, cap, model.rule, model.quota,
-                                                model.leader, vic, model.consensus_from)
+    prefs = council_model(model.council_model).preferences(
+        council_columns(model, S, troops), v, inputs.e, inputs.z, model.noise)
+    pref = prefs.preferred
+    pref[:, vic] = cap  # the victim supports every rung its request allows
+    rung, holds_out, sole_veto = rule_of(model).decide(pref, cap, vic)
     clock.lap("council")
 
     # 3. fallback
-    unilateral = support > (tau[:, 3] + v["council.unilateral_margin"])[:, None]
     part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim,
                                             model.tie_to_aggressor, vic, model.aggressor_member,
-                                            unilateral)
+                                            prefs.unilateral)
     clock.lap("fallback")
 
     # 4. forces
     based = _member(v, "base_in_victim", model.members)
     cap_troops = np.where(part, _member(v, "standing_forces", model.members) + based, 0.0)
-    stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
-                         model.leader_stake)
-    V = (v["forces.valuation"][:, None] * stake[None, :] * troops
-         / v["forces.reference_army"][:, None])
-    sent = np.zeros((T, M))
+    V = forces.valuations(v["forces.valuation"], forces.stake(
+        model.exposure, model.affinity_victim, model.affinity_aggressor, model.leader_stake),
+        troops, v["forces.reference_army"])
+    sent = np.zeros((T, model.n_members))
     rows = part.any(axis=1)
     if rows.any():
         sent[rows] = forces.equilibrium(V[rows], S[rows], v["forces.private_benefit"][rows],
@@ -215,11 +220,11 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     clock.lap("deployment")
 
     # 6. engagement, with and without the alliance
-    qv = quality[:, vic]
-    eff = quality / qv[:, None]  # allied troops in victim-quality units
+    quality = _member(v, "quality", model.members)
+    eff = engagement.in_victim_units(quality, vic)
     amounts = np.concatenate([day0 * eff, later * eff], axis=1)
     days = np.concatenate([np.zeros_like(arrive), arrive], axis=1)
-    common = dict(q_aggressor=v["aggressor_quality"], q_defender=qv,
+    common = dict(q_aggressor=v["aggressor_quality"], q_defender=quality[:, vic],
                   attrition=v["engagement.attrition"],
                   aggressor_break=v["engagement.aggressor_break"],
                   defender_break_ratio=v["engagement.defender_break_ratio"],
@@ -231,7 +236,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     clock.lap("engagement")
 
     return TrialResults(
-        request=req, rung=rung.astype(np.int8), preferred=pref, holds_out=holds_out,
+        request=req, rung=rung, preferred=pref, holds_out=holds_out,
         sole_veto=sole_veto, fallback=fell_back, troops=sent, first_arrival=first,
         outcome=with_.outcome, end_day=with_.end_day, defender_losses=with_.defender_losses,
         aggressor_losses=with_.aggressor_losses, outcome_alone=alone.outcome,
@@ -240,6 +245,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     )
 
 
+# --------------------------------------------------------------------------- chunks
 def chunks(trials: int, chunk_size: int) -> Iterator[tuple[int, int]]:
     """Block ranges [b0, b1) covering `trials`, each of chunk_size // BLOCK blocks (at least 1)."""
     n_blocks = -(-trials // BLOCK)
@@ -248,23 +254,31 @@ def chunks(trials: int, chunk_size: int) -> Iterator[tuple[int, int]]:
         yield b0, min(n_blocks, b0 + per)
 
 
+Reducer = Callable[[CompiledCrisis, TrialResults], Any]
+
+
 @dataclass(frozen=True)
 class ChunkOutput:
-    """What one chunk of trials returns: a tally per block (in order) and, if kept, the trials."""
+    """What one chunk of trials returns: the reducer's value per block (in order) and, if kept,
+    the trials."""
 
     first_block: int
-    tallies: list[Tally]
+    reduced: list[Any]
     results: TrialResults | None
 
 
 def run_chunk(model: CompiledCrisis, seed: int, first_block: int, stop_block: int, trials: int,
-              keep_trials: bool) -> ChunkOutput:
-    """Draw and run blocks [first_block, stop_block): the unit of work of every backend."""
+              keep_trials: bool, reduce: Reducer | None = None) -> ChunkOutput:
+    """Draw and run blocks [first_block, stop_block): the unit of work of every backend.
+
+    reduce(model, block_results), when given, is applied to each block's trials in order (a
+    picklable function: it travels to process and Ray workers with the task).
+    """
     inputs = draw_trials(model, seed, first_block, stop_block, trials)
     results = run_pipeline(model, inputs)
-    tallies = [Tally.of(results.slice(k, min(k + BLOCK, results.n)), model.leader)
-               for k in range(0, results.n, BLOCK)]
-    return ChunkOutput(first_block, tallies, results if keep_trials else None)
+    reduced = ([reduce(model, results.slice(k, min(k + BLOCK, results.n)))
+                for k in range(0, results.n, BLOCK)] if reduce is not None else [])
+    return ChunkOutput(first_block, reduced, results if keep_trials else None)
 
 
 def run_trials(model: CompiledCrisis, trials: int, seed: int,

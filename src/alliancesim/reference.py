@@ -2,20 +2,22 @@
 
 It is the oracle for the vectorised engine (tests/test_reference.py: given the same pre-drawn
 random inputs, both give the same outputs) and the baseline for its speed
-(benchmarks/engine.py). It uses plain Python floats and the math module; no numpy in the model
-arithmetic, no shared code with alliancesim.model beyond the compiled crisis's constants.
+(benchmarks/engine.py). It shares no code with alliancesim.model or scenario/compile.py: it
+builds the members' features from the resolved scenario itself (affinities, ties, bases, the
+leader's stake, the treaty's coverage, the decision rule's quota) and runs every stage with
+plain Python floats and the math module. What it shares with the engine is the input: the
+resolved scenario and the drawn random numbers (engine.TrialInputs, by quantity name).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from alliancesim.engine import TrialInputs
-from alliancesim.results.trials import TrialResults
-from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.schema import COUNCIL_FEATURES
+from alliancesim.engine import TrialInputs, TrialResults
+from alliancesim.scenario.schema import Alliance, Scenario
 
 NONE_, STATEMENT, CONSULTATIONS, MISSION, MILITARY = range(5)
 CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY}
@@ -103,7 +105,104 @@ def fight(A0: float, D0: float, qA: float, qD: float, k: float, brk: float, rati
     return CONTAINED, horizon, arrived - D, A0 - A
 
 
-def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float], z: float
+@dataclass(frozen=True)
+class Crisis:
+    """One crisis of a resolved scenario, as the reference reads it."""
+
+    members: list[str]
+    victim: int
+    leader: int
+    aggressor_member: int
+    rule: str
+    quota: int
+    consensus_from: int
+    noise: str
+    request_fixed: int
+    irregular: bool
+    horizon_days: int
+    exposure: list[float]
+    affinity_victim: list[float]
+    affinity_aggressor: list[float]
+    leader_stake: list[float]
+    is_aggressor: list[float]
+    tie_to_victim: list[float]
+    tie_to_aggressor: list[float]
+    in_scope: float
+
+
+def read_crisis(scenario: Scenario, index: int) -> Crisis:
+    """The members' features of one crisis, straight from the resolved scenario."""
+    alliance = scenario.alliance
+    assert isinstance(alliance, Alliance), "resolve the scenario first"
+    c = scenario.crises[index]
+    members = list(alliance.members)
+    n = len(members)
+    victim = members.index(c.victim)
+    leader = members.index(alliance.leader) if alliance.leader else -1
+    agg = members.index(c.aggressor) if c.aggressor in members else -1
+
+    def affinity(a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        for p in scenario.affinity:
+            if {p.a, p.b} == {a, b}:
+                return p.value
+        if a in members and b in members:
+            return alliance.member_affinity.value
+        return 0.0
+
+    def tie(a: str, b: str) -> float:
+        strength = 0.0
+        for t in alliance.ties:
+            if {t.a, t.b} == {a, b}:
+                strength = t.strength
+        for base in alliance.bases:  # a base in a state ties its owner to it fully
+            if base.owner == a and base.host == b:
+                strength = max(strength, 1.0)
+        return strength
+
+    tie_v = [tie(m, c.victim) for m in members]
+    d = alliance.disputed_territory_coverage.value
+    disputed = d if isinstance(d, float | int) else d.mean()
+    coverage = alliance.scope[c.threat].coverage * (disputed if c.territory == "disputed"
+                                                    else 1.0)
+    rule = alliance.decision_rule
+    if rule.rule == "consensus":
+        quota = n
+    elif rule.rule == "simple_majority":
+        quota = n // 2 + 1
+    elif rule.rule == "qualified_majority":
+        assert rule.threshold is not None
+        quota = max(1, math.ceil(rule.threshold * n - 1e-9))
+    else:
+        quota = 1
+    law = c.engagement_law
+    irregular = (c.threat in ("insurgency", "internal_unrest")) if law == "auto" else (
+        law == "irregular")
+    return Crisis(
+        members=members, victim=victim, leader=leader, aggressor_member=agg, rule=rule.rule,
+        quota=quota,
+        consensus_from=["none", "statement", "consultations", "mission", "military"].index(
+            rule.consensus_from.value),
+        noise=scenario.parameters.council.noise,
+        request_fixed=["none", "consultations", "military"].index(c.request)
+        if c.request != "auto" else -1,
+        irregular=irregular, horizon_days=scenario.parameters.engagement.horizon_days,
+        exposure=[c.exposure.get(m, 1.0 if i == victim else 0.0) for i, m in enumerate(members)],
+        affinity_victim=[affinity(m, c.victim) for m in members],
+        affinity_aggressor=[affinity(m, c.aggressor) for m in members],
+        leader_stake=[tie_v[i] if i == leader else 0.0 for i in range(n)],
+        is_aggressor=[1.0 if i == agg else 0.0 for i in range(n)],
+        tie_to_victim=tie_v, tie_to_aggressor=[tie(m, c.aggressor) for m in members],
+        in_scope=float(coverage),
+    )
+
+
+FEATURES = ("exposure", "affinity_victim", "affinity_aggressor", "leader_stake", "in_scope",
+            "cost", "is_aggressor")
+
+
+def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: float
           ) -> dict[str, object]:
     """One trial of the whole pipeline."""
     members = model.members
@@ -140,7 +239,7 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
     preferred, support = [], []
     for i in range(M):
         mu = x["council.intercept"] + sum(
-            x[f"council.coefficients.{f}"] * features[f][i] for f in COUNCIL_FEATURES)
+            x[f"council.coefficients.{f}"] * features[f][i] for f in FEATURES)
         eps = e[i] if model.noise == "independent" else (
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
@@ -208,19 +307,22 @@ def trial(model: CompiledCrisis, x: dict[str, float], eta: float, e: list[float]
             x["engagement.aggressor_break"], x["engagement.defender_break_ratio"],
             x["engagement.irregular_efficiency"], model.horizon_days, model.irregular)
     with_ = fight(*args, arrivals)
-    alone = fight(*args, [])
+    without = fight(*args, [])
     return {
         "request": req, "rung": rung, "preferred": preferred, "holds_out": holds_out,
         "sole_veto": sole_veto, "fallback": fell_back, "troops": sent,
         "first_arrival": first if math.isfinite(first) else math.nan,
         "outcome": with_[0], "end_day": with_[1], "defender_losses": with_[2],
-        "aggressor_losses": with_[3], "outcome_alone": alone[0], "end_day_alone": alone[1],
-        "defender_losses_alone": alone[2], "aggressor_losses_alone": alone[3],
+        "aggressor_losses": with_[3], "outcome_alone": without[0],
+        "end_day_alone": without[1], "defender_losses_alone": without[2],
+        "aggressor_losses_alone": without[3],
     }
 
 
-def run_reference(model: CompiledCrisis, inputs: TrialInputs) -> TrialResults:
-    """Every trial of `inputs`, one by one; the same TrialResults as the engine."""
+def run_reference(scenario: Scenario, index: int, inputs: TrialInputs) -> TrialResults:
+    """Every trial of `inputs` for crisis `index` of a resolved scenario, one by one; the same
+    TrialResults as the engine."""
+    model = read_crisis(scenario, index)
     rows = []
     for t in range(inputs.n):
         x = {k: float(v[t]) for k, v in inputs.values.items()}

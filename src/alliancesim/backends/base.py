@@ -1,21 +1,18 @@
-"""The backend interface and its factory."""
+"""The backend interface: map chunks of trials, in order; a context manager."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from types import TracebackType
 
-from alliancesim.engine import ChunkOutput, run_chunk
+from alliancesim.engine import ChunkOutput, Reducer, run_chunk
 from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.errors import UsageError
-
-BACKENDS = ("local", "process", "ray")
 
 
 @dataclass(frozen=True)
 class Task:
-    """One chunk of one crisis."""
+    """One chunk of one crisis, and what to reduce each block to."""
 
     model: CompiledCrisis
     seed: int
@@ -23,52 +20,37 @@ class Task:
     stop_block: int
     trials: int
     keep_trials: bool
+    reduce: Reducer | None = None
 
     def __call__(self) -> ChunkOutput:
         return run_chunk(self.model, self.seed, self.first_block, self.stop_block, self.trials,
-                         self.keep_trials)
+                         self.keep_trials, self.reduce)
 
 
 def run_task(task: Task) -> ChunkOutput:
     return task()
 
 
-class Backend(Protocol):
-    name: str
-    workers: int
+class Backend:
+    """Where chunks run. Subclasses implement map (outputs in task order) and close.
+
+    Use as a context manager (``with make_backend("process") as b: ...``): it is closed on
+    exit, workers and all.
+    """
+
+    name: str = "?"
+    workers: int = 1
 
     def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
         """Run the tasks; yield their outputs in task order."""
-        ...
+        raise NotImplementedError
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release workers (idempotent)."""
 
+    def __enter__(self) -> Backend:
+        return self
 
-def check_backend(name: str, workers: int | None = None, address: str | None = None) -> None:
-    """Raise UsageError for a backend choice that cannot work (before any work is done)."""
-    if name not in BACKENDS:
-        raise UsageError(f"--backend {name}: unknown backend (valid: {', '.join(BACKENDS)})")
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers must be at least 1 (got {workers})")
-    if address is not None and name != "ray":
-        raise UsageError("--address applies only to --backend ray")
-
-
-def make_backend(name: str = "local", workers: int | None = None,
-                 address: str | None = None) -> Backend:
-    """A backend by name: local (in-process), process (a pool of `workers` processes; default
-    all cores), ray (a Ray cluster at `address`, or a local Ray instance)."""
-    check_backend(name, workers, address)
-    if name == "local":
-        from alliancesim.backends.local import LocalBackend
-
-        return LocalBackend()
-    if name == "process":
-        from alliancesim.backends.process import ProcessBackend
-
-        return ProcessBackend(workers)
-    if name == "ray":
-        from alliancesim.backends.ray_backend import RayBackend
-
-        return RayBackend(address, workers)
-    raise AssertionError(name)  # check_backend accepted it
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from alliancesim.backends.base import Task
+from alliancesim.backends.base import Backend, Task
 from alliancesim.engine import ChunkOutput
 
 
-class LocalBackend:
+class LocalBackend(Backend):
     name = "local"
     workers = 1
 

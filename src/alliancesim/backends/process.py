@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from alliancesim.backends.base import Task, run_task
+from alliancesim.backends.base import Backend, Task, run_task
 from alliancesim.engine import ChunkOutput
 
 
@@ -18,7 +18,7 @@ def _single_threaded() -> None:
         os.environ.setdefault(var, "1")
 
 
-class ProcessBackend:
+class ProcessBackend(Backend):
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:

@@ -6,12 +6,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from alliancesim.backends.base import Task, run_task
+from alliancesim.backends.base import Backend, Task, run_task
 from alliancesim.engine import ChunkOutput
 from alliancesim.scenario.errors import UsageError
 
 
-class RayBackend:
+class RayBackend(Backend):
     name = "ray"
 
     def __init__(self, address: str | None = None, workers: int | None = None) -> None:
@@ -27,7 +27,8 @@ class RayBackend:
             try:
                 ray.init(address=address, **kwargs)
             except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise UsageError(f"--address {address}: cannot connect to Ray ({exc})") from None
+                raise UsageError(f"cannot connect to Ray ({exc})", param="address",
+                                 value=address) from None
             self._started = True
         self.workers = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self._remote = ray.remote(num_cpus=1)(run_task)

@@ -1,17 +1,21 @@
-"""The council's closed form for a compiled crisis (all council inputs fixed).
+"""The collective response of a compiled crisis in closed form (all council and request inputs
+fixed): the council model's closed form, mixed over the request when the request is drawn.
 
-Used to check the Monte Carlo and, later, to calibrate the member model by maximum likelihood.
+    P(L = l) = sum_r P(request = r) P(L = l | cap(r))
+
+Used to check the Monte Carlo (tests) and beside the simulated frequencies.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from alliancesim.engine import aggressor_strength, council_features
-from alliancesim.model import analytic, request
+from alliancesim.cases.designs import point_features, point_values
+from alliancesim.model import crisis, request
+from alliancesim.model.council import council_model
+from alliancesim.model.council.rules import rule_of
 from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.distributions import is_uncertain, point
-from alliancesim.scenario.schema import COUNCIL_FEATURES
+from alliancesim.scenario.distributions import is_uncertain
 
 # quantities the council and request stages read; all must be fixed for the closed form
 _PREFIXES = ("council.", "request.", "aggressor_", "troops.", "defender_commitment", "trust")
@@ -21,9 +25,20 @@ class NoClosedFormError(ValueError):
     """The crisis has uncertain inputs to the council or request stage."""
 
 
-def point_values(model: CompiledCrisis) -> dict[str, np.ndarray]:
-    """Every quantity at its point value, as 1-trial arrays."""
-    return {q.name: np.array([np.clip(point(q.value), q.low, q.high)]) for q in model.quantities}
+def request_probabilities(model: CompiledCrisis) -> np.ndarray:
+    """P(request = none, consultations, military) at the point values."""
+    if model.request_fixed >= 0:
+        out = np.zeros(3)
+        out[model.request_fixed] = 1.0
+        return out
+    v = point_values(model)
+    troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
+    S = crisis.aggressor_strength(v)
+    D0 = crisis.committed_forces(v, troops[:, model.victim])
+    latent = request.request_latent(v["request.intercept"], v["request.threat"],
+                                    v["request.trust_weight"], S, D0, v["trust"])
+    return request.request_probabilities(float(latent[0]), float(v["request.cutpoints.1"][0]),
+                                         float(v["request.cutpoints.2"][0]))
 
 
 def response_probabilities(model: CompiledCrisis) -> np.ndarray:
@@ -32,24 +47,13 @@ def response_probabilities(model: CompiledCrisis) -> np.ndarray:
                  if q.name.startswith(_PREFIXES) and is_uncertain(q.value)]
     if uncertain:
         raise NoClosedFormError(f"uncertain council inputs: {', '.join(uncertain)}")
-    v = point_values(model)
-    troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
-    S = aggressor_strength(model, v)
-    x = council_features(model, S, troops)
-    beta = np.stack([v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES], axis=1)
-    mu = (v["council.intercept"][:, None] + np.einsum("tmk,tk->tm", x, beta))[0]
-    tau = np.sort([float(v[f"council.cutpoints.{k}"][0]) for k in range(1, 5)])
-    if model.request_fixed >= 0:
-        req = np.zeros(3)
-        req[model.request_fixed] = 1.0
-    else:
-        D0 = v["defender_commitment"] * troops[:, model.victim]
-        latent = request.request_latent(v["request.intercept"], v["request.threat"],
-                                        v["request.trust_weight"], S, D0, v["trust"])
-        req = analytic.request_probabilities(float(latent[0]),
-                                             float(v["request.cutpoints.1"][0]),
-                                             float(v["request.cutpoints.2"][0]))
-    rho = float(v["council.shock_correlation"][0])
-    return analytic.response_probabilities(mu, tau, req, model.rule, model.quota, model.victim,
-                                           model.leader, model.noise, rho,
-                                           consensus_from=model.consensus_from)
+    values = {k: float(a[0]) for k, a in point_values(model).items()}
+    x = point_features(model)
+    council = council_model(model.council_model)
+    rule = rule_of(model)
+    out = np.zeros(5)
+    for level, pr in enumerate(request_probabilities(model)):
+        if pr > 0.0:
+            out += pr * council.rung_probabilities(x, values, rule, model.victim,
+                                                   int(request.REQUEST_CAP[level]), model.noise)
+    return out

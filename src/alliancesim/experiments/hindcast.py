@@ -28,14 +28,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from alliancesim.experiments.calibration import fit
-from alliancesim.experiments.likelihood import (
-    PROB_FLOOR,
-    CaseDesign,
-    case_loglik,
-    outside_probability,
-    probabilities,
-)
+from alliancesim.experiments.calibration import DEFAULT_MODEL, fit
+from alliancesim.model.council import CaseDesign, CouncilModel
+from alliancesim.model.council.probit import PROB_FLOOR
 
 FORECASTS = ("model", "leader decides", "frequency", "always decline")
 DECLINE_EPS = 0.05
@@ -72,24 +67,25 @@ def decline_forecast(cap: int) -> np.ndarray:
     return p
 
 
-def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0) -> list[CaseForecast]:
+def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
+                  council: CouncilModel = DEFAULT_MODEL) -> list[CaseForecast]:
     out = []
     for k, held in enumerate(designs):
         train = designs[:k] + designs[k + 1 :]
-        model = fit(train, prior_sd, standard_errors=False)
-        leader = fit(train, prior_sd, rule="leader", standard_errors=False)
+        model = fit(train, prior_sd, standard_errors=False, model=council)
+        leader = fit(train, prior_sd, rule="leader", standard_errors=False, model=council)
         p_out: dict[str, float | None] | None = None
         joint: dict[str, float] | None = None
         if held.outside >= 0:
             rungs_only = fit([replace(d, outside=-1) for d in train], prior_sd,
-                             standard_errors=False)
-            p_out = {"model": outside_probability(model.theta, held),
-                     "model, rungs only": outside_probability(rungs_only.theta, held)}
-            joint = {"model": case_loglik(model.theta, held)[0],
-                     "model, rungs only": case_loglik(rungs_only.theta, held)[0]}
+                             standard_errors=False, model=council)
+            p_out = {"model": council.outside_probability(model.theta, held),
+                     "model, rungs only": council.outside_probability(rungs_only.theta, held)}
+            joint = {"model": council.case_loglik(model.theta, held)[0],
+                     "model, rungs only": council.case_loglik(rungs_only.theta, held)[0]}
         out.append(CaseForecast(held.case_id, held.observed, held.cap, {
-            "model": probabilities(model.theta, held),
-            "leader decides": probabilities(leader.theta, held, rule="leader"),
+            "model": council.probabilities(model.theta, held),
+            "leader decides": council.probabilities(leader.theta, held.with_rule("leader")),
             "frequency": frequency_forecast(train, held.cap),
             "always decline": decline_forecast(held.cap),
         }, held.outside, p_out, joint))

@@ -1,156 +1,54 @@
-"""Calibration and hindcast as user-facing reports (the CLI and the Python API call these)."""
+"""Calibration, scoring and hindcast as reports (alliancesim.api calls these)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel
+import numpy as np
 
-from alliancesim.experiments import calibration, hindcast, likelihood
-from alliancesim.scenario.case import Case, load_cases, to_scenario
+from alliancesim.cases import Case, design, to_scenario
+from alliancesim.experiments import calibration, hindcast
+from alliancesim.experiments.closed_form import response_probabilities
+from alliancesim.model.council import CaseDesign
+from alliancesim.model.council.probit import PROB_FLOOR
+from alliancesim.results.ensemble import simulate_scenario
+from alliancesim.results.validation import (
+    TOKEN_TROOPS,
+    BurdenSharing,
+    CalibrationReport,
+    CasePrediction,
+    CaseScore,
+    Contingents,
+    Estimate,
+    HindcastReport,
+    OutsideForecast,
+    ReliabilityBin,
+    ScoreDifference,
+    ScoreReport,
+)
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
-from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS
-
-TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
-
-
-class Estimate(BaseModel):
-    name: str
-    value: float
-    se: float
-    prior: float
+from alliancesim.scenario.params import apply_parameters
+from alliancesim.scenario.schema import RUNGS
 
 
-class CalibrationReport(BaseModel):
-    cases: list[str]
-    prior_sd: float
-    log_likelihood: float
-    mean_log_score_in_sample: float
-    converged: bool
-    estimates: list[Estimate]
-
-    def parameters(self) -> dict[str, Any]:
-        """The `parameters:` block of a parameter file."""
-        est = {e.name: round(e.value, 4) for e in self.estimates}
-        return {"council": {
-            "intercept": 0.0,
-            "coefficients": {f: est[f"coefficients.{f}"] for f in COUNCIL_FEATURES},
-            "cutpoints": [est[f"cutpoints.{k}"] for k in range(1, 5)],
-            "noise": "independent",
-            "unilateral_margin": est["unilateral_margin"],
-        }}
-
-    def to_yaml(self) -> str:
-        meta = {"fitted_on": self.cases, "prior_sd": self.prior_sd,
-                "log_likelihood": round(self.log_likelihood, 4),
-                "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
-        head = ("# Council parameters fitted by `alliancesim calibrate` (penalised maximum\n"
-                "# likelihood on the closed form). Apply with `alliancesim run --params FILE`.\n")
-        return head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
-                                     sort_keys=False)
+def designs(cases: list[Case]) -> list[CaseDesign]:
+    return [design(compile_crisis(to_scenario(c), 0), c.observed_rung, c.id, c.observed_outside)
+            for c in cases]
 
 
-class CasePrediction(BaseModel):
-    case_id: str
-    title: str
-    request: str
-    observed: str
-    model: list[float]  # P(rung), rungs none..military
-    p_observed: dict[str, float]  # forecast -> P(observed rung)
-
-
-class OutsideForecast(BaseModel):
-    """Leave-one-out forecast of action outside the alliance, where the case records it."""
-
-    case_id: str
-    observed_rung: str
-    acted_outside: bool
-    p_outside: dict[str, float | None]  # fit -> P(a tied member acts alone | observed rung)
-    joint_log_score: dict[str, float]  # fit -> log P(rung, outside action)
-    notes: str
-
-
-class ScoreDifference(BaseModel):
-    """Mean per-case log-score difference (a - b) with a 90% paired-bootstrap interval."""
-
-    a: str
-    b: str
-    mean: float
-    low: float
-    high: float
-    p_a_better: float
-
-
-class ReliabilityBin(BaseModel):
-    mean_forecast: float
-    observed_frequency: float
-    count: int
-
-
-class Contingents(BaseModel):
-    case_id: str
-    trials_with_collective_military: int
-    members: list[dict[str, Any]]  # id, recorded, simulated mean | military, P(sends)
-    simulated_leader_share: float | None
-    recorded_notes: str
-
-
-class BurdenSharing(BaseModel):
-    """Olson & Zeckhauser: do larger members carry a larger burden relative to their size?"""
-
-    measure: str
-    members: list[str]
-    size: list[float]  # GDP, USD bn
-    burden: list[float]
-    spearman_rho: float
-    p_value: float
-
-
-class HindcastReport(BaseModel):
-    cases: list[CasePrediction]
-    log_score: dict[str, float]
-    brier: dict[str, float]
-    reliability: dict[str, list[ReliabilityBin]]
-    prior_sd: float
-    contingents: list[Contingents]
-    burden_sharing: list[BurdenSharing]
-    outside_action: list[OutsideForecast]
-    differences: list[ScoreDifference]
-
-
-def designs(cases: list[Case]) -> list[likelihood.CaseDesign]:
-    return [likelihood.design(compile_crisis(to_scenario(c), 0), c.observed_rung, c.id,
-                              c.observed_outside) for c in cases]
-
-
-def calibrate(folder: Path | None = None, prior_sd: float = 1.0) -> CalibrationReport:
-    cases = load_cases(folder)
+def calibrate(cases: list[Case], prior_sd: float = 1.0) -> CalibrationReport:
     fit = calibration.fit(designs(cases), prior_sd)
-    prior = calibration.prior_theta()
-    beta_se, tau_se = fit.beta_se(), fit.tau_se()
-    est = [Estimate(name=f"coefficients.{f}", value=float(fit.beta[k]), se=float(beta_se[k]),
-                    prior=float(prior[k])) for k, f in enumerate(COUNCIL_FEATURES)]
-    prior_tau = likelihood.cutpoints(prior)
-    est += [Estimate(name=f"cutpoints.{k + 1}", value=float(fit.tau[k]), se=float(tau_se[k]),
-                     prior=float(prior_tau[k])) for k in range(4)]
-    est.append(Estimate(name="unilateral_margin", value=fit.delta, se=fit.delta_se(),
-                        prior=calibration.PRIOR_DELTA))
+    est = [Estimate(name=e.name, value=e.value, se=e.se, prior=e.prior) for e in fit.estimates()]
     return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
                              log_likelihood=fit.log_likelihood,
                              mean_log_score_in_sample=fit.log_likelihood / len(cases),
-                             converged=fit.converged, estimates=est)
-
-
+                             converged=fit.converged, estimates=est,
+                             council=fit.parameters())
 def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
                 parameters: dict[str, Any] | None = None) -> list[Contingents]:
     """Simulated contributions beside the recorded ones, for cases that record contingents
     and ended in collective military help, conditional on that decision."""
-    from alliancesim.api import simulate
-    from alliancesim.scenario.params import apply_parameters
-
     out = []
     for c in cases:
         if not c.observed.contributions or c.observed.rung.value != "military":
@@ -158,7 +56,7 @@ def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
         sc = to_scenario(c)
         if parameters:
             sc = apply_parameters(sc, parameters)
-        ens = simulate(sc, trials=trials, seed=seed, keep_trials=True)
+        ens = simulate_scenario(sc, trials=trials, seed=seed, keep_trials=True)
         model, r = ens.crises[0], ens.results[0]
         mil = r.rung == 4
         n = int(mil.sum())
@@ -216,9 +114,8 @@ def burden_sharing(contingents_: list[Contingents]) -> list[BurdenSharing]:
     return out
 
 
-def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
-                 contingent_trials: int = 20_000) -> HindcastReport:
-    cases = load_cases(folder)
+def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000
+                 ) -> HindcastReport:
     ds = designs(cases)
     forecasts = hindcast.leave_one_out(ds, prior_sd)
     scores = hindcast.score(forecasts)
@@ -238,18 +135,41 @@ def run_hindcast(folder: Path | None = None, prior_sd: float = 1.0,
                   for a, b, n in hindcast.reliability(forecasts, name)]
            for name in ("model", "frequency")}
     full = calibration.fit(ds, prior_sd, standard_errors=False)
-    params = CalibrationReport(
-        cases=[], prior_sd=prior_sd, log_likelihood=0.0, mean_log_score_in_sample=0.0,
-        converged=True,
-        estimates=[Estimate(name=f"coefficients.{f}", value=float(full.beta[k]), se=0.0,
-                            prior=0.0) for k, f in enumerate(COUNCIL_FEATURES)]
-        + [Estimate(name=f"cutpoints.{k + 1}", value=float(full.tau[k]), se=0.0, prior=0.0)
-           for k in range(4)]
-        + [Estimate(name="unilateral_margin", value=full.delta, se=0.0, prior=0.0)]
-    ).parameters()
+    params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
                           burden_sharing=burden_sharing(recorded), outside_action=outside,
                           differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(
-                              forecasts, "model", b))) for b in ("frequency", "leader decides")])
+                              forecasts, "model", b))) for b in ("frequency", "leader decides")],
+                          decline_eps=hindcast.DECLINE_EPS)
+
+
+def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:
+    """Score each case with one fixed parameter set (the defaults laid over by `parameters`),
+    without refitting: the model's closed-form P(rung) given the request made, beside two
+    baselines that need no fit (uniform over the rungs the request allows; always decline)."""
+    rows = []
+    used: dict[str, Any] = {}
+    for c in cases:
+        sc = to_scenario(c)
+        if parameters:
+            sc = apply_parameters(sc, parameters)
+        used = sc.parameters.council.model_dump(mode="json")
+        model = compile_crisis(sc, 0)
+        cap = int(c.crisis.request == "military") * 2 + 2
+        uniform = np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0)
+        probs = {"model": response_probabilities(model), "uniform over allowed": uniform,
+                 "always decline": hindcast.decline_forecast(cap)}
+        obs = c.observed_rung
+        rows.append(CaseScore(
+            case_id=c.id, request=c.crisis.request, observed=RUNGS[obs],
+            probabilities={k: [float(x) for x in p] for k, p in probs.items()},
+            log_score={k: float(np.log(max(p[obs], PROB_FLOOR))) for k, p in probs.items()}))
+    names = list(rows[0].log_score)
+    onehots = [np.eye(5)[RUNGS.index(r.observed)] for r in rows]
+    return ScoreReport(
+        parameters=used, cases=rows,
+        log_score={k: float(np.mean([r.log_score[k] for r in rows])) for k in names},
+        brier={k: float(np.mean([((np.array(r.probabilities[k]) - o) ** 2).sum()
+                                 for r, o in zip(rows, onehots, strict=True)])) for k in names})

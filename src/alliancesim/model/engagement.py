@@ -45,6 +45,13 @@ class Engagement:
     aggressor_losses: np.ndarray
 
 
+def in_victim_units(quality: np.ndarray, victim: int) -> np.ndarray:
+    """q_i / q_victim (T, M): one allied soldier counts as q_i / q_v of the victim's soldiers,
+    so that the defender's side has one quality q_v (actors' quality multipliers, judgement,
+    docs/model.md)."""
+    return quality / quality[:, victim][:, None]
+
+
 @njit(cache=True)
 def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarray,
                    k: np.ndarray, brk: np.ndarray, ratio: np.ndarray, eff: np.ndarray,

@@ -37,6 +37,18 @@ def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor:
     return np.asarray(np.maximum(raw, 0.0))
 
 
+def valuations(valuation: np.ndarray, stake_: np.ndarray, troops: np.ndarray,
+               reference_army: np.ndarray) -> np.ndarray:
+    """V_i = valuation * stake_i * N_i / N_ref (T, M): a member's value of the shared benefit.
+
+    valuation (T,) (parameters.forces.valuation, default 1.5, judgement), stake (M,), troops N
+    (T, M), N_ref (T,) (parameters.forces.reference_army, default 10^6: an army of a million
+    counts at face value). A bigger army values the common defence more per soldier sent
+    (Olson & Zeckhauser 1966: the larger ally's larger valuation of the collective good).
+    """
+    return valuation[:, None] * stake_[None, :] * troops / reference_army[:, None]
+
+
 def share_response(C: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
                    cap: np.ndarray) -> np.ndarray:
     """c_i(C): each member's best contribution when the total is C.

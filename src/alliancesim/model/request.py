@@ -15,7 +15,10 @@ b_trust=2, rho=(-1, 0).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
+from scipy.special import ndtr
 
 NONE, CONSULTATIONS, MILITARY = 0, 1, 2
 # highest collective rung each request level allows (index: request level)
@@ -36,3 +39,22 @@ def request_level(latent: np.ndarray, eta: np.ndarray, rho1: np.ndarray, rho2: n
     """Request level per trial (0 none, 1 consultations, 2 military). (T,) int8."""
     r = latent + eta
     return ((r > rho1).astype(np.int8) + (r > rho2).astype(np.int8)).astype(np.int8)
+
+
+def request(fixed: int, values: Mapping[str, np.ndarray], strength: np.ndarray,
+            defender: np.ndarray, eta: np.ndarray) -> np.ndarray:
+    """The request per trial: the crisis's fixed request (fixed >= 0), else drawn. (T,) int8."""
+    if fixed >= 0:
+        return np.full(eta.shape[0], fixed, dtype=np.int8)
+    latent = request_latent(values["request.intercept"], values["request.threat"],
+                            values["request.trust_weight"], strength, defender,
+                            values["trust"])
+    return request_level(latent, eta, values["request.cutpoints.1"],
+                         values["request.cutpoints.2"])
+
+
+def request_probabilities(latent: float, rho1: float, rho2: float) -> np.ndarray:
+    """P(request = none, consultations, military) in closed form, for the latent's mean:
+    (Phi(rho_1 - r), Phi(rho_2 - r) - Phi(rho_1 - r), 1 - Phi(rho_2 - r))."""
+    a, b = float(ndtr(rho1 - latent)), float(ndtr(rho2 - latent))
+    return np.array([a, b - a, 1.0 - b])

@@ -6,9 +6,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from alliancesim.experiments.hindcast import DECLINE_EPS, FORECASTS
-from alliancesim.experiments.validation import TOKEN_TROOPS, HindcastReport
 from alliancesim.report.tables import pct
+from alliancesim.results.validation import TOKEN_TROOPS, HindcastReport, ScoreReport
 from alliancesim.scenario.schema import RUNGS
 
 SHORT = {"none": "none", "statement": "stmt", "consultations": "cons", "mission": "miss",
@@ -44,7 +43,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
     scores.add_column("Brier score (lower is better)", justify="right")
     best_log = max(r.log_score.values())
     best_brier = min(r.brier.values())
-    for name in FORECASTS:
+    for name in r.log_score:
         ls, bs = r.log_score[name], r.brier[name]
         scores.add_row(name, f"[bold]{ls:.3f}[/bold]" if ls == best_log else f"{ls:.3f}",
                        f"[bold]{bs:.3f}[/bold]" if bs == best_brier else f"{bs:.3f}")
@@ -53,7 +52,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         "model: the fitted member model with each alliance's decision rule; leader decides: the "
         "same member model with the leader's preference as the decision; frequency: observed "
         "frequency of each rung in the other cases among the rungs the request allowed "
-        f"(smoothed); always decline: 'none' with probability {1 - DECLINE_EPS:g}.",
+        f"(smoothed); always decline: 'none' with probability {1 - r.decline_eps:g}.",
         style="dim")
     diffs = Table(title="Is the difference real? Mean log-score difference per case, with a "
                   "90% paired bootstrap interval over the cases", title_justify="left")
@@ -132,3 +131,31 @@ def render_outside(r: HindcastReport, console: Console) -> None:
     console.print("model: fitted on the rungs and on these records; model, rungs only: fitted "
                   "on the rungs alone (the unilateral margin stays at 0, so every member "
                   "preferring military help acts on it).", style="dim")
+
+
+def render_scores(r: ScoreReport, console: Console) -> None:
+    """Per-case P(observed) and mean scores of a fixed parameter set."""
+    names = list(r.log_score)
+    table = Table(title=f"Cases scored with one fixed parameter set ({len(r.cases)} cases, no "
+                  "refit): P(observed rung)", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
+    table.add_column("case", overflow="fold", min_width=16)
+    table.add_column("asked", no_wrap=True)
+    table.add_column("observed", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right")
+    for c in r.cases:
+        obs = RUNGS.index(c.observed)
+        table.add_row(c.case_id, SHORT.get(c.request, c.request), SHORT[c.observed],
+                      *[pct(c.probabilities[n][obs]) for n in names])
+    console.print(table)
+    scores = Table(title="Mean scores", title_justify="left", box=box.SIMPLE_HEAD)
+    scores.add_column("forecast")
+    scores.add_column("log score (higher is better)", justify="right")
+    scores.add_column("Brier (lower is better)", justify="right")
+    for n in names:
+        scores.add_row(n, f"{r.log_score[n]:.3f}", f"{r.brier[n]:.3f}")
+    console.print(scores)
+    console.print("In-sample if these parameters were fitted on these cases (the shipped "
+                  "defaults were fitted on the 17 bundled cases): use `hindcast` for held-out "
+                  "scores.", style="dim")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from alliancesim.backends import Backend, Task, make_backend
-from alliancesim.engine import BLOCK, DEFAULT_CHUNK, chunks
+from alliancesim.engine import BLOCK, DEFAULT_CHUNK, TrialResults, chunks
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.summary import EnsembleSummary, summarise
-from alliancesim.results.tally import Tally
-from alliancesim.results.trials import TrialResults
+from alliancesim.results.tally import Tally, block_tally
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
+from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import RUNGS, Alliance, Scenario
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ class Ensemble:
     crises: tuple[CompiledCrisis, ...]
     tallies: tuple[Tally, ...]
     results_: tuple[TrialResults, ...] | None
+    files: tuple[Path, ...] = ()  # what simulate(..., out=) wrote
 
     @property
     def results(self) -> tuple[TrialResults, ...]:
@@ -52,7 +55,7 @@ class Ensemble:
         raise KeyError(f"no crisis '{crisis_id}' (have: {[c.crisis_id for c in self.crises]})")
 
     def summary(self) -> EnsembleSummary:
-        from alliancesim import __version__
+        from alliancesim._version import __version__
 
         names = {k: a.name for k, a in self.scenario.actors.items()}
         alliance = self.scenario.alliance
@@ -128,17 +131,19 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
     s = scenario.seed if seed is None else seed
     chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if n < 1:
-        raise ValueError(f"trials must be at least 1 (got {n})")
+        raise UsageError("must be at least 1", param="trials", value=n)
     if chunk < 1:
-        raise ValueError(f"chunk_size must be at least 1 (got {chunk})")
+        raise UsageError("must be at least 1", param="chunk_size", value=chunk)
     models = tuple(compile_crisis(scenario, i) for i in range(len(scenario.crises)))
     keep = (n * len(models) <= KEEP_TRIALS_LIMIT) if keep_trials is None else keep_trials
-    tasks = [Task(m, s, b0, b1, n, keep or on_trials is not None)
+    tasks = [Task(m, s, b0, b1, n, keep or on_trials is not None, block_tally)
              for m in models for b0, b1 in chunks(n, chunk)]
     owned = isinstance(backend, str)
     engine = make_backend(backend, workers, address) if isinstance(backend, str) else backend
     outputs = []
-    try:
+    with contextlib.ExitStack() as stack:
+        if owned:
+            stack.enter_context(engine)
         for task, out in zip(tasks, engine.map(tasks), strict=True):
             if on_trials is not None and out.results is not None:
                 on_trials(task.model, out.results, task.first_block * BLOCK)
@@ -147,13 +152,10 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
             outputs.append((task.model.crisis_id, out))
             if progress is not None:
                 progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)
-    finally:
-        if owned:
-            engine.close()
     tallies, results = [], []
     for m in models:
         mine = [o for cid, o in outputs if cid == m.crisis_id]
-        tallies.append(Tally.total([t for o in mine for t in o.tallies]))
+        tallies.append(Tally.total([t for o in mine for t in o.reduced]))
         if keep:
             results.append(TrialResults.concat([o.results for o in mine if o.results is not None]))
     return Ensemble(scenario, n, s, chunk, engine.name, models, tuple(tallies),

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from alliancesim.results.trials import TrialResults
+from alliancesim.engine import TrialResults
+from alliancesim.scenario.compile import CompiledCrisis
 
 
 def _hist(values: np.ndarray) -> np.ndarray:
@@ -99,6 +100,11 @@ class Tally:
         for t in it:
             acc = acc + t
         return acc
+
+
+def block_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
+    """The engine's per-block reducer (engine.run_chunk): the block's tally."""
+    return Tally.of(r, model.leader)
 
 
 def hist_quantile(hist: np.ndarray, q: float) -> float:

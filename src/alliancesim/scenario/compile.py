@@ -47,8 +47,9 @@ class CompiledCrisis:
     aggressor_member: int  # -1: the aggressor is not a member
     threat: str
     rule: str
-    quota: int  # members needed under a majority rule (consensus: all)
+    threshold: float | None  # share of members needed under qualified_majority
     consensus_from: int  # consensus applies from this rung up; simple majority below it
+    council_model: str  # parameters.council.model (model/council/__init__.py MODELS)
     noise: str
     request_fixed: int  # -1: auto; else index into REQUEST_LEVELS
     irregular: bool
@@ -68,19 +69,6 @@ class CompiledCrisis:
     def n_members(self) -> int:
         return len(self.members)
 
-    def quantity_names(self) -> list[str]:
-        return [q.name for q in self.quantities]
-
-
-def _quota(rule: str, threshold: float | None, n: int) -> int:
-    if rule == "consensus":
-        return n
-    if rule == "simple_majority":
-        return n // 2 + 1
-    if rule == "qualified_majority":
-        assert threshold is not None
-        return max(1, math.ceil(threshold * n - 1e-9))
-    return 1
 
 
 def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
@@ -198,8 +186,9 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         aggressor_member=agg_member,
         threat=crisis.threat.value,
         rule=rd.rule,
-        quota=_quota(rd.rule, rd.threshold, M),
+        threshold=rd.threshold,
         consensus_from=RUNGS.index(rd.consensus_from.value),
+        council_model=c.model,
         noise=c.noise,
         request_fixed=-1 if crisis.request == "auto" else REQUEST_LEVELS.index(crisis.request),
         irregular=irregular,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -30,4 +31,23 @@ class ScenarioError(Exception):
 
 
 class UsageError(Exception):
-    """A bad flag or argument combination (reported like a ScenarioError, exit status 2)."""
+    """A bad option or combination of options (reported like a ScenarioError, exit status 2).
+
+    The library speaks of its parameters (``backend='mpi': unknown backend``); a front end
+    names its own spelling of them with ``describe`` (the CLI: ``--backend mpi: ...``).
+    """
+
+    def __init__(self, message: str, *, param: str | None = None,
+                 value: object = None) -> None:
+        self.message, self.param, self.value = message, param, value
+        super().__init__(self.describe())
+
+    def describe(self, spell: Callable[[str], str] | None = None) -> str:
+        """The message, naming the parameter as `spell` writes it (default: its own name)."""
+        if self.param is None:
+            return self.message
+        if spell is None:
+            value = "" if self.value is None else f"={self.value!r}"
+            return f"{self.param}{value}: {self.message}"
+        value = "" if self.value is None else f" {self.value}"
+        return f"{spell(self.param)}{value}: {self.message}"

@@ -169,7 +169,7 @@ def validate(model: type[M], data: Any, lines: dict[Path, int], source: str) -> 
         raise ScenarioError(_validation_problems(exc, model, data, lines, source)) from None
 
 
-def _read(path: FsPath) -> str:
+def read_text(path: FsPath) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -208,7 +208,7 @@ def load_scenario_file(path_or_name: str | FsPath) -> tuple[Scenario, str, dict[
     p = FsPath(path_or_name)
     if p.suffix in (".yaml", ".yml") or p.exists() or "/" in str(path_or_name):
         source = str(path_or_name)
-        text = _read(p)
+        text = read_text(p)
     else:
         name = str(path_or_name)
         known = bundled.scenario_names()
@@ -225,20 +225,8 @@ def load_scenario_file(path_or_name: str | FsPath) -> tuple[Scenario, str, dict[
 def load_scenario(path_or_name: str | FsPath) -> Scenario:
     """Load a scenario file or bundled scenario, resolve bundled references, check ids.
 
-    A bundled historical case's id also works: the case as a one-crisis scenario.
+    (Historical cases load as scenarios through alliancesim.cases.load_scenario_or_case.)
     """
-    name = str(path_or_name)
-    if name in bundled.case_names() and name not in bundled.scenario_names():
-        from alliancesim.scenario.case import load_case, to_scenario
-
-        return to_scenario(load_case(bundled.case_path(name)))
-    p = FsPath(path_or_name)
-    if p.suffix in (".yaml", ".yml") and p.is_file():
-        data, _ = parse_yaml(_read(p), str(p))
-        if isinstance(data, dict) and "observed" in data and "crisis" in data:
-            from alliancesim.scenario.case import load_case, to_scenario
-
-            return to_scenario(load_case(p))  # a historical case file runs as a scenario
     scenario, source, lines = load_scenario_file(path_or_name)
     return resolve(scenario, source, lines)
 

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from alliancesim.scenario.errors import Problem, ScenarioError
-from alliancesim.scenario.loading import _read, deep_merge, validate
+from alliancesim.scenario.loading import deep_merge, read_text, validate
 from alliancesim.scenario.schema import Parameters, Scenario
 from alliancesim.scenario.yaml_lines import parse_yaml
 
@@ -27,7 +27,7 @@ class ParameterFile(BaseModel):
 def load_parameters(path: Path) -> dict[str, Any]:
     """The parameters a file sets (only those keys), validated with line-precise errors."""
     source = str(path)
-    data, lines = parse_yaml(_read(path), source)
+    data, lines = parse_yaml(read_text(path), source)
     validate(ParameterFile, data, lines, source)
     raw = data["parameters"]
     if not isinstance(raw, dict):

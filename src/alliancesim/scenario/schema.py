@@ -182,6 +182,8 @@ class Alliance(_Strict):
         dup = sorted({m for m in self.members if self.members.count(m) > 1})
         if dup:
             raise ValueError(f"members listed twice: {', '.join(dup)}")
+        if self.decision_rule.rule == "leader" and self.leader is None:
+            raise ValueError("decision_rule 'leader' needs a leader (add leader: ID)")
         if self.leader is not None and self.leader not in self.members:
             raise ValueError(
                 f"leader '{self.leader}' is not a member (members: {', '.join(self.members)})"
@@ -232,6 +234,11 @@ COUNCIL_FEATURES: tuple[str, ...] = tuple(CouncilCoefficients.model_fields)
 
 
 class CouncilParameters(_Strict):
+    model: Literal["ordered_probit"] = Field(
+        default="ordered_probit",
+        description="the member model of the council (alliancesim.model.council): "
+                    "ordered_probit, s_i = intercept + x_i . beta + eps_i cut at the cut-points",
+    )
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(

@@ -18,7 +18,13 @@ from alliancesim.data import bundled
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import REQUEST_LEVELS
 from alliancesim.scenario.errors import Problem, ScenarioError
-from alliancesim.scenario.loading import bundled_alliance, resolve, validate
+from alliancesim.scenario.loading import (
+    bundled_alliance,
+    load_scenario,
+    read_text,
+    resolve,
+    validate,
+)
 from alliancesim.scenario.schema import (
     RUNGS,
     ActorId,
@@ -143,10 +149,8 @@ def case_path(name: str, folder: Path | None = None) -> Path:
 
 def load_case(path: Path) -> Case:
     """Parse and validate a case file, with line-precise errors; check that its ids resolve."""
-    from alliancesim.scenario.loading import _read
-
     source = str(path)
-    data, lines = parse_yaml(_read(path), source)
+    data, lines = parse_yaml(read_text(path), source)
     case = validate(Case, data, lines, source)
     if case.alliance not in bundled.alliance_names():
         raise ScenarioError([Problem(source, "alliance", f"unknown alliance '{case.alliance}' "
@@ -181,3 +185,17 @@ def load_cases(folder: Path | None = None) -> list[Case]:
     if dup:
         raise ScenarioError([Problem(str(folder), "", f"case ids repeated: {', '.join(dup)}")])
     return cases
+
+
+def load_scenario_or_case(path_or_name: str | Path) -> Scenario:
+    """A scenario file or bundled scenario, or a historical case (bundled id or case file) as
+    a one-crisis scenario."""
+    name = str(path_or_name)
+    if name in bundled.case_names() and name not in bundled.scenario_names():
+        return to_scenario(load_case(bundled.case_path(name)))
+    p = Path(path_or_name)
+    if p.suffix in (".yaml", ".yml") and p.is_file():
+        data, _ = parse_yaml(read_text(p), str(p))
+        if isinstance(data, dict) and "observed" in data and "crisis" in data:
+            return to_scenario(load_case(p))
+    return load_scenario(path_or_name)

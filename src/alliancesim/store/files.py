@@ -1,4 +1,5 @@
-"""Writing results to a folder: per-trial Parquet, summary JSON, figures, the scenario used.
+"""Writing results to a folder: per-trial Parquet, summary JSON, the scenario used, and any
+further files the caller makes (the figures).
 
 Everything is first written to a temporary folder beside the target and only then moved into
 place, so an interrupted run leaves no half-written output.
@@ -9,32 +10,32 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from alliancesim.experiments.validation import HindcastReport
-from alliancesim.report.plots import FIGURES
+from alliancesim.engine import TrialResults
 from alliancesim.results.ensemble import Ensemble, trial_frame
-from alliancesim.results.trials import TrialResults
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.errors import UsageError
 
-OUTPUT_FILES = ("trials.parquet", "summary.json", "scenario.yaml", *FIGURES)
+# a file the caller makes: given its path in the temporary folder, write it
+FileMaker = Callable[[Path], None]
 
 
 def check_out_dir(out: Path) -> None:
-    """Fail early (before any simulation) if `out` cannot be used."""
+    """Fail early (before any simulation) if `out` cannot be used as an output folder."""
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
+        raise UsageError("exists and is not a directory", param="out", value=out)
     parent = out.parent if str(out.parent) else Path(".")
     probe = out if out.exists() else parent
     while not probe.exists():
         probe = probe.parent
     if not os.access(probe, os.W_OK):
-        raise UsageError(f"--out {out}: {probe} is not writable")
+        raise UsageError(f"{probe} is not writable", param="out", value=out)
 
 
 def scenario_yaml(ensemble: Ensemble) -> str:
@@ -43,11 +44,22 @@ def scenario_yaml(ensemble: Ensemble) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+def _move_in(tmp: Path, out: Path, names: list[str]) -> list[Path]:
+    out.mkdir(exist_ok=True)
+    written = []
+    for name in names:
+        if (tmp / name).exists():
+            os.replace(tmp / name, out / name)
+            written.append(out / name)
+    return written
+
+
 class ResultsWriter:
     """Writes a run's outputs into a temporary folder beside `out`, then moves them in.
 
     Per-trial results are streamed to Parquet chunk by chunk (write_trials), so an ensemble of
-    any size is written in bounded memory.
+    any size is written in bounded memory. Use as a context manager: the temporary folder is
+    removed on exit, whatever happened.
     """
 
     def __init__(self, out: Path) -> None:
@@ -65,8 +77,9 @@ class ResultsWriter:
             self._parquet = pq.ParquetWriter(self.tmp / "trials.parquet", table.schema)
         self._parquet.write_table(table.cast(self._parquet.schema))
 
-    def finish(self, ensemble: Ensemble) -> list[Path]:
-        """Write the summary, scenario and figures; move everything into `out`."""
+    def finish(self, ensemble: Ensemble, extra: Mapping[str, FileMaker] | None = None
+               ) -> list[Path]:
+        """Write the summary, the scenario and the `extra` files; move everything into `out`."""
         if self._parquet is not None:
             self._parquet.close()
             self._parquet = None
@@ -74,31 +87,22 @@ class ResultsWriter:
         (self.tmp / "summary.json").write_text(summary.model_dump_json(indent=2),
                                                encoding="utf-8")
         (self.tmp / "scenario.yaml").write_text(scenario_yaml(ensemble), encoding="utf-8")
-        for name, make in FIGURES.items():
-            make(summary, self.tmp / name)
-        self.out.mkdir(exist_ok=True)
-        written = []
-        for name in OUTPUT_FILES:
-            if (self.tmp / name).exists():
-                os.replace(self.tmp / name, self.out / name)
-                written.append(self.out / name)
-        return written
+        for name, make in (extra or {}).items():
+            make(self.tmp / name)
+        return _move_in(self.tmp, self.out,
+                        ["trials.parquet", "summary.json", "scenario.yaml", *(extra or {})])
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
+            self._parquet = None
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def __enter__(self) -> ResultsWriter:
+        return self
 
-def write_results(ensemble: Ensemble, out: Path) -> list[Path]:
-    """Write all outputs of an ensemble that kept its trials into `out`, atomically."""
-    writer = ResultsWriter(out)
-    try:
-        for c, r in zip(ensemble.crises, ensemble.results, strict=True):
-            writer.write_trials(c, r, 0)
-        return writer.finish(ensemble)
-    finally:
-        writer.close()
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -114,23 +118,14 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_hindcast(report: HindcastReport, out: Path) -> list[Path]:
-    """hindcast.json and reliability.png, atomically."""
-    from alliancesim.report.plots import reliability_figure
-
+def write_folder(out: Path, files: Mapping[str, FileMaker]) -> list[Path]:
+    """Make every file in a temporary folder beside `out`, then move them all in."""
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        (tmp / "hindcast.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
-        bins = {k: [(b.mean_forecast, b.observed_frequency, b.count) for b in v]
-                for k, v in report.reliability.items()}
-        reliability_figure(bins, tmp / "reliability.png")
-        out.mkdir(exist_ok=True)
-        written = []
-        for name in ("hindcast.json", "reliability.png"):
-            os.replace(tmp / name, out / name)
-            written.append(out / name)
-        return written
+        for name, make in files.items():
+            make(tmp / name)
+        return _move_in(tmp, out, list(files))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

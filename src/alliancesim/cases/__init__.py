@@ -1,0 +1,19 @@
+"""Historical cases: schema and loading (case.py), and their designs for calibration
+(designs.py)."""
+
+from __future__ import annotations
+
+from alliancesim.cases.case import (
+    Case,
+    Observed,
+    case_names,
+    case_path,
+    load_case,
+    load_cases,
+    load_scenario_or_case,
+    to_scenario,
+)
+from alliancesim.cases.designs import design, point_features, point_values
+
+__all__ = ["Case", "Observed", "case_names", "case_path", "design", "load_case", "load_cases",
+           "load_scenario_or_case", "point_features", "point_values", "to_scenario"]

@@ -1,0 +1,126 @@
+"""The council interface: what any member model must provide to the engine, the closed form
+and calibration.
+
+A council model turns each member's features into a preferred rung per trial (the engine),
+gives the probability of each collective rung under a decision rule in closed form (to check
+the Monte Carlo and to forecast), and the likelihood terms of a historical case with their
+gradient (calibration). The ordered probit (probit.py) is the first implementation; a new model
+is one new module registered in council/__init__.py, selected by the scenario's
+``parameters.council.model`` key, and must pass ``checks.check_council_model``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+
+from alliancesim.model.council.rules import DecisionRule
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What the council stage draws for each trial and member."""
+
+    preferred: np.ndarray  # (T, M) int8: the member's preferred rung 0..4
+    unilateral: np.ndarray  # (T, M) bool: support enough to act without the alliance
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One fitted parameter: its scenario name under `parameters.council`, value, standard
+    error and prior centre."""
+
+    name: str
+    value: float
+    se: float
+    prior: float
+
+
+@dataclass(frozen=True)
+class CaseDesign:
+    """What the likelihood needs from one historical case."""
+
+    case_id: str
+    x: np.ndarray  # (M, K) council features of every member
+    victim: int
+    leader: int  # -1: no leader
+    rule: DecisionRule
+    cap: int  # the highest rung the request allowed
+    observed: int  # the observed collective rung
+    tied: np.ndarray | None = None  # (M,) bool: may act outside the alliance (fallback)
+    outside: int = -1  # observed action outside the alliance: 1 yes, 0 no, -1 not coded
+
+    def with_rule(self, name: str | None) -> CaseDesign:
+        """The same case under another decision rule (consensus for everything, the leader's)."""
+        if name is None or name == self.rule.name:
+            return self
+        return replace(self, rule=DecisionRule.of(name, self.x.shape[0], leader=self.leader,
+                                                  threshold=2 / 3))
+
+    def outside_applies(self) -> bool:
+        """Whether the fallback could have acted: military help asked for, rung below it, and
+        some member tied to the victim."""
+        return (self.cap == 4 and self.observed < 4 and self.tied is not None
+                and bool(self.tied.any()))
+
+
+class CouncilModel(Protocol):
+    """A member model of the council (see the module docstring)."""
+
+    @property
+    def name(self) -> str:
+        """The name a scenario selects it by (parameters.council.model)."""
+        ...
+
+    def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],
+                    e: np.ndarray, z: np.ndarray, noise: str) -> Preferences:
+        """Preferred rungs per trial. features: K arrays broadcastable to (T, M) in the order of
+        COUNCIL_FEATURES; values: the drawn quantities (T,) by name; e (T, M) and z (T,):
+        standard normal member and common noise."""
+        ...
+
+    def rung_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
+                  victim: int, cap: int, noise: str = "independent") -> np.ndarray:
+        """P(L >= l), l = 1..4, in closed form, for features x (M, K) at fixed values."""
+        ...
+
+    def rung_probabilities(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
+                           victim: int, cap: int, noise: str = "independent") -> np.ndarray:
+        """P(L = l), l = 0..4, in closed form."""
+        ...
+
+    @property
+    def n_params(self) -> int:
+        """Length of theta, the model's parameter vector for calibration."""
+        ...
+
+    def prior_theta(self) -> np.ndarray:
+        """The prior centre (a stated judgement, never the current defaults)."""
+        ...
+
+    def bounds(self) -> list[tuple[float | None, float | None]]:
+        """Bounds on theta for the optimiser."""
+        ...
+
+    def case_loglik(self, theta: np.ndarray, d: CaseDesign) -> tuple[float, np.ndarray]:
+        """log P(observation) of one case and its exact gradient in theta."""
+        ...
+
+    def probabilities(self, theta: np.ndarray, d: CaseDesign) -> np.ndarray:
+        """P(L = l), l = 0..4, for one case under theta."""
+        ...
+
+    def outside_probability(self, theta: np.ndarray, d: CaseDesign) -> float | None:
+        """P(a member acts outside the alliance | the observed rung), None where it cannot."""
+        ...
+
+    def estimates(self, theta: np.ndarray, cov: np.ndarray) -> list[Estimate]:
+        """theta and its covariance as named scenario parameters with standard errors."""
+        ...
+
+    def parameters(self, theta: np.ndarray) -> dict[str, object]:
+        """The scenario's `parameters.council` block for theta."""
+        ...

@@ -1,0 +1,222 @@
+"""Decision rules: how members' preferred rungs become the alliance's collective rung.
+
+Written once, here. Every rule is stated by one table: the number of members ``need[l]`` who
+must prefer rung l or more for the alliance to reach it (l = 1..4), or, for "the leader
+decides", the leader's own preference. The rules are nested (need[l] never falls as l rises,
+and a member preferring l prefers every lower rung too), so
+
+    L = max { l : #{i : l_i >= l} >= need[l] }    (0 when no rung is reached)
+
+and the victim, which supports every rung its request allows, counts as a supporter. The
+tables (n members, victim included):
+
+- consensus:            need[l] = n                 (every member can block; CSC Treaty art. 12
+                        and the CSTO Charter art. 12: decisions by consensus);
+- consensus from c:     need[l] = n for l >= c, a simple majority n // 2 + 1 below it
+                        (consultations happen on any member's request: CSC Treaty art. 2, NATO
+                        art. 4);
+- q-majority:           need[l] = ceil(q n)        (e.g. two thirds);
+- simple majority:      need[l] = n // 2 + 1;
+- leader decides:       L = l_leader.
+
+Two forms use the same table:
+
+- ``decide``: the deterministic rule on the drawn preferences (the engine), with who held the
+  alliance back and who alone was pivotal;
+- ``reach_weight``: the probability form used by every closed form and likelihood. Given for
+  each member a weight y_i of "supports rung l" and n_i of "does not" (independent members;
+  unrestricted y = p, n = 1 - p), the weight of the event "the rule reaches l" is a
+  Poisson-binomial tail sum over supporters >= need[l] (consensus: prod_i y_i), or for the
+  leader y_leader prod_{j != leader} (y_j + n_j); with its derivatives in every y_i and n_i,
+  for exact likelihood gradients.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from alliancesim.scenario.compile import CompiledCrisis
+
+RULES = ("consensus", "qualified_majority", "simple_majority", "leader")
+_COUNT, _LEADER = 0, 1
+
+
+@dataclass(frozen=True)
+class DecisionRule:
+    """A decision rule for an alliance of n members (victim included).
+
+    need: members needed at rungs 1..4 (count rules); leader: the deciding member (leader rule).
+    """
+
+    name: str
+    n: int
+    need: tuple[int, int, int, int]
+    leader: int = -1
+    consensus_from: int = 1
+
+    @classmethod
+    def of(cls, name: str, n: int, *, threshold: float | None = None, leader: int = -1,
+           consensus_from: int = 1) -> DecisionRule:
+        """The rule `name` for n members. threshold: the share needed under qualified_majority;
+        consensus_from: under consensus, the lowest rung that needs every member."""
+        majority = n // 2 + 1
+        if name == "consensus":
+            need = tuple(n if level >= consensus_from else majority for level in range(1, 5))
+        elif name == "simple_majority":
+            need = (majority,) * 4
+        elif name == "qualified_majority":
+            if threshold is None or not 0.0 < threshold <= 1.0:
+                raise ValueError(f"qualified_majority needs a threshold in (0, 1] "
+                                 f"(got {threshold})")
+            need = (max(1, math.ceil(threshold * n - 1e-9)),) * 4
+        elif name == "leader":
+            if not 0 <= leader < n:
+                raise ValueError("the rule 'leader' needs an alliance with a leader")
+            need = (1,) * 4
+        else:
+            raise ValueError(f"unknown decision rule {name!r} (valid: {', '.join(RULES)})")
+        return cls(name, n, need, leader, consensus_from if name == "consensus" else 1)  # type: ignore[arg-type]
+
+    @property
+    def quota(self) -> int:
+        """Members needed for military help (the top rung)."""
+        return self.need[3]
+
+    def _need_array(self) -> np.ndarray:
+        return np.array((0, *self.need), dtype=np.int64)
+
+    def _code(self) -> int:
+        return _LEADER if self.name == "leader" else _COUNT
+
+    # ----------------------------------------------------------------- deterministic form
+    def decide(self, preferred: np.ndarray, cap: np.ndarray, victim: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The collective rung (capped by the request), holds_out and sole_veto.
+
+        preferred (T, n) int with the victim's entry at its cap; cap (T,). Returns rung (T,)
+        int8, holds_out (T, n) bool: the decision fell short of the request (L < cap) and the
+        member preferred no more than was decided (l_i <= L); sole_veto (T, n) bool: had this
+        member alone supported the request, the rule would have given more than L. The victim
+        is never counted as holding out. One compiled pass per trial.
+        """
+        T, M = preferred.shape
+        rung = np.empty(T, dtype=np.int8)
+        holds = np.empty((T, M), dtype=np.bool_)
+        sole = np.empty((T, M), dtype=np.bool_)
+        _decide_kernel(np.ascontiguousarray(preferred, dtype=np.int8),
+                       np.ascontiguousarray(cap, dtype=np.int8), self._code(),
+                       self._need_array(), self.leader, victim, rung, holds, sole)
+        return rung, holds, sole
+
+    # ----------------------------------------------------------------- probability form
+    def reach_weight(self, y: np.ndarray, n: np.ndarray, level: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weight of "the rule reaches `level`" and its derivatives, for independent members.
+
+        y, n: (..., M) weights of each member supporting `level` or more / less (the victim:
+        y = 1, n = 0). Returns f (...), df/dy (..., M), df/dn (..., M).
+        """
+        y = np.asarray(y, dtype=float)
+        n = np.asarray(n, dtype=float)
+        if self._code() == _LEADER:
+            return _leader_weight(y, n, self.leader)
+        need = self.need[level - 1]
+        M = y.shape[-1]
+        f = _tail(y, n, need)
+        # leave-one-out: member i removed (y_i = 0, n_i = 1 is the identity in the recursion)
+        eye = np.eye(M, dtype=bool)
+        y_out = np.where(eye, 0.0, y[..., None, :])  # (..., M, M): row i without member i
+        n_out = np.where(eye, 1.0, n[..., None, :])
+        dfdy = _tail(y_out, n_out, need - 1)
+        dfdn = _tail(y_out, n_out, need)
+        return f, dfdy, dfdn
+
+
+def rule_of(model: CompiledCrisis) -> DecisionRule:
+    """The decision rule of a compiled crisis's alliance."""
+    return DecisionRule.of(model.rule, model.n_members, threshold=model.threshold,
+                           leader=model.leader, consensus_from=model.consensus_from)
+
+
+def _tail(y: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+    """Weight of at least k supporters: the Poisson-binomial recursion over the last axis,
+    unnormalised (dist_j <- dist_j n_i + dist_{j-1} y_i)."""
+    M = y.shape[-1]
+    lead = y.shape[:-1]
+    if k <= 0:
+        return np.asarray(np.prod(y + n, axis=-1))
+    if k > M:
+        return np.zeros(lead)
+    dist = np.zeros((*lead, M + 1))
+    dist[..., 0] = 1.0
+    for i in range(M):
+        yi, ni = y[..., i : i + 1], n[..., i : i + 1]
+        dist[..., 1:] = dist[..., 1:] * ni + dist[..., :-1] * yi
+        dist[..., 0] *= n[..., i]
+    return np.asarray(dist[..., k:].sum(axis=-1))
+
+
+def _leader_weight(y: np.ndarray, n: np.ndarray, leader: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f = y_leader prod_{j != leader} (y_j + n_j): the others only carry any restriction."""
+    both = y + n
+    M = y.shape[-1]
+    eye = np.eye(M, dtype=bool)
+    others = np.where(np.arange(M) == leader, 1.0, both)
+    free = np.prod(others, axis=-1)
+    lead = y[..., leader]
+    f = lead * free
+    # d f / d y_j = d f / d n_j = y_leader prod_{k != j, leader} both_k   (j != leader)
+    loo = np.prod(np.where(eye, 1.0, others[..., None, :]), axis=-1)  # (..., M)
+    dfdy = lead[..., None] * loo
+    dfdn = dfdy.copy()
+    dfdy[..., leader] = free
+    dfdn[..., leader] = 0.0
+    return np.asarray(f), dfdy, dfdn
+
+
+@njit(cache=True)
+def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, code: int, need: np.ndarray,
+                   leader: int, victim: int, rung: np.ndarray, holds_out: np.ndarray,
+                   sole_veto: np.ndarray) -> None:
+    T, M = preferred.shape
+    cnt = np.zeros(5, dtype=np.int64)
+    for t in range(T):
+        c = cap[t]
+        cnt[:] = 0
+        for i in range(M):
+            for level in range(1, preferred[t, i] + 1):
+                cnt[level] += 1
+        L = 0
+        if code == 1:
+            L = preferred[t, leader]
+        else:
+            for level in range(4, 0, -1):
+                if cnt[level] >= need[level]:
+                    L = level
+                    break
+        L = min(L, c)
+        rung[t] = L
+        for i in range(M):
+            p = preferred[t, i]
+            if i == victim:
+                holds_out[t, i] = False
+                sole_veto[t, i] = False
+                continue
+            holds_out[t, i] = L < c and p <= L
+            # the rule's outcome had i alone supported the request (p_i := cap)
+            if code == 1:
+                alt = c if i == leader else L
+            else:
+                alt = 0
+                for level in range(4, 0, -1):
+                    extra = 1 if p < level <= c else 0
+                    if cnt[level] + extra >= need[level]:
+                        alt = level
+                        break
+                alt = min(alt, c)
+            sole_veto[t, i] = alt > L

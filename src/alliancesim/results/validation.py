@@ -1,0 +1,133 @@
+"""Validation results: calibration and hindcast reports (pydantic records, JSON-ready).
+
+Made by alliancesim.experiments.validation; rendered by alliancesim.report.validation_tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
+
+
+class Estimate(BaseModel):
+    name: str
+    value: float
+    se: float
+    prior: float
+
+
+class CalibrationReport(BaseModel):
+    cases: list[str]
+    prior_sd: float
+    log_likelihood: float
+    mean_log_score_in_sample: float
+    converged: bool
+    estimates: list[Estimate]
+
+    council: dict[str, Any]  # the fitted parameters.council block
+
+    def parameters(self) -> dict[str, Any]:
+        """The `parameters:` block of a parameter file."""
+        return {"council": self.council}
+
+    def to_yaml(self) -> str:
+        meta = {"fitted_on": self.cases, "prior_sd": self.prior_sd,
+                "log_likelihood": round(self.log_likelihood, 4),
+                "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
+        head = ("# Council parameters fitted by `alliancesim calibrate` (penalised maximum\n"
+                "# likelihood on the closed form). Apply with `alliancesim run --params FILE`.\n")
+        return head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
+                                     sort_keys=False)
+
+
+class CasePrediction(BaseModel):
+    case_id: str
+    title: str
+    request: str
+    observed: str
+    model: list[float]  # P(rung), rungs none..military
+    p_observed: dict[str, float]  # forecast -> P(observed rung)
+
+
+class OutsideForecast(BaseModel):
+    """Leave-one-out forecast of action outside the alliance, where the case records it."""
+
+    case_id: str
+    observed_rung: str
+    acted_outside: bool
+    p_outside: dict[str, float | None]  # fit -> P(a tied member acts alone | observed rung)
+    joint_log_score: dict[str, float]  # fit -> log P(rung, outside action)
+    notes: str
+
+
+class ScoreDifference(BaseModel):
+    """Mean per-case log-score difference (a - b) with a 90% paired-bootstrap interval."""
+
+    a: str
+    b: str
+    mean: float
+    low: float
+    high: float
+    p_a_better: float
+
+
+class ReliabilityBin(BaseModel):
+    mean_forecast: float
+    observed_frequency: float
+    count: int
+
+
+class Contingents(BaseModel):
+    case_id: str
+    trials_with_collective_military: int
+    members: list[dict[str, Any]]  # id, recorded, simulated mean | military, P(sends)
+    simulated_leader_share: float | None
+    recorded_notes: str
+
+
+class BurdenSharing(BaseModel):
+    """Olson & Zeckhauser: do larger members carry a larger burden relative to their size?"""
+
+    measure: str
+    members: list[str]
+    size: list[float]  # GDP, USD bn
+    burden: list[float]
+    spearman_rho: float
+    p_value: float
+
+
+class HindcastReport(BaseModel):
+    cases: list[CasePrediction]
+    log_score: dict[str, float]
+    brier: dict[str, float]
+    reliability: dict[str, list[ReliabilityBin]]
+    prior_sd: float
+    contingents: list[Contingents]
+    burden_sharing: list[BurdenSharing]
+    outside_action: list[OutsideForecast]
+    differences: list[ScoreDifference]
+    decline_eps: float  # the "always decline" forecast's probability spread over other rungs
+
+
+
+
+class CaseScore(BaseModel):
+    case_id: str
+    request: str
+    observed: str
+    probabilities: dict[str, list[float]]  # forecast -> P(rung), rungs none..military
+    log_score: dict[str, float]  # forecast -> log P(observed)
+
+
+class ScoreReport(BaseModel):
+    """Cases scored with a given parameter set, without refitting (out-of-sample only when the
+    parameters were set without these cases)."""
+
+    parameters: dict[str, Any]  # the parameters.council block used
+    cases: list[CaseScore]
+    log_score: dict[str, float]  # forecast -> mean log score
+    brier: dict[str, float]  # forecast -> mean Brier score
