@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install demo test lint bench clean
+.PHONY: install install-all demo test lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -17,22 +17,28 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen --quiet
 
+# every optional extra too (Ray), for the tests and the benchmark
+install-all: $(UV)
+	$(UV) sync --frozen --quiet --all-extras
+
 demo: install
 	.venv/bin/alliancesim run
 
-test: install
+test: install-all
 	.venv/bin/python -m pytest -n 2 -q
 	.venv/bin/python -m pytest -q -m slow
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
-bench: install
+bench: install-all
 	.venv/bin/python benchmarks/engine.py --ray
 
 lint: install
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/ruff format --check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

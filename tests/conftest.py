@@ -22,6 +22,14 @@ if os.environ.get("CI"):
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
+
+def needs_shared(*parts: str) -> pytest.MarkDecorator:
+    """Skip unless ../shared/<parts> (the team's reference data, beside the checkout) exists."""
+    rel = "/".join(parts)
+    return pytest.mark.skipif(not SHARED.joinpath(*parts).exists(),
+                              reason=f"needs ../shared/{rel} beside the checkout (the team's "
+                              "reference data, not shipped with the project); not present here")
+
 BASE: dict[str, Any] = {
     "name": "test",
     "alliance": "csto",

@@ -89,3 +89,50 @@ def test_examples_run_and_two_thirds_majority_changes_the_answer() -> None:
     arm_qmv = next(c for c in qmv.summary().crises if c.crisis_id == "armenia-attack")
     arm_con = next(c for c in consensus.summary().crises if c.crisis_id == "armenia-attack")
     assert arm_qmv.response["military"] > arm_con.response["military"] + 0.2
+
+
+def test_options_are_keyword_only() -> None:
+    from alliancesim import api
+
+    with pytest.raises(TypeError):
+        api.simulate("csto-2021-autumn", 500)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        api.calibrate(None, 2.0)  # type: ignore[misc]
+
+
+def test_simulate_writes_its_outputs_through_the_api(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    ens = simulate("csto-2021-autumn", trials=1000, seed=2, out=tmp_path / "run")
+    names = sorted(p.name for p in ens.files)
+    assert "trials.parquet" in names and "summary.json" in names and "response.png" in names
+    assert len(pd.read_parquet(tmp_path / "run" / "trials.parquet")) == 4 * 1000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_score_cases_uses_the_given_parameters_without_refitting() -> None:
+    from alliancesim import score_cases
+
+    default = score_cases()
+    assert len(default.cases) == 17
+    assert set(default.log_score) == {"model", "uniform over allowed", "always decline"}
+    for c in default.cases:
+        assert sum(c.probabilities["model"]) == pytest.approx(1.0)
+    # a different parameter set gives different scores, and reports the set it used
+    other = score_cases(params={"council": {"coefficients": {"in_scope": 0.0}}})
+    assert other.parameters["coefficients"]["in_scope"] == 0.0
+    assert other.log_score["model"] != pytest.approx(default.log_score["model"])
+    # the baselines need no fit: the same under any parameters
+    assert other.log_score["always decline"] == default.log_score["always decline"]
+
+
+def test_ray_missing_says_how_to_install_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    from alliancesim.scenario.errors import UsageError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ray" else real(name, *a))
+    with pytest.raises(UsageError, match=r"alliancesim\[ray\]"):
+        simulate("csto-2021-autumn", trials=10, backend="ray")

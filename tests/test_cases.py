@@ -15,7 +15,7 @@ from alliancesim import load_scenario, simulate
 from alliancesim.cases import load_cases
 from alliancesim.data import bundled
 from alliancesim.scenario.errors import ScenarioError
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 EXE = [sys.executable, "-m", "alliancesim.cli"]
 
@@ -34,8 +34,7 @@ def test_every_bundled_case_is_coded_and_sourced() -> None:
         assert c.crisis.request != "auto"
 
 
-@pytest.mark.skipif(not (SHARED / "reference" / "cases.yaml").exists(),
-                    reason="shared/reference/cases.yaml not present beside the project")
+@needs_shared("reference", "cases.yaml")
 def test_every_reference_case_is_bundled_with_its_decision() -> None:
     ref = yaml.safe_load((SHARED / "reference" / "cases.yaml").read_text())["cases"]
     ours = {c.id: c for c in load_cases()}
@@ -152,7 +151,9 @@ def test_bad_params_file(tmp_path: Path) -> None:
 
 
 def test_burden_sharing_is_computed_from_bundled_figures() -> None:
-    from alliancesim.experiments.validation import Contingents, burden_sharing
+    from alliancesim.experiments.validation import burden_sharing
+    from alliancesim.results.validation import Contingents
+    from alliancesim.scenario.loading import bundled_actors
 
     kaz = Contingents(case_id="csto_2022_kaz_january", trials_with_collective_military=1,
                       members=[{"id": m, "simulated_mean": v} for m, v in
@@ -161,7 +162,19 @@ def test_burden_sharing_is_computed_from_bundled_figures() -> None:
                       simulated_leader_share=0.9, recorded_notes="")
     peacetime, simulated = burden_sharing([kaz])
     assert peacetime.members == ["RUS", "BLR", "ARM", "KAZ", "KGZ", "TJK"]
-    assert peacetime.spearman_rho == pytest.approx(0.0857, abs=1e-3)  # SIPRI/WB 2021 figures
+    # Spearman's rho by hand from the bundled SIPRI / World Bank figures (no ties):
+    # 1 - 6 sum d^2 / (n (n^2 - 1)), d the rank differences of GDP and milex / GDP
+    actors = bundled_actors()
+    gdp = [float(actors[m].gdp_usd_b) for m in peacetime.members]  # type: ignore[arg-type]
+    burden = [float(actors[m].milex_usd_m) / (1000 * g)  # type: ignore[arg-type]
+              for m, g in zip(peacetime.members, gdp, strict=True)]
+
+    def ranks(xs: list[float]) -> list[int]:
+        return [sorted(xs).index(x) for x in xs]
+
+    d2 = sum((a - b) ** 2 for a, b in zip(ranks(gdp), ranks(burden), strict=True))
+    n = len(gdp)
+    assert peacetime.spearman_rho == pytest.approx(1 - 6 * d2 / (n * (n * n - 1)), abs=1e-12)
     # equal tokens weigh more on small economies: a perfect negative rank correlation
     # among the four token senders, and Russia's 6,000 on 1,843 bn does not change the sign
     assert simulated.spearman_rho < -0.5

@@ -124,3 +124,20 @@ def test_process_backend_from_the_cli_gives_the_same_numbers() -> None:
             "--chunk-size", "4096")
     assert a.returncode == 0 and b.returncode == 0, b.stderr
     assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+def test_version() -> None:
+    from alliancesim import __version__
+
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"alliancesim {__version__}"
+    assert __version__ != "0+unknown"
+
+
+def test_score_command() -> None:
+    r = run("score", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert len(data["cases"]) == 17 and "model" in data["log_score"]
+    r = run("score")
+    assert r.returncode == 0 and "In-sample" in r.stdout

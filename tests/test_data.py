@@ -8,7 +8,7 @@ import pytest
 
 from alliancesim.data import bundled
 from alliancesim.scenario.loading import bundled_actors, bundled_affinity, bundled_alliance
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 
 def test_every_actor_has_a_source() -> None:
@@ -46,8 +46,7 @@ def test_csto_provisions() -> None:
     assert pledges["RUS"] == 8000 and pledges["BLR"] == 5000 and pledges["KAZ"] == 4000
 
 
-@pytest.mark.skipif(not (SHARED / "reference" / "states.csv").exists(),
-                    reason="shared/reference/states.csv not present beside the project")
+@needs_shared("reference", "states.csv")
 def test_state_figures_match_the_reference_sheet() -> None:
     actors = bundled_actors()
     with open(SHARED / "reference" / "states.csv", newline="") as f:
@@ -67,8 +66,7 @@ def test_state_figures_match_the_reference_sheet() -> None:
     assert checked >= 9
 
 
-@pytest.mark.skipif(not (SHARED / "datasets" / "peacesciencer_derived" / "cow_nmc.csv").exists(),
-                    reason="shared/datasets (COW NMC 7.0) not present beside the project")
+@needs_shared("datasets", "peacesciencer_derived", "cow_nmc.csv")
 def test_nato_troops_match_cow_nmc() -> None:
     """Troops cited to COW NMC v7.0 equal its milper (thousands) for the year cited."""
     import re

@@ -7,7 +7,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alliancesim.model.forces import equilibrium, share_response, utility
+from alliancesim.model.forces import equilibrium
+
+
+# Independent statements of the game (docs/model.md), to check the compiled equilibrium.
+def share_response(C: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
+                   cap: np.ndarray) -> np.ndarray:
+    """c_i(C): each member's best contribution when the total is C.
+
+    C, S, pi, s0: (T,); V, cap: (T, M). Returns (T, M).
+    """
+    gap = 1.0 - V * (S / (S + C))[:, None]
+    safe = np.where(gap > 0, gap, 1.0)
+    interior = np.where(gap > 0, (pi * s0)[:, None] / safe - s0[:, None], np.inf)
+    return np.clip(interior, 0.0, cap)
+
+
+def utility(c: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray
+            ) -> np.ndarray:
+    """u_i for contributions c (T, M). The payoff the equilibrium maximises."""
+    C = c.sum(axis=1)
+    return (V * (S * np.log1p(C / S))[:, None] + (pi * s0)[:, None] * np.log1p(c / s0[:, None])
+            - c)
 
 
 def _arrays(V, S, pi, s0, cap):  # type: ignore[no-untyped-def]

@@ -49,18 +49,6 @@ def valuations(valuation: np.ndarray, stake_: np.ndarray, troops: np.ndarray,
     return valuation[:, None] * stake_[None, :] * troops / reference_army[:, None]
 
 
-def share_response(C: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
-                   cap: np.ndarray) -> np.ndarray:
-    """c_i(C): each member's best contribution when the total is C.
-
-    C, S, pi, s0: (T,); V, cap: (T, M). Returns (T, M).
-    """
-    gap = 1.0 - V * (S / (S + C))[:, None]
-    safe = np.where(gap > 0, gap, 1.0)
-    interior = np.where(gap > 0, (pi * s0)[:, None] / safe - s0[:, None], np.inf)
-    return np.clip(interior, 0.0, cap)
-
-
 @njit(cache=True)
 def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
                         cap: np.ndarray, iterations: int, out: np.ndarray) -> None:
@@ -133,7 +121,7 @@ def _share_and_slope(C: float, V: float, S: float, pi: float, s0: float, cap: fl
 
 @njit(cache=True)
 def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> float:
-    """c_i(C) for one member (see share_response)."""
+    """c_i(C) for one member (c_i(C) in the module docstring)."""
     gap = 1.0 - V * (S / (S + C))
     if gap <= 0.0:
         return cap
@@ -158,11 +146,3 @@ def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, ca
                         np.ascontiguousarray(s0, dtype=np.float64),
                         np.ascontiguousarray(cap, dtype=np.float64), iterations, out)
     return out
-
-
-def utility(c: np.ndarray, V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray
-            ) -> np.ndarray:
-    """u_i for contributions c (T, M). Used by tests to check the equilibrium property."""
-    C = c.sum(axis=1)
-    return (V * (S * np.log1p(C / S))[:, None] + (pi * s0)[:, None] * np.log1p(c / s0[:, None])
-            - c)
