@@ -26,7 +26,8 @@ from alliancesim.results.validation import (
     ScoreDifference,
     ScoreReport,
 )
-from alliancesim.scenario.compile import compile_crisis
+from alliancesim.model.request import REQUEST_CAP
+from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
 from alliancesim.scenario.params import apply_parameters
 from alliancesim.scenario.schema import RUNGS
@@ -157,7 +158,7 @@ def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> 
             sc = apply_parameters(sc, parameters)
         used = sc.parameters.council.model_dump(mode="json")
         model = compile_crisis(sc, 0)
-        cap = int(c.crisis.request == "military") * 2 + 2
+        cap = int(REQUEST_CAP[REQUEST_LEVELS.index(c.crisis.request)])
         uniform = np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0)
         probs = {"model": response_probabilities(model), "uniform over allowed": uniform,
                  "always decline": hindcast.decline_forecast(cap)}
