@@ -174,7 +174,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     """
     clock = _Stopwatch(timings)
     v = inputs.values
-    T, vic = inputs.n, model.victim
+    vic = model.victim
     troops = _member(v, "troops", model.members)
     S = crisis.aggressor_strength(v)
     D0 = crisis.committed_forces(v, troops[:, vic])
@@ -200,19 +200,16 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
 
     # 4. forces
     based = _member(v, "base_in_victim", model.members)
-    cap_troops = np.where(part, _member(v, "standing_forces", model.members) + based, 0.0)
     V = forces.valuations(v["forces.valuation"], forces.stake(
         model.exposure, model.affinity_victim, model.affinity_aggressor, model.leader_stake),
         troops, v["forces.reference_army"])
-    sent = np.zeros((T, model.n_members))
-    rows = part.any(axis=1)
-    if rows.any():
-        sent[rows] = forces.equilibrium(V[rows], S[rows], v["forces.private_benefit"][rows],
-                                        v["forces.token_scale"][rows], cap_troops[rows])
+    sent = forces.contributions(part, _member(v, "standing_forces", model.members), based, V, S,
+                                v["forces.private_benefit"], v["forces.token_scale"])
     clock.lap("forces")
 
     # 5. deployment
-    delay = np.where(rung == 4, v["decision_delay_days"], v["deployment.unilateral_delay_days"])
+    delay = deployment.delay(rung, v["decision_delay_days"],
+                             v["deployment.unilateral_delay_days"])
     arrive = deployment.arrival_days(delay, _member(v, "readiness_days", model.members),
                                      v["deployment.transport_days"])
     day0, later = deployment.split_based(sent, based)
@@ -221,17 +218,14 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
 
     # 6. engagement, with and without the alliance
     quality = _member(v, "quality", model.members)
-    eff = engagement.in_victim_units(quality, vic)
-    amounts = np.concatenate([day0 * eff, later * eff], axis=1)
-    days = np.concatenate([np.zeros_like(arrive), arrive], axis=1)
     common = dict(q_aggressor=v["aggressor_quality"], q_defender=quality[:, vic],
                   attrition=v["engagement.attrition"],
                   aggressor_break=v["engagement.aggressor_break"],
                   defender_break_ratio=v["engagement.defender_break_ratio"],
                   horizon=model.horizon_days, irregular=model.irregular,
                   irregular_efficiency=v["engagement.irregular_efficiency"])
-    with_ = engagement.engage(S, D0, reinforcements=(amounts, days),
-                              **common)  # type: ignore[arg-type]
+    with_ = engagement.engage(S, D0, reinforcements=engagement.reinforcements(
+        day0, later, arrive, quality, vic), **common)  # type: ignore[arg-type]
     alone = engagement.engage(S, D0, **common)  # type: ignore[arg-type]
     clock.lap("engagement")
 

@@ -11,6 +11,7 @@ from alliancesim.experiments import calibration, hindcast
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
 from alliancesim.model.council.probit import PROB_FLOOR
+from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.ensemble import simulate_scenario
 from alliancesim.results.validation import (
     TOKEN_TROOPS,
@@ -26,7 +27,6 @@ from alliancesim.results.validation import (
     ScoreDifference,
     ScoreReport,
 )
-from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
 from alliancesim.scenario.params import apply_parameters

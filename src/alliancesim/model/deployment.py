@@ -15,6 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def delay(rung: np.ndarray, decision_delay: np.ndarray, unilateral_delay: np.ndarray
+          ) -> np.ndarray:
+    """Days before anyone moves (T,): the alliance's decision delay when it decided on military
+    help (rung 4), else the unilateral delay of members acting without it."""
+    return np.where(rung == 4, decision_delay, unilateral_delay)
+
+
 def arrival_days(delay: np.ndarray, readiness: np.ndarray, transport: np.ndarray) -> np.ndarray:
     """Arrival day of non-based troops. delay (T,), readiness (T, M), transport (T,) -> (T, M)."""
     return np.ceil(delay[:, None] + readiness + transport[:, None])

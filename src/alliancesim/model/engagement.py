@@ -52,6 +52,16 @@ def in_victim_units(quality: np.ndarray, victim: int) -> np.ndarray:
     return quality / quality[:, victim][:, None]
 
 
+def reinforcements(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
+                   quality: np.ndarray, victim: int) -> tuple[np.ndarray, np.ndarray]:
+    """The allied arrivals as (amounts, days), each (T, 2M), amounts in the victim's quality
+    units: the troops based in the victim on day 0, the rest on their arrival day."""
+    eff = in_victim_units(quality, victim)
+    amounts = np.concatenate([day0 * eff, later * eff], axis=1)
+    days = np.concatenate([np.zeros_like(arrival), arrival], axis=1)
+    return amounts, days
+
+
 @njit(cache=True)
 def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarray,
                    k: np.ndarray, brk: np.ndarray, ratio: np.ndarray, eff: np.ndarray,

@@ -131,6 +131,19 @@ def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> fl
     return min(c, cap)
 
 
+def contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
+                  V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray) -> np.ndarray:
+    """Troops sent (T, M): the equilibrium among the participants, each capped by what it can
+    deploy fast, cap_i = standing-force pledge + troops based in the victim (0 for the others).
+    Trials without participants send nothing and skip the equilibrium."""
+    cap = np.where(participant, standing + based, 0.0)
+    sent = np.zeros(participant.shape)
+    rows = participant.any(axis=1)
+    if rows.any():
+        sent[rows] = equilibrium(V[rows], S[rows], pi[rows], s0[rows], cap[rows])
+    return sent
+
+
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
                 iterations: int = 60) -> np.ndarray:
     """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
