@@ -43,6 +43,14 @@ CASES = {
   members: [RUS, KAZ, TJK]
   decision_rule: {rule: qualified_majority, threshold: 0}"""),
                        ":6:", "alliance.decision_rule", "threshold must be in (0, 1]"),
+    "leader_rule_without_leader": (GOOD.replace("alliance: csto", """alliance:
+  id: mine
+  name: Mine
+  members: [RUS, KAZ, TJK]
+  decision_rule: {rule: leader}"""),
+                                   ":2:", "alliance", "decision_rule 'leader' needs a leader"),
+    "unknown_council_model": (GOOD + "parameters:\n  council:\n    model: eum\n",
+                              ":11:", "parameters.council.model", "ordered_probit"),
     "bad_distribution": (GOOD.replace("aggressor_strength: 4000",
                                       "aggressor_strength: {dist: uniform, low: 9, high: 1}"),
                          ":8:", "crises[0].aggressor_strength", "uniform needs low < high"),
