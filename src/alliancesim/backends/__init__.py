@@ -13,7 +13,8 @@ from alliancesim.backends.base import Backend, Task, run_task
 from alliancesim.scenario.errors import UsageError
 
 BACKENDS = ("local", "process", "ray")
-RAY_HINT = "Ray is an optional extra: pip install 'alliancesim[ray]' (or make install-ray)"
+RAY_HINT = ("Ray is an optional extra: pip install 'alliancesim[ray]' (from a checkout: "
+            "make install-all)")
 
 
 def check_backend(name: str, workers: int | None = None, address: str | None = None) -> None:
