@@ -26,8 +26,6 @@ from alliancesim.backends import Backend, check_backend
 from alliancesim.cases import Case, load_cases, load_scenario_or_case
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
-from alliancesim.experiments import validation
-from alliancesim.report.plots import FIGURES, reliability_figure
 from alliancesim.results.ensemble import Ensemble, simulate_scenario
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
@@ -35,7 +33,10 @@ from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.scenario.loading import load_scenario_file, resolve
 from alliancesim.scenario.params import apply_parameters, load_parameters
 from alliancesim.scenario.schema import Scenario
-from alliancesim.store import ResultsWriter, check_out_dir, write_folder, write_text_atomic
+from alliancesim.store.checks import check_out_dir
+
+# Heavy layers (matplotlib, scipy.optimize, pyarrow) are imported inside the functions that use
+# them: loading and simulating stay light.
 
 DEFAULT_SCENARIO = bundled.DEFAULT_SCENARIO
 
@@ -110,6 +111,9 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
                                    address=address, keep_trials=keep_trials)
     if out is None:
         return simulate_scenario(scenario, on_trials=on_trials, **options)
+    from alliancesim.report.plots import FIGURES
+    from alliancesim.store.files import ResultsWriter
+
     with ResultsWriter(Path(out)) as writer:
         def both(model: CompiledCrisis, results: TrialResults, first: int) -> None:
             writer.write_trials(model, results, first)
@@ -135,6 +139,8 @@ def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float =
     ones) by penalised maximum likelihood; prior_sd is the prior's standard deviation."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    from alliancesim.experiments import validation
+
     return validation.calibrate(_cases(cases), prior_sd)
 
 
@@ -147,6 +153,8 @@ def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
     if out is not None:
         check_out_dir(Path(out))
+    from alliancesim.experiments import validation
+
     report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials)
     if out is not None:
         write_hindcast(report, out)
@@ -157,12 +165,17 @@ def score_cases(cases: str | Path | list[Case] | None = None, *,
                 params: str | Path | dict[str, Any] | None = None) -> ScoreReport:
     """Score the cases with one fixed parameter set (the defaults, or a parameter file or
     `parameters:` mapping laid over them), without refitting."""
+    from alliancesim.experiments import validation
+
     parameters = load_parameters(Path(params)) if isinstance(params, str | Path) else params
     return validation.score_cases(_cases(cases), parameters)
 
 
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
     """hindcast.json and reliability.png into the folder `out`, atomically."""
+    from alliancesim.report.plots import reliability_figure
+    from alliancesim.store.files import write_folder
+
     bins = {k: [(b.mean_forecast, b.observed_frequency, b.count) for b in v]
             for k, v in report.reliability.items()}
 
@@ -179,5 +192,7 @@ def write_parameters(report: CalibrationReport, path: str | Path) -> Path:
     if p.is_dir():
         raise UsageError("is a directory; give a file name, e.g. params.yaml", param="out",
                          value=p)
+    from alliancesim.store.files import write_text_atomic
+
     write_text_atomic(p, report.to_yaml())
     return p

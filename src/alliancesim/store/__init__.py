@@ -1,14 +1,6 @@
-"""Stored results: files (Parquet, JSON, YAML) written atomically into a folder."""
+"""Stored results: files (Parquet, JSON, YAML) written atomically into a folder
+(``store.files``), and the checks on an output folder made before any work (``store.checks``).
 
-from __future__ import annotations
-
-from alliancesim.store.files import (
-    ResultsWriter,
-    check_out_dir,
-    scenario_yaml,
-    write_folder,
-    write_text_atomic,
-)
-
-__all__ = ["ResultsWriter", "check_out_dir", "scenario_yaml", "write_folder",
-           "write_text_atomic"]
+Import the submodules: this package imports nothing itself, so that checking an output folder
+does not load pyarrow.
+"""

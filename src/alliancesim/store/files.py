@@ -20,22 +20,10 @@ import yaml
 from alliancesim.engine import TrialResults
 from alliancesim.results.ensemble import Ensemble, trial_frame
 from alliancesim.scenario.compile import CompiledCrisis
-from alliancesim.scenario.errors import UsageError
+from alliancesim.store.checks import check_out_dir
 
 # a file the caller makes: given its path in the temporary folder, write it
 FileMaker = Callable[[Path], None]
-
-
-def check_out_dir(out: Path) -> None:
-    """Fail early (before any simulation) if `out` cannot be used as an output folder."""
-    if out.exists() and not out.is_dir():
-        raise UsageError("exists and is not a directory", param="out", value=out)
-    parent = out.parent if str(out.parent) else Path(".")
-    probe = out if out.exists() else parent
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise UsageError(f"{probe} is not writable", param="out", value=out)
 
 
 def scenario_yaml(ensemble: Ensemble) -> str:
