@@ -20,11 +20,12 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from alliancesim.scenario.strict import StrictModel
 
 
-class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Dist(StrictModel):
 
     def support(self) -> tuple[float, float]:
         raise NotImplementedError

@@ -18,8 +18,28 @@ class Problem:
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+            return one_line(f"{where}: {self.field}: {self.message}")
+        return one_line(f"{where}: {self.message}")
+
+
+MAX_MESSAGE = 400  # characters of one problem's line; longer echoes of the input are cut
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
+    """The text on one line: control and other non-printable characters escaped (\\n, \\x1b,
+    \\u200b...), cut to `limit` characters with an ellipsis."""
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    s = "".join(out)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 class ScenarioError(Exception):
@@ -45,9 +65,9 @@ class UsageError(Exception):
     def describe(self, spell: Callable[[str], str] | None = None) -> str:
         """The message, naming the parameter as `spell` writes it (default: its own name)."""
         if self.param is None:
-            return self.message
+            return one_line(self.message)
         if spell is None:
             value = "" if self.value is None else f"={self.value!r}"
-            return f"{self.param}{value}: {self.message}"
+            return one_line(f"{self.param}{value}: {self.message}")
         value = "" if self.value is None else f" {self.value}"
-        return f"{spell(self.param)}{value}: {self.message}"
+        return one_line(f"{spell(self.param)}{value}: {self.message}")

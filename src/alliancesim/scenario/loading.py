@@ -17,7 +17,7 @@ from alliancesim.data import bundled
 from alliancesim.scenario.distributions import DIST_NAMES
 from alliancesim.scenario.errors import Problem, ScenarioError
 from alliancesim.scenario.schema import Actor, AffinityPair, Alliance, Scenario
-from alliancesim.scenario.yaml_lines import Path, line_of, parse_yaml
+from alliancesim.scenario.yaml_lines import MAX_BYTES, Path, line_of, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -170,7 +170,14 @@ def validate(model: type[M], data: Any, lines: dict[Path, int], source: str) -> 
 
 
 def read_text(path: FsPath) -> str:
+    """The text of a YAML file: a regular UTF-8 file of at most yaml_lines.MAX_BYTES."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise ScenarioError([Problem(str(path), "", "not a regular file (a device, pipe or "
+                                         "socket); give a YAML file")])
+        if path.is_file() and path.stat().st_size > MAX_BYTES:
+            raise ScenarioError([Problem(str(path), "", f"file too large ({path.stat().st_size:,} "
+                                         f"bytes; at most {MAX_BYTES:,})")])
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "", "no such file")]) from None

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from alliancesim.scenario.distributions import Quantity, check_range
+from alliancesim.scenario.strict import StrictModel
 
 INF = math.inf
 
@@ -38,8 +39,8 @@ Correlation = Annotated[Quantity, AfterValidator(_in_range(0.0, 0.99))]
 ActorId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Strict(StrictModel):
+    pass
 
 
 class ThreatType(StrEnum):
