@@ -21,7 +21,31 @@ crises:
     aggressor_strength: 4000
 """
 
+LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{b}: &{b} [{', '.join(['*' + a] * 10)}]\n" for a, b in zip("abcde", "bcdef", strict=True))
+
 CASES = {
+    "huge_readiness": (GOOD.replace("crises:", "actors:\n  TJK: {name: Tajikistan, troops: 9000, "
+                                    "readiness_days: 1.0e+19}\ncrises:"),
+                       ":4:", "actors.TJK.readiness_days", "outside the valid range [0, 3650]"),
+    "huge_delay": (GOOD.replace("alliance: csto", "alliance: csto\nalliance_changes:\n"
+                                "  decision_delay_days: {value: 1.0e+9}"),
+                   ":4:", "alliance_changes.decision_delay_days.value",
+                   "outside the valid range [0, 3650]"),
+    "huge_trials": (GOOD + "trials: 1000000000000000\n", ":9:", "trials",
+                    "less than or equal to 1000000000"),
+    "bool_for_a_number": (GOOD + "trials: true\n", ":1:", "", "trials: true/false"),
+    "overflowing_width": (GOOD.replace("aggressor_strength: 4000", "aggressor_strength: "
+                                       "{dist: uniform, low: -1.0e+308, high: 1.0e+308}"),
+                          ":8:", "crises[0].aggressor_strength", "at most 1e+12"),
+    "duplicate_key": (GOOD.replace("    threat:", "    victim: KGZ\n    threat:"),
+                      ":7:", "crises.0.victim", "appears twice"),
+    "alias_bomb": (LAUGHS + GOOD, ":", "", "expands to more than 100,000 values"),
+    "recursive_alias": ("a: &a [1, *a]\n" + GOOD, ":1:", "", "recursive alias"),
+    "deep_nesting": ("x: " + "[" * 3000 + "]" * 3000 + "\n" + GOOD, ":1:", "", "nest"),
+    "control_characters": (GOOD.replace("victim: TJK", 'victim: "\\x1b[2J\\x07TJK"'),
+                           ":5:", "crises[0].victim", "'\\x1b[2J\\x07TJK'"),
+    "too_large": (GOOD + "description: " + "x" * 300_000 + "\n", "", "", "file too large"),
     "yaml_syntax": (GOOD.replace("    aggressor: TALIBAN", "     aggressor: TALIBAN"),
                     ":6:", "", "YAML syntax error"),
     "unknown_state": (GOOD.replace("victim: TJK", "victim: XXX"),
@@ -30,7 +54,7 @@ CASES = {
                           ":6:", "crises[0].aggressor", "unknown actor 'MARTIANS'"),
     "negative_troops": (GOOD.replace("crises:", "actors:\n  TJK: {name: Tajikistan, "
                                      "troops: -100}\ncrises:"),
-                        ":4:", "actors.TJK.troops", "outside the valid range >= 0"),
+                        ":4:", "actors.TJK.troops", "outside the valid range [0, 1e+08]"),
     "threshold_out_of_range": (GOOD.replace("alliance: csto", """alliance:
   id: mine
   name: Mine

@@ -76,10 +76,10 @@ def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarra
         sched[:] = 0.0
         for j in range(n_arr):
             a = amounts[t, j]
-            if a > 0.0:
-                dd = int(days[t, j])
-                if dd <= horizon:
-                    sched[dd] += a
+            # compare as floats before the cast: a day past the horizon (or not a number)
+            # never becomes an index
+            if a > 0.0 and 0.0 <= days[t, j] <= horizon:
+                sched[int(days[t, j])] += a
         A = A0[t]
         D = D0[t] + sched[0]
         arrived = D

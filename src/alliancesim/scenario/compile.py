@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alliancesim.scenario.distributions import Quantity
-from alliancesim.scenario.schema import COUNCIL_FEATURES, RUNGS, Scenario, ThreatType
+from alliancesim.scenario.schema import (
+    COUNCIL_FEATURES,
+    MAX_COEFFICIENT,
+    MAX_DAYS,
+    MAX_QUALITY,
+    MAX_SCALE,
+    MAX_TROOPS,
+    MIN_QUALITY,
+    RUNGS,
+    Scenario,
+    ThreatType,
+)
 
 INF = math.inf
 AFFINITY_DEFAULT = 0.0  # pairs not listed in data/affinity.yaml or the scenario
@@ -129,50 +140,52 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     # crisis
     agg = actors[crisis.aggressor]
     if crisis.aggressor_strength is not None:
-        add("aggressor_strength", crisis.aggressor_strength, 1.0, INF)
+        add("aggressor_strength", crisis.aggressor_strength, 1.0, MAX_TROOPS)
     else:
-        add("aggressor_troops", agg.troops, 0.0, INF)
+        add("aggressor_troops", agg.troops, 0.0, MAX_TROOPS)
         add("aggressor_commitment", crisis.aggressor_commitment, 0.0, 1.0)
-    add("aggressor_quality", agg.quality, 1e-6, INF)
+    add("aggressor_quality", agg.quality, MIN_QUALITY, MAX_QUALITY)
     add("defender_commitment", crisis.defender_commitment, 0.0, 1.0)
     add("trust", crisis.trust, 0.0, 1.0)
-    add("decision_delay_days", alliance.decision_delay_days.value, 0.0, INF)
+    add("decision_delay_days", alliance.decision_delay_days.value, 0.0, MAX_DAYS)
     # members
     for m in members:
         a = actors[m]
-        add(f"troops.{m}", a.troops, 0.0, INF)
-        add(f"quality.{m}", a.quality, 1e-6, INF)
-        add(f"readiness_days.{m}", a.readiness_days, 0.0, INF)
+        add(f"troops.{m}", a.troops, 0.0, MAX_TROOPS)
+        add(f"quality.{m}", a.quality, MIN_QUALITY, MAX_QUALITY)
+        add(f"readiness_days.{m}", a.readiness_days, 0.0, MAX_DAYS)
         sf = alliance.standing_forces.get(m)
-        add(f"standing_forces.{m}", sf.troops if sf else 0.0, 0.0, INF)
-        add(f"base_in_victim.{m}", base_in_victim.get(m, 0.0), 0.0, INF)
+        add(f"standing_forces.{m}", sf.troops if sf else 0.0, 0.0, MAX_TROOPS)
+        add(f"base_in_victim.{m}", base_in_victim.get(m, 0.0), 0.0, MAX_TROOPS)
     # council
     c = p.council
-    add("council.intercept", c.intercept)
+    add("council.intercept", c.intercept, -MAX_COEFFICIENT, MAX_COEFFICIENT)
     for f in COUNCIL_FEATURES:
-        add(f"council.coefficients.{f}", getattr(c.coefficients, f))
+        add(f"council.coefficients.{f}", getattr(c.coefficients, f), -MAX_COEFFICIENT,
+            MAX_COEFFICIENT)
     for k, tau in enumerate(c.cutpoints):
-        add(f"council.cutpoints.{k + 1}", tau)
+        add(f"council.cutpoints.{k + 1}", tau, -MAX_COEFFICIENT, MAX_COEFFICIENT)
     add("council.shock_correlation", c.shock_correlation, 0.0, 0.99)
-    add("council.unilateral_margin", c.unilateral_margin, 0.0, INF)
+    add("council.unilateral_margin", c.unilateral_margin, 0.0, MAX_COEFFICIENT)
     r = p.request
-    add("request.intercept", r.intercept)
-    add("request.threat", r.threat)
-    add("request.trust_weight", r.trust_weight)
+    add("request.intercept", r.intercept, -MAX_COEFFICIENT, MAX_COEFFICIENT)
+    add("request.threat", r.threat, -MAX_COEFFICIENT, MAX_COEFFICIENT)
+    add("request.trust_weight", r.trust_weight, -MAX_COEFFICIENT, MAX_COEFFICIENT)
     for k, rho in enumerate(r.cutpoints):
-        add(f"request.cutpoints.{k + 1}", rho)
+        add(f"request.cutpoints.{k + 1}", rho, -MAX_COEFFICIENT, MAX_COEFFICIENT)
     fp = p.forces
-    add("forces.valuation", fp.valuation, 0.0, INF)
-    add("forces.private_benefit", fp.private_benefit, 0.0, INF)
-    add("forces.token_scale", fp.token_scale, 1e-6, INF)
-    add("forces.reference_army", fp.reference_army, 1e-6, INF)
-    add("deployment.transport_days", p.deployment.transport_days, 0.0, INF)
-    add("deployment.unilateral_delay_days", p.deployment.unilateral_delay_days, 0.0, INF)
+    add("forces.valuation", fp.valuation, 0.0, MAX_SCALE)
+    add("forces.private_benefit", fp.private_benefit, 0.0, MAX_SCALE)
+    add("forces.token_scale", fp.token_scale, 1e-6, MAX_SCALE)
+    add("forces.reference_army", fp.reference_army, 1e-6, MAX_SCALE)
+    add("deployment.transport_days", p.deployment.transport_days, 0.0, MAX_DAYS)
+    add("deployment.unilateral_delay_days", p.deployment.unilateral_delay_days, 0.0,
+        MAX_DAYS)
     e = p.engagement
-    add("engagement.attrition", e.attrition, 1e-9, INF)
-    add("engagement.irregular_efficiency", e.irregular_efficiency, 1e-9, INF)
+    add("engagement.attrition", e.attrition, 1e-9, 1.0)
+    add("engagement.irregular_efficiency", e.irregular_efficiency, 1e-9, 100.0)
     add("engagement.aggressor_break", e.aggressor_break, 0.0, 1.0)
-    add("engagement.defender_break_ratio", e.defender_break_ratio, 0.0, INF)
+    add("engagement.defender_break_ratio", e.defender_break_ratio, 0.0, 1e3)
 
     rd = alliance.decision_rule
     return CompiledCrisis(

@@ -24,8 +24,18 @@ from pydantic import ConfigDict, Field, model_validator
 
 from alliancesim.scenario.strict import StrictModel
 
+MAX_PARAMETER = 1e12  # |every distribution parameter|: widths and draws stay finite
+
 
 class _Dist(StrictModel):
+    @model_validator(mode="after")
+    def _finite(self) -> _Dist:
+        for name in type(self).model_fields:
+            v = getattr(self, name)
+            if isinstance(v, float | int) and not isinstance(v, bool) and abs(v) > MAX_PARAMETER:
+                raise ValueError(f"{name} = {v:g} is out of range: distribution parameters are "
+                                 f"at most {MAX_PARAMETER:g} in size")
+        return self
 
     def support(self) -> tuple[float, float]:
         raise NotImplementedError

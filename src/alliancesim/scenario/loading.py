@@ -239,11 +239,14 @@ def load_scenario(path_or_name: str | FsPath) -> Scenario:
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """`over` laid onto `base`, key by key (nested mappings merged, anything else replaced)."""
+    """`over` laid onto `base`, key by key (nested mappings merged, anything else, and any
+    distribution, replaced)."""
     out = dict(base)
     for k, v in over.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k),
-                                                                          dict) else v
+        # a distribution ({dist: ...}) replaces what was there whole: merging its parameters
+        # into another distribution's would mix two distributions
+        merge = isinstance(v, dict) and isinstance(out.get(k), dict) and "dist" not in v
+        out[k] = deep_merge(out[k], v) if merge else v
     return out
 
 

@@ -31,11 +31,24 @@ def _in_range(low: float, high: float) -> Callable[[Any], Any]:
     return check
 
 
-NonNegative = Annotated[Quantity, AfterValidator(_in_range(0.0, INF))]
-Positive = Annotated[Quantity, AfterValidator(_in_range(1e-12, INF))]
+# Bounds the model can compute with (docs/scenario.md, "Bounds"): every value a user can give is
+# checked against them at load, and the engine clips draws of distributions to them, so no
+# array is sized and no index is computed from an unbounded number.
+MAX_TROOPS = 1e8  # fifty times the largest army; keeps sums, ratios and logs finite
+MAX_DAYS = 3650.0  # ten years: delays, readiness, transport (the horizon's own limit)
+MAX_COEFFICIENT = 1e3  # coefficients and cut-points on the latent (probit) scale
+MAX_SCALE = 1e9  # any other non-negative model parameter
+MIN_QUALITY, MAX_QUALITY = 1e-3, 1e3  # quality multipliers
+MAX_TRIALS = 1_000_000_000
+
+NonNegative = Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_SCALE))]
+Positive = Annotated[Quantity, AfterValidator(_in_range(1e-12, MAX_SCALE))]
 UnitInterval = Annotated[Quantity, AfterValidator(_in_range(0.0, 1.0))]
-AnyReal = Annotated[Quantity, AfterValidator(_in_range(-INF, INF))]
+AnyReal = Annotated[Quantity, AfterValidator(_in_range(-MAX_COEFFICIENT, MAX_COEFFICIENT))]
 Correlation = Annotated[Quantity, AfterValidator(_in_range(0.0, 0.99))]
+Troops = Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_TROOPS))]
+Days = Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_DAYS))]
+Quality = Annotated[Quantity, AfterValidator(_in_range(MIN_QUALITY, MAX_QUALITY))]
 ActorId = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,15}$")]
 
 
@@ -68,12 +81,12 @@ RUNGS: tuple[str, ...] = tuple(r.value for r in Rung)
 class Actor(_Strict):
     name: str
     kind: Literal["state", "nonstate"] = "state"
-    troops: NonNegative
-    milex_usd_m: float | None = Field(default=None, ge=0)
-    gdp_usd_b: float | None = Field(default=None, ge=0)
-    population_m: float | None = Field(default=None, ge=0)
-    quality: Positive = 1.0
-    readiness_days: NonNegative = 2.0
+    troops: Troops
+    milex_usd_m: float | None = Field(default=None, ge=0, le=1e8)
+    gdp_usd_b: float | None = Field(default=None, ge=0, le=1e6)
+    population_m: float | None = Field(default=None, ge=0, le=1e5)
+    quality: Quality = 1.0
+    readiness_days: Days = 2.0
     source: str = ""
     judgement: str = ""
 
@@ -124,7 +137,12 @@ class Coverage(_Strict):
 
 
 class SourcedValue(_Strict):
-    value: NonNegative
+    value: UnitInterval
+    source: str = ""
+
+
+class SourcedDays(_Strict):
+    value: Days
     source: str = ""
 
 
@@ -134,14 +152,14 @@ class Affinity(_Strict):
 
 
 class StandingForce(_Strict):
-    troops: NonNegative
+    troops: Troops
     source: str = ""
 
 
 class Base(_Strict):
     owner: ActorId
     host: ActorId
-    troops: NonNegative
+    troops: Troops
     source: str = ""
 
 
@@ -175,7 +193,7 @@ class Alliance(_Strict):
     standing_forces: dict[ActorId, StandingForce] = Field(default_factory=dict)
     bases: list[Base] = Field(default_factory=list)
     ties: list[Tie] = Field(default_factory=list)
-    decision_delay_days: SourcedValue = SourcedValue(value=1.0)
+    decision_delay_days: SourcedDays = SourcedDays(value=1.0)
     member_affinity: Affinity = Affinity(value=0.0)
 
     @model_validator(mode="after")
@@ -248,7 +266,7 @@ class CouncilParameters(_Strict):
     )
     noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = 0.3
-    unilateral_margin: NonNegative = Field(
+    unilateral_margin: Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_COEFFICIENT))] = Field(
         default=1.199,  # calibrated
         description="delta >= 0: a member acts without the alliance (fallback) only when its "
                     "latent support exceeds tau_4 + delta",
@@ -287,15 +305,15 @@ class ForceParameters(_Strict):
 
 
 class DeploymentParameters(_Strict):
-    transport_days: NonNegative = 1.0
-    unilateral_delay_days: NonNegative = 0.5
+    transport_days: Days = 1.0
+    unilateral_delay_days: Days = 0.5
 
 
 class EngagementParameters(_Strict):
-    attrition: Positive = 0.005
-    irregular_efficiency: Positive = 0.1
+    attrition: Annotated[Quantity, AfterValidator(_in_range(1e-9, 1.0))] = 0.005
+    irregular_efficiency: Annotated[Quantity, AfterValidator(_in_range(1e-9, 100.0))] = 0.1
     aggressor_break: UnitInterval = 0.3
-    defender_break_ratio: NonNegative = 0.25
+    defender_break_ratio: Annotated[Quantity, AfterValidator(_in_range(0.0, 1e3))] = 0.25
     horizon_days: int = Field(default=60, ge=1, le=3650)
 
 
@@ -316,7 +334,7 @@ class Crisis(_Strict):
     aggressor: ActorId
     threat: ThreatType
     territory: Literal["undisputed", "disputed"] = "undisputed"
-    aggressor_strength: NonNegative | None = None
+    aggressor_strength: Troops | None = None
     aggressor_commitment: UnitInterval = 0.3
     defender_commitment: UnitInterval = 0.3
     request: Literal["auto", "none", "consultations", "military"] = "auto"
@@ -349,8 +367,8 @@ class Scenario(_Strict):
     affinity: list[AffinityPair] = Field(default_factory=list)
     parameters: Parameters = Parameters()
     crises: list[Crisis] = Field(min_length=1)
-    trials: int = Field(default=20_000, ge=1)
-    seed: int = Field(default=2021, ge=0)
+    trials: int = Field(default=20_000, ge=1, le=MAX_TRIALS)
+    seed: int = Field(default=2021, ge=0, le=2**63 - 1)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
