@@ -143,6 +143,8 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     (["run", "--address", "10.0.0.1:6379"],
      "--address 10.0.0.1:6379: applies only to the ray backend"),
     (["run", "--workers", "0"], "--workers"),
+    (["run", "--backend", "ray", "--address", "127.0.0.1:1"],
+     "--address 127.0.0.1:1: no Ray cluster answers there"),
 ])
 def test_bad_arguments_exit_2(args: list[str], needle: str) -> None:
     r = run(*args)
@@ -156,7 +158,7 @@ def test_out_pointing_at_a_file_is_refused_before_running(tmp_path: Path) -> Non
     f.write_text("keep me")
     r = run("run", "--trials", "100", "--out", str(f))
     assert r.returncode == 2
-    assert "exists and is not a directory" in r.stderr
+    assert "exists and is not a folder" in r.stderr
     assert f.read_text() == "keep me"
 
 

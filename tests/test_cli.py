@@ -62,7 +62,16 @@ def test_run_out_writes_parquet_json_and_figures(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     names = {p.name for p in out.iterdir()}
     assert names == {"trials.parquet", "summary.json", "scenario.yaml", "response.png",
-                     "contributions.png", "outcomes.png"}
+                     "contributions.png", "outcomes.png", "run.json"}
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["kind"] == "run" and manifest["seed"] == 2021 and manifest["trials"] == 9000
+    assert set(manifest["files"]) == names - {"run.json"}
+    import hashlib
+
+    for name, meta in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert meta["bytes"] == len(data) and meta["sha256"] == hashlib.sha256(data).hexdigest()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing left
     df = pd.read_parquet(out / "trials.parquet")
     assert len(df) == 4 * 9000
     for _, group in df.groupby("crisis"):

@@ -183,7 +183,9 @@ def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
         path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
 
     return write_folder(Path(out), {"hindcast.json": write_json,
-                                    "reliability.png": partial(reliability_figure, bins)})
+                                    "reliability.png": partial(reliability_figure, bins)},
+                        kind="hindcast", meta={"cases": [c.case_id for c in report.cases],
+                                               "prior_sd": report.prior_sd})
 
 
 def write_parameters(report: CalibrationReport, path: str | Path) -> Path:

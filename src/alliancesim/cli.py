@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -270,13 +271,34 @@ def _flag(param: str) -> str:
     return "--" + param.replace("_", "-")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM (a BaseException, so that nothing on the way catches it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Entry point: every user error is reported in one line per problem, exit status 2.
 
-    Flag errors are typer's own (usage line and message, exit status 2).
+    Flag errors are typer's own (usage line and message, exit status 2). Ctrl-C and SIGTERM
+    stop the run (the work in flight is cancelled, the temporary output folder removed, an
+    earlier output left as it was) with exit status 128 + the signal's number.
     """
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
+    except Interrupted as exc:
+        name = "Ctrl-C" if exc.signum == signal.SIGINT else signal.Signals(exc.signum).name
+        _report([f"interrupted ({name}): stopped; nothing was written (an --out folder is as "
+                 "it was)"])
+        sys.exit(128 + exc.signum)
     except ScenarioError as exc:
         _report([f"error: {p}" for p in exc.problems])
         sys.exit(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -12,7 +13,9 @@ from alliancesim.engine import ChunkOutput
 
 
 def _single_threaded() -> None:
-    """Workers use one core each: no nested BLAS/OpenMP threads."""
+    """Workers use one core each (no nested BLAS/OpenMP threads) and leave Ctrl-C to the
+    parent, which cancels what is queued and waits for the chunks in flight (about a second)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMBA_NUM_THREADS"):
         os.environ.setdefault(var, "1")

@@ -1,0 +1,101 @@
+"""--out: swapped in whole with a manifest; one writer at a time; interrupted runs leave the
+target as it was; leftovers of killed runs are cleaned; unusable targets are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from alliancesim import simulate
+from alliancesim.scenario.errors import UsageError
+from alliancesim.store.files import OutputFolder
+
+EXE = [sys.executable, "-m", "alliancesim.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EXE, *args], capture_output=True, text=True, timeout=300,
+                          env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"})
+
+
+def test_a_second_run_replaces_the_first_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    simulate("csto-2021-autumn", trials=500, seed=1, out=out)
+    first = json.loads((out / "run.json").read_text())
+    simulate("csto-2021-autumn", trials=700, seed=2, out=out)
+    second = json.loads((out / "run.json").read_text())
+    assert (first["seed"], second["seed"]) == (1, 2)
+    assert "seed: 2" in (out / "scenario.yaml").read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder, no lock
+
+
+def test_a_folder_with_other_files_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not an alliancesim output"):
+        simulate("csto-2021-autumn", trials=100, out=tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with OutputFolder(out, "run"), pytest.raises(UsageError, match="another alliancesim run"):
+        simulate("csto-2021-autumn", trials=100, out=out)
+
+
+def test_a_killed_run_s_temporary_folder_is_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".out.alliancesim-tmp-{dead}-abc123"
+    stale.mkdir()
+    (stale / "trials.parquet").write_bytes(b"half")
+    simulate("csto-2021-autumn", trials=100, out=out)
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize("target", ["/proc/alliancesim-out", "{file}/sub", "{tmp}/" + "x" * 250])
+def test_unusable_targets_are_refused_with_exit_2(tmp_path: Path, target: str) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    r = run("run", "-n", "100", "--out", target.format(file=f, tmp=tmp_path))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("error: --out ") and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("backend", ["local", "process"])
+def test_ctrl_c_stops_a_run_and_leaves_the_old_output(tmp_path: Path, backend: str) -> None:
+    out = tmp_path / "out"
+    simulate("csto-2021-autumn", trials=200, seed=1, out=out)
+    before = (out / "run.json").read_text()
+    proc = subprocess.Popen([*EXE, "run", "-n", "50000000", "--backend", backend, "--workers",
+                             "2", "--out", str(out), "-q"], stderr=subprocess.PIPE, text=True,
+                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+    time.sleep(6)
+    start = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 20
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert (out / "run.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_sigterm_stops_a_run_too(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*EXE, "run", "-n", "50000000", "--out", str(out), "-q"],
+                            stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin"})
+    time.sleep(5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert not out.exists() and "interrupted" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
