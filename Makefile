@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install install-all demo test lint bench clean
+.PHONY: install install-all demo test lint bench fuzz clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,6 +30,10 @@ test: install-all
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 	.venv/bin/lint-imports
+
+# 10,000 generated malformed scenario, case and parameter files (a few minutes; not in CI)
+fuzz: install
+	cd tests && ../.venv/bin/python fuzzing.py --examples 10000
 
 bench: install-all
 	.venv/bin/python benchmarks/engine.py --ray

@@ -12,12 +12,12 @@ import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from alliancesim.data import bundled
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import REQUEST_LEVELS
-from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.errors import Problem, ScenarioError, one_line
 from alliancesim.scenario.loading import (
     bundled_alliance,
     load_scenario,
@@ -29,6 +29,7 @@ from alliancesim.scenario.schema import (
     RUNGS,
     ActorId,
     AffinityPair,
+    Alliance,
     Crisis,
     Rung,
     Scenario,
@@ -119,13 +120,21 @@ def to_scenario(case: Case) -> Scenario:
     alliance = bundled_alliance(case.alliance)
     if case.members is not None:
         members = list(case.members)
-        alliance = alliance.model_copy(update={
+        data = alliance.model_dump(mode="json", by_alias=True)
+        data.update({
             "members": members,
             "leader": alliance.leader if alliance.leader in members else None,
-            "standing_forces": {k: v for k, v in alliance.standing_forces.items()
+            "standing_forces": {k: v for k, v in data["standing_forces"].items()
                                 if k in members},
-            "bases": [b for b in alliance.bases if b.owner in members],
+            "bases": [b for b in data["bases"] if b["owner"] in members],
         })
+        if alliance.decision_rule.rule == "leader" and data["leader"] is None:
+            data["decision_rule"] = {"rule": "consensus"}
+        try:
+            alliance = Alliance.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError([Problem(case.id, "members", one_line(e["msg"]))
+                                 for e in exc.errors()]) from None
     pairs = list(case.affinity)
     if case.aggressor_affinity is not None:
         listed = {frozenset((p.a, p.b)) for p in pairs}
@@ -134,8 +143,12 @@ def to_scenario(case: Case) -> Scenario:
                   for m in alliance.members
                   if m != case.crisis.aggressor and frozenset((m, case.crisis.aggressor))
                   not in listed]
-    scenario = Scenario(name=case.id, title=case.title, alliance=alliance, affinity=pairs,
-                        crises=[case.crisis])
+    try:
+        scenario = Scenario(name=case.id, title=case.title, alliance=alliance, affinity=pairs,
+                            crises=[case.crisis])
+    except ValidationError as exc:
+        raise ScenarioError([Problem(case.id, ".".join(str(x) for x in e["loc"]),
+                                     one_line(e["msg"])) for e in exc.errors()]) from None
     return resolve(scenario, case.id)
 
 
