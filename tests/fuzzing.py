@@ -21,6 +21,7 @@ import collections
 import copy
 import math
 import random
+import re
 import signal
 import sys
 import tempfile
@@ -149,7 +150,11 @@ def _textual(rng: random.Random, text: str) -> str:
             key = lines[i].split(":", 1)[0]
             lines[i] = key + ': "\u0000\u2028\x07\x1b[31m\u202e\ud7ff"\n'
         return "".join(lines)
-    if op == 7:  # tabs and odd indentation
+    if op == 7:  # tabs and odd indentation, or an impossible date
+        if rng.random() < 0.5 and "date:" in text:
+            return re.sub(r"date: \S+", rng.choice(["date: 2022-02-30", "date: 2022-13-01",
+                                                      "date: 99999-01-01", "date: 0000-01-01"]),
+                          text, count=1)
         return text.replace("  ", "\t", rng.randrange(1, 4))
     return text + rng.choice(["trials: 1000000000000000\n", "seed: -1\n", "trials: true\n",
                               "seed: 1.5\n", "trials: '5'\n", "{}\n", "- list\n"])

@@ -178,3 +178,14 @@ def test_burden_sharing_is_computed_from_bundled_figures() -> None:
     # equal tokens weigh more on small economies: a perfect negative rank correlation
     # among the four token senders, and Russia's 6,000 on 1,843 bn does not change the sign
     assert simulated.spearman_rho < -0.5
+
+
+@pytest.mark.parametrize("date", ["2022-02-30", "'2022-02-30'", "'2022-13'", "'soon'"])
+def test_an_impossible_date_is_refused(tmp_path: Path, date: str) -> None:
+    src = bundled.case_path("csto_2022_kaz_january").read_text()
+    bad = tmp_path / "case.yaml"
+    bad.write_text("\n".join(f"date: {date}" if ln.startswith("date:") else ln
+                             for ln in src.splitlines()) + "\n")
+    r = run("run", str(bad), "-n", "10")
+    assert r.returncode == 2, r.stderr
+    assert "case.yaml" in r.stderr and "date" in r.stderr and "Traceback" not in r.stderr

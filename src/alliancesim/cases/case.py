@@ -71,6 +71,22 @@ class Case(_Strict):
     observed: Observed
     sources: list[str] = Field(min_length=1)
 
+    @field_validator("date")
+    @classmethod
+    def _check_date(cls, value: datetime.date | str) -> datetime.date | str:
+        """A calendar date, or a year and month (YYYY-MM) when the day is not known."""
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            datetime.datetime.strptime(value, "%Y-%m")
+        except ValueError:
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a date: give YYYY-MM-DD, or YYYY-MM when "
+                                 "the day is not known") from None
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Case:
         if self.crisis.request == "auto":

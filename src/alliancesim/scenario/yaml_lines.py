@@ -136,6 +136,8 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         raise _fail(source, f"YAML error: {exc}") from None
     except RecursionError:  # a construct the checks above did not bound
         raise _fail(source, "too deeply nested to read") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date, 2022-02-30
+        raise _fail(source, f"a value YAML cannot read: {exc}") from None
     return data, lines
 
 
