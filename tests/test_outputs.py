@@ -99,3 +99,12 @@ def test_sigterm_stops_a_run_too(tmp_path: Path) -> None:
     assert proc.returncode == 143, err
     assert not out.exists() and "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["/proc/params.yaml", "{file}/params.yaml", "{tmp}"])
+def test_calibrate_refuses_an_unusable_file_before_fitting(tmp_path: Path, target: str) -> None:
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    r = run("calibrate", "--out", target.format(file=f, tmp=tmp_path))
+    assert r.returncode == 2 and r.stderr.startswith("error: --out "), r.stderr
+    assert r.stdout == ""

@@ -33,7 +33,7 @@ from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.scenario.loading import load_scenario_file, resolve
 from alliancesim.scenario.params import apply_parameters, load_parameters
 from alliancesim.scenario.schema import Scenario
-from alliancesim.store.checks import check_out_dir
+from alliancesim.store.checks import check_out_dir, check_out_file
 
 # Heavy layers (matplotlib, scipy.optimize, pyarrow) are imported inside the functions that use
 # them: loading and simulating stay light.
@@ -72,11 +72,15 @@ def scenario_source(name: str | Path) -> str:
 
 
 def check_options(*, backend: str = "local", workers: int | None = None,
-                  address: str | None = None, out: str | Path | None = None) -> None:
-    """Raise UsageError for options that cannot work, before any work is done."""
+                  address: str | None = None, out: str | Path | None = None,
+                  out_file: str | Path | None = None) -> None:
+    """Raise UsageError for options that cannot work, before any work is done (out: an output
+    folder; out_file: an output file)."""
     check_backend(backend, workers, address)
     if out is not None:
         check_out_dir(Path(out))
+    if out_file is not None:
+        check_out_file(Path(out_file))
 
 
 def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
@@ -190,11 +194,13 @@ def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
 
 def write_parameters(report: CalibrationReport, path: str | Path) -> Path:
     """The fitted parameters as a parameter file (for `load_scenario(..., params=...)`)."""
-    p = Path(path)
-    if p.is_dir():
-        raise UsageError("is a directory; give a file name, e.g. params.yaml", param="out",
-                         value=p)
     from alliancesim.store.files import write_text_atomic
 
-    write_text_atomic(p, report.to_yaml())
+    p = Path(path)
+    check_out_file(p)
+    try:
+        write_text_atomic(p, report.to_yaml())
+    except OSError as exc:
+        raise UsageError(f"cannot write there ({exc.strerror or exc})", param="out",
+                         value=p) from None
     return p

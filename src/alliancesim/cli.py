@@ -173,9 +173,7 @@ def calibrate(
     json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
 ) -> None:
     """Fit the council's coefficients and cut-points to the cases (penalised maximum likelihood)."""
-    if out is not None and out.is_dir():
-        raise UsageError("is a directory; give a file name, e.g. params.yaml", param="out",
-                         value=out)
+    api.check_options(out_file=out)
     report = api.calibrate(folder, prior_sd=prior_sd)
     if out is not None:
         api.write_parameters(report, out)

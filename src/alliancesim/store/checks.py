@@ -78,3 +78,23 @@ def check_out_dir(out: Path) -> None:
         raise _error(out, f"cannot write there ({exc.strerror or exc})") from None
     with contextlib.suppress(OSError):
         tmp.rmdir()
+
+
+def check_out_file(path: Path) -> None:
+    """Fail early if a single output file cannot be written at `path`."""
+    if path.is_dir():
+        raise _error(path, "is a folder; give a file name, e.g. params.yaml")
+    probe = path.parent if str(path.parent) else Path(".")
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise _error(path, f"{probe} is a file, not a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=probe)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _error(path, "the name is too long for the file system") from None
+        raise _error(path, f"cannot write there ({exc.strerror or exc})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
