@@ -26,6 +26,7 @@ from alliancesim.backends import Backend, check_backend
 from alliancesim.cases import Case, load_cases, load_scenario_or_case
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
+from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.ensemble import Ensemble, simulate_scenario
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
@@ -41,6 +42,7 @@ from alliancesim.store.checks import check_out_dir, check_out_file
 DEFAULT_SCENARIO = bundled.DEFAULT_SCENARIO
 
 __all__ = ["DEFAULT_SCENARIO", "ScenarioError", "UsageError", "calibrate", "check_options",
+           "compare",
            "hindcast", "list_scenarios", "load_cases", "load_scenario", "scenario_source",
            "score_cases", "simulate", "write_hindcast", "write_parameters"]
 
@@ -173,6 +175,42 @@ def score_cases(cases: str | Path | list[Case] | None = None, *,
 
     parameters = load_parameters(Path(params)) if isinstance(params, str | Path) else params
     return validation.score_cases(_cases(cases), parameters)
+
+
+def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int | None = None,
+            seed: int | None = None, names: list[str] | None = None,
+            progress: Callable[[str], None] | None = None, backend: str = "local",
+            workers: int | None = None, address: str | None = None) -> ComparisonReport:
+    """The same crises under each scenario variant, with common random numbers: each headline's
+    probability per variant and the paired difference from the first (the base) with its
+    standard error, beside the error two independent runs would have.
+
+    scenarios: two or more scenarios (files, bundled names or Scenario objects), or one
+    variants file (base: and variants:). trials and seed default to the base's.
+    """
+    from alliancesim.experiments.compare import compare as run_compare
+    from alliancesim.scenario.variants import is_variants_file, load_variants
+
+    check_options(backend=backend, workers=workers, address=address)
+    if isinstance(scenarios, str | Path):
+        if not is_variants_file(scenarios):
+            raise UsageError("give two or more scenarios, or one variants file (base: and "
+                             "variants:)", param="scenarios", value=str(scenarios))
+        variants = load_variants(scenarios)
+    else:
+        if len(scenarios) < 2:
+            raise UsageError("give two or more scenarios, or one variants file",
+                             param="scenarios", value=len(scenarios))
+        loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+        labels = names or [s if isinstance(s, str) else (Path(s).stem if isinstance(s, Path)
+                                                         else s.name) for s in scenarios]
+        if len(set(labels)) < len(labels):
+            labels = [f"{i + 1}:{n}" for i, n in enumerate(labels)]
+        variants = list(zip(labels, loaded, strict=True))
+    base = variants[0][1]
+    return run_compare(variants, trials if trials is not None else base.trials,
+                       seed if seed is not None else base.seed, progress=progress,
+                       backend=backend, workers=workers, address=address)
 
 
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:

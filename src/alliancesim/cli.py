@@ -18,6 +18,7 @@ from rich.table import Table
 
 from alliancesim import api
 from alliancesim.api import DEFAULT_SCENARIO, ScenarioError, UsageError
+from alliancesim.scenario.schema import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -80,6 +81,35 @@ def run(
         ens = api.simulate(sc, **options)
     summary = ens.summary()
     _emit(summary, list(ens.files), json_, lambda: render_summary(summary, out_console))
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(
+        help="Two or more scenarios (files or bundled names; the first is the base), or one "
+             "variants file (base: and variants:).")],
+    trials: Annotated[int | None, typer.Option(
+        "--trials", "-n", min=1, max=1_000_000_000,
+        help="Trials per crisis (default: the base scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", "-s", min=0, help="Random seed (default: the base scenario's).")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    backend: Annotated[str, typer.Option(
+        "--backend", help="Where chunks run: local, process or ray.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Processes for --backend process.")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="Ray cluster address for --backend ray.")] = None,
+) -> None:
+    """The same crises under each variant with common random numbers: every headline per
+    variant and its paired difference from the base, with standard errors."""
+    from alliancesim.report.comparison_tables import render_comparison
+
+    target: list[str | Path | Scenario] | str = (scenarios[0] if len(scenarios) == 1
+                                                  else list(scenarios))
+    report = api.compare(target, trials=trials, seed=seed, backend=backend, workers=workers,
+                         address=address)
+    _emit(report, [], json_, lambda: render_comparison(report, out_console))
 
 
 @app.command()

@@ -250,12 +250,44 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _remove_members(base: dict[str, Any], changes: dict[str, Any], members: dict[str, Any],
+                    source: str, lines: dict[Path, int]
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`alliance_changes: {members: {ARM: null}}` removes ARM from the alliance, with its
+    standing forces, its bases and ties, and the leadership if it led."""
+    bad = {k: v for k, v in members.items() if v is not None or k not in base["members"]}
+    if bad:
+        k = next(iter(bad))
+        raise ScenarioError([Problem(
+            source, f"alliance_changes.members.{k}",
+            f"to remove a member write '{k}: null' for a current member (members: "
+            f"{', '.join(base['members'])}); to replace the list give a list",
+            line_of(lines, ("alliance_changes", "members", k)))])
+    gone = set(members)
+    base = dict(base)
+    base["members"] = [m for m in base["members"] if m not in gone]
+    base["standing_forces"] = {k: v for k, v in base["standing_forces"].items() if k not in gone}
+    base["bases"] = [b for b in base["bases"] if b["owner"] not in gone and b["host"] not in gone]
+    base["ties"] = [t for t in base["ties"] if t["a"] not in gone and t["b"] not in gone]
+    if base.get("leader") in gone:
+        base["leader"] = None
+        if base["decision_rule"].get("rule") == "leader":
+            base["decision_rule"] = {"rule": "consensus"}
+    return base, {k: v for k, v in changes.items() if k != "members"}
+
+
 def _change_alliance(alliance: Alliance, changes: dict[str, Any], source: str,
                      lines: dict[Path, int]) -> Alliance:
     """A bundled alliance with a scenario's alliance_changes merged in, validated; problems are
     reported at the lines of alliance_changes."""
     prefix = ("alliance_changes",)
-    merged = deep_merge(alliance.model_dump(mode="json", by_alias=True), changes)
+    base = alliance.model_dump(mode="json", by_alias=True)
+    members = changes.get("members")
+    if isinstance(members, dict):
+        base, changes = _remove_members(base, changes, members, source, lines)
+    if isinstance(changes.get("decision_rule"), dict):
+        base["decision_rule"] = {}  # a rule is one choice: replaced whole, never merged
+    merged = deep_merge(base, changes)
     sub = {path[1:]: line for path, line in lines.items() if path[:1] == prefix}
     try:
         return validate(Alliance, merged, sub, source)

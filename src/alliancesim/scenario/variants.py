@@ -1,0 +1,75 @@
+"""Variants files: one base scenario and named changes to it, for `alliancesim compare`.
+
+    base: csto-2021-autumn          # a bundled scenario, or a scenario file (relative to here)
+    variants:
+      two-thirds:                   # laid over the base scenario key by key (deep_merge)
+        alliance_changes: {decision_rule: {rule: qualified_majority, threshold: 0.667}}
+      without-armenia:
+        alliance_changes: {members: {ARM: null}}
+        crises: [...]               # a list replaces the base's list whole
+
+Each variant is validated and resolved like a scenario; its problems name the file and the
+variant. Every variant keeps the base's seed and trials (common random numbers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Any
+
+from alliancesim.data import bundled
+from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.loading import deep_merge, read_text, resolve, validate
+from alliancesim.scenario.schema import Scenario
+from alliancesim.scenario.yaml_lines import line_of, parse_yaml
+
+
+def is_variants_file(path: str | FsPath) -> bool:
+    p = FsPath(path)
+    if p.suffix not in (".yaml", ".yml") or not p.is_file():
+        return False
+    data, _ = parse_yaml(read_text(p), str(p))
+    return isinstance(data, dict) and "variants" in data and "base" in data
+
+
+def load_variants(path: str | FsPath) -> list[tuple[str, Scenario]]:
+    """(name, resolved scenario) for the base (named by its `base` value) and each variant."""
+    p = FsPath(path)
+    source = str(p)
+    data, lines = parse_yaml(read_text(p), source)
+
+    def fail(field: str, message: str) -> ScenarioError:
+        return ScenarioError([Problem(source, field, message, line_of(lines, (field,)))])
+
+    if not isinstance(data, dict):
+        raise fail("", "expected a mapping with base: and variants:")
+    unknown = sorted(set(data) - {"base", "variants", "title", "description"})
+    if unknown:
+        raise fail(unknown[0], f"unknown field '{unknown[0]}' (valid fields: base, description, "
+                   "title, variants)")
+    base = data.get("base")
+    variants = data.get("variants")
+    if not isinstance(base, str) or not base:
+        raise fail("base", "give the base scenario: a bundled name or a file path")
+    if not isinstance(variants, dict) or not variants:
+        raise fail("variants", "give at least one named variant (a mapping of changes)")
+    local = p.parent / base
+    if local.is_file():
+        base_source = str(local)
+    elif base in bundled.scenario_names():
+        base_source = str(bundled.scenario_path(base))
+    else:
+        raise fail("base", f"no scenario file '{local}' and no bundled scenario '{base}' "
+                   f"(bundled: {', '.join(bundled.scenario_names())})")
+    base_data, base_lines = parse_yaml(read_text(FsPath(base_source)), base_source)
+    out = [(base, resolve(validate(Scenario, base_data, base_lines, base_source), base_source,
+                          base_lines))]
+    for name, changes in variants.items():
+        label = f"{source} (variant {name})"
+        if not isinstance(changes, dict):
+            raise ScenarioError([Problem(source, f"variants.{name}", "expected a mapping of "
+                                         "changes to the base scenario",
+                                         line_of(lines, ("variants", name)))])
+        merged: dict[str, Any] = deep_merge(base_data, changes)
+        out.append((str(name), resolve(validate(Scenario, merged, {}, label), label)))
+    return out
