@@ -22,12 +22,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from alliancesim.backends import Backend, check_backend
 from alliancesim.cases import Case, load_cases, load_scenario_or_case
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.ensemble import Ensemble, simulate_scenario
+from alliancesim.results.sweep import SweepReport
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.errors import ScenarioError, UsageError
@@ -41,10 +44,24 @@ from alliancesim.store.checks import check_out_dir, check_out_file
 
 DEFAULT_SCENARIO = bundled.DEFAULT_SCENARIO
 
-__all__ = ["DEFAULT_SCENARIO", "ScenarioError", "UsageError", "calibrate", "check_options",
-           "compare",
-           "hindcast", "list_scenarios", "load_cases", "load_scenario", "scenario_source",
-           "score_cases", "simulate", "write_hindcast", "write_parameters"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "ScenarioError",
+    "UsageError",
+    "calibrate",
+    "check_options",
+    "compare",
+    "hindcast",
+    "list_scenarios",
+    "load_cases",
+    "load_scenario",
+    "scenario_source",
+    "score_cases",
+    "simulate",
+    "sweep",
+    "write_hindcast",
+    "write_parameters",
+]
 
 
 def load_scenario(path_or_name: str | Path, *, params: str | Path | None = None) -> Scenario:
@@ -211,6 +228,67 @@ def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int 
     return run_compare(variants, trials if trials is not None else base.trials,
                        seed if seed is not None else base.seed, progress=progress,
                        backend=backend, workers=workers, address=address)
+
+
+MAX_SWEEP_POINTS = 10_000
+
+
+def _parse_vary(spec: str) -> tuple[str, float, float, int]:
+    path, eq, rng = spec.partition("=")
+    parts = rng.split(":")
+    try:
+        if not eq or not path or len(parts) not in (2, 3):
+            raise ValueError
+        low, high = float(parts[0]), float(parts[1])
+        steps = int(parts[2]) if len(parts) == 3 else 5
+    except ValueError:
+        raise UsageError("expected PATH=LOW:HIGH:STEPS, e.g. "
+                         "parameters.council.coefficients.leader_stake=0:2:9", param="vary",
+                         value=spec) from None
+    if not (np.isfinite(low) and np.isfinite(high)) or not 1 <= steps <= 1000:
+        raise UsageError("LOW and HIGH must be finite numbers and STEPS between 1 and 1000",
+                         param="vary", value=spec)
+    return path, low, high, steps
+
+
+def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
+          trials: int | None = None, seed: int | None = None, out: str | Path | None = None,
+          progress: Callable[[int, int], None] | None = None, backend: str = "local",
+          workers: int | None = None, address: str | None = None) -> SweepReport:
+    """The scenario's headlines over a full grid of the `vary` ranges ("PATH=LOW:HIGH:STEPS",
+    PATH a dotted path into the scenario such as parameters.council.coefficients.leader_stake
+    or crises.armenia-attack.aggressor_strength), or over `lhs` Latin-hypercube points of
+    them; common random numbers at every point. `out`: sweep.csv, sweep.json, sweep.png."""
+    from alliancesim.experiments.sweep import sweep as run_sweep
+
+    check_options(backend=backend, workers=workers, address=address, out=out)
+    if not vary:
+        raise UsageError("give at least one PATH=LOW:HIGH:STEPS", param="vary")
+    ranges = [_parse_vary(v) for v in vary]
+    if len({r[0] for r in ranges}) < len(ranges):
+        raise UsageError("each path may be varied once", param="vary", value=vary)
+    n_points = lhs if lhs is not None else int(np.prod([r[3] for r in ranges]))
+    if (lhs is not None and lhs < 1) or n_points > MAX_SWEEP_POINTS:
+        raise UsageError(f"between 1 and {MAX_SWEEP_POINTS:,} points (got {n_points:,})",
+                         param="lhs" if lhs is not None else "vary", value=n_points)
+    report = run_sweep(str(scenario), ranges, lhs, trials, seed, progress=progress,
+                       backend=backend, workers=workers, address=address)
+    if out is not None:
+        from alliancesim.report.plots import sweep_figure
+        from alliancesim.store.files import write_folder
+
+        def write_csv(path: Path) -> None:
+            report.to_pandas().to_csv(path, index=False)
+
+        def write_json(path: Path) -> None:
+            path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+        write_folder(Path(out), {"sweep.csv": write_csv, "sweep.json": write_json,
+                                 "sweep.png": partial(sweep_figure, report)}, kind="sweep",
+                     meta={"scenario": report.scenario, "paths": report.paths,
+                           "design": report.design, "seed": report.seed,
+                           "trials": report.trials})
+    return report
 
 
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:

@@ -113,6 +113,39 @@ def compare(
 
 
 @app.command()
+def sweep(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
+    vary: Annotated[list[str], typer.Option(
+        "--vary", help="PATH=LOW:HIGH:STEPS, e.g. parameters.council.coefficients."
+        "leader_stake=0:2:9 or crises.armenia-attack.aggressor_strength=2000:20000:10; "
+        "repeat for several (a full grid).")],
+    lhs: Annotated[int | None, typer.Option(
+        "--lhs", min=1, help="N Latin-hypercube points over the ranges instead of the grid.")
+    ] = None,
+    trials: Annotated[int | None, typer.Option(
+        "--trials", "-n", min=1, max=1_000_000_000,
+        help="Trials per crisis and point (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write sweep.csv, sweep.json and sweep.png to this folder.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the sweep as JSON.")] = False,
+    backend: Annotated[str, typer.Option("--backend")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+) -> None:
+    """The headlines over a grid (or Latin hypercube) of any scenario quantities, with common
+    random numbers at every point."""
+    from alliancesim.report.comparison_tables import render_sweep
+
+    report = api.sweep(scenario, vary=vary, lhs=lhs, trials=trials, seed=seed, out=out,
+                       backend=backend, workers=workers, address=address)
+    written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
+        if out is not None else []
+    _emit(report, written, json_, lambda: render_sweep(report, out_console))
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
     table = Table(title="Bundled scenarios (run with `alliancesim run NAME`)", title_justify="left")

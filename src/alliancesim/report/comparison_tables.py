@@ -8,6 +8,7 @@ from rich.table import Table
 
 from alliancesim.report.tables import pct
 from alliancesim.results.comparison import ComparisonReport
+from alliancesim.results.sweep import SweepReport
 
 
 def render_comparison(r: ComparisonReport, console: Console) -> None:
@@ -37,3 +38,22 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
     console.print("Differences in percentage points ± their standard error with common random "
                   "numbers (trial by trial); in brackets, the standard error two independent "
                   "runs of the same size would have.", style="dim")
+
+
+def render_sweep(r: SweepReport, console: Console) -> None:
+    """One table per crisis: the varied values and the headlines at each point."""
+    console.print(f"Sweep of {r.scenario} ({r.design}, {len({p.point for p in r.points})} "
+                  f"points); {r.trials:,} trials per point, seed {r.seed}, common random "
+                  f"numbers (alliancesim {r.version})")
+    for cid in dict.fromkeys(p.crisis_id for p in r.points):
+        pts = [p for p in r.points if p.crisis_id == cid]
+        table = Table(title=pts[0].title, title_justify="left", box=box.SIMPLE_HEAD)
+        for path in r.paths:
+            table.add_column(path.rsplit(".", 1)[-1], justify="right")
+        heads = list(pts[0].outcomes)
+        for h in heads:
+            table.add_column(h, justify="right")
+        for p in pts:
+            table.add_row(*[f"{p.values[path]:g}" for path in r.paths],
+                          *[pct(p.outcomes[h]) for h in heads])
+        console.print(table)

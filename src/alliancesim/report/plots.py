@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from alliancesim.results.summary import EnsembleSummary
+from alliancesim.results.sweep import SweepReport
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
 OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}
@@ -128,6 +129,66 @@ def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Pa
     ax.set_ylabel("observed frequency")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+SWEEP_LINES = ("military help", "mission or more", "acts without the alliance",
+               "repelled, with the alliance")
+
+
+def sweep_figure(report: SweepReport, path: Path) -> None:
+    """One panel per crisis. One swept quantity: the headlines against its value, with ±2
+    standard-error bands. Two on a grid: P(military help) as a heat map. Otherwise (a Latin
+    hypercube, or more quantities): P(military help) against the first quantity."""
+    crises = list(dict.fromkeys(p.crisis_id for p in report.points))
+    titles = {p.crisis_id: p.title for p in report.points}
+    n = len(crises)
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.0 * cols, 3.6 * rows), squeeze=False)
+    first = report.paths[0]
+    heat = len(report.paths) == 2 and report.design == "grid"
+    for k, cid in enumerate(crises):
+        ax = axes[k // cols][k % cols]
+        pts = [p for p in report.points if p.crisis_id == cid]
+        if heat:
+            xs = sorted({p.values[report.paths[0]] for p in pts})
+            ys = sorted({p.values[report.paths[1]] for p in pts})
+            grid = np.full((len(ys), len(xs)), np.nan)
+            for p in pts:
+                grid[ys.index(p.values[report.paths[1]]), xs.index(p.values[report.paths[0]])] \
+                    = p.outcomes["military help"]
+            im = ax.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis",
+                           extent=(xs[0], xs[-1], ys[0], ys[-1]) if len(xs) > 1 and len(ys) > 1
+                           else None)
+            fig.colorbar(im, ax=ax, label="P(military help)")
+            ax.set_ylabel(report.paths[1], fontsize=8)
+        elif len(report.paths) == 1:
+            x = np.array([p.values[first] for p in pts])
+            order = np.argsort(x)
+            for h, colour in zip(SWEEP_LINES, RUNG_COLOURS[1:], strict=False):
+                y = np.array([p.outcomes[h] for p in pts])[order]
+                se = np.array([p.se[h] for p in pts])[order]
+                ax.plot(x[order], y, marker="o", markersize=3, label=h, color=colour)
+                ax.fill_between(x[order], y - 2 * se, y + 2 * se, color=colour, alpha=0.2)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("probability")
+        else:
+            ax.scatter([p.values[first] for p in pts],
+                       [p.outcomes["military help"] for p in pts], s=12)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("P(military help)")
+        ax.set_xlabel(first, fontsize=8)
+        ax.set_title(textwrap.fill(titles[cid], 50), fontsize=9)
+    for k in range(n, rows * cols):
+        axes[k // cols][k % cols].axis("off")
+    if len(report.paths) == 1 and not heat:
+        axes[0][0].legend(fontsize=7, loc="best", frameon=False)
+    fig.suptitle(f"Sweep of {report.scenario}: {', '.join(report.paths)}\n"
+                 f"{report.trials:,} trials per point, seed {report.seed}, common random "
+                 f"numbers; alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

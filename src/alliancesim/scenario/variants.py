@@ -14,6 +14,7 @@ variant. Every variant keeps the base's seed and trials (common random numbers).
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -22,6 +23,64 @@ from alliancesim.scenario.errors import Problem, ScenarioError
 from alliancesim.scenario.loading import deep_merge, read_text, resolve, validate
 from alliancesim.scenario.schema import Scenario
 from alliancesim.scenario.yaml_lines import line_of, parse_yaml
+
+
+def raw_scenario(name_or_path: str | FsPath) -> tuple[dict[str, Any], str]:
+    """The parsed (unvalidated) data of a scenario file or bundled scenario, and its source."""
+    p = FsPath(name_or_path)
+    if p.is_file():
+        source = str(p)
+    elif str(name_or_path) in bundled.scenario_names():
+        source = str(bundled.scenario_path(str(name_or_path)))
+    else:
+        raise ScenarioError([Problem(str(name_or_path), "", "no such scenario file and no "
+                                     f"bundled scenario of that name (bundled: "
+                                     f"{', '.join(bundled.scenario_names())})")])
+    data, _ = parse_yaml(read_text(FsPath(source)), source)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(source, "", "expected a scenario (a mapping of fields)")])
+    return data, source
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of scenario data with the value at a dotted path set, e.g.
+    parameters.council.coefficients.leader_stake, crises.armenia-attack.aggressor_strength
+    (a crisis by its id), parameters.council.cutpoints.2 (a list by index). Missing mappings
+    are created; a missing crisis or index is an error."""
+    out = copy.deepcopy(data)
+    keys = path.split(".")
+    cur: Any = out
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
+        where = ".".join(keys[: i + 1])
+        if isinstance(cur, list):
+            if key.isdigit() and int(key) < len(cur):
+                idx = int(key)
+            else:
+                ids = [c.get("id") for c in cur if isinstance(c, dict)]
+                if key not in ids:
+                    raise ValueError(f"{where}: no item '{key}' (ids: {', '.join(map(str, ids))}"
+                                     f"; or an index below {len(cur)})")
+                idx = ids.index(key)
+            if last:
+                cur[idx] = value
+            else:
+                cur = cur[idx]
+        elif isinstance(cur, dict):
+            if last:
+                cur[key] = value
+            else:
+                if not isinstance(cur.get(key), dict | list):
+                    cur[key] = {}
+                cur = cur[key]
+        else:
+            raise ValueError(f"{where}: cannot go inside a value ({cur!r})")
+    return out
+
+
+def scenario_from(data: dict[str, Any], label: str) -> Scenario:
+    """Validate and resolve scenario data made by changing a file's (problems name `label`)."""
+    return resolve(validate(Scenario, data, {}, label), label)
 
 
 def is_variants_file(path: str | FsPath) -> bool:
