@@ -146,6 +146,29 @@ def sweep(
 
 
 @app.command()
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
+    method: Annotated[str, typer.Option(
+        "--method", help="sobol (first-order and total indices), morris (screening) or fast."
+    )] = "sobol",
+    samples: Annotated[int, typer.Option(
+        "--samples", help="SALib's base sample size (a power of two for Sobol).")] = 1024,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write sensitivity.csv, .json and .png to this folder.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the indices as JSON.")] = False,
+) -> None:
+    """Which uncertain quantity drives each crisis's outcomes: global sensitivity indices
+    (SALib) over every quantity the scenario gives as a distribution."""
+    from alliancesim.report.comparison_tables import render_sensitivity
+
+    report = api.sensitivity(scenario, method=method, samples=samples, seed=seed, out=out)
+    written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
+                                 "run.json")] if out is not None else []
+    _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
     table = Table(title="Bundled scenarios (run with `alliancesim run NAME`)", title_justify="left")

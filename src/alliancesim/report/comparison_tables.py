@@ -8,6 +8,7 @@ from rich.table import Table
 
 from alliancesim.report.tables import pct
 from alliancesim.results.comparison import ComparisonReport
+from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
 
 
@@ -57,3 +58,36 @@ def render_sweep(r: SweepReport, console: Console) -> None:
             table.add_row(*[f"{p.values[path]:g}" for path in r.paths],
                           *[pct(p.outcomes[h]) for h in heads])
         console.print(table)
+
+
+def render_sensitivity(r: SensitivityReport, console: Console) -> None:
+    """One table per crisis: each uncertain quantity's indices for every headline."""
+    console.print(f"Sensitivity ({r.method}, {r.samples:,} base samples, seed {r.seed}) of "
+                  f"{r.scenario} (alliancesim {r.version})")
+    for c in r.crises:
+        table = Table(title=f"{c.title} ({c.evaluations:,} trials)", title_justify="left",
+                      box=box.SIMPLE_HEAD)
+        table.add_column("outcome")
+        table.add_column("quantity", overflow="fold")
+        if r.method == "morris":
+            table.add_column("mu*", justify="right")
+            table.add_column("sigma", justify="right")
+        else:
+            table.add_column("first-order", justify="right")
+            if r.method == "sobol":
+                table.add_column("total", justify="right")
+        for i in c.indices:
+            if r.method == "morris":
+                table.add_row(i.outcome, i.input, f"{i.mu_star:.3f} ± {i.mu_star_conf:.3f}",
+                              f"{i.sigma:.3f}")
+            elif r.method == "sobol":
+                table.add_row(i.outcome, i.input, f"{i.s1:.2f} ± {i.s1_conf:.2f}",
+                              f"{i.st:.2f} ± {i.st_conf:.2f}")
+            else:
+                table.add_row(i.outcome, i.input, f"{i.s1:.2f} ± {i.s1_conf:.2f}")
+        console.print(table)
+    if r.skipped:
+        console.print(f"No uncertain quantity in: {', '.join(r.skipped)} (give some as "
+                      "distributions to analyse them).", style="dim")
+    console.print("Indices apportion each outcome's variance among the quantities; what none "
+                  "explains is the trial's own randomness. ± : 95 % interval.", style="dim")

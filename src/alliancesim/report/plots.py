@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.summary import EnsembleSummary
 from alliancesim.results.sweep import SweepReport
 
@@ -189,6 +190,43 @@ def sweep_figure(report: SweepReport, path: Path) -> None:
     fig.suptitle(f"Sweep of {report.scenario}: {', '.join(report.paths)}\n"
                  f"{report.trials:,} trials per point, seed {report.seed}, common random "
                  f"numbers; alliancesim {report.version}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def sensitivity_figure(report: SensitivityReport, path: Path,
+                       outcome: str = "military help") -> None:
+    """One panel per crisis: each uncertain quantity's indices for one outcome, with their
+    95 % intervals (Sobol: first-order and total; FAST: first-order; Morris: mu* and sigma)."""
+    n = max(len(report.crises), 1)
+    height = max(2.0, 0.45 * max((len(c.inputs) for c in report.crises), default=1) + 1.2)
+    fig, axes = plt.subplots(n, 1, figsize=(8.0, height * n), squeeze=False)
+    for ax, c in zip(axes[:, 0], report.crises, strict=False):
+        rows = [i for i in c.indices if i.outcome == outcome]
+        y = np.arange(len(rows))
+        if report.method == "morris":
+            pairs = [("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)", "#4292c6"),
+                     ("sigma", None, "sigma (interactions, non-linearity)", "#fd8d3c")]
+        else:
+            pairs = [("s1", "s1_conf", "first-order", "#4292c6")]
+            if report.method == "sobol":
+                pairs.append(("st", "st_conf", "total", "#fd8d3c"))
+        width = 0.8 / len(pairs)
+        for k, (field, conf, label, colour) in enumerate(pairs):
+            vals = [getattr(i, field) or 0.0 for i in rows]
+            err = [getattr(i, conf) or 0.0 for i in rows] if conf else None
+            ax.barh(y + k * width, vals, height=width, xerr=err, color=colour, label=label,
+                    capsize=2)
+        ax.set_yticks(y + width * (len(pairs) - 1) / 2)
+        ax.set_yticklabels([i.input for i in rows], fontsize=8)
+        ax.invert_yaxis()
+        if report.method != "morris":
+            ax.set_xlim(0, 1)
+        ax.set_title(textwrap.fill(f"{c.title}: P({outcome})", 70), fontsize=9)
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.suptitle(f"Sensitivity ({report.method}) of {report.scenario}; seed {report.seed}; "
+                 f"alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)

@@ -1,0 +1,143 @@
+"""Global sensitivity analysis (SALib) over a scenario's uncertain quantities.
+
+For each crisis the problem is the crisis's uncertain quantities (every quantity the scenario
+gives as a distribution), each on the unit interval and mapped to its own distribution through
+its quantile function (clipped to the quantity's valid range, as the engine clips draws). SALib
+draws the design (Saltelli's scheme for Sobol, Morris trajectories, FAST curves); every row is
+one trial of the engine, with that row's values for the uncertain quantities and the trial's
+own noise (request, members, common shock) from the engine's streams, paired across the
+design's rows as each method needs (noise_rows) so that the noise acts as one more input. The
+outcomes are the headline events of each trial (military help, mission or more, acting
+without the alliance, troops sent, repelled): the indices apportion their variance among the
+quantities; what no quantity explains is the trial's own randomness (1 - sum of the first-order
+indices). FAST reports first-order indices only (its total index would count that randomness).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from alliancesim._version import __version__
+from alliancesim.engine import TrialInputs, TrialResults, draw_trials, run_pipeline
+from alliancesim.results.sensitivity import CrisisSensitivity, Index, SensitivityReport
+from alliancesim.scenario.compile import CompiledCrisis, QuantitySpec, compile_crisis
+from alliancesim.scenario.distributions import is_uncertain
+from alliancesim.scenario.schema import Scenario
+
+METHODS = ("sobol", "morris", "fast")
+OUTCOMES: dict[str, Callable[[TrialResults], np.ndarray]] = {
+    "military help": lambda r: r.rung == 4,
+    "mission or more": lambda r: r.rung >= 3,
+    "acts without the alliance": lambda r: r.fallback,
+    "troops sent": lambda r: np.asarray((r.troops > 0).any(axis=1)),
+    "repelled, with the alliance": lambda r: r.outcome == 0,
+}
+EPS = 1e-9  # the unit interval's ends map to infinite quantiles: keep inside
+
+
+def noise_rows(method: str, n: int, d: int) -> np.ndarray:
+    """Which trial's noise each design row uses, so that the trial's own randomness enters as
+    one more (unlisted) input. Sobol (Saltelli, groups of d + 2 rows A, AB_1..AB_d, B): A and
+    every AB_i share A's noise, B has its own. Morris (trajectories of d + 1 rows): one noise per
+    trajectory, so elementary effects compare like with like. FAST: a noise per row (first-order
+    indices stay right; the trial's randomness inflates the total indices)."""
+    rows = np.arange(n)
+    if method == "sobol":
+        group, pos = rows // (d + 2), rows % (d + 2)
+        return np.asarray(2 * group + (pos == d + 1))
+    if method == "morris":
+        return np.asarray(rows // (d + 1))
+    return rows
+
+
+def indices(method: str, names: list[str],
+            f: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], samples: int,
+            seed: int) -> tuple[dict[str, list[Index]], int]:
+    """Indices of f's outcomes over independent inputs uniform on [0, 1]^D. f(U, noise) maps
+    the (n, D) design and each row's noise index (noise_rows) to {outcome: (n,) values}.
+    Returns the indices and the number of evaluations."""
+    from SALib.analyze import fast, morris, sobol
+    from SALib.sample import fast_sampler
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    if method == "sobol":
+        X = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+    elif method == "morris":
+        X = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
+    elif method == "fast":
+        X = fast_sampler.sample(problem, max(samples, 65), seed=seed)
+    else:
+        raise ValueError(f"unknown method {method!r} (valid: {', '.join(METHODS)})")
+    Y = f(np.clip(X, EPS, 1 - EPS), noise_rows(method, X.shape[0], len(names)))
+    out: dict[str, list[Index]] = {}
+    for outcome, y in Y.items():
+        y = np.asarray(y, dtype=float)
+        rows = []
+        if np.var(y) == 0:  # nothing varies: every index is 0
+            rows = [Index(outcome=outcome, input=n, s1=0.0, s1_conf=0.0,
+                          st=None if method == "fast" else 0.0,
+                          st_conf=None if method == "fast" else 0.0)
+                    if method != "morris" else Index(outcome=outcome, input=n, mu_star=0.0,
+                                                     mu_star_conf=0.0, sigma=0.0)
+                    for n in names]
+        elif method == "sobol":
+            r = sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+            rows = [Index(outcome=outcome, input=n, s1=float(r["S1"][k]),
+                          s1_conf=float(r["S1_conf"][k]), st=float(r["ST"][k]),
+                          st_conf=float(r["ST_conf"][k])) for k, n in enumerate(names)]
+        elif method == "fast":
+            # FAST's total index would count the trial's own randomness (a noise per row):
+            # only the first-order index is reported; its bootstrap interval is indicative
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)  # in the discarded total
+                r = fast.analyze(problem, y, seed=seed)
+            rows = [Index(outcome=outcome, input=n, s1=float(r["S1"][k]),
+                          s1_conf=float(r["S1_conf"][k])) for k, n in enumerate(names)]
+        else:
+            r = morris.analyze(problem, X, y, num_levels=4, seed=seed)
+            rows = [Index(outcome=outcome, input=n, mu_star=float(r["mu_star"][k]),
+                          mu_star_conf=float(r["mu_star_conf"][k]),
+                          sigma=float(r["sigma"][k])) for k, n in enumerate(names)]
+        out[outcome] = rows
+    return out, int(X.shape[0])
+
+
+def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed: int
+                     ) -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    def f(U: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
+        m = int(noise.max()) + 1
+        drawn = draw_trials(model, seed, 0, -(-m // 4096), m)
+        inputs = TrialInputs({k: v[noise] for k, v in drawn.values.items()}, drawn.eta[noise],
+                             drawn.e[noise], drawn.z[noise])
+        for k, q in enumerate(uncertain):
+            dist: Any = q.value
+            inputs.values[q.name] = np.clip(dist.ppf(U[:, k]), q.low, q.high)
+        r = run_pipeline(model, inputs)
+        return {h: np.asarray(g(r), dtype=float) for h, g in OUTCOMES.items()}
+
+    return f
+
+
+def sensitivity(scenario: Scenario, method: str, samples: int, seed: int) -> SensitivityReport:
+    crises, skipped = [], []
+    for i in range(len(scenario.crises)):
+        model = compile_crisis(scenario, i)
+        uncertain = [q for q in model.quantities if is_uncertain(q.value)]
+        if not uncertain:
+            skipped.append(model.crisis_id)
+            continue
+        names = [q.name for q in uncertain]
+        found, n = indices(method, names, _crisis_function(model, uncertain, seed), samples,
+                           seed)
+        crises.append(CrisisSensitivity(crisis_id=model.crisis_id, title=model.title,
+                                        inputs=names, evaluations=n,
+                                        indices=[i for rows in found.values() for i in rows]))
+    return SensitivityReport(scenario=scenario.name, method=method, samples=samples, seed=seed,
+                             version=__version__, crises=crises, skipped=skipped)
