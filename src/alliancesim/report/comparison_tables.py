@@ -19,26 +19,25 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
     for c in r.crises:
         table = Table(title=c.title, title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("headline")
-        for v in r.variants:
-            if v in c.values:
-                table.add_column(v, justify="right", overflow="fold")
+        table.add_column(r.base, justify="right", overflow="fold")
         others = [v for v in r.variants[1:] if v in c.values]
         for v in others:
-            table.add_column(f"{v} - {r.base}", justify="right", overflow="fold")
+            table.add_column(v, justify="right", overflow="fold")
         by = {(d.variant, d.headline): d for d in c.differences}
         for h in c.values[r.base]:
-            cells = [pct(c.values[v][h]) for v in r.variants if v in c.values]
+            cells = [pct(c.values[r.base][h])]
             for v in others:
                 d = by[(v, h)]
-                cells.append(f"{100 * d.difference:+.1f} ± {100 * d.se_paired:.1f} "
-                             f"(± {100 * d.se_independent:.1f})")
+                cells.append(f"{pct(c.values[v][h])}  {100 * d.difference:+.1f} ± "
+                             f"{100 * d.se_paired:.1f} [{100 * d.se_independent:.1f}]")
             table.add_row(h, *cells)
         console.print(table)
     for v, ids in r.skipped.items():
         console.print(f"'{v}' has no crisis {', '.join(ids)}: not compared there.", style="dim")
-    console.print("Differences in percentage points ± their standard error with common random "
-                  "numbers (trial by trial); in brackets, the standard error two independent "
-                  "runs of the same size would have.", style="dim")
+    console.print("Each variant: its probability, then its difference from the base in "
+                  "percentage points ± the standard error with common random numbers (trial by "
+                  "trial); in brackets, the standard error two independent runs of the same "
+                  "size would have.", style="dim")
 
 
 def render_sweep(r: SweepReport, console: Console) -> None:

@@ -6,7 +6,10 @@
         alliance_changes: {decision_rule: {rule: qualified_majority, threshold: 0.667}}
       without-armenia:
         alliance_changes: {members: {ARM: null}}
-        crises: [...]               # a list replaces the base's list whole
+        crises: [...]               # a list replaces the base's list whole;
+      calmer-baku:
+        crises:                     # a mapping by crisis id changes those crises only
+          armenia-attack: {aggressor_strength: 5000}
 
 Each variant is validated and resolved like a scenario; its problems name the file and the
 variant. Every variant keeps the base's seed and trials (common random numbers).
@@ -129,6 +132,20 @@ def load_variants(path: str | FsPath) -> list[tuple[str, Scenario]]:
             raise ScenarioError([Problem(source, f"variants.{name}", "expected a mapping of "
                                          "changes to the base scenario",
                                          line_of(lines, ("variants", name)))])
+        crises = changes.get("crises")
+        if isinstance(crises, dict):  # changes to named crises only, merged into each
+            ids = [c.get("id") for c in base_data.get("crises", []) if isinstance(c, dict)]
+            unknown = [k for k in crises if k not in ids]
+            if unknown:
+                raise ScenarioError([Problem(source, f"variants.{name}.crises.{unknown[0]}",
+                                             f"no crisis '{unknown[0]}' in the base (crises: "
+                                             f"{', '.join(map(str, ids))})",
+                                             line_of(lines, ("variants", name, "crises",
+                                                             unknown[0])))])
+            changes = dict(changes)
+            changes["crises"] = [deep_merge(c, crises[c.get("id")]) if isinstance(c, dict)
+                                 and c.get("id") in crises else c
+                                 for c in base_data["crises"]]
         merged: dict[str, Any] = deep_merge(base_data, changes)
         out.append((str(name), resolve(validate(Scenario, merged, {}, label), label)))
     return out
