@@ -29,6 +29,7 @@ from alliancesim.cases import Case, load_cases, load_scenario_or_case
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
+from alliancesim.results.discovery import DiscoveryReport
 from alliancesim.results.ensemble import Ensemble, simulate_scenario
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
@@ -330,6 +331,34 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
                                                "method": method, "samples": samples,
                                                "seed": report.seed})
     return report
+
+
+def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "military help",
+             threshold: float = 0.8, trials: int | None = None, seed: int | None = None,
+             backend: str = "local", workers: int | None = None, address: str | None = None
+             ) -> DiscoveryReport:
+    """Scenario discovery (PRIM, EMA Workbench) over one crisis's drawn inputs: the box of
+    inputs where `outcome` (a headline: military help, mission or more, acts without the
+    alliance, troops sent, repelled, with the alliance) reaches `threshold` density, with its
+    coverage, density and a sentence."""
+    from alliancesim.experiments.discover import discover as run_discover
+    from alliancesim.experiments.sensitivity import OUTCOMES
+
+    check_options(backend=backend, workers=workers, address=address)
+    if outcome not in OUTCOMES:
+        raise UsageError(f"unknown outcome (valid: {', '.join(OUTCOMES)})", param="outcome",
+                         value=outcome)
+    if not 0.0 < threshold <= 1.0:
+        raise UsageError("must be in (0, 1]", param="threshold", value=threshold)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(sc.alliance, str):
+        sc = resolve(sc)
+    n = trials if trials is not None else sc.trials
+    if n > 2_000_000:
+        raise UsageError("at most 2,000,000 (every trial's inputs are kept)", param="trials",
+                         value=n)
+    return run_discover(sc, crisis, outcome, n, seed if seed is not None else sc.seed,
+                        threshold, backend=backend, workers=workers, address=address)
 
 
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:

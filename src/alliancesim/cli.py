@@ -169,6 +169,39 @@ def sensitivity(
 
 
 @app.command()
+def discover(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
+    crisis: Annotated[str, typer.Option("--crisis", help="The crisis id to search.")],
+    outcome: Annotated[str, typer.Option(
+        "--outcome", help="military help, mission or more, acts without the alliance, troops "
+        "sent, or repelled, with the alliance.")] = "military help",
+    threshold: Annotated[float, typer.Option(
+        "--threshold", help="The density PRIM peels towards (share of the box's trials with "
+        "the outcome).")] = 0.8,
+    trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the boxes as JSON.")] = False,
+) -> None:
+    """Under which drawn inputs is an outcome likely? PRIM boxes (EMA Workbench) over the
+    crisis's uncertain quantities, with coverage, density and a sentence."""
+    report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
+                          trials=trials, seed=seed)
+
+    def show() -> None:
+        out_console.print(f"{report.title}: {report.outcome} in {report.base_rate:.0%} of "
+                          f"{report.trials:,} trials (seed {report.seed}); PRIM over "
+                          f"{', '.join(report.inputs)}")
+        for b in report.boxes:
+            out_console.print(f"  {b.sentence}", soft_wrap=True)
+            out_console.print(f"  coverage {b.coverage:.0%}, density {b.density:.0%}, mass "
+                              f"{b.mass:.0%}", style="dim")
+        if not report.boxes:
+            out_console.print("  no box: the outcome happens in all trials or in none")
+
+    _emit(report, [], json_, show)
+
+
+@app.command()
 def scenarios() -> None:
     """List the bundled scenarios."""
     table = Table(title="Bundled scenarios (run with `alliancesim run NAME`)", title_justify="left")

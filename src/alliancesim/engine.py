@@ -86,6 +86,8 @@ class TrialResults:
     end_day_alone: np.ndarray
     defender_losses_alone: np.ndarray
     aggressor_losses_alone: np.ndarray
+    drawn: np.ndarray  # float (T, U): each trial's draws of the uncertain quantities
+    # (CompiledCrisis.uncertain names the columns), for scenario discovery
 
     @property
     def n(self) -> int:
@@ -236,7 +238,16 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
         aggressor_losses=with_.aggressor_losses, outcome_alone=alone.outcome,
         end_day_alone=alone.end_day, defender_losses_alone=alone.defender_losses,
         aggressor_losses_alone=alone.aggressor_losses,
+        drawn=drawn_inputs(model, inputs),
     )
+
+
+def drawn_inputs(model: CompiledCrisis, inputs: TrialInputs) -> np.ndarray:
+    """(T, U): the trials' draws of the uncertain quantities, in CompiledCrisis.uncertain order."""
+    names = model.uncertain
+    if not names:
+        return np.empty((inputs.n, 0))
+    return np.stack([inputs.values[n] for n in names], axis=1)
 
 
 # --------------------------------------------------------------------------- chunks

@@ -319,9 +319,11 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
     }
 
 
-def run_reference(scenario: Scenario, index: int, inputs: TrialInputs) -> TrialResults:
+def run_reference(scenario: Scenario, index: int, inputs: TrialInputs,
+                  drawn: np.ndarray | None = None) -> TrialResults:
     """Every trial of `inputs` for crisis `index` of a resolved scenario, one by one; the same
-    TrialResults as the engine."""
+    TrialResults as the engine. `drawn`, the draws of the uncertain quantities, is passed
+    through (it records inputs, not a result of the model; empty when not given)."""
     model = read_crisis(scenario, index)
     rows = []
     for t in range(inputs.n):
@@ -343,4 +345,5 @@ def run_reference(scenario: Scenario, index: int, inputs: TrialInputs) -> TrialR
         outcome_alone=col("outcome_alone", np.int8), end_day_alone=col("end_day_alone", np.int16),
         defender_losses_alone=col("defender_losses_alone", float),
         aggressor_losses_alone=col("aggressor_losses_alone", float),
+        drawn=drawn if drawn is not None else np.empty((inputs.n, 0)),
     )

@@ -103,6 +103,8 @@ def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) ->
         "defender_losses_alone": r.defender_losses_alone,
         "aggressor_losses_alone": r.aggressor_losses_alone,
     })
+    for k, name in enumerate(model.uncertain):  # the trial's drawn inputs beside its outcomes
+        cols[f"input:{name}"] = r.drawn[:, k]
     return pd.DataFrame(cols)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alliancesim.scenario.distributions import Quantity
+from alliancesim.scenario.distributions import Quantity, is_uncertain
 from alliancesim.scenario.schema import (
     COUNCIL_FEATURES,
     MAX_COEFFICIENT,
@@ -79,6 +79,11 @@ class CompiledCrisis:
     @property
     def n_members(self) -> int:
         return len(self.members)
+
+    @property
+    def uncertain(self) -> tuple[str, ...]:
+        """Names of the quantities drawn per trial (those given as distributions), in order."""
+        return tuple(q.name for q in self.quantities if is_uncertain(q.value))
 
 
 
