@@ -1,7 +1,7 @@
 """Structure-aware fuzzing of scenario, case and parameter files.
 
 Each example takes a real file (a bundled scenario, an example, a bundled case, a parameter
-file), mutates it — wrong types, deleted and duplicated keys, extreme numbers, aliases, deep
+file, a variants file for compare), mutates it — wrong types, deleted and duplicated keys, extreme numbers, aliases, deep
 nesting, unicode, control characters, binary garbage, truncation — and loads and runs it as a
 user would. The only outcomes allowed:
 
@@ -64,9 +64,11 @@ def _seeds() -> list[tuple[str, str]]:
     """(kind, text) of every seed file."""
     out = [("scenario", p.read_text()) for p in sorted((SRC / "scenarios").glob("*.yaml"))]
     examples = Path(__file__).resolve().parents[1] / "examples"
-    out += [("scenario", p.read_text()) for p in sorted(examples.glob("*.yaml"))]
+    out += [("scenario", p.read_text()) for p in sorted(examples.glob("*.yaml"))
+            if "variants" not in p.name]
     out += [("case", p.read_text()) for p in sorted((SRC / "cases").glob("*.yaml"))[:6]]
     out.append(("params", PARAMS))
+    out += [("variants", p.read_text()) for p in sorted(examples.glob("*variants*.yaml"))]
     return out
 
 
@@ -182,6 +184,12 @@ def run_one(kind: str, path: Path) -> str:
     from alliancesim.scenario.errors import ScenarioError, UsageError
 
     try:
+        if kind == "variants":
+            report = api.compare(path, trials=TRIALS)
+            for c in report.crises:
+                for v in c.values.values():
+                    assert all(math.isfinite(x) and 0 <= x <= 1 for x in v.values()), v
+            return "ok"
         if kind == "scenario":
             sc = api.load_scenario(path)
         elif kind == "case":

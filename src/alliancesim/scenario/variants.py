@@ -136,6 +136,13 @@ def load_variants(path: str | FsPath) -> list[tuple[str, Scenario]]:
         if isinstance(crises, dict):  # changes to named crises only, merged into each
             ids = [c.get("id") for c in base_data.get("crises", []) if isinstance(c, dict)]
             unknown = [k for k in crises if k not in ids]
+            bad = [k for k, v in crises.items() if not isinstance(v, dict)]
+            if bad:
+                raise ScenarioError([Problem(source, f"variants.{name}.crises.{bad[0]}",
+                                             "expected a mapping of changes to that crisis "
+                                             "(e.g. {aggressor_strength: 5000})",
+                                             line_of(lines, ("variants", name, "crises",
+                                                             bad[0])))])
             if unknown:
                 raise ScenarioError([Problem(source, f"variants.{name}.crises.{unknown[0]}",
                                              f"no crisis '{unknown[0]}' in the base (crises: "
