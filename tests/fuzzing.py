@@ -1,9 +1,9 @@
 """Structure-aware fuzzing of scenario, case and parameter files.
 
 Each example takes a real file (a bundled scenario, an example, a bundled case, a parameter
-file, a variants file for compare), mutates it — wrong types, deleted and duplicated keys, extreme numbers, aliases, deep
-nesting, unicode, control characters, binary garbage, truncation — and loads and runs it as a
-user would. The only outcomes allowed:
+file, a variants file for compare), mutates it — wrong types, deleted and duplicated keys,
+extreme numbers, aliases, deep nesting, unicode, control characters, binary garbage,
+truncation — and loads and runs it as a user would. The only outcomes allowed:
 
 - ok:        it runs, and every probability printed is finite and each distribution sums to 1;
 - rejected:  a ScenarioError or UsageError whose every message is one line;
