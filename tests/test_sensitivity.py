@@ -67,3 +67,19 @@ def test_a_crisis_without_uncertain_quantities_is_skipped(make_scenario) -> None
 def test_bad_options(options: dict[str, object], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         api.sensitivity("csto-2021-autumn", **options)  # type: ignore[arg-type]
+
+
+def test_parameters_adds_the_calibrated_parameters_within_their_uncertainty() -> None:
+    from alliancesim.api import calibrate, with_parameter_uncertainty
+
+    fit = calibrate()
+    sc = with_parameter_uncertainty(api.load_scenario("csto-2021-autumn"), fit)
+    in_scope = sc.parameters.council.coefficients.in_scope
+    est = next(e for e in fit.estimates if e.name == "coefficients.in_scope")
+    assert in_scope.dist == "normal" and in_scope.mean_ == est.value  # type: ignore[union-attr]
+    assert in_scope.sd == est.se  # type: ignore[union-attr]
+    r = api.sensitivity("csto-2021-autumn", parameters=True, samples=128)
+    arm = next(c for c in r.crises if c.crisis_id == "armenia-attack")
+    assert "council.coefficients.in_scope" in arm.inputs and "council.cutpoints.4" in arm.inputs
+    st = {i.input: i.st for i in arm.indices if i.outcome == "military help"}
+    assert st["council.coefficients.in_scope"] > 0.1  # the treaty's scope matters for Armenia

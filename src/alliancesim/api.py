@@ -293,12 +293,34 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
     return report
 
 
+def with_parameter_uncertainty(scenario: Scenario, report: CalibrationReport) -> Scenario:
+    """The scenario with each calibrated council parameter drawn from a normal distribution at
+    its estimate with its standard error (marginals only: the estimates' correlations are
+    left out; cut-points are sorted within each trial, the margin clipped at 0)."""
+    council = scenario.parameters.council.model_dump(mode="json", by_alias=True)
+    for e in report.estimates:
+        value: dict[str, Any] | float = (
+            {"dist": "normal", "mean": e.value, "sd": e.se} if e.se > 0 else e.value)
+        if e.name.startswith("coefficients."):
+            council["coefficients"][e.name.split(".", 1)[1]] = value
+        elif e.name.startswith("cutpoints."):
+            council["cutpoints"][int(e.name.split(".", 1)[1]) - 1] = value
+        else:
+            council[e.name] = value
+    data = scenario.model_dump(mode="json", by_alias=True)
+    data["parameters"]["council"] = council
+    return Scenario.model_validate(data)
+
+
 def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", samples: int = 1024,
-                seed: int | None = None, out: str | Path | None = None) -> SensitivityReport:
+                seed: int | None = None, parameters: bool = False,
+                out: str | Path | None = None) -> SensitivityReport:
     """Global sensitivity analysis (SALib) of every crisis's headlines over the scenario's
     uncertain quantities: Sobol (first-order and total indices with 95 % intervals), Morris
     (mu*, sigma) or FAST (first-order). samples: SALib's base sample size (Sobol evaluates
-    samples x (D + 2) trials). `out`: sensitivity.json, sensitivity.csv, sensitivity.png."""
+    samples x (D + 2) trials). parameters: add the council's calibrated parameters within their
+    uncertainty (with_parameter_uncertainty; the fit on the bundled cases). `out`:
+    sensitivity.json, sensitivity.csv, sensitivity.png."""
     from alliancesim.experiments.sensitivity import METHODS
     from alliancesim.experiments.sensitivity import sensitivity as run_sensitivity
 
@@ -314,6 +336,8 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
+    if parameters:
+        sc = with_parameter_uncertainty(sc, calibrate())
     report = run_sensitivity(sc, method, samples, seed if seed is not None else sc.seed)
     if out is not None:
         from alliancesim.report.plots import sensitivity_figure

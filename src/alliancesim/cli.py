@@ -154,6 +154,9 @@ def sensitivity(
     samples: Annotated[int, typer.Option(
         "--samples", help="SALib's base sample size (a power of two for Sobol).")] = 1024,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    parameters: Annotated[bool, typer.Option(
+        "--parameters", help="Add the council's calibrated parameters within their "
+        "uncertainty (normal at each estimate with its standard error).")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write sensitivity.csv, .json and .png to this folder.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the indices as JSON.")] = False,
@@ -162,7 +165,8 @@ def sensitivity(
     (SALib) over every quantity the scenario gives as a distribution."""
     from alliancesim.report.comparison_tables import render_sensitivity
 
-    report = api.sensitivity(scenario, method=method, samples=samples, seed=seed, out=out)
+    report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
+                             parameters=parameters, out=out)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
