@@ -385,6 +385,47 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
                         threshold, backend=backend, workers=workers, address=address)
 
 
+def record(kind: str, report: Any, *, scenario: Scenario | None = None,
+           seed: int | None = None, trials: int | None = None,
+           store: str | Path | None = None) -> str:
+    """Keep a report in the results store (DuckDB; default path: store.runs.default_path());
+    returns the run's id."""
+    from alliancesim.store.runs import RunStore
+
+    return RunStore(store).record(kind, report, scenario=scenario, seed=seed, trials=trials)
+
+
+def results_list(*, store: str | Path | None = None) -> list[Any]:
+    """Every record of the results store, newest first."""
+    from alliancesim.store.runs import RunStore
+
+    return RunStore(store).list()
+
+
+def results_show(run_id: str, *, store: str | Path | None = None) -> dict[str, Any]:
+    """One record: its settings, parameters and full report."""
+    from alliancesim.store.runs import RunStore
+
+    return RunStore(store).get(run_id)
+
+
+def results_export(run_id: str, out: str | Path, *, store: str | Path | None = None) -> Path:
+    """One record as a JSON file, written atomically."""
+    import json
+
+    from alliancesim.store.files import write_text_atomic
+
+    check_out_file(Path(out))
+    write_text_atomic(Path(out), json.dumps(results_show(run_id, store=store), indent=2) + "\n")
+    return Path(out)
+
+
+def results_delete(run_id: str, *, store: str | Path | None = None) -> None:
+    from alliancesim.store.runs import RunStore
+
+    RunStore(store).delete(run_id)
+
+
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
     """hindcast.json and reliability.png into the folder `out`, atomically."""
     from alliancesim.report.plots import reliability_figure

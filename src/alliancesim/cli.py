@@ -80,6 +80,7 @@ def run(
     else:
         ens = api.simulate(sc, **options)
     summary = ens.summary()
+    _keep("run", summary, ens.scenario, ens.seed, ens.trials)
     _emit(summary, list(ens.files), json_, lambda: render_summary(summary, out_console))
 
 
@@ -109,6 +110,7 @@ def compare(
                                                   else list(scenarios))
     report = api.compare(target, trials=trials, seed=seed, backend=backend, workers=workers,
                          address=address)
+    _keep("compare", report, seed=report.seed, trials=report.trials)
     _emit(report, [], json_, lambda: render_comparison(report, out_console))
 
 
@@ -142,6 +144,7 @@ def sweep(
                        backend=backend, workers=workers, address=address)
     written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
         if out is not None else []
+    _keep("sweep", report, seed=report.seed, trials=report.trials)
     _emit(report, written, json_, lambda: render_sweep(report, out_console))
 
 
@@ -169,6 +172,7 @@ def sensitivity(
                              parameters=parameters, out=out)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
+    _keep("sensitivity", report, seed=report.seed)
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
 
 
@@ -190,6 +194,7 @@ def discover(
     crisis's uncertain quantities, with coverage, density and a sentence."""
     report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
                           trials=trials, seed=seed)
+    _keep("discover", report, seed=report.seed, trials=report.trials)
 
     def show() -> None:
         out_console.print(f"{report.title}: {report.outcome} in {report.base_rate:.0%} of "
@@ -330,6 +335,7 @@ def hindcast(
     api.check_options(out=out)
     report = api.hindcast(folder, prior_sd=prior_sd)
     written = api.write_hindcast(report, out) if out is not None else []
+    _keep("hindcast", report)
 
     def show() -> None:
         render_hindcast(report, out_console)
@@ -362,13 +368,84 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+STORE: dict[str, Any] = {"path": None, "off": False}
+
+
 @app.callback()
 def _main(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Print the version and exit.")] = False,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="The results store (DuckDB) where runs and analyses are kept "
+        "(default: $ALLIANCESIM_STORE, else ~/.local/share/alliancesim/runs.duckdb).")] = None,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="Do not keep this command's results in the store.")] = False,
 ) -> None:
     """Simulate collective-security alliances in crises (the CSTO by default)."""
+    STORE.update(path=store, off=no_store)
+
+
+def _keep(kind: str, report: BaseModel, scenario: Any = None, seed: int | None = None,
+          trials: int | None = None) -> None:
+    """Record a command's report in the results store (unless --no-store); say its id."""
+    if STORE["off"]:
+        return
+    run_id = api.record(kind, report, scenario=scenario, seed=seed, trials=trials,
+                        store=STORE["path"])
+    err_console.print(f"kept as {run_id} (alliancesim results show {run_id})", style="dim")
+
+
+results_app = typer.Typer(help="The results store: list, show, export or delete kept runs.",
+                          no_args_is_help=True)
+app.add_typer(results_app, name="results")
+
+
+@results_app.command("list")
+def results_list(
+    json_: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """Every kept run and analysis, newest first."""
+    rows = api.results_list(store=STORE["path"])
+    if json_:
+        import json
+
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in rows], indent=2) + "\n")
+        return
+    table = Table(title=f"Kept results ({len(rows)})", title_justify="left")
+    for col in ("id", "kind", "created (UTC)", "scenario", "seed", "trials", "version"):
+        table.add_column(col, no_wrap=col != "scenario")
+    for r in rows:
+        table.add_row(r.id, r.kind, r.created.strftime("%Y-%m-%d %H:%M:%S"), r.scenario or "-",
+                      "-" if r.seed is None else str(r.seed),
+                      "-" if r.trials is None else f"{r.trials:,}", r.version)
+    out_console.print(table)
+
+
+@results_app.command("show")
+def results_show(run_id: Annotated[str, typer.Argument(help="The run's id.")]) -> None:
+    """One kept run: its settings, parameters and report, as JSON."""
+    import json
+
+    sys.stdout.write(json.dumps(api.results_show(run_id, store=STORE["path"]), indent=2)
+                     + "\n")
+
+
+@results_app.command("export")
+def results_export(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
+) -> None:
+    """Write one kept run as a JSON file."""
+    api.results_export(run_id, out, store=STORE["path"])
+    err_console.print(f"wrote {out}")
+
+
+@results_app.command("delete")
+def results_delete(run_id: Annotated[str, typer.Argument(help="The run's id.")]) -> None:
+    """Remove one kept run."""
+    api.results_delete(run_id, store=STORE["path"])
+    err_console.print(f"deleted {run_id}")
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]
