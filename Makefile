@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install install-all demo test lint bench fuzz clean
+.PHONY: install install-all browser demo test lint bench fuzz clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,7 +24,14 @@ install-all: $(UV)
 demo: install
 	.venv/bin/alliancesim run
 
-test: install-all
+# Debian's chromium for the browser test of the HTML report (as root; the test is skipped,
+# saying so, where it cannot be installed)
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser test will be skipped"
+
+test: install-all browser
 	.venv/bin/python -m pytest -n 2 -q
 	.venv/bin/python -m pytest -q -m slow
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)

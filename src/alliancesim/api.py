@@ -420,6 +420,16 @@ def results_export(run_id: str, out: str | Path, *, store: str | Path | None = N
     return Path(out)
 
 
+def report(run_id: str, *, out: str | Path, store: str | Path | None = None) -> Path:
+    """One self-contained HTML page (figures inline, no network needed) for a kept result."""
+    from alliancesim.report.html import render
+    from alliancesim.store.files import write_text_atomic
+
+    check_out_file(Path(out))
+    write_text_atomic(Path(out), render(results_show(run_id, store=store)))
+    return Path(out)
+
+
 def results_delete(run_id: str, *, store: str | Path | None = None) -> None:
     from alliancesim.store.runs import RunStore
 

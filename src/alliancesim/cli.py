@@ -396,6 +396,18 @@ def _keep(kind: str, report: BaseModel, scenario: Any = None, seed: int | None =
     err_console.print(f"kept as {run_id} (alliancesim results show {run_id})", style="dim")
 
 
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="A kept result's id (`alliancesim results "
+                                          "list`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+        "report.html"),
+) -> None:
+    """One self-contained HTML page for a kept run or analysis, to send on."""
+    path = api.report(run_id, out=out, store=STORE["path"])
+    err_console.print(f"wrote {path}")
+
+
 results_app = typer.Typer(help="The results store: list, show, export or delete kept runs.",
                           no_args_is_help=True)
 app.add_typer(results_app, name="results")

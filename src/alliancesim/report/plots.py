@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.summary import EnsembleSummary
 from alliancesim.results.sweep import SweepReport
@@ -228,5 +229,38 @@ def sensitivity_figure(report: SensitivityReport, path: Path,
     fig.suptitle(f"Sensitivity ({report.method}) of {report.scenario}; seed {report.seed}; "
                  f"alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+
+
+def comparison_figure(report: ComparisonReport, path: Path,
+                      headlines: tuple[str, ...] = ("military help",
+                                                    "repelled, with the alliance")) -> None:
+    """Grouped bars, one panel per headline: each crisis's probability under every variant."""
+    crises = report.crises
+    variants = report.variants
+    fig, axes = plt.subplots(1, len(headlines), figsize=(5.5 * len(headlines),
+                                                         1.2 + 0.35 * len(crises) * len(variants)),
+                             squeeze=False)
+    colours = ["#636363", "#4292c6", "#fd8d3c", "#31a354", "#d94801", "#756bb1"]
+    for ax, h in zip(axes[0], headlines, strict=True):
+        height = 0.8 / len(variants)
+        for k, v in enumerate(variants):
+            y = [i + k * height for i in range(len(crises))]
+            vals = [c.values[v][h] if v in c.values else np.nan for c in crises]
+            ax.barh(y, vals, height=height, color=colours[k % len(colours)], label=v)
+        ax.set_yticks([i + 0.4 - height / 2 for i in range(len(crises))])
+        ax.set_yticklabels([textwrap.fill(c.title, 28) for c in crises], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"P({h})")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.suptitle(f"Variants of {report.base}; {report.trials:,} trials per crisis, seed "
+                 f"{report.seed}, common random numbers; alliancesim {report.version}",
+                 fontsize=9)
+    fig.tight_layout()
+    # below the panels, clear of the data and the axis labels (the saved box includes it)
+    fig.legend(handles, labels, fontsize=8, frameon=False, loc="upper center",
+               ncol=min(len(variants), 3), bbox_to_anchor=(0.5, 0.0))
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
