@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -108,8 +109,10 @@ def compare(
 
     target: list[str | Path | Scenario] | str = (scenarios[0] if len(scenarios) == 1
                                                   else list(scenarios))
-    report = api.compare(target, trials=trials, seed=seed, backend=backend, workers=workers,
-                         address=address)
+    with _status("comparing") as say:
+        report = api.compare(target, trials=trials, seed=seed, backend=backend,
+                             workers=workers, address=address,
+                             progress=lambda name: say(f"simulating {name}"))
     _keep("compare", report, seed=report.seed, trials=report.trials)
     _emit(report, [], json_, lambda: render_comparison(report, out_console))
 
@@ -140,8 +143,10 @@ def sweep(
     random numbers at every point."""
     from alliancesim.report.comparison_tables import render_sweep
 
-    report = api.sweep(scenario, vary=vary, lhs=lhs, trials=trials, seed=seed, out=out,
-                       backend=backend, workers=workers, address=address)
+    with _status("sweeping") as say:
+        report = api.sweep(scenario, vary=vary, lhs=lhs, trials=trials, seed=seed, out=out,
+                           backend=backend, workers=workers, address=address,
+                           progress=lambda k, n: say(f"point {k} of {n} done"))
     written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
         if out is not None else []
     _keep("sweep", report, seed=report.seed, trials=report.trials)
@@ -189,11 +194,15 @@ def discover(
     trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the boxes as JSON.")] = False,
+    backend: Annotated[str, typer.Option("--backend")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
 ) -> None:
     """Under which drawn inputs is an outcome likely? PRIM boxes (EMA Workbench) over the
     crisis's uncertain quantities, with coverage, density and a sentence."""
     report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
-                          trials=trials, seed=seed)
+                          trials=trials, seed=seed, backend=backend, workers=workers,
+                          address=address)
     _keep("discover", report, seed=report.seed, trials=report.trials)
 
     def show() -> None:
@@ -458,6 +467,16 @@ def results_delete(run_id: Annotated[str, typer.Argument(help="The run's id.")])
     """Remove one kept run."""
     api.results_delete(run_id, store=STORE["path"])
     err_console.print(f"deleted {run_id}")
+
+
+@contextlib.contextmanager
+def _status(what: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with a message on a terminal (stderr); silent otherwise."""
+    if not err_console.is_terminal:
+        yield lambda message: None
+        return
+    with err_console.status(what) as status:
+        yield lambda message: status.update(f"{what}: {message}")
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]

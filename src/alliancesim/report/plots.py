@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -18,6 +19,13 @@ from alliancesim.results.sweep import SweepReport
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
 OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}
+
+
+def _footer(fig: Any, s: EnsembleSummary) -> None:
+    """The scenario, seed, trials and version under a run's figure."""
+    fig.text(0.5, -0.01, f"{s.title or s.scenario} · {s.trials:,} trials per crisis · seed "
+             f"{s.seed} · alliancesim {s.version}", ha="center", va="top", fontsize=7,
+             color="#555555")
 
 
 def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
@@ -40,31 +48,36 @@ def response_figure(s: EnsembleSummary, path: Path) -> None:
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability")
-    ax.set_title(f"Collective response\n{s.alliance}, {s.trials:,} trials per crisis")
+    ax.set_title(textwrap.fill(f"Collective response: {s.title or s.scenario}", 80))
     ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(labels) > 2 else -0.4),
               frameon=False)
     fig.tight_layout()
+    _footer(fig, s)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
 
 def contributions_figure(s: EnsembleSummary, path: Path) -> None:
-    """Expected troops sent by each member, per crisis (log scale: the leader dwarfs the rest)."""
+    """Expected troops sent by each member, per crisis, on a linear axis (the leader's share
+    must look like what it is), each bar labelled with its value so token contingents read."""
     n = len(s.crises)
     fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.6), squeeze=False)
     for ax, c in zip(axes[0], s.crises, strict=True):
         ids = [m.id for m in c.members]
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
-        ax.bar(ids, vals, color=colours)
-        ax.set_yscale("symlog", linthresh=10)
+        bars = ax.bar(ids, vals, color=colours)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], fontsize=6, padding=1)
+        ax.set_ylim(0, max(max(vals, default=0.0), 1.0) * 1.25)
         ax.set_title(textwrap.fill(c.title or c.crisis_id, 28), fontsize=9)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         share = "" if c.leader_share is None else f"leader's share {c.leader_share:.0%}"
         ax.text(0.5, 0.95, share, transform=ax.transAxes, ha="center", va="top", fontsize=8)
     axes[0][0].set_ylabel("expected troops sent (all trials)")
-    fig.suptitle("Contributions by member")
+    fig.suptitle(textwrap.fill(f"Contributions by member (leader in orange): "
+                               f"{s.title or s.scenario}", 100), fontsize=10)
     fig.tight_layout()
+    _footer(fig, s)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 
@@ -90,10 +103,13 @@ def outcomes_figure(s: EnsembleSummary, path: Path) -> None:
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability")
-    ax.set_title("How the crisis ends\nwith the alliance (solid) and the victim alone (hatched)")
+    ax.set_title(textwrap.fill(f"How the crisis ends: {s.title or s.scenario}", 80)
+                 + "\nwith the alliance (solid) and the victim alone (hatched); horizon "
+                 "as in the scenario's engagement parameters")
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 2 else -0.3),
               frameon=False)
     fig.tight_layout()
+    _footer(fig, s)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
 

@@ -111,7 +111,8 @@ def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) ->
 def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
     import pandas as pd
 
-    return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)))
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(labels)),
+                                     ordered=True)  # the ladder's (and outcomes') order
 
 
 KEEP_TRIALS_LIMIT = 2_000_000  # trials x crises kept per trial by default
