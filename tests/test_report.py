@@ -70,3 +70,19 @@ def test_the_page_opens_in_a_browser_with_every_figure_shown(pages: dict[str, Pa
         finally:
             browser.close()
     assert (ARTIFACTS / "report-run.png").stat().st_size > 10_000
+
+
+def test_plotting_functions_return_figures() -> None:
+    from matplotlib.figure import Figure
+
+    from alliancesim.report import plots
+
+    s = api.simulate("nato-2021-baltic", trials=500, seed=1).summary()
+    for make in (plots.response_figure, plots.contributions_figure, plots.outcomes_figure):
+        fig = make(s)
+        assert isinstance(fig, Figure) and fig.axes
+        assert "seed 1" in " ".join(t.get_text() for t in fig.texts)  # the footer
+    # thirty members: every member's label is on the axis
+    fig = plots.contributions_figure(s)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(labels) == len(s.crises[0].members) >= 29

@@ -47,7 +47,7 @@ def _pct(p: float | None) -> str:
     return "-" if p is None else f"{100 * p:.1f}%"
 
 
-def _figure(make: Callable[[Path], None], alt: str) -> str:
+def _figure(make: Callable[[Path], object], alt: str) -> str:
     """A figure as an inline PNG: made into memory by a plots function that writes a path."""
     import tempfile
 

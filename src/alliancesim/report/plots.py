@@ -1,4 +1,5 @@
-"""Figures of an ensemble summary (matplotlib, written as PNG)."""
+"""Figures of the results (matplotlib). Every function returns the Figure; given a path it
+also writes it as PNG and closes it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
@@ -19,6 +21,15 @@ from alliancesim.results.sweep import SweepReport
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
 OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}
+
+
+def _finish(fig: Figure, path: Path | None) -> Figure:
+    """Save the figure to `path` (PNG, 120 dpi) and close it, when a path is given; return it.
+    Without a path the open Figure is the caller's (a notebook, a report of one's own)."""
+    if path is not None:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        plt.close(fig)
+    return fig
 
 
 def _footer(fig: Any, s: EnsembleSummary) -> None:
@@ -32,7 +43,7 @@ def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
     return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
 
 
-def response_figure(s: EnsembleSummary, path: Path) -> None:
+def response_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     """Stacked bars: probability of each collective response, one bar per crisis."""
     labels = _labels(s)
     fig, ax = plt.subplots(figsize=(9, 1.0 + 0.8 * len(labels)))
@@ -53,24 +64,28 @@ def response_figure(s: EnsembleSummary, path: Path) -> None:
               frameon=False)
     fig.tight_layout()
     _footer(fig, s)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
-def contributions_figure(s: EnsembleSummary, path: Path) -> None:
+def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     """Expected troops sent by each member, per crisis, on a linear axis (the leader's share
     must look like what it is), each bar labelled with its value so token contingents read."""
     n = len(s.crises)
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.6), squeeze=False)
+    members = max((len(c.members) for c in s.crises), default=1)
+    width = max(3.2, 0.24 * members)  # thirty members stay readable
+    fig, axes = plt.subplots(1, n, figsize=(width * n, 3.6), squeeze=False)
     for ax, c in zip(axes[0], s.crises, strict=True):
         ids = [m.id for m in c.members]
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
         bars = ax.bar(ids, vals, color=colours)
-        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], fontsize=6, padding=1)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 0.5 or members <= 12 else ""
+                                   for v in vals], fontsize=6, padding=1,
+                     rotation=90 if members > 12 else 0)
         ax.set_ylim(0, max(max(vals, default=0.0), 1.0) * 1.25)
         ax.set_title(textwrap.fill(c.title or c.crisis_id, 28), fontsize=9)
-        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        ax.tick_params(axis="x", labelrotation=90 if members > 12 else 45,
+                       labelsize=8 if members <= 12 else 7)
         share = "" if c.leader_share is None else f"leader's share {c.leader_share:.0%}"
         ax.text(0.5, 0.95, share, transform=ax.transAxes, ha="center", va="top", fontsize=8)
     axes[0][0].set_ylabel("expected troops sent (all trials)")
@@ -78,11 +93,10 @@ def contributions_figure(s: EnsembleSummary, path: Path) -> None:
                                f"{s.title or s.scenario}", 100), fontsize=10)
     fig.tight_layout()
     _footer(fig, s)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
-def outcomes_figure(s: EnsembleSummary, path: Path) -> None:
+def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     """Outcome probabilities with the alliance and with the victim alone, per crisis."""
     labels = _labels(s)
     fig, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * len(labels)))
@@ -110,8 +124,7 @@ def outcomes_figure(s: EnsembleSummary, path: Path) -> None:
               frameon=False)
     fig.tight_layout()
     _footer(fig, s)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
 FIGURES = {
@@ -121,8 +134,8 @@ FIGURES = {
 }
 
 
-def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Path,
-                       title: str = "Reliability of the leave-one-out forecasts") -> None:
+def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Path | None = None,
+                       title: str = "Reliability of the leave-one-out forecasts") -> Figure:
     """Forecast probability against observed frequency, per probability bin (every case and
     every rung its request allowed); marker area shows the number of forecasts in the bin."""
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
@@ -148,15 +161,14 @@ def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Pa
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
 SWEEP_LINES = ("military help", "mission or more", "acts without the alliance",
                "repelled, with the alliance")
 
 
-def sweep_figure(report: SweepReport, path: Path) -> None:
+def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
     """One panel per crisis. One swept quantity: the headlines against its value, with ±2
     standard-error bands. Two on a grid: P(military help) as a heat map. Otherwise (a Latin
     hypercube, or more quantities): P(military help) against the first quantity."""
@@ -208,12 +220,11 @@ def sweep_figure(report: SweepReport, path: Path) -> None:
                  f"{report.trials:,} trials per point, seed {report.seed}, common random "
                  f"numbers; alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
-def sensitivity_figure(report: SensitivityReport, path: Path,
-                       outcome: str = "military help") -> None:
+def sensitivity_figure(report: SensitivityReport, path: Path | None = None,
+                       outcome: str = "military help") -> Figure:
     """One panel per crisis: each uncertain quantity's indices for one outcome, with their
     95 % intervals (Sobol: first-order and total; FAST: first-order; Morris: mu* and sigma)."""
     n = max(len(report.crises), 1)
@@ -245,13 +256,12 @@ def sensitivity_figure(report: SensitivityReport, path: Path,
     fig.suptitle(f"Sensitivity ({report.method}) of {report.scenario}; seed {report.seed}; "
                  f"alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)
 
 
-def comparison_figure(report: ComparisonReport, path: Path,
+def comparison_figure(report: ComparisonReport, path: Path | None = None,
                       headlines: tuple[str, ...] = ("military help",
-                                                    "repelled, with the alliance")) -> None:
+                                                    "repelled, with the alliance")) -> Figure:
     """Grouped bars, one panel per headline: each crisis's probability under every variant."""
     crises = report.crises
     variants = report.variants
@@ -278,5 +288,4 @@ def comparison_figure(report: ComparisonReport, path: Path,
     # below the panels, clear of the data and the axis labels (the saved box includes it)
     fig.legend(handles, labels, fontsize=8, frameon=False, loc="upper center",
                ncol=min(len(variants), 3), bbox_to_anchor=(0.5, 0.0))
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    return _finish(fig, path)

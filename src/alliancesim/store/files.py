@@ -35,7 +35,7 @@ from alliancesim.scenario.errors import UsageError
 from alliancesim.store.checks import MANIFEST, check_out_dir, clean_stale, make_tmp
 
 # a file the caller makes: given its path in the temporary folder, write it
-FileMaker = Callable[[Path], None]
+FileMaker = Callable[[Path], object]
 
 
 def scenario_yaml(ensemble: Ensemble) -> str:
