@@ -48,3 +48,21 @@ def test_a_crisis_with_nothing_uncertain_is_refused(make_scenario) -> None:  # t
     sc = make_scenario({"alliance_changes": {"decision_delay_days": {"value": 1.0}}})
     with pytest.raises(UsageError, match="no uncertain quantity"):
         api.discover(sc, crisis="incursion", trials=500)
+
+
+def test_the_ema_workbench_runs_a_crisis_without_a_wrapper() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import perform_experiments
+
+    model = api.ema_model("examples/armenia-uncertain-council.yaml", crisis="armenia-2022",
+                          trials=800)
+    experiments, outcomes = perform_experiments(model, 6)
+    assert {"council__coefficients__in_scope", "decision_delay_days"} <= set(experiments)
+    mil = outcomes["military_help"]
+    assert len(mil) == 6 and ((0 <= mil) & (mil <= 1)).all() and mil.std() > 0
+    # common random numbers: the same point gives the same outcome
+    u = {p.name: 0.5 for p in model.uncertainties}
+    assert model.function(**u) == model.function(**u)

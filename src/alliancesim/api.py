@@ -436,6 +436,20 @@ def results_delete(run_id: str, *, store: str | Path | None = None) -> None:
     RunStore(store).delete(run_id)
 
 
+def ema_model(scenario: Scenario | str | Path, *, crisis: str, trials: int = 2000,
+              seed: int | None = None) -> Any:
+    """One crisis as an EMA Workbench Model (experiments/ema.py): its uncertain quantities as
+    RealParameters on their quantiles, the headline probabilities as ScalarOutcomes."""
+    from alliancesim.experiments.ema import ema_model as make
+
+    if not 1 <= trials <= 10_000_000:
+        raise UsageError("must be between 1 and 10,000,000", param="trials", value=trials)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(sc.alliance, str):
+        sc = resolve(sc)
+    return make(sc, crisis, trials, seed if seed is not None else sc.seed)
+
+
 def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
     """hindcast.json and reliability.png into the folder `out`, atomically."""
     from alliancesim.report.plots import reliability_figure

@@ -173,8 +173,11 @@ def sensitivity(
     (SALib) over every quantity the scenario gives as a distribution."""
     from alliancesim.report.comparison_tables import render_sensitivity
 
-    report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
-                             parameters=parameters, out=out)
+    with _status("sensitivity analysis") as say:
+        say(f"{method}, {samples:,} base samples" + (" (calibrating first)" if parameters
+                                                      else ""))
+        report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
+                                 parameters=parameters, out=out)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _keep("sensitivity", report, seed=report.seed)
@@ -200,9 +203,11 @@ def discover(
 ) -> None:
     """Under which drawn inputs is an outcome likely? PRIM boxes (EMA Workbench) over the
     crisis's uncertain quantities, with coverage, density and a sentence."""
-    report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
-                          trials=trials, seed=seed, backend=backend, workers=workers,
-                          address=address)
+    with _status("scenario discovery") as say:
+        say("simulating, then PRIM")
+        report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
+                              trials=trials, seed=seed, backend=backend, workers=workers,
+                              address=address)
     _keep("discover", report, seed=report.seed, trials=report.trials)
 
     def show() -> None:
