@@ -66,3 +66,15 @@ def test_the_ema_workbench_runs_a_crisis_without_a_wrapper() -> None:
     # common random numbers: the same point gives the same outcome
     u = {p.name: 0.5 for p in model.uncertainties}
     assert model.function(**u) == model.function(**u)
+
+
+def test_further_boxes_reach_the_threshold_and_restrict_something(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    sc = make_scenario({"parameters": {"council": {"unilateral_margin": {
+        "dist": "uniform", "low": 0, "high": 3}}}}, crisis={"aggressor_strength": STRENGTH})
+    r = api.discover(sc, crisis="incursion", outcome="repelled, with the alliance",
+                     threshold=0.9, boxes=3, trials=6000)
+    assert 1 <= len(r.boxes) <= 3
+    for later in r.boxes[1:]:
+        assert later.density >= 0.9 and later.limits
+    with pytest.raises(UsageError, match="between 1 and 10"):
+        api.discover(sc, crisis="incursion", boxes=0, trials=100)

@@ -358,7 +358,8 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
 
 
 def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "military help",
-             threshold: float = 0.8, trials: int | None = None, seed: int | None = None,
+             threshold: float = 0.8, boxes: int = 1, trials: int | None = None,
+             seed: int | None = None,
              backend: str = "local", workers: int | None = None, address: str | None = None
              ) -> DiscoveryReport:
     """Scenario discovery (PRIM, EMA Workbench) over one crisis's drawn inputs: the box of
@@ -374,6 +375,8 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
                          value=outcome)
     if not 0.0 < threshold <= 1.0:
         raise UsageError("must be in (0, 1]", param="threshold", value=threshold)
+    if not 1 <= boxes <= 10:
+        raise UsageError("must be between 1 and 10", param="boxes", value=boxes)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
@@ -382,7 +385,7 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
         raise UsageError("at most 2,000,000 (every trial's inputs are kept)", param="trials",
                          value=n)
     return run_discover(sc, crisis, outcome, n, seed if seed is not None else sc.seed,
-                        threshold, backend=backend, workers=workers, address=address)
+                        threshold, boxes, backend=backend, workers=workers, address=address)
 
 
 def record(kind: str, report: Any, *, scenario: Scenario | None = None,

@@ -194,6 +194,8 @@ def discover(
     threshold: Annotated[float, typer.Option(
         "--threshold", help="The density PRIM peels towards (share of the box's trials with "
         "the outcome).")] = 0.8,
+    boxes: Annotated[int, typer.Option(
+        "--boxes", help="Up to this many boxes (PRIM's covering approach).")] = 1,
     trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the boxes as JSON.")] = False,
@@ -206,8 +208,8 @@ def discover(
     with _status("scenario discovery") as say:
         say("simulating, then PRIM")
         report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
-                              trials=trials, seed=seed, backend=backend, workers=workers,
-                              address=address)
+                              boxes=boxes, trials=trials, seed=seed, backend=backend,
+                              workers=workers, address=address)
     _keep("discover", report, seed=report.seed, trials=report.trials)
 
     def show() -> None:

@@ -7,7 +7,9 @@ the outcome a headline event of the trial. PRIM peels the input space towards bo
 event is dense; of the peeling trajectory the box kept is the one with the largest coverage
 among those whose density reaches the threshold (else the densest). Coverage: the share of all
 the trials with the event that fall in the box; density: the share of the box's trials with
-the event; mass: the share of all trials in the box.
+the event; mass: the share of all trials in the box. With max_boxes > 1 PRIM's covering
+approach looks for further boxes among the trials the earlier boxes left out (coverage and
+density of a later box are measured on those trials).
 """
 
 from __future__ import annotations
@@ -44,8 +46,21 @@ def sentence(outcome: str, density: float, coverage: float, base: float,
             f"these trials hold {coverage:.0%} of all the trials with {outcome}.")
 
 
+def _box(lim: Any, stats: Any, x: Any, names: list[str], outcome: str, base: float) -> Box:
+    limits = []
+    for n in names:
+        low, high = float(lim[n].iloc[0]), float(lim[n].iloc[1])
+        lo_r, hi_r = low > float(x[n].min()), high < float(x[n].max())
+        if lo_r or hi_r:
+            limits.append(Limit(input=n, low=low, high=high, restricted_low=lo_r,
+                                restricted_high=hi_r))
+    density, coverage = float(stats["density"]), float(stats["coverage"])
+    return Box(coverage=coverage, density=density, mass=float(stats["mass"]), limits=limits,
+               sentence=sentence(outcome, density, coverage, base, limits))
+
+
 def discover(scenario: Scenario, crisis: str, outcome: str, trials: int, seed: int,
-             threshold: float, **options: Any) -> DiscoveryReport:
+             threshold: float, max_boxes: int = 1, **options: Any) -> DiscoveryReport:
     ids = [c.id for c in scenario.crises]
     if crisis not in ids:
         raise UsageError(f"no such crisis (crises: {', '.join(ids)})", param="crisis",
@@ -70,25 +85,24 @@ def discover(scenario: Scenario, crisis: str, outcome: str, trials: int, seed: i
 
             x = pd.DataFrame(r.drawn, columns=names)
             p = prim.Prim(x, y, threshold=threshold)
-            box = p.find_box()
-            traj = box.peeling_trajectory
-            ok = traj.index[traj["density"] >= threshold]
-            i = int(traj.loc[ok, "coverage"].idxmax()) if len(ok) else int(
-                traj["density"].idxmax())
-            box.select(i)
-            lim = box.box_lim
-        stats = traj.loc[i]
-        limits = []
-        for n in names:
-            low, high = float(lim[n].iloc[0]), float(lim[n].iloc[1])
-            lo_r, hi_r = low > float(x[n].min()), high < float(x[n].max())
-            if lo_r or hi_r:
-                limits.append(Limit(input=n, low=low, high=high, restricted_low=lo_r,
-                                    restricted_high=hi_r))
-        density, coverage = float(stats["density"]), float(stats["coverage"])
-        boxes.append(Box(coverage=coverage, density=density, mass=float(stats["mass"]),
-                         limits=limits,
-                         sentence=sentence(outcome, density, coverage, base, limits)))
+            for _ in range(max_boxes):
+                try:
+                    box = p.find_box()
+                except Exception:  # nothing left to find: PRIM stops on its own terms
+                    break
+                if box is None:
+                    break
+                traj = box.peeling_trajectory
+                ok = traj.index[traj["density"] >= threshold]
+                i = int(traj.loc[ok, "coverage"].idxmax()) if len(ok) else int(
+                    traj["density"].idxmax())
+                box.select(i)
+                found = _box(box.box_lim, traj.loc[i], x, names, outcome, base)
+                if boxes and (not len(ok) or not found.limits):
+                    break  # a later box must reach the threshold and restrict something
+                boxes.append(found)
+                if not len(ok):
+                    break  # the first box is the best this data allows
     return DiscoveryReport(scenario=scenario.name, crisis_id=crisis, title=model.title,
                            outcome=outcome, trials=trials, seed=seed, version=__version__,
                            inputs=names, base_rate=base, threshold=threshold, boxes=boxes)
