@@ -83,3 +83,13 @@ def test_parameters_adds_the_calibrated_parameters_within_their_uncertainty() ->
     assert "council.coefficients.in_scope" in arm.inputs and "council.cutpoints.4" in arm.inputs
     st = {i.input: i.st for i in arm.indices if i.outcome == "military help"}
     assert st["council.coefficients.in_scope"] > 0.1  # the treaty's scope matters for Armenia
+
+
+def test_the_same_indices_on_every_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alliancesim.experiments import sensitivity as module
+
+    monkeypatch.setattr(module, "ROWS_PER_TASK", 500)  # several chunks of the design
+    local = api.sensitivity("examples/armenia-uncertain-council.yaml", samples=256)
+    pool = api.sensitivity("examples/armenia-uncertain-council.yaml", samples=256,
+                           backend="process", workers=2)
+    assert local.crises == pool.crises and local.crises[0].evaluations == 256 * 5

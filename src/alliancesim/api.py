@@ -314,7 +314,8 @@ def with_parameter_uncertainty(scenario: Scenario, report: CalibrationReport) ->
 
 def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", samples: int = 1024,
                 seed: int | None = None, parameters: bool = False,
-                out: str | Path | None = None) -> SensitivityReport:
+                out: str | Path | None = None, backend: str = "local",
+                workers: int | None = None, address: str | None = None) -> SensitivityReport:
     """Global sensitivity analysis (SALib) of every crisis's headlines over the scenario's
     uncertain quantities: Sobol (first-order and total indices with 95 % intervals), Morris
     (mu*, sigma) or FAST (first-order). samples: SALib's base sample size (Sobol evaluates
@@ -332,13 +333,17 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
     if method == "sobol" and samples & (samples - 1):
         raise UsageError("Sobol needs a power of two (e.g. 1024)", param="samples",
                          value=samples)
-    check_options(out=out)
+    check_options(out=out, backend=backend, workers=workers, address=address)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
     if parameters:
         sc = with_parameter_uncertainty(sc, calibrate())
-    report = run_sensitivity(sc, method, samples, seed if seed is not None else sc.seed)
+    from alliancesim.backends import make_backend
+
+    with make_backend(backend, workers, address) as runner:
+        report = run_sensitivity(sc, method, samples, seed if seed is not None else sc.seed,
+                                 runner)
     if out is not None:
         from alliancesim.report.plots import sensitivity_figure
         from alliancesim.store.files import write_folder

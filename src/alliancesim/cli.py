@@ -165,6 +165,9 @@ def sensitivity(
     parameters: Annotated[bool, typer.Option(
         "--parameters", help="Add the council's calibrated parameters within their "
         "uncertainty (normal at each estimate with its standard error).")] = False,
+    backend: Annotated[str, typer.Option("--backend")] = "local",
+    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write sensitivity.csv, .json and .png to this folder.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the indices as JSON.")] = False,
@@ -177,7 +180,8 @@ def sensitivity(
         say(f"{method}, {samples:,} base samples" + (" (calibrating first)" if parameters
                                                       else ""))
         report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
-                                 parameters=parameters, out=out)
+                                 parameters=parameters, out=out, backend=backend,
+                                 workers=workers, address=address)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _keep("sensitivity", report, seed=report.seed)

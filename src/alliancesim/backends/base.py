@@ -42,7 +42,8 @@ class Backend:
     workers: int = 1
 
     def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
-        """Run the tasks; yield their outputs in task order."""
+        """Run the tasks; yield their outputs in task order. (Any picklable zero-argument
+        callable is run the same way: the sensitivity analysis maps chunks of its design.)"""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
 from alliancesim._version import __version__
+from alliancesim.backends import Backend
+from alliancesim.backends.local import LocalBackend
 from alliancesim.engine import TrialInputs, TrialResults, draw_trials, run_pipeline
 from alliancesim.results.sensitivity import CrisisSensitivity, Index, SensitivityReport
 from alliancesim.scenario.compile import CompiledCrisis, QuantitySpec, compile_crisis
@@ -109,23 +112,52 @@ def indices(method: str, names: list[str],
     return out, int(X.shape[0])
 
 
-def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed: int
+ROWS_PER_TASK = 32 * 4096  # design rows per backend task
+
+
+@dataclass(frozen=True)
+class RowsTask:
+    """One chunk of the design, evaluated wherever a backend runs it (picklable)."""
+
+    model: CompiledCrisis
+    uncertain: tuple[QuantitySpec, ...]
+    U: np.ndarray  # (n, D) quantiles
+    inputs: TrialInputs  # the rows' own noise (and the fixed quantities)
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        values = dict(self.inputs.values)
+        for k, q in enumerate(self.uncertain):
+            dist: Any = q.value
+            values[q.name] = np.clip(dist.ppf(self.U[:, k]), q.low, q.high)
+        r = run_pipeline(self.model, TrialInputs(values, self.inputs.eta, self.inputs.e,
+                                                 self.inputs.z))
+        return {h: np.asarray(g(r), dtype=float) for h, g in OUTCOMES.items()}
+
+
+def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed: int,
+                     backend: Backend
                      ) -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
     def f(U: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
         m = int(noise.max()) + 1
         drawn = draw_trials(model, seed, 0, -(-m // 4096), m)
         inputs = TrialInputs({k: v[noise] for k, v in drawn.values.items()}, drawn.eta[noise],
                              drawn.e[noise], drawn.z[noise])
-        for k, q in enumerate(uncertain):
-            dist: Any = q.value
-            inputs.values[q.name] = np.clip(dist.ppf(U[:, k]), q.low, q.high)
-        r = run_pipeline(model, inputs)
-        return {h: np.asarray(g(r), dtype=float) for h, g in OUTCOMES.items()}
+        tasks = [RowsTask(model, tuple(uncertain), U[a : a + ROWS_PER_TASK],
+                          inputs.slice(a, a + ROWS_PER_TASK))
+                 for a in range(0, U.shape[0], ROWS_PER_TASK)]
+        # a backend maps any picklable zero-argument task in order (backends/base.py)
+        parts = [cast(dict[str, np.ndarray], p)
+                 for p in backend.map(tasks)]  # type: ignore[arg-type]
+        return {h: np.concatenate([p[h] for p in parts]) for h in OUTCOMES}
 
     return f
 
 
-def sensitivity(scenario: Scenario, method: str, samples: int, seed: int) -> SensitivityReport:
+def sensitivity(scenario: Scenario, method: str, samples: int, seed: int,
+                backend: Backend | None = None) -> SensitivityReport:
+    """Indices for every crisis with uncertain quantities. backend: where the design's rows
+    run (default in-process); the numbers are the same on every backend."""
+    runner = backend if backend is not None else LocalBackend()
     crises, skipped = [], []
     for i in range(len(scenario.crises)):
         model = compile_crisis(scenario, i)
@@ -134,8 +166,8 @@ def sensitivity(scenario: Scenario, method: str, samples: int, seed: int) -> Sen
             skipped.append(model.crisis_id)
             continue
         names = [q.name for q in uncertain]
-        found, n = indices(method, names, _crisis_function(model, uncertain, seed), samples,
-                           seed)
+        found, n = indices(method, names, _crisis_function(model, uncertain, seed, runner),
+                           samples, seed)
         crises.append(CrisisSensitivity(crisis_id=model.crisis_id, title=model.title,
                                         inputs=names, evaluations=n,
                                         indices=[i for rows in found.values() for i in rows]))
