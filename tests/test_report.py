@@ -33,7 +33,7 @@ def _kept(store: Path) -> dict[str, str]:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("report")
     store = tmp / "runs.duckdb"
-    return {kind: api.report(rid, out=tmp / f"{kind}.html", store=store)
+    return {kind: api.report(rid, out=tmp / f"{kind}.html", store=store, parameter_draws=4)
             for kind, rid in _kept(store).items()}
 
 
@@ -47,7 +47,9 @@ def test_every_page_is_self_contained(pages: dict[str, Path]) -> None:
         assert text.count("data:image/png;base64,") >= (3 if kind == "run" else 1), kind
     run = pages["run"].read_text()
     assert "Taliban-linked fighters cross into Tajikistan" in run
-    assert "Monte Carlo" in run and "--parameters" in run  # both kinds of uncertainty named
+    # both kinds of uncertainty: Monte Carlo errors and the parameters' ranges, and the scenario
+    assert "Monte Carlo" in run and "90 % range, parameter uncertainty" in run
+    assert re.search(r"\d+\.\d% to \d+\.\d%", run) and "The scenario (resolved)" in run
 
 
 @pytest.mark.slow

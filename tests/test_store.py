@@ -68,7 +68,7 @@ def test_a_killed_writer_leaves_no_half_record(tmp_path: Path) -> None:
               "con = duckdb.connect(sys.argv[1]); con.execute(SCHEMA)\n"
               "con.execute('BEGIN TRANSACTION')\n"
               "con.execute(\"INSERT INTO runs VALUES ('half', 'run', now(), NULL, NULL, NULL, "
-              "NULL, 'x', NULL, '{}')\")\n"
+              "NULL, 'x', NULL, '{}', NULL)\")\n"
               "os._exit(9)  # killed before the commit\n")
     assert subprocess.run([sys.executable, "-c", script, str(store)]).returncode == 9
     rows = RunStore(store).list()

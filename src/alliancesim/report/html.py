@@ -64,11 +64,15 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _run(s: EnsembleSummary) -> str:
+def _run(s: EnsembleSummary,
+         ranges: dict[str, dict[str, tuple[float, float]]] | None = None) -> str:
     parts = []
     for c in s.crises:
         resp = c.response
-        rows = [[k, _pct(v), f"± {100 * c.response_se[k]:.1f}"] for k, v in resp.items()]
+        spread = (ranges or {}).get(c.crisis_id, {})
+        rows = [[k, _pct(v), f"± {100 * c.response_se[k]:.1f}",
+                 f"{_pct(spread[k][0])} to {_pct(spread[k][1])}" if k in spread else "-"]
+                for k, v in resp.items()]
         members = [[m.id, m.role, *(["-", "-", "-"] if m.role == "victim" else
                                     [_pct(m.preferred_military), _pct(m.holds_out),
                                      _pct(m.sole_veto)]), f"{m.mean_troops:,.0f}"]
@@ -80,7 +84,8 @@ def _run(s: EnsembleSummary) -> str:
         parts.append(
             f"<h3>{_e(c.title)}</h3><p>{_e(c.victim)} hit by {_e(c.aggressor)} "
             f"({_e(c.threat.replace('_', ' '))}); {c.trials:,} trials.</p>"
-            + _table(["collective response", "probability", "Monte Carlo s.e. (points)"], rows)
+            + _table(["collective response", "probability", "Monte Carlo s.e. (points)",
+                      "90 % range, parameter uncertainty"], rows)
             + _table(["member", "role", "wants military help", "holds out", "sole veto",
                       "expected troops"], members)
             + f"<p>Acts without the alliance: {_pct(c.p_acts_without_alliance)}; troops sent "
@@ -131,8 +136,11 @@ def _sensitivity(r: SensitivityReport) -> str:
             + _table(["crisis", "outcome", "quantity", "first-order", "total", "mu*"], rows))
 
 
-def render(record: dict[str, Any]) -> str:
-    """The page for one record of the results store (store.runs.RunStore.get)."""
+def render(record: dict[str, Any],
+           parameter_ranges: dict[str, dict[str, tuple[float, float]]] | None = None) -> str:
+    """The page for one record of the results store (store.runs.RunStore.get); for a run,
+    `parameter_ranges` (api.parameter_ranges) adds the spread of the council's parameter
+    uncertainty beside the Monte Carlo errors."""
     kind, rep = record["kind"], record["report"]
     version = record["version"]
     title = {"run": "Simulation", "compare": "Comparison", "sweep": "Sweep",
@@ -140,7 +148,7 @@ def render(record: dict[str, Any]) -> str:
     name = record.get("scenario") or rep.get("scenario") or rep.get("base") or ""
     if kind == "run":
         s = EnsembleSummary.model_validate(rep)
-        body, name = _run(s), f"{s.title or s.scenario} ({s.alliance})"
+        body, name = _run(s, parameter_ranges), f"{s.title or s.scenario} ({s.alliance})"
     elif kind == "compare":
         body = _compare(ComparisonReport.model_validate(rep))
     elif kind == "sweep":
@@ -155,9 +163,15 @@ def render(record: dict[str, Any]) -> str:
         "docs/model.md in the alliancesim distribution. The council's parameters were fitted "
         "to 17 historical cases (docs/validation.md); in leave-one-out scoring the model ties "
         "the frequency baseline and does not beat the rule that the leader decides.</p>"
-        "<p class='note'><b>Uncertainty.</b> The ± figures are Monte Carlo standard errors "
-        "only. The uncertainty of the fitted parameters is larger: see "
+        "<p class='note'><b>Uncertainty, two kinds.</b> The ± figures are Monte Carlo "
+        "standard errors (the trials' own randomness). The ranges are what the uncertainty "
+        "of the council's fitted parameters gives: the central 90 % of the response over "
+        "parameter sets drawn around the run's values with the calibration's standard errors "
+        "(each from 2,000 trials). They are far wider, and are the honest reading. See also "
         "<code>alliancesim sensitivity SCENARIO --parameters</code>.</p>")
+    if record.get("scenario_yaml"):
+        assumptions += ("<details><summary>The scenario (resolved)</summary><pre>"
+                        f"{_e(record['scenario_yaml'])}</pre></details>")
     if params:
         assumptions += ("<details><summary>Parameters used</summary><pre>"
                         f"{_e(json.dumps(params, indent=2))}</pre></details>")

@@ -1,11 +1,11 @@
 """The results store: every run, comparison, sweep and analysis, kept in an embedded DuckDB file.
 
 One table, ``runs``: an id, the kind (run, compare, sweep, sensitivity, discover, hindcast), the
-time, the scenario's name and the SHA-256 of its resolved YAML, the seed and trials, the package
-version, the parameters used (JSON) and the full report (JSON). Each record is one transaction:
-a writer killed before it commits leaves nothing behind. DuckDB lets one process write at a
-time; a writer that finds the file locked waits and retries (up to LOCK_WAIT seconds), so two
-processes writing at once both land.
+time, the scenario's name, its resolved YAML and that YAML's SHA-256, the seed and trials, the
+package version, the parameters used (JSON) and the full report (JSON). Each record is one
+transaction: a writer killed before it commits leaves nothing behind. DuckDB lets one process
+write at a time; a writer that finds the file locked waits and retries (up to LOCK_WAIT
+seconds), so two processes writing at once both land.
 
 The default file is ``$ALLIANCESIM_STORE``, else ``$XDG_DATA_HOME/alliancesim/runs.duckdb``
 (``~/.local/share/alliancesim/runs.duckdb``).
@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS runs (
     version VARCHAR NOT NULL,
     parameters JSON,
     report JSON NOT NULL
-)
+);
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_yaml VARCHAR;
 """
 
 
@@ -60,9 +61,14 @@ def default_path() -> Path:
     return Path(base) / "alliancesim" / "runs.duckdb"
 
 
+def scenario_text(scenario: Scenario) -> str:
+    """The resolved scenario as YAML (what the record's hash is of)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=True,
+                          allow_unicode=True)
+
+
 def scenario_digest(scenario: Scenario) -> str:
-    text = yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(scenario_text(scenario).encode()).hexdigest()
 
 
 class RunRow(BaseModel):
@@ -125,12 +131,15 @@ class RunStore:
                scenario.name if scenario is not None else None,
                scenario_digest(scenario) if scenario is not None else None, seed, trials,
                __version__, json.dumps(params) if params is not None else None,
-               report.model_dump_json())
+               report.model_dump_json(),
+               scenario_text(scenario) if scenario is not None else None)
 
         def write() -> None:
             with self._connect() as con:
                 con.execute("BEGIN TRANSACTION")
-                con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                con.execute("INSERT INTO runs (id, kind, created, scenario, scenario_sha256, "
+                            "seed, trials, version, parameters, report, scenario_yaml) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
                 con.execute("COMMIT")
 
         self._retry(write)
