@@ -322,7 +322,8 @@ def calibrate(
 ) -> None:
     """Fit the council's coefficients and cut-points to the cases (penalised maximum likelihood)."""
     api.check_options(out_file=out)
-    report = api.calibrate(folder, prior_sd=prior_sd)
+    with _status("calibrating"):
+        report = api.calibrate(folder, prior_sd=prior_sd)
     if out is not None:
         api.write_parameters(report, out)
     if json_:
@@ -353,7 +354,9 @@ def hindcast(
     from alliancesim.report.validation_tables import render_burden, render_hindcast
 
     api.check_options(out=out)
-    report = api.hindcast(folder, prior_sd=prior_sd)
+    with _status("hindcast") as say:
+        say("fitting the council on all cases but one, for every case")
+        report = api.hindcast(folder, prior_sd=prior_sd)
     written = api.write_hindcast(report, out) if out is not None else []
     _keep("hindcast", report)
 

@@ -39,6 +39,11 @@ def _footer(fig: Any, s: EnsembleSummary) -> None:
              color="#555555")
 
 
+def _horizons(s: EnsembleSummary) -> str:
+    days = sorted({c.horizon_days for c in s.crises})
+    return f"{days[0]} days" if len(days) == 1 else f"{days[0]}-{days[-1]} days"
+
+
 def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
     return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
 
@@ -118,8 +123,8 @@ def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("probability")
     ax.set_title(textwrap.fill(f"How the crisis ends: {s.title or s.scenario}", 80)
-                 + "\nwith the alliance (solid) and the victim alone (hatched); horizon "
-                 "as in the scenario's engagement parameters")
+                 + "\nwith the alliance (solid) and the victim alone (hatched); contained: "
+                 f"undecided within {_horizons(s)}")
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 2 else -0.3),
               frameon=False)
     fig.tight_layout()

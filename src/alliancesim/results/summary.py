@@ -53,6 +53,7 @@ class CrisisSummary(BaseModel):
     repelled_gain: float  # P(repelled | alliance) - P(repelled | alone)
     days_to_end_with_alliance: Spread
     days_to_end_alone: Spread
+    horizon_days: int = 0  # the engagement's horizon: "contained" means undecided by then
     defender_losses_with_alliance: float
     defender_losses_alone: float
 
@@ -117,6 +118,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisS
         outcome_with_alliance=with_, outcome_alone=alone,
         repelled_gain=with_["repelled"] - alone["repelled"],
         days_to_end_with_alliance=ends_with, days_to_end_alone=ends_alone,
+        horizon_days=model.horizon_days,
         defender_losses_with_alliance=t.defender_losses / n,
         defender_losses_alone=t.defender_losses_alone / n,
     )
