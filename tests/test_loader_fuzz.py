@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from alliancesim import ScenarioError, load_scenario, simulate
 from conftest import BASE
+from fuzzing import _paths as all_paths
 
 LEAVES = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
@@ -22,15 +23,9 @@ LEAVES = st.one_of(
 )
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(data, dict):
-        for k, v in data.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            out += _paths(v, (*prefix, i))
-    return out
+def _paths(data: Any) -> list[tuple[Any, ...]]:
+    """Every path to a value, the root left out."""
+    return [p for p in all_paths(data) if p]
 
 
 BASE_PLUS = copy.deepcopy(BASE)

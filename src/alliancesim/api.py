@@ -232,6 +232,22 @@ def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int 
                        backend=backend, workers=workers, address=address)
 
 
+def _write_analysis(out: Path, report: Any, stem: str, figure: Callable[..., object],
+                    meta: dict[str, Any]) -> list[Path]:
+    """STEM.csv (the report's frame), STEM.json and STEM.png into the folder `out`, swapped in
+    whole with its manifest."""
+    from alliancesim.store.files import write_folder
+
+    def write_csv(path: Path) -> None:
+        report.to_pandas().to_csv(path, index=False)
+
+    def write_json(path: Path) -> None:
+        path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+    return write_folder(out, {f"{stem}.csv": write_csv, f"{stem}.json": write_json,
+                              f"{stem}.png": partial(figure, report)}, kind=stem, meta=meta)
+
+
 MAX_SWEEP_POINTS = 10_000
 
 
@@ -277,19 +293,10 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
                        backend=backend, workers=workers, address=address)
     if out is not None:
         from alliancesim.report.plots import sweep_figure
-        from alliancesim.store.files import write_folder
 
-        def write_csv(path: Path) -> None:
-            report.to_pandas().to_csv(path, index=False)
-
-        def write_json(path: Path) -> None:
-            path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-
-        write_folder(Path(out), {"sweep.csv": write_csv, "sweep.json": write_json,
-                                 "sweep.png": partial(sweep_figure, report)}, kind="sweep",
-                     meta={"scenario": report.scenario, "paths": report.paths,
-                           "design": report.design, "seed": report.seed,
-                           "trials": report.trials})
+        _write_analysis(Path(out), report, "sweep", sweep_figure,
+                        {"scenario": report.scenario, "paths": report.paths,
+                         "design": report.design, "seed": report.seed, "trials": report.trials})
     return report
 
 
@@ -346,19 +353,10 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
                                  runner)
     if out is not None:
         from alliancesim.report.plots import sensitivity_figure
-        from alliancesim.store.files import write_folder
 
-        def write_csv(path: Path) -> None:
-            report.to_pandas().to_csv(path, index=False)
-
-        def write_json(path: Path) -> None:
-            path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
-
-        write_folder(Path(out), {"sensitivity.csv": write_csv, "sensitivity.json": write_json,
-                                 "sensitivity.png": partial(sensitivity_figure, report)},
-                     kind="sensitivity", meta={"scenario": report.scenario,
-                                               "method": method, "samples": samples,
-                                               "seed": report.seed})
+        _write_analysis(Path(out), report, "sensitivity", sensitivity_figure,
+                        {"scenario": report.scenario, "method": method, "samples": samples,
+                         "seed": report.seed})
     return report
 
 
@@ -372,7 +370,7 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
     alliance, troops sent, repelled, with the alliance) reaches `threshold` density, with its
     coverage, density and a sentence."""
     from alliancesim.experiments.discover import discover as run_discover
-    from alliancesim.experiments.sensitivity import OUTCOMES
+    from alliancesim.results.headlines import ANALYSED as OUTCOMES
 
     check_options(backend=backend, workers=workers, address=address)
     if outcome not in OUTCOMES:

@@ -20,17 +20,9 @@ from alliancesim._version import __version__
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport, CrisisComparison, Difference
 from alliancesim.results.ensemble import simulate_scenario
+from alliancesim.results.headlines import TRIAL_HEADLINES as HEADLINES
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import Scenario
-
-HEADLINES: dict[str, Callable[[TrialResults], np.ndarray]] = {
-    "military help": lambda r: r.rung == 4,
-    "mission or more": lambda r: r.rung >= 3,
-    "acts without the alliance": lambda r: r.fallback,
-    "troops sent": lambda r: np.asarray((r.troops > 0).any(axis=1)),
-    "repelled, with the alliance": lambda r: r.outcome == 0,
-    "lost, with the alliance": lambda r: r.outcome == 2,
-}
 
 
 def _indicators(scenario: Scenario, trials: int, seed: int, **options: Any

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from alliancesim._version import __version__
-from alliancesim.experiments.sensitivity import OUTCOMES
 from alliancesim.results.discovery import Box, DiscoveryReport, Limit
 from alliancesim.results.ensemble import simulate_scenario
+from alliancesim.results.headlines import ANALYSED as OUTCOMES
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import Scenario
 

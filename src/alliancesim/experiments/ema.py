@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from alliancesim.engine import draw_trials, run_pipeline
-from alliancesim.experiments.sensitivity import OUTCOMES
+from alliancesim.results.headlines import ANALYSED as OUTCOMES
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.distributions import is_uncertain
 from alliancesim.scenario.errors import UsageError

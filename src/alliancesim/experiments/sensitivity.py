@@ -25,20 +25,14 @@ import numpy as np
 from alliancesim._version import __version__
 from alliancesim.backends import Backend
 from alliancesim.backends.local import LocalBackend
-from alliancesim.engine import TrialInputs, TrialResults, draw_trials, run_pipeline
+from alliancesim.engine import TrialInputs, draw_trials, run_pipeline
+from alliancesim.results.headlines import ANALYSED as OUTCOMES
 from alliancesim.results.sensitivity import CrisisSensitivity, Index, SensitivityReport
 from alliancesim.scenario.compile import CompiledCrisis, QuantitySpec, compile_crisis
 from alliancesim.scenario.distributions import is_uncertain
 from alliancesim.scenario.schema import Scenario
 
 METHODS = ("sobol", "morris", "fast")
-OUTCOMES: dict[str, Callable[[TrialResults], np.ndarray]] = {
-    "military help": lambda r: r.rung == 4,
-    "mission or more": lambda r: r.rung >= 3,
-    "acts without the alliance": lambda r: r.fallback,
-    "troops sent": lambda r: np.asarray((r.troops > 0).any(axis=1)),
-    "repelled, with the alliance": lambda r: r.outcome == 0,
-}
 EPS = 1e-9  # the unit interval's ends map to infinite quantiles: keep inside
 
 

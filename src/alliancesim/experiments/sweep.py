@@ -15,19 +15,10 @@ import numpy as np
 
 from alliancesim._version import __version__
 from alliancesim.results.ensemble import simulate_scenario
+from alliancesim.results.headlines import summary_headlines
 from alliancesim.results.sweep import SweepPoint, SweepReport
 from alliancesim.scenario.errors import Problem, ScenarioError
 from alliancesim.scenario.variants import raw_scenario, scenario_from, set_path
-
-
-def headlines(c: Any) -> dict[str, float]:
-    """The headline probabilities of a crisis summary."""
-    r = c.response
-    return {"military help": r["military"], "mission or more": r["mission"] + r["military"],
-            "acts without the alliance": c.p_acts_without_alliance,
-            "troops sent": c.p_troops_sent,
-            "repelled, with the alliance": c.outcome_with_alliance["repelled"],
-            "lost, with the alliance": c.outcome_with_alliance["lost"]}
 
 
 def design(ranges: list[tuple[str, float, float, int]], lhs: int | None, seed: int
@@ -67,7 +58,7 @@ def sweep(scenario: str, ranges: list[tuple[str, float, float, int]], lhs: int |
         summary = simulate_scenario(sc, trials=n, seed=s, keep_trials=False,
                                     **options).summary()
         for c in summary.crises:
-            out = headlines(c)
+            out = summary_headlines(c)
             rows.append(SweepPoint(point=k, values=values, crisis_id=c.crisis_id,
                                    title=c.title, outcomes=out,
                                    se={h: float(np.sqrt(p * (1 - p) / n))
