@@ -300,6 +300,17 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
     return report
 
 
+def _set_council(council: dict[str, Any], name: str, value: Any) -> None:
+    """Set a calibration estimate's parameter (coefficients.X, cutpoints.K or a field of its
+    own) in a `parameters.council` mapping."""
+    if name.startswith("coefficients."):
+        council["coefficients"][name.split(".", 1)[1]] = value
+    elif name.startswith("cutpoints."):
+        council["cutpoints"][int(name.split(".", 1)[1]) - 1] = value
+    else:
+        council[name] = value
+
+
 def with_parameter_uncertainty(scenario: Scenario, report: CalibrationReport) -> Scenario:
     """The scenario with each calibrated council parameter drawn from a normal distribution at
     its estimate with its standard error (marginals only: the estimates' correlations are
@@ -308,12 +319,7 @@ def with_parameter_uncertainty(scenario: Scenario, report: CalibrationReport) ->
     for e in report.estimates:
         value: dict[str, Any] | float = (
             {"dist": "normal", "mean": e.value, "sd": e.se} if e.se > 0 else e.value)
-        if e.name.startswith("coefficients."):
-            council["coefficients"][e.name.split(".", 1)[1]] = value
-        elif e.name.startswith("cutpoints."):
-            council["cutpoints"][int(e.name.split(".", 1)[1]) - 1] = value
-        else:
-            council[e.name] = value
+        _set_council(council, e.name, value)
     data = scenario.model_dump(mode="json", by_alias=True)
     data["parameters"]["council"] = council
     return Scenario.model_validate(data)
@@ -446,19 +452,13 @@ def parameter_ranges(scenario: Scenario, *, draws: int = 20, trials: int = 2000,
     for _ in range(draws):
         data = scenario.model_dump(mode="json", by_alias=True)
         c = data["parameters"]["council"]
-        cut = list(c["cutpoints"])
         for e in fit.estimates:
             base = centre.get(e.name)
             if not isinstance(base, float | int):
                 continue  # a distribution already: left as the scenario gives it
             v = float(base) + e.se * float(rng.standard_normal())
-            if e.name.startswith("coefficients."):
-                c["coefficients"][e.name.split(".", 1)[1]] = v
-            elif e.name.startswith("cutpoints."):
-                cut[int(e.name.split(".", 1)[1]) - 1] = v
-            else:
-                c[e.name] = max(v, 0.0)
-        c["cutpoints"] = sorted(cut)
+            _set_council(c, e.name, max(v, 0.0) if e.name == "unilateral_margin" else v)
+        c["cutpoints"] = sorted(c["cutpoints"])
         drawn = resolve(Scenario.model_validate(data))
         summary = simulate_scenario(drawn, trials=trials, seed=seed, keep_trials=False).summary()
         for crisis in summary.crises:
