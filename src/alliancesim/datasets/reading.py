@@ -1,0 +1,335 @@
+"""Read one published file into a checked, canonical table (in a DuckDB connection).
+
+`stage(con, kind, path, release)` reads the file (CSV in UTF-8 or Latin-1, or Stata .dta),
+recognises its layout from the header, converts it to the kind's canonical columns, and
+checks it: every number parses, every COW code is a state code, keys are unique, and the
+years reach the end of a known release (a file cut short is refused as truncated). Problems
+raise `DatasetError` naming the file, the column, the line and what would be valid; nothing
+is written to the store until every check has passed (datasets.store commits in one
+transaction).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from alliancesim.datasets.kinds import KINDS, Kind, Layout
+from alliancesim.scenario.errors import Problem, ScenarioError
+
+MAX_FILE_BYTES = 2_000_000_000  # a larger file is not any of these datasets
+TRANSCODE_MAX = 100_000_000  # Windows-1252 files are re-encoded in memory up to this size
+YEAR_MAX = datetime.date.today().year + 1
+
+
+class DatasetError(ScenarioError):
+    """A dataset file that cannot be imported: which file, which line and column, what is wrong.
+    """
+
+    def __init__(self, path: Path | str, message: str, *, line: int | None = None,
+                 column: str = "") -> None:
+        super().__init__([Problem(source=str(path), field=f"column '{column}'" if column else "",
+                                  message=message, line=line)])
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file read and checked into the temporary table `staged`."""
+
+    kind: Kind
+    layout: Layout
+    release: str
+    rows: int
+    first_year: int | None
+    last_year: int | None
+    notes: tuple[str, ...]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Load the file as text columns into `raw`, with its line number in `_line`."""
+    if path.suffix.lower() == ".dta":
+        import pandas as pd
+
+        try:
+            frame = pd.read_stata(path, convert_categoricals=False)
+        except Exception as exc:  # pandas raises many types for a bad .dta
+            raise DatasetError(path, f"not a readable Stata file ({exc})") from None
+        frame = frame.astype("string")
+        frame.insert(0, "_line", range(1, len(frame) + 1))
+        con.register("raw_frame", frame)
+        con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_frame")
+        con.unregister("raw_frame")
+        return
+    last_error = ""
+    for encoding in ("utf-8", "latin-1", "cp1252"):
+        source = path
+        if encoding == "cp1252":  # DuckDB reads UTF-8/16 and Latin-1; Windows-1252 via a copy
+            if path.stat().st_size > TRANSCODE_MAX:
+                break
+            text = path.read_bytes().decode("cp1252", errors="replace")
+            tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8",
+                                              delete=False)
+            with tmp:
+                tmp.write(text)
+            source = Path(tmp.name)
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _line, "
+                f"* FROM read_csv({_sql_path(source)}, all_varchar = true, header = true, "
+                f"delim = ',', quote = '\"', encoding = '{'utf-8' if source is not path else encoding}', "
+                f"strict_mode = true, null_padding = false, sample_size = -1)")
+            return
+        except duckdb.Error as exc:
+            last_error = str(exc)
+            low = last_error.lower()
+            if "unicode" in low or "is not utf-8" in low or "is not latin-1" in low:
+                continue
+            break
+        finally:
+            if source is not path:
+                source.unlink(missing_ok=True)
+    first = last_error.splitlines()[0] if last_error else "unreadable"
+    m = re.search(r"Line: (\d+)", last_error)
+    where = f" near line {m.group(1)}" if m else ""
+    ragged = _ragged_line(path)
+    if ragged is not None:
+        raise DatasetError(path, f"{ragged[1]} field(s) where the header has {ragged[2]}: a "
+                           "truncated or damaged file", line=ragged[0])
+    raise DatasetError(path, f"not a readable CSV file{where} ({first.strip()[:300]})")
+
+
+def _ragged_line(path: Path) -> tuple[int, int, int] | None:
+    """The first line whose number of fields differs from the header's (streamed)."""
+    import csv
+
+    with path.open(newline="", encoding="latin-1") as fh:
+        rows = csv.reader(fh)
+        try:
+            width = len(next(rows))
+            for n, row in enumerate(rows, start=2):
+                if row and len(row) != width:
+                    return n, len(row), width
+        except csv.Error:
+            return None
+    return None
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Lower-cased, trimmed header name -> the name as read."""
+    names = [r[0] for r in con.execute("DESCRIBE raw").fetchall() if r[0] != "_line"]
+    return {n.strip().lstrip("\ufeff").lower(): n for n in names}
+
+
+def _pick_layout(kind: Kind, columns: dict[str, str], path: Path) -> Layout:
+    best: tuple[int, Layout] | None = None
+    for layout in kind.layouts:
+        missing = [c for c in layout.required if c not in columns]
+        if not missing:
+            return layout
+        if best is None or len(missing) < best[0]:
+            best = (len(missing), layout)
+    assert best is not None
+    layout = best[1]
+    missing = [c for c in layout.required if c not in columns]
+    others = [k.name for k in KINDS.values() if k is not kind and any(
+        all(c in columns for c in lay.required) for lay in k.layouts)]
+    hint = f"; it looks like a '{others[0]}' file (alliancesim data import {others[0]} ...)" \
+        if others else ""
+    layouts = " | ".join(lay.name for lay in kind.layouts)
+    raise DatasetError(
+        path, f"not a {kind.title} file: missing column(s) {', '.join(missing[:8])}"
+        f"{' ...' if len(missing) > 8 else ''} (header has {', '.join(list(columns)[:12])}"
+        f"{' ...' if len(columns) > 12 else ''}){hint}. Expected layout: {layouts}")
+
+
+def _expression(sql: str, columns: dict[str, str]) -> str:
+    """Rewrite a layout's SQL expression to the file's own (quoted) column names."""
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return _quote(columns[word]) if word in columns else word
+
+    return re.sub(r"\b[a-z_][a-z0-9_]*\b", repl, sql)
+
+
+def _check_numbers(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path) -> None:
+    for col in (*kind.integers, *kind.numbers):
+        whole = col in kind.integers
+        target = "DOUBLE"
+        bad = con.execute(
+            f"SELECT _line, {_quote(col)} FROM canon WHERE {_quote(col)} IS NOT NULL AND "
+            f"trim({_quote(col)}) NOT IN ('', 'NA', '.') AND "
+            f"(TRY_CAST({_quote(col)} AS {target}) IS NULL OR NOT isfinite(TRY_CAST("
+            f"{_quote(col)} AS {target}))"
+            + (f" OR TRY_CAST({_quote(col)} AS {target}) != round(TRY_CAST({_quote(col)} AS "
+               f"{target}))" if whole else "")
+            + ") ORDER BY _line LIMIT 1").fetchone()
+        if bad:
+            what = "a whole number" if whole else "a number"
+            raise DatasetError(path, line=bad[0], column=col, message=f"{bad[1]!r} is not "
+                               f"{what}")
+        if whole:
+            empty = con.execute(
+                f"SELECT _line FROM canon WHERE {_quote(col)} IS NULL OR trim({_quote(col)}) "
+                f"IN ('', 'NA', '.') ORDER BY _line LIMIT 1").fetchone()
+            if empty and col in kind.key + kind.codes + (kind.year,):
+                raise DatasetError(path, line=empty[0], column=col, message="empty; every "
+                                   "row needs it")
+
+
+def _typed_select(kind: Kind, names: list[str]) -> str:
+    parts = []
+    for col in names:
+        q = _quote(col)
+        if col in kind.integers:
+            parts.append(f"CAST(round(TRY_CAST({q} AS DOUBLE)) AS BIGINT) AS {q}")
+        elif col in kind.numbers:
+            parts.append(f"TRY_CAST({q} AS DOUBLE) AS {q}")
+        else:
+            parts.append(f"NULLIF(trim({q}), '') AS {q}")
+    return ", ".join(parts)
+
+
+def _release(kind: Kind, layout: Layout, con: duckdb.DuckDBPyConnection, columns: dict[str, str],
+             last_year: int | None, given: str | None, path: Path) -> tuple[str, list[str]]:
+    notes: list[str] = []
+    stated: str | None = None
+    if layout.version_column:
+        vals = [r[0] for r in con.execute(
+            f"SELECT DISTINCT trim({_quote(columns[layout.version_column])}) FROM raw").fetchall()]
+        if len(vals) != 1:
+            raise DatasetError(path, column=layout.version_column or "", message=f"the file mixes "
+                               f"releases {sorted(map(str, vals))[:5]}; one file per release")
+        stated = str(vals[0])
+        notes.append(f"the file's version column says {stated}")
+    if layout.release and not kind.releases:
+        return (given or layout.release), notes
+    if not kind.releases or last_year is None:
+        return (given or layout.release or stated or "unknown"), notes
+    reached = [r for r, y in kind.releases.items() if y == last_year]
+    if layout.release:
+        reached = [layout.release] if kind.releases.get(layout.release) == last_year else []
+    if given is not None:
+        if given not in kind.releases:
+            raise DatasetError("--release", f"{given!r} is not a release of {kind.title}; known: "
+                               f"{', '.join(kind.releases)}")
+        if kind.releases[given] != last_year:
+            raise DatasetError(
+                path, f"release {given} runs to {kind.releases[given]}, but the file's "
+                f"'{kind.year}' ends at {last_year}: a different release, or a truncated file")
+        return given, notes
+    if not reached:
+        known = ", ".join(f"{r}: to {y}" for r, y in kind.releases.items())
+        raise DatasetError(
+            path, f"the file's '{kind.year}' ends at {last_year}, which is the end of no "
+            f"release of {kind.title} ({known}). A truncated file? If it is a release not "
+            f"listed, name it with --release")
+    if stated is not None:
+        match = [r for r in reached if _same_release(r, stated)]
+        if match:
+            return match[0], notes
+    if len(reached) > 1:
+        raise DatasetError(path, f"the file ends at {last_year}, as releases "
+                           f"{', '.join(reached)} do; say which with --release")
+    return reached[0], notes
+
+
+def _same_release(release: str, stated: str) -> bool:
+    try:
+        return float(release) == float(stated)
+    except ValueError:
+        return release == stated
+
+
+def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
+          release: str | None = None) -> Staged:
+    """Read and check `path` as `kind` into the temporary table `staged`."""
+    if not path.exists():
+        raise DatasetError(path, "no such file")
+    if not path.is_file():
+        raise DatasetError(path, "not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise DatasetError(path, "the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise DatasetError(path, f"{size / 1e9:.1f} GB is larger than any {kind.title} file")
+    _read_raw(con, path)
+    columns = _columns(con)
+    layout = _pick_layout(kind, columns, path)
+    if layout.wide_years:
+        years = sorted(c for c in columns if re.fullmatch(r"\d{4}", c))
+        if not years:
+            raise DatasetError(path, "no year columns (1949, 1950, ...) in the header")
+        country = _quote(columns["country"])
+        unions = " UNION ALL ".join(
+            f"SELECT _line, {country} AS country, '{int(y)}' AS year, "
+            f"{_quote(columns[y])} AS milex_usd_m FROM raw" for y in years)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS {unions}")
+        names = ["country", "year", "milex_usd_m"]
+        kind_int = (*kind.integers, "year")
+        kind = Kind(**{**kind.__dict__, "integers": kind_int})
+    else:
+        selects = ", ".join(f"CAST({_expression(sql, columns)} AS VARCHAR) AS {_quote(col)}"
+                            for col, sql in layout.select.items())
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS SELECT _line, {selects} FROM raw")
+        except duckdb.Error as exc:
+            raise DatasetError(path, f"cannot read the columns as {layout.name} "
+                               f"({str(exc).splitlines()[0][:200]})") from None
+        names = list(layout.select)
+    _check_numbers(con, kind, path)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT _line, "
+                f"{_typed_select(kind, names)} FROM canon")
+    if layout.wide_years:
+        con.execute("DELETE FROM staged WHERE milex_usd_m IS NULL")
+    if kind.deduplicate:
+        cols = ", ".join(_quote(c) for c in names)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT min(_line) AS _line, {cols} "
+                    f"FROM staged GROUP BY ALL")
+    rows = int(con.execute("SELECT count(*) FROM staged").fetchone()[0])  # type: ignore[index]
+    if rows == 0:
+        raise DatasetError(path, "no data rows")
+    for col in kind.codes:
+        bad = con.execute(f"SELECT _line, {_quote(col)} FROM staged WHERE {_quote(col)} IS NOT "
+                          f"NULL AND ({_quote(col)} < 2 OR {_quote(col)} > {kind.code_max}) "
+                          f"ORDER BY _line LIMIT 1").fetchone()
+        if bad:
+            raise DatasetError(path, line=bad[0], column=col, message=f"{bad[1]} is not a COW "
+                               f"state code (2 to {kind.code_max})")
+    first_year = last_year = None
+    if kind.year:
+        y = _quote(kind.year)
+        bad = con.execute(f"SELECT _line, {y} FROM staged WHERE {y} IS NOT NULL AND ({y} < "
+                          f"{kind.first_year} OR {y} > {YEAR_MAX}) ORDER BY _line LIMIT 1"
+                          ).fetchone()
+        if bad:
+            raise DatasetError(path, line=bad[0], column=kind.year, message=f"year {bad[1]} is "
+                               f"outside {kind.first_year}-{YEAR_MAX}")
+        first_year, last_year = con.execute(f"SELECT min({y}), max({y}) FROM staged").fetchone()  # type: ignore[misc]
+    if kind.key:
+        keys = ", ".join(_quote(k) for k in kind.key)
+        dup = con.execute(f"SELECT min(_line), max(_line), {keys} FROM staged GROUP BY {keys} "
+                          f"HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()
+        if dup:
+            vals = ", ".join(f"{k}={v}" for k, v in zip(kind.key, dup[2:], strict=True))
+            raise DatasetError(path, f"lines {dup[0]} and {dup[1]}: the same row twice "
+                               f"({vals}); each ({', '.join(kind.key)}) must appear once")
+    chosen, notes = _release(kind, layout, con, columns, last_year, release, path)
+    expected = kind.rows.get(chosen)
+    if expected is not None and rows != expected and not layout.wide_years:
+        raise DatasetError(path, f"{rows} data rows, but {kind.title} v{chosen} has "
+                           f"{expected}: a truncated or altered file")
+    return Staged(kind=kind, layout=layout, release=chosen, rows=rows, first_year=first_year,
+                  last_year=last_year, notes=tuple(notes))

@@ -1,0 +1,198 @@
+"""The local data store: the imported datasets, in one embedded DuckDB file.
+
+One table per dataset kind (datasets.kinds: `nmc`, `atop_members`, `ideal_points`, ...) and a
+table `imports` saying, for each, the file it came from (path, size, SHA-256), its layout and
+release, its row count and year range, when it was imported and the citation its publisher
+asks for. An import is one transaction: the file is read and checked into temporary tables
+first, and the kind's table and its `imports` row are replaced together at commit, so a wrong,
+truncated or interrupted import leaves the previous state of the store as it was.
+
+The default file is ``$ALLIANCESIM_DATA``, else
+``$XDG_DATA_HOME/alliancesim/datasets.duckdb`` (``~/.local/share/alliancesim/...``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel
+
+from alliancesim.datasets.kinds import KINDS, Kind
+from alliancesim.datasets.reading import DatasetError, stage
+from alliancesim.scenario.errors import UsageError
+
+MEMORY_LIMIT = "1GB"  # DuckDB spills to disk beyond this: imports run in bounded memory
+LOCK_WAIT = 30.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS imports (
+    kind VARCHAR PRIMARY KEY,
+    table_name VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    release VARCHAR NOT NULL,
+    layout VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    first_year INTEGER,
+    last_year INTEGER,
+    imported TIMESTAMP NOT NULL,
+    citation VARCHAR NOT NULL,
+    notes VARCHAR NOT NULL
+);
+"""
+
+
+def default_path() -> Path:
+    env = os.environ.get("ALLIANCESIM_DATA")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "alliancesim" / "datasets.duckdb"
+
+
+class Imported(BaseModel):
+    """One imported dataset, as `alliancesim data list` shows it."""
+
+    kind: str
+    table_name: str
+    title: str
+    release: str
+    layout: str
+    path: str
+    bytes: int
+    sha256: str
+    rows: int
+    first_year: int | None
+    last_year: int | None
+    imported: datetime.datetime
+    citation: str
+    notes: str
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class DataStore:
+    """The data store at `path` (default: default_path())."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            raise UsageError("no data store here yet: import the datasets first "
+                             "(alliancesim data import KIND PATH; see docs/data.md)",
+                             param="data-store", value=self.path)
+        if not read_only:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"cannot create its folder ({exc.strerror or exc})",
+                                 param="data-store", value=self.path) from None
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only,
+                                     config={"memory_limit": MEMORY_LIMIT})
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise UsageError(f"cannot open the data store ({str(exc)[:200]})",
+                                     param="data-store", value=self.path) from None
+                time.sleep(0.2)
+            except duckdb.Error as exc:
+                raise UsageError(f"not a data store ({str(exc).splitlines()[0][:200]})",
+                                 param="data-store", value=self.path) from None
+        try:
+            if not read_only:
+                con.execute(SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    def import_file(self, kind_name: str, path: str | Path, *,
+                    release: str | None = None) -> Imported:
+        """Check `path` as a `kind_name` file and replace that kind's table with it, atomically.
+        """
+        kind = kind_of(kind_name)
+        path = Path(path)
+        with self.connect() as con:
+            staged = stage(con, kind, path, release)
+            stat = path.stat()
+            citation = kind.cite.replace("{release}", staged.release)
+            row = Imported(
+                kind=kind.name, table_name=kind.table, title=kind.title, release=staged.release,
+                layout=staged.layout.name, path=str(path.resolve()), bytes=stat.st_size,
+                sha256=_sha256(path), rows=staged.rows, first_year=staged.first_year,
+                last_year=staged.last_year, imported=datetime.datetime.now(datetime.UTC)
+                .replace(tzinfo=None, microsecond=0), citation=citation,
+                notes="; ".join(staged.notes))
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(f'CREATE OR REPLACE TABLE "{kind.table}" AS '
+                            f"SELECT * EXCLUDE (_line) FROM staged")
+                con.execute("DELETE FROM imports WHERE kind = ?", [kind.name])
+                con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            list(row.model_dump().values()))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return row
+
+    def imported(self) -> list[Imported]:
+        if not self.path.exists():
+            return []
+        with self.connect(read_only=True) as con:
+            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                               "table_name = 'imports'").fetchone()[0]:  # type: ignore[index]
+                return []
+            cur = con.execute("SELECT * FROM imports ORDER BY kind")
+            names = [d[0] for d in cur.description]
+            return [Imported(**dict(zip(names, r, strict=True))) for r in cur.fetchall()]
+
+    def has(self, *kinds: str) -> bool:
+        have = {i.kind for i in self.imported()}
+        return all(k in have for k in kinds)
+
+    def require(self, *kinds: str, purpose: str) -> dict[str, Imported]:
+        """The imports of `kinds`, or a precise error naming what to import."""
+        have = {i.kind: i for i in self.imported()}
+        missing = [k for k in kinds if k not in have]
+        if missing:
+            raise UsageError(
+                f"{purpose} needs the dataset(s) {', '.join(missing)} in the data store "
+                f"{self.path}; import them with: "
+                + "; ".join(f"alliancesim data import {k} PATH" for k in missing)
+                + " (docs/data.md says where each file is published)")
+        return {k: have[k] for k in kinds}
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.connect(read_only=True) as con:
+            return con.execute(sql, list(params)).fetchall()
+
+
+def kind_of(name: str) -> Kind:
+    if name not in KINDS:
+        raise UsageError(f"unknown dataset kind; known: {', '.join(KINDS)}", param="kind",
+                         value=name)
+    return KINDS[name]
+
+
+__all__ = ["DataStore", "DatasetError", "Imported", "default_path", "kind_of"]
