@@ -539,3 +539,67 @@ def write_parameters(report: CalibrationReport, path: str | Path) -> Path:
         raise UsageError(f"cannot write there ({exc.strerror or exc})", param="out",
                          value=p) from None
     return p
+
+
+# --------------------------------------------------------------------------- datasets
+def data_import(kind: str, path: str | Path, *, release: str | None = None,
+                data_store: str | Path | None = None) -> Any:
+    """Check a published dataset file and import it into the data store (one transaction:
+    a bad file leaves the store as it was). Returns the import's record (datasets.store)."""
+    from alliancesim.datasets.store import DataStore
+
+    return DataStore(data_store).import_file(kind, path, release=release)
+
+
+def data_list(*, data_store: str | Path | None = None) -> list[Any]:
+    """What the data store holds: one record per imported dataset, with its citation."""
+    from alliancesim.datasets.store import DataStore
+
+    return DataStore(data_store).imported()
+
+
+def data_kinds() -> list[Any]:
+    """Every dataset kind the importer reads, with its layouts and releases."""
+    from alliancesim.datasets.kinds import KINDS
+
+    return list(KINDS.values())
+
+
+def data_cite(scenario: str | Path | None = None, *,
+              data_store: str | Path | None = None) -> str:
+    """BibTeX for the datasets a scenario's values came from (every value's source names its
+    dataset and release), or for everything imported when no scenario is given."""
+    from alliancesim.datasets.citations import bibtex_for_scenario, bibtex_for_store
+    from alliancesim.datasets.store import DataStore
+
+    if scenario is None:
+        return bibtex_for_store(DataStore(data_store).imported())
+    sc = load_scenario_or_case(scenario)
+    return bibtex_for_scenario(sc)
+
+
+def data_build(alliance: str, *, year: int, victim: str | None = None,
+               aggressor: str | None = None, threat: str = "interstate_attack",
+               out: str | Path | None = None, data_store: str | Path | None = None) -> Any:
+    """A scenario for `alliance` (a name, atop:ID or cow:ID) in `year`, built from the data
+    store; written to `out` (YAML, atomically) when given. The result is checked by loading it
+    as any scenario is. Returns datasets.build.Built (scenario dict, notes, datasets used)."""
+    from alliancesim.datasets.build import build_scenario
+    from alliancesim.datasets.store import DataStore
+    from alliancesim.scenario.schema import ThreatType
+    from alliancesim.store.files import write_text_atomic
+
+    if threat not in ThreatType.__members__:
+        raise UsageError(f"unknown threat type; one of {', '.join(ThreatType.__members__)}",
+                         param="threat", value=threat)
+    if out is not None:
+        check_out_file(Path(out))
+    built = build_scenario(DataStore(data_store), alliance, year, victim=victim,
+                           aggressor=aggressor, threat=threat)
+    text = built.to_yaml()
+    from alliancesim.scenario.loading import resolve, validate
+
+    resolve(validate(Scenario, built.scenario, {}, f"<built {alliance} {year}>"))
+    if out is not None:
+        write_text_atomic(Path(out), text)
+    return built

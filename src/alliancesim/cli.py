@@ -483,6 +483,123 @@ def results_delete(run_id: Annotated[str, typer.Argument(help="The run's id.")])
     err_console.print(f"deleted {run_id}")
 
 
+data_app = typer.Typer(help="The field's datasets (COW, ATOP, MID, UN votes, SIPRI, reliability "
+                       "codings): import them into the data store, list, cite, build scenarios.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+DATA: dict[str, Any] = {"path": None}
+
+
+@data_app.callback()
+def _data(
+    data_store: Annotated[Path | None, typer.Option(
+        "--data-store", help="The data store (DuckDB) the datasets are imported into (default: "
+        "$ALLIANCESIM_DATA, else ~/.local/share/alliancesim/datasets.duckdb).")] = None,
+) -> None:
+    """The field's datasets: import, list, cite, build."""
+    DATA["path"] = data_store
+
+
+@data_app.command("import")
+def data_import(
+    kind: Annotated[str, typer.Argument(help="What the file is: see `alliancesim data kinds`.")],
+    path: Annotated[Path, typer.Argument(help="The published file (CSV, or Stata .dta).")],
+    release: Annotated[str | None, typer.Option(
+        "--release", help="The file's release, when its years do not tell (e.g. 5.0 or 5.1).")
+    ] = None,
+) -> None:
+    """Check a published dataset file and import it (a bad file changes nothing)."""
+    with _status(f"importing {path}"):
+        row = api.data_import(kind, path, release=release, data_store=DATA["path"])
+    years = "" if row.first_year is None else f", {row.first_year}-{row.last_year}"
+    out_console.print(f"imported {row.kind} {row.release}: {row.rows:,} rows{years} "
+                      f"({row.layout})")
+    if row.notes:
+        out_console.print(f"note: {row.notes}", style="dim")
+    out_console.print(f"cite: {row.citation}", style="dim")
+
+
+@data_app.command("list")
+def data_list(
+    json_: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """What the data store holds, with releases and the citation each publisher asks for."""
+    rows = api.data_list(data_store=DATA["path"])
+    if json_:
+        import json
+
+        sys.stdout.write(json.dumps([r.model_dump(mode="json") for r in rows], indent=2) + "\n")
+        return
+    if not rows:
+        out_console.print("the data store is empty: alliancesim data import KIND PATH "
+                          "(alliancesim data kinds lists the kinds)")
+        return
+    table = Table(title=f"Imported datasets ({len(rows)})", title_justify="left")
+    for col in ("kind", "release", "rows", "years", "imported (UTC)", "file"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        years = "-" if r.first_year is None else f"{r.first_year}-{r.last_year}"
+        table.add_row(r.kind, r.release, f"{r.rows:,}", years,
+                      r.imported.strftime("%Y-%m-%d %H:%M"), Path(r.path).name)
+    out_console.print(table)
+    out_console.print("Cite (alliancesim data cite prints BibTeX):")
+    for cite in dict.fromkeys(r.citation for r in rows):
+        out_console.print(f"- {cite}")
+
+
+@data_app.command("kinds")
+def data_kinds() -> None:
+    """Every dataset the importer reads: its layouts and known releases."""
+    table = Table(title="Dataset kinds", title_justify="left")
+    for col in ("kind", "dataset", "layouts", "releases (last year)"):
+        table.add_column(col, overflow="fold")
+    for k in api.data_kinds():
+        table.add_row(k.name, k.title, "\n".join(lay.name for lay in k.layouts),
+                      ", ".join(f"{r} ({y})" for r, y in k.releases.items()) or "-")
+    out_console.print(table)
+
+
+@data_app.command("cite")
+def data_cite(
+    scenario: Annotated[str | None, typer.Argument(
+        help="A scenario file, bundled scenario or case: cite the datasets its values came "
+             "from (default: everything imported).")] = None,
+) -> None:
+    """BibTeX for the datasets a scenario used (or everything in the data store)."""
+    sys.stdout.write(api.data_cite(scenario, data_store=DATA["path"]))
+
+
+@data_app.command("build")
+def data_build(
+    alliance: Annotated[str, typer.Option(
+        "--alliance", help="A name (csto, nato, warsaw-pact, little-entente, baltic-entente), "
+        "atop:ID, cow:ID, or a number (>= 1000: ATOP).")],
+    year: Annotated[int, typer.Option("--year", min=1816, max=2100, help="The year.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the scenario here (YAML); default: print it.")] = None,
+    victim: Annotated[str | None, typer.Option(
+        "--victim", help="The member that is hit (an actor id, e.g. ARM); default: from the "
+        "most recent militarized dispute.")] = None,
+    aggressor: Annotated[str | None, typer.Option(
+        "--aggressor", help="Who hits it (an actor id, e.g. AZE).")] = None,
+    threat: Annotated[str, typer.Option(
+        "--threat", help="The threat type of the crisis.")] = "interstate_attack",
+) -> None:
+    """Write a complete scenario for an alliance in a year, every value from the datasets."""
+    with _status(f"building {alliance} {year}"):
+        built = api.data_build(alliance, year=year, victim=victim, aggressor=aggressor,
+                               threat=threat, out=out, data_store=DATA["path"])
+    if out is None:
+        sys.stdout.write(built.to_yaml())
+    else:
+        crisis = built.scenario["crises"][0]
+        err_console.print(f"wrote {out}: {len(built.scenario['alliance']['members'])} members, "
+                          f"crisis {crisis['victim']} hit by {crisis['aggressor']}; run it with "
+                          f"`alliancesim run {out}`")
+    for note in built.notes:
+        err_console.print(f"note: {note}", style="dim")
+
+
 @contextlib.contextmanager
 def _status(what: str) -> Iterator[Callable[[str], None]]:
     """A spinner with a message on a terminal (stderr); silent otherwise."""

@@ -10,6 +10,9 @@ AFFINITY = DATA / "affinity.yaml"
 ALLIANCES = DATA / "alliances"
 SCENARIOS = DATA / "scenarios"
 CASES = DATA / "cases"
+COW_ISO = DATA / "cow_iso.csv"
+ALLIANCE_IDS = DATA / "alliance_ids.yaml"
+AFFINITY_YEARS = DATA / "affinity_years.yaml"
 DEFAULT_SCENARIO = "csto-2021-autumn"
 
 

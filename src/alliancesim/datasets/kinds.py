@@ -174,7 +174,8 @@ _ATOP_BIB = ("@article{leeds2002atop,\n  author = {Leeds, Brett Ashley and Ritte
              "v{release}, http://www.atopdata.org}\n}")
 _OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
 # Provisions of the alliance-level file that the scenario builder reads (docs/data.md).
-ATOP_PROVISIONS = ("conditio", "defcon", "offcon", "neucon", "concon", "conwtin", "milcon", "milaid", "intcom", "subord",
+ATOP_PROVISIONS = ("conditio", "defcon", "offcon", "neucon", "concon", "conwtin", "milcon",
+                   "milaid", "intcom", "subord",
                    "organ1", "base", "contrib", "specthrt", "interv", "medarb", "asymm",
                    "bilat", "active", "ineffect", "pubsecr")
 # Conditions on the defence obligation, coded per member (ATOP codebook: adversary, location,

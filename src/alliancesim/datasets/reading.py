@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from alliancesim.datasets.codes import ccode_of_name
 from alliancesim.datasets.kinds import KINDS, Kind, Layout
 from alliancesim.scenario.errors import Problem, ScenarioError
 
@@ -80,16 +81,16 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             if path.stat().st_size > TRANSCODE_MAX:
                 break
             text = path.read_bytes().decode("cp1252", errors="replace")
-            tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8",
-                                              delete=False)
-            with tmp:
+            with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8",
+                                             delete=False) as tmp:
                 tmp.write(text)
             source = Path(tmp.name)
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _line, "
+                "CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _line, "
                 f"* FROM read_csv({_sql_path(source)}, all_varchar = true, header = true, "
-                f"delim = ',', quote = '\"', encoding = '{'utf-8' if source is not path else encoding}', "
+                f"delim = ',', quote = '\"', "
+                f"encoding = '{'utf-8' if source is not path else encoding}', "
                 f"strict_mode = true, null_padding = false, sample_size = -1)")
             return
         except duckdb.Error as exc:
@@ -253,6 +254,19 @@ def _same_release(release: str, stated: str) -> bool:
         return release == stated
 
 
+def _attach_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Add each country's COW code (by name, datasets.codes); say which names have none."""
+    names = [r[0] for r in con.execute("SELECT DISTINCT country FROM staged").fetchall()]
+    pairs = [(n, ccode_of_name(n)) for n in names]
+    con.execute("CREATE OR REPLACE TEMP TABLE names (country VARCHAR, ccode BIGINT)")
+    con.executemany("INSERT INTO names VALUES (?, ?)", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT s.*, n.ccode FROM staged s "
+                "LEFT JOIN names n USING (country)")
+    unknown = sorted(n for n, c in pairs if c is None)
+    return [f"no COW code for {len(unknown)} name(s): {', '.join(unknown[:10])}"] if unknown \
+        else []
+
+
 def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
           release: str | None = None) -> Staged:
     """Read and check `path` as `kind` into the temporary table `staged`."""
@@ -292,8 +306,10 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
     _check_numbers(con, kind, path)
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT _line, "
                 f"{_typed_select(kind, names)} FROM canon")
+    notes: list[str] = []
     if layout.wide_years:
         con.execute("DELETE FROM staged WHERE milex_usd_m IS NULL")
+        notes += _attach_codes(con)
     if kind.deduplicate:
         cols = ", ".join(_quote(c) for c in names)
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT min(_line) AS _line, {cols} "
@@ -326,7 +342,8 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
             vals = ", ".join(f"{k}={v}" for k, v in zip(kind.key, dup[2:], strict=True))
             raise DatasetError(path, f"lines {dup[0]} and {dup[1]}: the same row twice "
                                f"({vals}); each ({', '.join(kind.key)}) must appear once")
-    chosen, notes = _release(kind, layout, con, columns, last_year, release, path)
+    chosen, more = _release(kind, layout, con, columns, last_year, release, path)
+    notes += more
     expected = kind.rows.get(chosen)
     if expected is not None and rows != expected and not layout.wide_years:
         raise DatasetError(path, f"{rows} data rows, but {kind.title} v{chosen} has "

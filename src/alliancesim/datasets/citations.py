@@ -1,0 +1,58 @@
+"""BibTeX for the datasets a scenario (or the store) used.
+
+Every value built from a dataset carries a tag `[KIND RELEASE]` in its source (datasets.build,
+data/affinity_years.yaml), e.g. `[nmc 7.0]` or `[ideal-points July 2025]`; `alliancesim data
+cite SCENARIO` collects the tags of the resolved scenario and prints each dataset's BibTeX with
+its release, then alliancesim's own entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import yaml
+
+from alliancesim._version import __version__
+from alliancesim.datasets.kinds import KINDS
+from alliancesim.datasets.store import Imported
+from alliancesim.scenario.schema import Scenario
+
+TAG = re.compile(r"\[(" + "|".join(re.escape(k) for k in KINDS) + r") ([^\]]+)\]")
+
+SELF = ("@software{alliancesim,\n  title = {alliancesim: simulating collective-security "
+        "alliances in crises},\n  version = {" + __version__ + "},\n  note = {see CITATION.cff}"
+        "\n}")
+
+
+def _entry(kind: str, release: str) -> str:
+    k = KINDS[kind]
+    key_suffix = re.sub(r"[^A-Za-z0-9]+", "", release)
+    text = k.bibtex.replace("{release}", release)
+    return re.sub(r"^(@\w+\{[^,]+)", lambda m: f"{m.group(1)}_{key_suffix}", text, count=1,
+                  flags=re.M)
+
+
+def _bibtex(used: Iterable[tuple[str, str]]) -> str:
+    entries = []
+    seen: set[str] = set()
+    for kind, release in sorted(set(used)):
+        bib = _entry(kind, release)
+        if bib not in seen:
+            seen.add(bib)
+            entries.append(f"% {KINDS[kind].title}, release {release}\n{bib}")
+    entries.append(SELF)
+    return "\n\n".join(entries) + "\n"
+
+
+def used_datasets(text: str) -> list[tuple[str, str]]:
+    return sorted({(m.group(1), m.group(2).strip()) for m in TAG.finditer(text)})
+
+
+def bibtex_for_scenario(scenario: Scenario) -> str:
+    text = yaml.safe_dump(scenario.model_dump(mode="json"), allow_unicode=True)
+    return _bibtex(used_datasets(text))
+
+
+def bibtex_for_store(imported: list[Imported]) -> str:
+    return _bibtex((i.kind, i.release) for i in imported)
