@@ -81,7 +81,7 @@ def main(datasets: Path, out: Path) -> None:
         rows.append([ccode, abb, code, name, start.isoformat(), end_s or "", note])
     with out.open("w", newline="") as fh:
         fh.write("# COW state codes and ISO 3166 alpha-3 codes, with the dates of each pairing.\n"
-                 "# Built by scripts/make_cow_iso.py (rules in its docstring and docs/data.md) from\n"
+                 "# Built by scripts/make_cow_iso.py (rules: its docstring, docs/data.md) from\n"
                  "# COW State System Membership v2016 (codes, names, dates) and the ccode/iso3c\n"
                  "# pairs of the UN ideal points (Bailey, Strezhnev & Voeten, July 2025 release).\n"
                  "# An empty end means the state still exists (COW v2016 ends in 2016).\n")

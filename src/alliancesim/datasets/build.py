@@ -242,8 +242,8 @@ class _Builder:
             cur = self.store.query("SELECT max(defense), max(neutrality), max(nonaggression), "
                                    "max(entente) FROM cow_alliance WHERE version4id = ?",
                                    [ref.cow])
-            d, n, na, e = (float(v or 0) for v in cur[0])
-            flags = {"defense": d, "neutral": n, "nonagg": na, "consul": e}
+            values = [float(v or 0) for v in cur[0]]
+            flags = dict(zip(("defense", "neutral", "nonagg", "consul"), values, strict=True))
             src = f"COW Formal Alliances v{rel}, version4id {ref.cow} [cow-alliance {rel}]"
         if not flags:
             self.notes.append("no provisions found: the schema's default scope")

@@ -283,7 +283,8 @@ _add(Kind(
     numbers=("stmon", "outcome", "settle", "fatality", "mindur", "maxdur", "hiact", "hostlev",
              "recip"),
     key=("dispnum",), year="styear",
-    releases={"3.10": 2001, "4.2": 2010, "5.0": 2014}, rows={"4.2": 2292, "5.0": 2436},
+    releases={"3.10": 2001, "4.01": 2010, "4.2": 2010, "5.0": 2014},
+    rows={"4.2": 2292, "5.0": 2436},
     cite=_MID_CITE, bibtex=_MID_BIB, url="https://correlatesofwar.org/data-sets/mids/",
 ))
 

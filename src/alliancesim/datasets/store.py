@@ -112,9 +112,13 @@ class DataStore:
                                      config={"memory_limit": MEMORY_LIMIT})
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise UsageError(f"cannot open the data store ({str(exc)[:200]})",
-                                     param="data-store", value=self.path) from None
+                if "lock" not in str(exc).lower():
+                    raise UsageError(f"not a data store, or not readable ("
+                                     f"{str(exc).splitlines()[0][:200]})", param="data-store",
+                                     value=self.path) from None
+                if time.monotonic() > deadline:
+                    raise UsageError(f"the data store is in use by another process ({LOCK_WAIT:.0f}"
+                                     " s waited)", param="data-store", value=self.path) from None
                 time.sleep(0.2)
             except duckdb.Error as exc:
                 raise UsageError(f"not a data store ({str(exc).splitlines()[0][:200]})",
