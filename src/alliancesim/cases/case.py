@@ -19,6 +19,7 @@ from alliancesim.model.request import REQUEST_CAP
 from alliancesim.scenario.compile import REQUEST_LEVELS
 from alliancesim.scenario.errors import Problem, ScenarioError, one_line
 from alliancesim.scenario.loading import (
+    bundled_affinity_years,
     bundled_alliance,
     load_scenario,
     read_text,
@@ -130,6 +131,15 @@ class Case(_Strict):
     def year(self) -> str:
         return str(self.date)[:4]
 
+    @property
+    def affinity_year(self) -> int:
+        """The year whose affinities the case uses: the year before it (known beforehand)."""
+        return int(self.year) - 1
+
+
+def _judgement(reason: str) -> str:
+    return reason if reason.startswith("JUDGEMENT") else f"JUDGEMENT (case): {reason}"
+
 
 def to_scenario(case: Case) -> Scenario:
     """The case as a resolved one-crisis scenario (membership at the time, case affinities)."""
@@ -151,17 +161,24 @@ def to_scenario(case: Case) -> Scenario:
         except ValidationError as exc:
             raise ScenarioError([Problem(case.id, "members", one_line(e["msg"]))
                                  for e in exc.errors()]) from None
-    pairs = list(case.affinity)
+    # Affinities (docs/coding.md, "Affinity"): the members' affinity with the victim and the
+    # aggressor is the UN ideal-point figure of the year before the case (affinity_year, from
+    # data/affinity_years.yaml); the case's own pairs are JUDGEMENT overrides and win;
+    # aggressor_affinity covers only members the data have no figure for (non-state
+    # aggressors); anything else keeps the bundled judgement (data/affinity.yaml).
+    year = case.affinity_year
+    pairs = [p.model_copy(update={"reason": _judgement(p.reason)}) for p in case.affinity]
     if case.aggressor_affinity is not None:
         listed = {frozenset((p.a, p.b)) for p in pairs}
+        listed |= {frozenset((p.a, p.b)) for p in bundled_affinity_years().get(year, [])}
         pairs += [AffinityPair(a=m, b=case.crisis.aggressor, value=case.aggressor_affinity,
-                               reason="case: aggressor_affinity")
+                               reason=_judgement("case: aggressor_affinity (no data figure)"))
                   for m in alliance.members
                   if m != case.crisis.aggressor and frozenset((m, case.crisis.aggressor))
                   not in listed]
     try:
         scenario = Scenario(name=case.id, title=case.title, alliance=alliance, affinity=pairs,
-                            crises=[case.crisis])
+                            affinity_year=year, crises=[case.crisis])
     except ValidationError as exc:
         raise ScenarioError([Problem(case.id, ".".join(str(x) for x in e["loc"]),
                                      one_line(e["msg"])) for e in exc.errors()]) from None

@@ -76,8 +76,8 @@ def ideal_point_affinities(store: DataStore, pairs: list[tuple[int, int]], year:
         value = round(max(-1.0, 1.0 - 2.0 * d / d_max), 3)
         lag = "".join(f"; {c}'s point from {y}" for c, y in ((a, ya), (b, yb)) if y != year)
         out[(a, b)] = PairAffinity(a, b, value, (
-            f"UN ideal points ({release}, idealpointall) {year}: d = |{xa:.2f} - {xb:.2f}| = "
-            f"{d:.2f}; 95th percentile of the year's {len(x)} states' pairs {d_max:.2f}; "
+            f"UN ideal points ({release}, idealpointall) {year}: distance d = {d:.2f}; "
+            f"95th percentile of the year's {len(x)} states' pairs {d_max:.2f}; "
             f"affinity = 1 - 2 d / d95 = "
             f"{value:+.2f}{lag} [ideal-points {release}]"), "ideal points")
     return out

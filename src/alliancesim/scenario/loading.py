@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import types
 import typing
+from functools import cache
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
@@ -203,6 +204,15 @@ def bundled_affinity() -> tuple[float, list[AffinityPair]]:
     return float(data["default"]), [AffinityPair.model_validate(p) for p in data["pairs"]]
 
 
+@cache
+def bundled_affinity_years() -> dict[int, list[AffinityPair]]:
+    """Year-specific affinities (UN ideal points; data/affinity_years.yaml), by year."""
+    path = bundled.AFFINITY_YEARS
+    data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    return {int(y): [AffinityPair.model_validate(p) for p in rows]
+            for y, rows in data["years"].items()}
+
+
 def bundled_alliance(name: str) -> Alliance:
     path = bundled.alliance_path(name)
     data, lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
@@ -362,6 +372,8 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
         raise ScenarioError(problems)
 
     _default, pairs = bundled_affinity()
+    if scenario.affinity_year is not None:
+        pairs = [*pairs, *bundled_affinity_years().get(scenario.affinity_year, [])]
     merged: dict[frozenset[str], AffinityPair] = {}
     for p in [*pairs, *scenario.affinity]:
         merged[frozenset((p.a, p.b))] = p

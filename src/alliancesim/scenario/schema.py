@@ -240,12 +240,12 @@ class CouncilCoefficients(_Strict):
     data/calibrated.yaml, docs/validation.md). tests/test_calibration.py checks they match.
     """
 
-    exposure: AnyReal = 1.0369
-    affinity_victim: AnyReal = 1.1342
-    affinity_aggressor: AnyReal = -1.9642
-    leader_stake: AnyReal = 0.2113
-    in_scope: AnyReal = 1.8831
-    cost: AnyReal = -0.4464
+    exposure: AnyReal = 0.6909
+    affinity_victim: AnyReal = 0.2588
+    affinity_aggressor: AnyReal = -1.1511
+    leader_stake: AnyReal = -0.4599
+    in_scope: AnyReal = 1.8704
+    cost: AnyReal = -0.4645
     is_aggressor: AnyReal = -6.0
 
 
@@ -261,13 +261,13 @@ class CouncilParameters(_Strict):
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: _quantities(-0.4321, 0.0014, 0.3978, 0.8786),  # calibrated
+        default_factory=lambda: _quantities(-0.8204, -0.4198, -0.0267, 0.4254),  # calibrated
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
     noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = 0.3
     unilateral_margin: Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_COEFFICIENT))] = Field(
-        default=1.199,  # calibrated
+        default=0.8847,  # calibrated
         description="delta >= 0: a member acts without the alliance (fallback) only when its "
                     "latent support exceeds tau_4 + delta",
     )
@@ -365,6 +365,10 @@ class Scenario(_Strict):
     )
     actors: dict[ActorId, Actor] = Field(default_factory=dict)
     affinity: list[AffinityPair] = Field(default_factory=list)
+    affinity_year: int | None = Field(
+        default=None, ge=1946, le=2100,
+        description="take affinities from data/affinity_years.yaml (UN ideal points of that "
+        "year) where it has the pair; the scenario's own affinity list still wins")
     parameters: Parameters = Parameters()
     crises: list[Crisis] = Field(min_length=1)
     trials: int = Field(default=20_000, ge=1, le=MAX_TRIALS)
