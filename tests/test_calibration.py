@@ -29,7 +29,7 @@ def bundled_designs() -> list[CaseDesign]:
 
 
 def _numeric_gradient(theta: np.ndarray, ds: list[CaseDesign], rule: str | None,
-                      h: float = 1e-6) -> np.ndarray:
+                      h: float = 1e-4) -> np.ndarray:
     return np.array([(loglik(theta + e, ds, rule)[0] - loglik(theta - e, ds, rule)[0]) / (2 * h)
                      for e in np.eye(N_PARAMS) * h])
 

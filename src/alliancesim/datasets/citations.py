@@ -9,16 +9,15 @@ its release, then alliancesim's own entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
-import yaml
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from alliancesim._version import __version__
 from alliancesim.datasets.kinds import KINDS
 from alliancesim.datasets.store import Imported
 from alliancesim.scenario.schema import Scenario
 
-TAG = re.compile(r"\[(" + "|".join(re.escape(k) for k in KINDS) + r") ([^\]]+)\]")
+TAG = re.compile(r"\[(" + "|".join(re.escape(k) for k in KINDS) + r")\s+([^\]]+)\]")
 
 SELF = ("@software{alliancesim,\n  title = {alliancesim: simulating collective-security "
         "alliances in crises},\n  version = {" + __version__ + "},\n  note = {see CITATION.cff}"
@@ -46,12 +45,23 @@ def _bibtex(used: Iterable[tuple[str, str]]) -> str:
 
 
 def used_datasets(text: str) -> list[tuple[str, str]]:
-    return sorted({(m.group(1), m.group(2).strip()) for m in TAG.finditer(text)})
+    """The (kind, release) tags in a text (line breaks inside a tag allowed)."""
+    return sorted({(m.group(1), " ".join(m.group(2).split())) for m in TAG.finditer(text)})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
 
 
 def bibtex_for_scenario(scenario: Scenario) -> str:
-    text = yaml.safe_dump(scenario.model_dump(mode="json"), allow_unicode=True)
-    return _bibtex(used_datasets(text))
+    return _bibtex(used_datasets("\n".join(_strings(scenario.model_dump(mode="json")))))
 
 
 def bibtex_for_store(imported: list[Imported]) -> str:
