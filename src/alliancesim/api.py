@@ -92,6 +92,35 @@ def scenario_source(name: str | Path) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
+def affinities_used(name: str | Path) -> list[dict[str, Any]]:
+    """Every member's affinity with each crisis's victim and aggressor, as the model uses it,
+    and where each comes from: 'data' (UN ideal points of the stated year), 'JUDGEMENT'
+    (an override in the case or scenario, with its rule), 'judgement 2021' (data/affinity.yaml)
+    or 'default' (no figure: the alliance's member affinity, or 0)."""
+    sc = load_scenario_or_case(name)
+    alliance = sc.alliance
+    assert not isinstance(alliance, str)
+    pairs = {frozenset((p.a, p.b)): p for p in sc.affinity}
+    rows: list[dict[str, Any]] = []
+    for c in sc.crises:
+        for m in alliance.members:
+            for role, other in (("victim", c.victim), ("aggressor", c.aggressor)):
+                if m == other:
+                    continue
+                p = pairs.get(frozenset((m, other)))
+                if p is None:
+                    both = other in alliance.members
+                    value, origin, reason = (alliance.member_affinity.value if both else 0.0,
+                                             "default", "no figure")
+                else:
+                    value, reason = p.value, p.reason
+                    origin = ("JUDGEMENT" if reason.startswith("JUDGEMENT") else "data"
+                              if "[ideal-points" in reason else "judgement 2021")
+                rows.append({"crisis": c.id, "member": m, "with": other, "role": role,
+                             "value": value, "origin": origin, "reason": reason})
+    return rows
+
+
 def check_options(*, backend: str = "local", workers: int | None = None,
                   address: str | None = None, out: str | Path | None = None,
                   out_file: str | Path | None = None) -> None:

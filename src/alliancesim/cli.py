@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -259,6 +260,20 @@ def show(
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
     sys.stdout.write(api.scenario_source(name))
+    rows = api.affinities_used(name)
+    counts = {o: sum(r["origin"] == o for r in rows) for o in ("data", "JUDGEMENT",
+                                                               "judgement 2021", "default")}
+    lines = ["", "# Affinities the model uses (members with each victim and aggressor): "
+             + ", ".join(f"{n} {o}" for o, n in counts.items() if n) + ".",
+             "# data: UN ideal points (docs/data.md); JUDGEMENT: an override with its rule "
+             "(docs/coding.md);", "# judgement 2021: data/affinity.yaml; default: no figure."]
+    for r in rows:
+        why = "" if r["origin"] == "data" else f"  ({r['reason'][:110]})"
+        year = re.search(r"idealpointall\) (\d{4})", r["reason"])
+        origin = f"data {year.group(1)}" if r["origin"] == "data" and year else r["origin"]
+        lines.append(f"#   {r['crisis']}: {r['member']}-{r['with']} ({r['role']}) "
+                     f"{r['value']:+.2f} {origin}{why}")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 CasesOption = Annotated[Path | None, typer.Option(
