@@ -88,7 +88,8 @@ CASES = {
     "unknown_field": (GOOD + "    colour: red\n", ":9:", "crises[0].colour",
                       "unknown field 'colour' (valid fields: aggressor,"),
     "unknown_top_field": ("seeed: 3\n" + GOOD, ":1:", "seeed",
-                          "unknown field 'seeed' (valid fields: actors, affinity, affinity_year, alliance,"),
+                          "unknown field 'seeed' (valid fields: actors, affinity, "
+                          "affinity_year, alliance,"),
     "bad_threat": (GOOD.replace("cross_border_incursion", "invasion"),
                    ":7:", "crises[0].threat", "got 'invasion'; must be 'interstate_attack'"),
     "commitment_above_one": (GOOD + "    defender_commitment: 1.5\n", ":9:",
