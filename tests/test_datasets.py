@@ -387,3 +387,40 @@ def test_real_builds(real: DataStore, alliance: str, year: int, members: list[st
         assert any("UN ideal points" in p.reason for p in sc.affinity)
     for aid in al.members:
         assert "[nmc " in sc.actors[aid].source
+
+
+# --------------------------------------------------------------------------- bundled figures
+def test_states_beyond_the_hand_entered_actors_load_without_hand_entry() -> None:
+    crises = [{"id": f"c{i}", "victim": "KAZ", "aggressor": a, "threat": "interstate_attack"}
+              for i, a in enumerate(["CHN", "IND", "PAK", "IRN", "UKR", "GEO", "UZB", "MNG"])]
+    sc = resolve(validate(Scenario, {"name": "t", "alliance": "csto", "crises": crises}, {},
+                          "<t>"))
+    for a in ("CHN", "IND", "PAK", "IRN", "UKR", "GEO", "MNG"):
+        assert "[nmc 7.0]" in sc.actors[a].source and sc.actors[a].troops > 0
+        assert "stated defaults" in sc.actors[a].judgement
+
+
+@needs_shared("datasets", "peacesciencer_derived", "cow_nmc.csv")
+def test_bundled_dataset_figures_match_their_source(real: DataStore) -> None:
+    """Each bundled figure taken from a dataset equals the dataset's value (NMC 7.0 actors,
+    the year-specific ideal-point affinities)."""
+    s = DataStore(real.path.with_name("nmc7.duckdb"))
+    s.import_file("nmc", SHARED / "datasets/peacesciencer_derived/cow_nmc.csv")
+    s.import_file("ideal-points", SHARED / "datasets/unga_idealpoints/IdealpointsJuly2025.csv")
+    from alliancesim.data import bundled
+
+    actors = yaml.safe_load(bundled.ACTORS_DATASETS.read_text())["actors"]
+    for aid, entry in actors.items():
+        (row,) = s.query("SELECT milper, milex, tpop FROM nmc WHERE ccode = ? AND year = 2021",
+                         [ccode_of(aid, 2021)])
+        assert entry["troops"] == round(row[0] * 1000), aid
+        if row[1] is None:
+            assert "milex_usd_m" not in entry, aid
+        else:
+            assert entry["milex_usd_m"] == round(row[1] / 1000, 1), aid
+    years = yaml.safe_load(bundled.AFFINITY_YEARS.read_text())["years"]
+    for year, rows in years.items():
+        got = ideal_point_affinities(s, [(ccode_of(r["a"], year), ccode_of(r["b"], year))
+                                         for r in rows], year, "July 2025")
+        for r in rows:
+            assert got[(ccode_of(r["a"], year), ccode_of(r["b"], year))].value == r["value"]

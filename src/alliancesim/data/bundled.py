@@ -6,6 +6,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent
 ACTORS = DATA / "actors.yaml"
+ACTORS_DATASETS = DATA / "actors_datasets.yaml"
 AFFINITY = DATA / "affinity.yaml"
 ALLIANCES = DATA / "alliances"
 SCENARIOS = DATA / "scenarios"

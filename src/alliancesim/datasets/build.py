@@ -444,3 +444,11 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
         }],
     }
     return Built(scenario=scenario, notes=b.notes, datasets=dict(b.used))
+
+
+def actor_from_datasets(store: DataStore, ccode: int, year: int
+                        ) -> tuple[dict[str, Any], dict[str, str]]:
+    """One state's actor entry for `year` from the data store (the rules of build_scenario),
+    and the datasets it used."""
+    b = _Builder(store, AllianceRef("actor", "actor", None, None), year)
+    return b.actor(ccode), dict(b.used)

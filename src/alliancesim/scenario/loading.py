@@ -194,9 +194,13 @@ def read_text(path: FsPath) -> str:
 
 # --------------------------------------------------------------------------- bundled data
 def bundled_actors() -> dict[str, Actor]:
-    path = bundled.ACTORS
-    data, _lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    return {k: validate(Actor, v, {}, str(path)) for k, v in data["actors"].items()}
+    """The hand-entered actors (actors.yaml) over the states built from the datasets
+    (actors_datasets.yaml: NMC 2021 figures, each cited; docs/data.md)."""
+    out: dict[str, Actor] = {}
+    for path in (bundled.ACTORS_DATASETS, bundled.ACTORS):
+        data, _lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        out.update({k: validate(Actor, v, {}, str(path)) for k, v in data["actors"].items()})
+    return out
 
 
 def bundled_affinity() -> tuple[float, list[AffinityPair]]:
