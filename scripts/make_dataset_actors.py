@@ -43,9 +43,10 @@ def main(store: DataStore) -> None:
         entry, _ = actor_from_datasets(store, c, YEAR)
         out[aid] = entry
     (nmc,) = [i for i in store.imported() if i.kind == "nmc"]
-    header = (f"# States beyond the hand-entered actors.yaml, built from COW National Material\n"
-              f"# Capabilities v{nmc.release} for {YEAR} by scripts/make_dataset_actors.py (the rules of\n"
-              "# `alliancesim data build`, docs/data.md). actors.yaml wins where both have a state.\n"
+    header = ("# States beyond the hand-entered actors.yaml, built from COW National Material\n"
+              f"# Capabilities v{nmc.release} for {YEAR} by scripts/make_dataset_actors.py (the "
+              "rules of\n# `alliancesim data build`, docs/data.md). actors.yaml wins where both "
+              "have a state.\n"
               "# quality and readiness_days are stated defaults (no dataset codes them).\n")
     body = yaml.safe_dump({"actors": dict(sorted(out.items()))}, sort_keys=False,
                           allow_unicode=True, width=100)
