@@ -7,8 +7,11 @@ invented numbers); the tests on the published files run when ../shared/datasets 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -424,3 +427,46 @@ def test_bundled_dataset_figures_match_their_source(real: DataStore) -> None:
                                          for r in rows], year, "July 2025")
         for r in rows:
             assert got[(ccode_of(r["a"], year), ccode_of(r["b"], year))].value == r["value"]
+
+
+# --------------------------------------------------------------------------- command line
+def _cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "alliancesim.cli", *args], capture_output=True,
+                          text=True, timeout=300,
+                          env={"COLUMNS": "120", "PATH": "/usr/bin:/bin",
+                               "ALLIANCESIM_DATA": str(store), "HOME": str(store.parent)})
+
+
+def test_cli_data_commands(tmp_path: Path) -> None:
+    store = tmp_path / "d.duckdb"
+    r = _cli("data", "list", store=store)
+    assert r.returncode == 0 and "the data store is empty" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2001", store=store)
+    assert r.returncode == 2 and "alliancesim data import nmc PATH" in r.stderr
+    for kind, (name, _) in FIXTURES.items():
+        extra = ["--release", "fixture"] if kind.startswith("reli") else []
+        r = _cli("data", "import", kind, str(FIX / name), *extra, store=store)
+        assert r.returncode == 0, r.stderr
+        assert f"imported {kind}" in r.stdout
+    r = _cli("data", "import", "nmc", str(FIX / "midb.csv"), store=store)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "looks like a 'mid-participants' file" in r.stderr
+    r = _cli("data", "list", "--json", store=store)
+    assert {row["kind"] for row in json.loads(r.stdout)} == set(FIXTURES)
+    out = tmp_path / "built.yaml"
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--out", str(out),
+             store=store)
+    assert r.returncode == 0, r.stderr
+    assert "run it with" in r.stderr and "members as of 2003" in r.stderr
+    r = _cli("--no-store", "run", str(out), "-n", "300", "-q", store=store)
+    assert r.returncode == 0, r.stderr
+    r = _cli("data", "cite", str(out), store=store)
+    assert r.returncode == 0 and "@incollection{singer1972nmc_50" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--threat", "war",
+             store=store)
+    assert r.returncode == 2 and "--threat" in r.stderr and "interstate_attack" in r.stderr
+    r = _cli("data", "--data-store", str(tmp_path), "list", store=store)
+    assert r.returncode == 2 and "--data-store" in r.stderr and "Traceback" not in r.stderr
+    r = _cli("show", "csto_2022_arm_september", store=store)
+    assert "# Affinities the model uses" in r.stdout
+    assert "ARM-AZE (aggressor) -0.90 JUDGEMENT" in r.stdout and "data 2021" in r.stdout
