@@ -438,7 +438,9 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
         "affinity": pairs,
         "crises": [{
             "id": f"{ids[v].lower().replace('_', '-')}-{ids[a].lower().replace('_', '-')}",
-            "title": f"{state_name(a)} attacks {state_name(v)} ({year})",
+            "title": (f"{state_name(a)} attacks {state_name(v)} ({year})"
+                      if victim is not None and aggressor is not None else
+                      f"{state_name(a)} against {state_name(v)} ({year}, from the record)"),
             "description": f"Crisis chosen as {why}.",
             "victim": ids[v], "aggressor": ids[a], "threat": threat,
         }],
