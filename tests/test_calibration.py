@@ -140,3 +140,18 @@ def test_paired_bootstrap_is_deterministic_and_centred() -> None:
     assert d1.low <= d1.mean <= d1.high
     same = paired_bootstrap(fs, "a", "same")
     assert same.mean == same.low == same.high == 0.0 and same.p_a_better == 0.0
+
+
+def test_request_base_rate_uses_only_cases_with_the_same_request() -> None:
+    from alliancesim.experiments.hindcast import frequency_forecast, request_base_rate
+
+    def d(request: int, cap: int, observed: int) -> CaseDesign:
+        return CaseDesign("c", np.zeros((2, 7)), 0, -1, DecisionRule.of("consensus", 2), cap,
+                          observed, request=request)
+
+    train = [d(2, 4, 4), d(2, 4, 4), d(2, 4, 2), d(0, 2, 0), d(1, 2, 2)]
+    p = request_base_rate(train, 2, 4)
+    # among the three military requests: 2 x military, 1 x consultations, smoothed by 1/2
+    np.testing.assert_allclose(p, np.array([0.5, 0.5, 1.5, 0.5, 2.5]) / 5.5)
+    # no training case made this request: all of them
+    np.testing.assert_allclose(request_base_rate(train[:3], 0, 2), frequency_forecast(train[:3], 2))

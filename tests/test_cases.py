@@ -95,8 +95,16 @@ def test_hindcast_cli(tmp_path: Path) -> None:
     r = run("hindcast", "--json", "--out", str(out))
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    assert set(report["log_score"]) == {"model", "leader decides", "frequency", "always decline"}
+    names = {"model", "leader decides", "request base rate", "frequency", "always decline"}
+    assert set(report["log_score"]) == names
     assert len(report["cases"]) == 17
+    # per alliance: the same forecasts, the cases split, the means consistent with the whole
+    groups = report["by_alliance"]
+    assert set(groups) == {"csto", "nato"} and sum(g["cases"] for g in groups.values()) == 17
+    for name in names:
+        whole = sum(g["log_score"][name] * g["cases"] for g in groups.values()) / 17
+        assert whole == pytest.approx(report["log_score"][name], abs=1e-9)
+    assert {d["b"] for d in report["differences"]} == names - {"model"}
     for c in report["cases"]:
         assert sum(c["model"]) == pytest.approx(1.0)
     kaz = next(k for k in report["contingents"] if k["case_id"] == "csto_2022_kaz_january")

@@ -6,6 +6,10 @@ held-out case's collective rung, given the request the victim actually made. For
 - model:           the fitted member model with each alliance's own decision rule (consensus);
 - leader decides:  the same member model fitted with the rule "the leader decides" (the CSTO-is-
                    only-Russia hypothesis);
+- request base rate: the observed frequency of each rung in the other cases *with the same
+                   request* (none, consultations, military), among the rungs the request allows,
+                   with add-one-half smoothing (all other cases if none made that request): the
+                   strongest simple baseline, since the model too conditions on the request;
 - frequency:       the observed frequency of each rung in the other cases, among the rungs the
                    request allows, with add-one-half smoothing;
 - always decline:  rung "none" with probability 1 - eps, eps spread over the other allowed rungs
@@ -32,7 +36,8 @@ from alliancesim.experiments.calibration import DEFAULT_MODEL, fit
 from alliancesim.model.council import CaseDesign, CouncilModel
 from alliancesim.model.council.probit import PROB_FLOOR
 
-FORECASTS = ("model", "leader decides", "frequency", "always decline")
+FORECASTS = ("model", "leader decides", "request base rate", "frequency", "always decline")
+BASELINES = FORECASTS[1:]
 DECLINE_EPS = 0.05
 
 
@@ -58,6 +63,12 @@ def frequency_forecast(train: list[CaseDesign], cap: int) -> np.ndarray:
     allowed = np.arange(5) <= cap
     p = np.where(allowed, counts + 0.5, 0.0)
     return p / p.sum()
+
+
+def request_base_rate(train: list[CaseDesign], request: int, cap: int) -> np.ndarray:
+    """Frequency of each rung among the training cases with the same request (smoothed)."""
+    same = [d for d in train if d.request == request]
+    return frequency_forecast(same or train, cap)
 
 
 def decline_forecast(cap: int) -> np.ndarray:
@@ -86,6 +97,7 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
         out.append(CaseForecast(held.case_id, held.observed, held.cap, {
             "model": council.probabilities(model.theta, held),
             "leader decides": council.probabilities(leader.theta, held.with_rule("leader")),
+            "request base rate": request_base_rate(train, held.request, held.cap),
             "frequency": frequency_forecast(train, held.cap),
             "always decline": decline_forecast(held.cap),
         }, held.outside, p_out, joint))
@@ -94,6 +106,8 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
 
 def score(forecasts: list[CaseForecast]) -> Scores:
     log_score, brier = {}, {}
+    if not forecasts:
+        return Scores({}, {})
     for name in FORECASTS:
         ls, bs = [], []
         for f in forecasts:

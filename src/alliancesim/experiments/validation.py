@@ -21,6 +21,7 @@ from alliancesim.results.validation import (
     CaseScore,
     Contingents,
     Estimate,
+    GroupScores,
     HindcastReport,
     OutsideForecast,
     ReliabilityBin,
@@ -138,12 +139,20 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     full = calibration.fit(ds, prior_sd, standard_errors=False)
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
+    groups = {}
+    for alliance in sorted({c.alliance for c in cases}):
+        sub = [f for c, f in zip(cases, forecasts, strict=True) if c.alliance == alliance]
+        s = hindcast.score(sub)
+        groups[alliance] = GroupScores(cases=len(sub), log_score=s.log_score, brier=s.brier,
+                                       differences=[ScoreDifference(**vars(
+                                           hindcast.paired_bootstrap(sub, "model", b)))
+                                           for b in hindcast.BASELINES])
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
                           burden_sharing=burden_sharing(recorded), outside_action=outside,
                           differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(
-                              forecasts, "model", b))) for b in ("frequency", "leader decides")],
-                          decline_eps=hindcast.DECLINE_EPS)
+                              forecasts, "model", b))) for b in hindcast.BASELINES],
+                          by_alliance=groups, decline_eps=hindcast.DECLINE_EPS)
 
 
 def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:

@@ -36,33 +36,47 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
     console.print("Forecasts by the model; * (bold): the observed rung. stmt: statement; cons: "
                   "consultations; miss: mission; mil: military help.", style="dim")
 
-    scores = Table(title=f"Scores over {len(r.cases)} cases (mean; prior sd {r.prior_sd:g})",
-                   title_justify="left")
+    groups = [("all", len(r.cases), r.log_score, r.brier)] + [
+        (name, g.cases, g.log_score, g.brier) for name, g in r.by_alliance.items()]
+    scores = Table(title=f"Scores (mean per case; prior sd {r.prior_sd:g}): log score, higher "
+                   "is better / Brier score, lower is better", title_justify="left")
     scores.add_column("forecast")
-    scores.add_column("log score (higher is better)", justify="right")
-    scores.add_column("Brier score (lower is better)", justify="right")
-    best_log = max(r.log_score.values())
-    best_brier = min(r.brier.values())
-    for name in r.log_score:
-        ls, bs = r.log_score[name], r.brier[name]
-        scores.add_row(name, f"[bold]{ls:.3f}[/bold]" if ls == best_log else f"{ls:.3f}",
-                       f"[bold]{bs:.3f}[/bold]" if bs == best_brier else f"{bs:.3f}")
+    for name, n, _, _ in groups:
+        scores.add_column(f"{name.upper() if name != 'all' else 'all'} ({n})", justify="right")
+    for forecast in r.log_score:
+        cells = []
+        for _, _, ls_, bs_ in groups:
+            ls, bs = ls_[forecast], bs_[forecast]
+            best_l, best_b = ls == max(ls_.values()), bs == min(bs_.values())
+            cells.append((f"[bold]{ls:.3f}[/bold]" if best_l else f"{ls:.3f}") + " / "
+                         + (f"[bold]{bs:.3f}[/bold]" if best_b else f"{bs:.3f}"))
+        scores.add_row(forecast, *cells)
     console.print(scores)
+    baselines = {k: v for k, v in r.log_score.items() if k != "model"}
+    strongest = max(baselines, key=lambda k: baselines[k])
+    gap = r.log_score["model"] - baselines[strongest]
+    console.print(f"Strongest baseline by the log score: {strongest} ({baselines[strongest]:.3f}); "
+                  f"the model is {'ahead' if gap > 0 else 'behind'} by {abs(gap):.3f} per case.")
     console.print(
         "model: the fitted member model with each alliance's decision rule; leader decides: the "
-        "same member model with the leader's preference as the decision; frequency: observed "
-        "frequency of each rung in the other cases among the rungs the request allowed "
-        f"(smoothed); always decline: 'none' with probability {1 - r.decline_eps:g}.",
-        style="dim")
+        "same member model with the leader's preference as the decision; request base rate: "
+        "observed frequency of each rung in the other cases with the same request; frequency: "
+        "observed frequency of each rung in the other cases among the rungs the request allowed "
+        f"(both smoothed); always decline: 'none' with probability {1 - r.decline_eps:g}. "
+        "Bold: the best in its column.", style="dim")
     diffs = Table(title="Is the difference real? Mean log-score difference per case, with a "
                   "90% paired bootstrap interval over the cases", title_justify="left")
+    diffs.add_column("cases")
     diffs.add_column("comparison")
     diffs.add_column("difference", justify="right")
     diffs.add_column("90% interval", justify="right")
     diffs.add_column("resamples where model is better", justify="right")
-    for d in r.differences:
-        diffs.add_row(f"{d.a} - {d.b}", f"{d.mean:+.3f}", f"{d.low:+.2f} to {d.high:+.2f}",
-                      pct(d.p_a_better))
+    sets = [("all", r.differences)] + [(k.upper(), g.differences)
+                                       for k, g in r.by_alliance.items()]
+    for label, ds in sets:
+        for d in ds:
+            diffs.add_row(label, f"{d.a} - {d.b}", f"{d.mean:+.3f}",
+                          f"{d.low:+.2f} to {d.high:+.2f}", pct(d.p_a_better))
     console.print(diffs)
     render_outside(r, console)
 

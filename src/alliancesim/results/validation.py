@@ -100,6 +100,15 @@ class BurdenSharing(BaseModel):
     p_value: float
 
 
+class GroupScores(BaseModel):
+    """The hindcast's scores over one alliance's cases."""
+
+    cases: int
+    log_score: dict[str, float]
+    brier: dict[str, float]
+    differences: list[ScoreDifference]
+
+
 class HindcastReport(BaseModel):
     cases: list[CasePrediction]
     log_score: dict[str, float]
@@ -110,6 +119,7 @@ class HindcastReport(BaseModel):
     burden_sharing: list[BurdenSharing]
     outside_action: list[OutsideForecast]
     differences: list[ScoreDifference]
+    by_alliance: dict[str, GroupScores] = {}
     decline_eps: float  # the "always decline" forecast's probability spread over other rungs
 
 

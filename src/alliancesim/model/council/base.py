@@ -52,6 +52,7 @@ class CaseDesign:
     observed: int  # the observed collective rung
     tied: np.ndarray | None = None  # (M,) bool: may act outside the alliance (fallback)
     outside: int = -1  # observed action outside the alliance: 1 yes, 0 no, -1 not coded
+    request: int = -1  # the request made (index into none, consultations, military); -1 unknown
 
     def with_rule(self, name: str | None) -> CaseDesign:
         """The same case under another decision rule (consensus for everything, the leader's)."""
