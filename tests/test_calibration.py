@@ -117,6 +117,11 @@ def test_shipped_defaults_are_the_calibrated_set() -> None:
         assert getattr(defaults.coefficients, name) == pytest.approx(value, abs=1e-3), name
     np.testing.assert_allclose(defaults.cutpoints, fitted["cutpoints"], atol=1e-3)
     assert defaults.unilateral_margin == pytest.approx(fitted["unilateral_margin"], abs=1e-3)
+    request = Parameters().request
+    fitted_r = report.parameters()["request"]
+    for name in ("intercept", "threat", "trust_weight"):
+        assert getattr(request, name) == pytest.approx(fitted_r[name], abs=1e-3), name
+    np.testing.assert_allclose(request.cutpoints, fitted_r["cutpoints"], atol=1e-3)
 
 
 def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # type: ignore[no-untyped-def]

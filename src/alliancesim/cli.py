@@ -353,8 +353,19 @@ def calibrate(
     for e in report.estimates:
         table.add_row(e.name, f"{e.value:.3f}", f"{e.se:.3f}", f"{e.prior:.3f}")
     out_console.print(table)
-    out_console.print("The intercept is fixed at 0 (not identified apart from the cut-points)."
-                      + (f" Wrote {out}." if out else " Write a parameter file with --out."))
+    out_console.print("The intercept is fixed at 0 (not identified apart from the cut-points).")
+    if report.request is not None:
+        rt = Table(title=f"Request stage on the same cases: log-likelihood "
+                   f"{report.request_log_likelihood:.2f}", title_justify="left")
+        for col in ["parameter", "estimate", "std. error", "prior centre"]:
+            rt.add_column(col, justify="left" if col == "parameter" else "right")
+        for e in report.request_estimates:
+            rt.add_row(f"request.{e.name}", f"{e.value:.3f}", f"{e.se:.3f}", f"{e.prior:.3f}")
+        out_console.print(rt)
+        fixed = ", ".join(f"{k} {v:g}" for k, v in report.request_fixed.items())
+        out_console.print(f"Fixed, not informed by the cases: request {fixed} (no case codes a "
+                          "trust other than 0.5).")
+    out_console.print(f"Wrote {out}." if out else "Write a parameter file with --out.")
 
 
 @app.command()

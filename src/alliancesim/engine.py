@@ -190,7 +190,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     prefs = council_model(model.council_model).preferences(
         council_columns(model, S, troops), v, inputs.e, inputs.z, model.noise)
     pref = prefs.preferred
-    pref[:, vic] = cap  # the victim supports every rung its request allows
+    pref[:, vic] = request.VICTIM_PREF[req]  # the victim's own vote: nothing, consultations, all
     rung, holds_out, sole_veto = rule_of(model).decide(pref, cap, vic)
     clock.lap("council")
 

@@ -21,6 +21,9 @@ from alliancesim.scenario.schema import Alliance, Scenario
 
 NONE_, STATEMENT, CONSULTATIONS, MISSION, MILITARY = range(5)
 CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY}
+# the victim's own vote: nothing without a request (it refuses involvement), consultations when
+# it asked for them, every rung when it asked for military help
+VICTIM_VOTE = {0: 0, 1: CONSULTATIONS, 2: MILITARY}
 REPELLED, CONTAINED, LOST = 0, 1, 2
 
 
@@ -244,7 +247,7 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
         support.append(mu + eps)
-    preferred[v] = cap
+    preferred[v] = VICTIM_VOTE[req]
     rung = min(decide(preferred, model.rule, model.quota, model.leader, model.consensus_from), cap)
     holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
     sole_veto = []

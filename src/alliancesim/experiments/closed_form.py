@@ -55,5 +55,6 @@ def response_probabilities(model: CompiledCrisis) -> np.ndarray:
     for level, pr in enumerate(request_probabilities(model)):
         if pr > 0.0:
             out += pr * council.rung_probabilities(x, values, rule, model.victim,
-                                                   int(request.REQUEST_CAP[level]), model.noise)
+                                                   int(request.REQUEST_CAP[level]), model.noise,
+                                                   int(request.VICTIM_PREF[level]))
     return out

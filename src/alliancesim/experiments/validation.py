@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from alliancesim.cases import Case, design, to_scenario
-from alliancesim.experiments import calibration, hindcast
+from alliancesim.experiments import calibration, hindcast, request_fit
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
 from alliancesim.model.council.probit import PROB_FLOOR
@@ -25,6 +25,7 @@ from alliancesim.results.validation import (
     HindcastReport,
     OutsideForecast,
     ReliabilityBin,
+    RequestScores,
     ScoreDifference,
     ScoreReport,
 )
@@ -42,7 +43,15 @@ def designs(cases: list[Case]) -> list[CaseDesign]:
 def calibrate(cases: list[Case], prior_sd: float = 1.0) -> CalibrationReport:
     fit = calibration.fit(designs(cases), prior_sd)
     est = [Estimate(name=e.name, value=e.value, se=e.se, prior=e.prior) for e in fit.estimates()]
+    rq = request_fit.fit(request_fit.request_cases(cases), prior_sd)
+    rq_est = [Estimate(name=n, value=float(t), se=float(s), prior=float(p))
+              for n, t, s, p in zip(request_fit.NAMES, rq.theta, rq.se, request_fit.PRIOR,
+                                    strict=True)]
     return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
+                             request=rq.parameters(), request_estimates=rq_est,
+                             request_log_likelihood=rq.log_likelihood,
+                             request_fixed={"intercept": 0.0,
+                                            "trust_weight": request_fit.TRUST_WEIGHT},
                              log_likelihood=fit.log_likelihood,
                              mean_log_score_in_sample=fit.log_likelihood / len(cases),
                              converged=fit.converged, estimates=est,
@@ -147,7 +156,13 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                                        differences=[ScoreDifference(**vars(
                                            hindcast.paired_bootstrap(sub, "model", b)))
                                            for b in hindcast.BASELINES])
+    rdata = request_fit.request_cases(cases)
+    rlog, rbrier, rper = request_fit.loo_scores(rdata, request_fit.leave_one_out(rdata, prior_sd))
+    request_scores = RequestScores(log_score=rlog, brier=rbrier,
+                                   per_case={rc.case_id: s for rc, s in zip(rdata, rper,
+                                                                            strict=True)})
     return HindcastReport(cases=preds, log_score=scores.log_score, brier=scores.brier,
+                          request=request_scores,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
                           burden_sharing=burden_sharing(recorded), outside_action=outside,
                           differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(

@@ -6,8 +6,9 @@
 S is the aggressor's strength, D0 the victim's committed forces: a victim asks for troops when
 its own forces fall short of the threat, more readily when it trusts the alliance. The request
 caps the collective response: no request or a request for consultations allows at most
-consultations (rung 2); only a request for military help opens missions and troops (the 2010
-Protocol to art. 4: assistance "at the request of this participating State"; see
+consultations (rung 2), and the victim's own vote is VICTIM_PREF (nothing when it asked for
+nothing: it may refuse involvement); only a request for military help opens missions and troops
+(the 2010 Protocol to art. 4: assistance "at the request of this participating State"; see
 data/alliances/csto.yaml). Defaults (judgement; the hindcast conditions on the request each
 victim made, so these are not fitted): a=0.5, b_threat=1,
 b_trust=2, rho=(-1, 0).
@@ -23,6 +24,12 @@ from scipy.special import ndtr
 NONE, CONSULTATIONS, MILITARY = 0, 1, 2
 # highest collective rung each request level allows (index: request level)
 REQUEST_CAP = np.array([2, 2, 4], dtype=np.int8)
+# the victim's own vote in the council (index: request level): a victim that made no request
+# refuses involvement and votes for nothing (rung 0); one that asked for consultations supports
+# them; one that asked for military help supports every rung. (Before 0.3 a victim without a
+# request voted for consultations, the cap: Belarus 2020, which kept the alliance out, then
+# "supported" the consultations the model predicted.)
+VICTIM_PREF = np.array([0, 2, 4], dtype=np.int8)
 
 
 def request_latent(

@@ -78,6 +78,19 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
             diffs.add_row(label, f"{d.a} - {d.b}", f"{d.mean:+.3f}",
                           f"{d.low:+.2f} to {d.high:+.2f}", pct(d.p_a_better))
     console.print(diffs)
+    if r.request is not None:
+        rq = Table(title="The request stage, leave-one-out (P of the request each victim made): "
+                   "mean log score / Brier score", title_justify="left")
+        rq.add_column("forecast")
+        rq.add_column("log score", justify="right")
+        rq.add_column("Brier", justify="right")
+        for name, ls in r.request.log_score.items():
+            rq.add_row(name, f"{ls:.3f}", f"{r.request.brier[name]:.3f}")
+        console.print(rq)
+        console.print("request model: the fitted request stage (model/request.py); uniform: 1/3 "
+                      "each; request frequency: the other cases' requests (smoothed); unfitted "
+                      "judgement: the defaults before 0.3. The council's scores above condition "
+                      "on the request actually made.", style="dim")
     render_outside(r, console)
 
     for k in r.contingents:

@@ -29,17 +29,29 @@ class CalibrationReport(BaseModel):
     estimates: list[Estimate]
 
     council: dict[str, Any]  # the fitted parameters.council block
+    request: dict[str, Any] | None = None  # the fitted parameters.request block
+    request_estimates: list[Estimate] = []
+    request_log_likelihood: float | None = None
+    request_fixed: dict[str, float] = {}  # request parameters the cases do not inform
 
     def parameters(self) -> dict[str, Any]:
         """The `parameters:` block of a parameter file."""
-        return {"council": self.council}
+        out: dict[str, Any] = {"council": self.council}
+        if self.request is not None:
+            out["request"] = self.request
+        return out
 
     def to_yaml(self) -> str:
         meta = {"fitted_on": self.cases, "prior_sd": self.prior_sd,
                 "log_likelihood": round(self.log_likelihood, 4),
                 "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
-        head = ("# Council parameters fitted by `alliancesim calibrate` (penalised maximum\n"
-                "# likelihood on the closed form). Apply with `alliancesim run --params FILE`.\n")
+        if self.request is not None:
+            meta["request_log_likelihood"] = round(self.request_log_likelihood or 0.0, 4)
+            meta["request_standard_errors"] = {f"request.{e.name}": round(e.se, 4)
+                                               for e in self.request_estimates}
+        head = ("# Council and request parameters fitted by `alliancesim calibrate` (penalised\n"
+                "# maximum likelihood on the closed forms). Apply with `alliancesim run --params "
+                "FILE`.\n")
         return head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
                                      sort_keys=False)
 
@@ -100,6 +112,14 @@ class BurdenSharing(BaseModel):
     p_value: float
 
 
+class RequestScores(BaseModel):
+    """Leave-one-out scores of the request stage (experiments/request_fit.py)."""
+
+    log_score: dict[str, float]
+    brier: dict[str, float]
+    per_case: dict[str, dict[str, float]]  # case -> forecast -> log P(observed request)
+
+
 class GroupScores(BaseModel):
     """The hindcast's scores over one alliance's cases."""
 
@@ -120,6 +140,7 @@ class HindcastReport(BaseModel):
     outside_action: list[OutsideForecast]
     differences: list[ScoreDifference]
     by_alliance: dict[str, GroupScores] = {}
+    request: RequestScores | None = None
     decline_eps: float  # the "always decline" forecast's probability spread over other rungs
 
 

@@ -84,12 +84,15 @@ class CouncilModel(Protocol):
         ...
 
     def rung_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
-                  victim: int, cap: int, noise: str = "independent") -> np.ndarray:
-        """P(L >= l), l = 1..4, in closed form, for features x (M, K) at fixed values."""
+                  victim: int, cap: int, noise: str = "independent",
+                  victim_pref: int | None = None) -> np.ndarray:
+        """P(L >= l), l = 1..4, in closed form, for features x (M, K) at fixed values; the
+        victim supports the rungs up to victim_pref (default: cap; request.VICTIM_PREF)."""
         ...
 
     def rung_probabilities(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
-                           victim: int, cap: int, noise: str = "independent") -> np.ndarray:
+                           victim: int, cap: int, noise: str = "independent",
+                           victim_pref: int | None = None) -> np.ndarray:
         """P(L = l), l = 0..4, in closed form."""
         ...
 

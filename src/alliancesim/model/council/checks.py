@@ -55,11 +55,11 @@ def check_monte_carlo(model: CouncilModel, values: Mapping[str, float], k: int,
         e = rng.standard_normal((trials, MEMBERS))
         z = rng.standard_normal(trials)
         pref = model.preferences(cols, drawn, e, z, noise).preferred.copy()
-        for cap in (2, 4):
-            pref[:, VICTIM] = cap
+        for cap, own in ((2, 0), (2, 2), (4, 4)):  # the victim's vote: no request, asked
+            pref[:, VICTIM] = own
             caps = np.full(trials, cap, dtype=np.int8)
             for label, rule in rules().items():
-                expected = model.rung_probabilities(x, values, rule, VICTIM, cap, noise)
+                expected = model.rung_probabilities(x, values, rule, VICTIM, cap, noise, own)
                 got = np.bincount(rule.decide(pref, caps, VICTIM)[0], minlength=5) / trials
                 se = np.sqrt(expected * (1 - expected) / trials)
                 assert np.all(np.abs(got - expected) <= 4.5 * se + 1e-4), (

@@ -11,7 +11,8 @@ Acting without the alliance (the fallback stage) takes s_i > tau_4 + delta, delt
 unilateral margin.
 
 Closed form (independent noise, mean supports mu_i = b_0 + x_i . beta): member i supports rung l
-or more with p_i(l) = Phi(mu_i - tau_l); the victim supports every rung its request allows; the
+or more with p_i(l) = Phi(mu_i - tau_l); the victim supports the rungs up to its own preference
+(request.VICTIM_PREF: nothing without a request, consultations, or every rung); the
 decision rule (rules.py) turns the p_i(l) into P(L >= l). With a common shock the members are
 independent given z, p_i(l | z) = Phi((mu_i + sqrt(rho) z - tau_l) / sqrt(1 - rho)), integrated
 over z ~ N(0, 1) by Gauss-Hermite quadrature.
@@ -46,6 +47,7 @@ from scipy.special import ndtr
 from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.rules import DecisionRule
+from alliancesim.model.request import VICTIM_PREF
 
 K = len(COUNCIL_FEATURES)
 DELTA = K + 4  # index of the unilateral margin delta in theta
@@ -150,8 +152,11 @@ class OrderedProbit:
 
     # ------------------------------------------------------------------ closed form
     def rung_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
-                  victim: int, cap: int, noise: str = "independent") -> np.ndarray:
-        """P(L >= l), l = 1..4, for features x (M, K) at fixed parameter values."""
+                  victim: int, cap: int, noise: str = "independent",
+                  victim_pref: int | None = None) -> np.ndarray:
+        """P(L >= l), l = 1..4, for features x (M, K) at fixed parameter values; the victim
+        supports the rungs up to victim_pref (default: cap)."""
+        vpref = cap if victim_pref is None else victim_pref
         beta = np.array([values[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES])
         mu = float(values["council.intercept"]) + x @ beta
         tau = np.sort([float(values[f"council.cutpoints.{k}"]) for k in range(1, 5)])
@@ -170,15 +175,17 @@ class OrderedProbit:
         tail = np.zeros(4)
         for level in range(1, min(cap, 4) + 1):
             y = p[..., level - 1].copy()
-            y[:, victim] = 1.0  # the victim supports every rung its request allows
+            y[:, victim] = 1.0 if level <= vpref else 0.0  # the victim's own vote
             n = 1.0 - y
             tail[level - 1] = float(w @ rule.reach_weight(y, n, level)[0])
         return tail
 
     def rung_probabilities(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
-                           victim: int, cap: int, noise: str = "independent") -> np.ndarray:
+                           victim: int, cap: int, noise: str = "independent",
+                           victim_pref: int | None = None) -> np.ndarray:
         """P(L = l), l = 0..4."""
-        return tail_to_probabilities(self.rung_tail(x, values, rule, victim, cap, noise))
+        return tail_to_probabilities(self.rung_tail(x, values, rule, victim, cap, noise,
+                                                    victim_pref))
 
     # ------------------------------------------------------------------ likelihood
     @property
@@ -217,11 +224,13 @@ class OrderedProbit:
             dG[0, :K] += w * d.x[j]
             dG[0, K:DELTA] -= w * J[3]
             dG[0, DELTA] -= w * d_delta
+        vpref = d.cap if d.request < 0 else int(VICTIM_PREF[d.request])
         for l in range(1, min(d.cap, 4) + 1):
             z = mu - tau[l - 1]
             p, phi = ndtr(z), _phi(z)
-            y = np.where(voter, p - tied * p4, 1.0)
-            n = np.where(voter, 1.0 - p, 0.0)
+            own = 1.0 if l <= vpref else 0.0  # the victim's own vote (request.VICTIM_PREF)
+            y = np.where(voter, p - tied * p4, own)
+            n = np.where(voter, 1.0 - p, 1.0 - own)
             f, dfdy, dfdn = d.rule.reach_weight(y, n, l)
             dfdy, dfdn = dfdy * voter, dfdn * voter
             G[l] = float(f)
