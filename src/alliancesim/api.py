@@ -139,6 +139,7 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
              workers: int | None = None, address: str | None = None,
              keep_trials: bool | None = None, out: str | Path | None = None,
              on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None = None,
+             parameter_uncertainty: str | None = None,
              ) -> Ensemble:
     """Simulate every crisis of a scenario `trials` times.
 
@@ -151,6 +152,10 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     summary.json, scenario.yaml and the figures into, atomically (ensemble.files lists them).
     on_trials: a callback receiving each chunk's per-trial results in order. The numbers
     depend on (scenario, trials, seed) only: not on chunk_size, backend or workers.
+    parameter_uncertainty: "posterior" draws the council's and request stage's parameters from
+    the calibration's posterior for every 512 trials (each headline then has a 90% band in
+    the summary's parameter_band), "off" uses them as given; default: the scenario's own
+    parameters.uncertainty ("off" unless it says so; `alliancesim run` asks for "posterior").
     """
     if isinstance(backend, str):
         check_options(backend=backend, workers=workers, address=address, out=out)
@@ -160,6 +165,12 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
         scenario = load_scenario(scenario)
     elif isinstance(scenario.alliance, str):
         scenario = resolve(scenario)
+    if parameter_uncertainty is not None:
+        if parameter_uncertainty not in ("posterior", "off"):
+            raise UsageError("must be 'posterior' or 'off'", param="parameter_uncertainty",
+                             value=parameter_uncertainty)
+        scenario = scenario.model_copy(update={"parameters": scenario.parameters.model_copy(
+            update={"uncertainty": parameter_uncertainty})})
     options: dict[str, Any] = dict(trials=trials, seed=seed, chunk_size=chunk_size,
                                    progress=progress, backend=backend, workers=workers,
                                    address=address, keep_trials=keep_trials)

@@ -63,6 +63,10 @@ def run(
     params: Annotated[Path | None, typer.Option(
         "--params", help="A parameter file (e.g. from `alliancesim calibrate --out`) laid over "
         "the scenario's parameters.")] = None,
+    parameter_uncertainty: Annotated[str, typer.Option(
+        "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
+        "parameters from the calibration's posterior for every 512 trials and show a 90% band "
+        "for each headline; off: use the parameters as given.")] = "posterior",
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.report.tables import render_summary
@@ -73,7 +77,8 @@ def run(
     total = n * len(sc.crises)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
     options: dict[str, Any] = dict(trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
-                                   workers=workers, address=address, keep_trials=False, out=out)
+                                   workers=workers, address=address, keep_trials=False, out=out,
+                                   parameter_uncertainty=parameter_uncertainty)
     if show:
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:

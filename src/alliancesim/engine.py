@@ -122,12 +122,48 @@ def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> 
 
     values = {q.name: draw(q.value, rng(q.name), n, q.low, q.high) for q in model.quantities
               if is_uncertain(q.value)}
+    if model.posterior is not None:
+        values.update(parameter_draws(model, rng("parameters"), n))
     eta = rng("request.noise").standard_normal(n)
     e = np.empty((n, model.n_members))
     for i, m in enumerate(model.members):
         e[:, i] = rng(f"council.noise.{m}").standard_normal(n)
     z = rng("council.shock").standard_normal(n)
     return TrialInputs(values, eta, e, z)
+
+
+GROUP = 512  # trials that share one parameter set under parameter uncertainty (BLOCK / 8)
+
+
+def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
+                    ) -> dict[str, np.ndarray]:
+    """Parameter uncertainty: one draw from the calibration's posterior for each group of GROUP
+    trials, laid around the scenario's own values (value = centre + natural(theta_draw) -
+    natural(theta_hat)); cut-points kept in order, the unilateral margin at least 0."""
+    post = model.posterior
+    assert post is not None
+    council = council_model(post.council_model)
+    base = council.natural(post.council_theta)
+    groups = -(-n // GROUP)
+    out = {name: np.empty(n) for name in post.centre}
+    for g in range(groups):
+        sl = slice(g * GROUP, min((g + 1) * GROUP, n))
+        theta = post.council_theta + post.council_chol @ rng.standard_normal(
+            post.council_theta.size)
+        dev = {k: v - base[k] for k, v in council.natural(theta).items()}
+        r = post.request_mean + post.request_chol @ rng.standard_normal(3)
+        dev["request.threat"] = float(r[0] - post.request_mean[0])
+        dev["request.cutpoints.1"] = float(r[1] - post.request_mean[1])
+        dev["request.cutpoints.2"] = float(r[2] - post.request_mean[2])
+        for name, centre in post.centre.items():
+            out[name][sl] = centre + dev.get(name, 0.0)
+    for a, b in (("request.cutpoints.1", "request.cutpoints.2"),):
+        if a in out and b in out:
+            lo, hi = np.minimum(out[a], out[b]), np.maximum(out[a], out[b])
+            out[a], out[b] = lo, hi
+    if "council.unilateral_margin" in out:
+        out["council.unilateral_margin"] = np.maximum(out["council.unilateral_margin"], 0.0)
+    return out
 
 
 def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: int,
@@ -142,7 +178,7 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
         parts.append(part)
     inputs = TrialInputs.concat(parts)
     for q in model.quantities:
-        if not is_uncertain(q.value):
+        if not is_uncertain(q.value) and q.name not in inputs.values:
             inputs.values[q.name] = np.full(inputs.n, float(np.clip(point(q.value), q.low,
                                                                      q.high)))
     return inputs

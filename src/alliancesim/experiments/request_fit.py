@@ -11,8 +11,9 @@ judgement intercept 0.5 is folded into the prior's cut-points). The prior is Gau
 centred on the pre-fit judgement (b_threat 1, rho = (-1.5, -0.5)). b_trust is not informed:
 no case codes a trust other than 0.5; it stays at its judgement value 2 and is reported as
 fixed (TRUST_WEIGHT). The datasets record no requests (MID codes joining, not asking), so the
-cases are the whole record. Leave-one-out scores are reported against the uniform forecast (1/3 each), the
-observed frequency of requests in the other cases (smoothed) and the unfitted judgement.
+cases are the whole record. Leave-one-out scores are reported against the uniform forecast
+(1/3 each), the observed frequency of requests in the other cases (smoothed) and the unfitted
+judgement.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def _neg_log_post(theta: np.ndarray, data: list[RequestCase], prior_sd: float) -
 class RequestFit:
     theta: np.ndarray
     se: np.ndarray
+    cov: np.ndarray
     log_likelihood: float
     n_cases: int
 
@@ -104,6 +106,7 @@ def fit(data: list[RequestCase], prior_sd: float = PRIOR_SD, standard_errors: bo
                    options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 20_000})
     theta = res.x
     se = np.full(3, np.nan)
+    cov = np.full((3, 3), np.nan)
     if standard_errors:
         h = 1e-4
         H = np.zeros((3, 3))
@@ -114,10 +117,11 @@ def fit(data: list[RequestCase], prior_sd: float = PRIOR_SD, standard_errors: bo
                            - _neg_log_post(theta + ei - ej, data, prior_sd)
                            - _neg_log_post(theta - ei + ej, data, prior_sd)
                            + _neg_log_post(theta - ei - ej, data, prior_sd)) / (4 * h * h)
-        se = np.sqrt(np.clip(np.diag(np.linalg.inv(H)), 0.0, None))
+        cov = np.linalg.inv((H + H.T) / 2)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     ll = -_neg_log_post(theta, data, prior_sd) + float(((theta - PRIOR) ** 2).sum()) / (
         2 * prior_sd**2)
-    return RequestFit(theta, se, ll, len(data))
+    return RequestFit(theta, se, cov, ll, len(data))
 
 
 def base_rate(train: list[RequestCase]) -> np.ndarray:

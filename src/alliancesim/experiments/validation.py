@@ -49,6 +49,10 @@ def calibrate(cases: list[Case], prior_sd: float = 1.0) -> CalibrationReport:
                                     strict=True)]
     return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
                              request=rq.parameters(), request_estimates=rq_est,
+                             council_theta=[float(x) for x in fit.theta],
+                             council_cov=[[float(x) for x in row] for row in fit.cov],
+                             request_theta=[float(x) for x in rq.theta],
+                             request_cov=[[float(x) for x in row] for row in rq.cov],
                              request_log_likelihood=rq.log_likelihood,
                              request_fixed={"intercept": 0.0,
                                             "trust_weight": request_fit.TRUST_WEIGHT},

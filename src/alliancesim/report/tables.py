@@ -38,6 +38,34 @@ def _probability_row(title: str, probs: dict[str, float]) -> Table:
     return t
 
 
+def _response_table(c: CrisisSummary) -> Table:
+    """The collective response with its Monte Carlo error, its parameter band and the
+    base-rate benchmark."""
+    t = Table(title="Collective response", title_justify="left", show_edge=False,
+              pad_edge=False, expand=False)
+    t.add_column("")
+    for k in c.response:
+        t.add_column(k, justify="right")
+    t.add_row("model", *(pct(p) for p in c.response.values()))
+    t.add_row("± MC error", *(f"±{100 * s:.1f}" for s in c.response_se.values()),
+              style="dim")
+    if c.parameter_band is not None:
+        t.add_row("90% band, parameters",
+                  *(f"{100 * c.parameter_band[k][0]:.0f}-{100 * c.parameter_band[k][1]:.0f}%"
+                    for k in c.response))
+    if c.base_rate is not None:
+        t.add_row("base rate (cases, same request)", *(pct(p) for p in c.base_rate.values()),
+                  style="dim")
+    return t
+
+
+def _band(c: CrisisSummary, key: str) -> str:
+    if c.parameter_band is None:
+        return ""
+    lo, hi = c.parameter_band[key]
+    return f" (90% band from the parameters {100 * lo:.0f}-{100 * hi:.0f}%)"
+
+
 def crisis_section(c: CrisisSummary) -> Group:
     members = Table(title="Members", title_justify="left", show_edge=False, pad_edge=False)
     for col, just in [("member", "left"), ("role", "left"), ("wants mil.", "right"),
@@ -63,10 +91,12 @@ def crisis_section(c: CrisisSummary) -> Group:
     share = "-" if c.leader_share is None else pct(c.leader_share)
     facts = Text.assemble(
         ("Acts without the alliance: ", "bold"), pct(c.p_acts_without_alliance),
+        _band(c, "acts without the alliance"),
         f"  (leader alone {pct(c.p_leader_alone)}, another member alone "
         f"{pct(c.p_other_member_alone)}, coalition of the willing "
         f"{pct(c.p_coalition_of_willing)})\n",
-        ("Troops sent: ", "bold"), f"{pct(c.p_troops_sent)} of trials; expected total "
+        ("Troops sent: ", "bold"), f"{pct(c.p_troops_sent)} of trials"
+        f"{_band(c, 'troops sent')}; expected total "
         f"{troops(c.mean_total_troops)}; leader's share {share}\n",
         ("First allied troops in the victim: ", "bold"), spread(c.first_arrival_days),
         " (when troops are sent)\n",
@@ -76,7 +106,7 @@ def crisis_section(c: CrisisSummary) -> Group:
     body = Group(
         _probability_row("Request by the victim", c.request),
         Text(""),
-        _probability_row("Collective response", c.response),
+        _response_table(c),
         Text(""),
         members,
         Text(""),
@@ -102,3 +132,21 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
         "trials; if sent: expected troops when the member sends any. Outcomes: repelled (the "
         "aggressor broke), contained (neither side broke within the horizon), lost (the defence "
         "broke). Assumptions: docs/model.md.", style="dim")
+    banded = [c for c in s.crises if c.parameter_band is not None]
+    if banded:
+        console.print(
+            f"Parameter uncertainty: the council's and the request stage's parameters are drawn "
+            f"from the calibration's posterior for every 512 trials ({banded[0].parameter_groups}"
+            " draws per crisis); the probabilities are averaged over the draws, and each band is "
+            "the central 90% of their spread with the Monte Carlo noise taken out. It is wide: "
+            "seventeen cases do not pin the parameters down (docs/validation.md). "
+            "--parameter-uncertainty off fixes them.", style="dim")
+    elif any(c.parameter_groups for c in s.crises):
+        console.print("Parameter uncertainty: too few trials for a band (10 draws of 512 "
+                      "trials: at least 5,120 trials).", style="dim")
+    else:
+        console.print("Parameters fixed at their values (no parameter uncertainty): the MC "
+                      "error is the only error shown.", style="dim")
+    console.print("base rate: the strongest simple baseline of the hindcast, the frequency of "
+                  "each response among the 17 bundled cases with the same request, mixed over "
+                  "this crisis's requests.", style="dim")

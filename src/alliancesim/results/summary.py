@@ -6,6 +6,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from alliancesim.model.engagement import OUTCOMES
+from alliancesim.results.bands import headline_bands, request_base_rate
 from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
@@ -56,6 +57,13 @@ class CrisisSummary(BaseModel):
     horizon_days: int = 0  # the engagement's horizon: "contained" means undecided by then
     defender_losses_with_alliance: float
     defender_losses_alone: float
+    # parameter uncertainty (parameters.uncertainty: posterior): the 90% band of each headline
+    # over the parameter draws, with the Monte Carlo noise of each group taken out (bands.py)
+    parameter_groups: int = 0
+    parameter_band: dict[str, tuple[float, float]] | None = None
+    # the benchmark: the base rate of each rung within the same request level in the bundled
+    # cases, mixed over this crisis's request distribution
+    base_rate: dict[str, float] | None = None
 
 
 class EnsembleSummary(BaseModel):
@@ -121,4 +129,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisS
         horizon_days=model.horizon_days,
         defender_losses_with_alliance=t.defender_losses / n,
         defender_losses_alone=t.defender_losses_alone / n,
+        parameter_groups=int(t.groups.shape[0]),
+        parameter_band=headline_bands(t.groups),
+        base_rate=request_base_rate(_freq(t.request, REQUEST_LEVELS, n)),
     )

@@ -8,12 +8,12 @@ number, independent of the chunk size, the backend and the number of workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
-from alliancesim.engine import TrialResults
+from alliancesim.engine import GROUP, TrialResults
 from alliancesim.scenario.compile import CompiledCrisis
 
 
@@ -27,6 +27,22 @@ def _hist(values: np.ndarray) -> np.ndarray:
 def _add_hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     n = max(a.size, b.size)
     return np.pad(a, (0, n - a.size)) + np.pad(b, (0, n - b.size))
+
+
+GROUP_COLUMNS = 9  # n, rung 0..4, troops sent, outside action, repelled
+
+
+def _groups(r: TrialResults, n_sending: np.ndarray, size: int) -> np.ndarray:
+    g = np.arange(r.n) // size
+    G = int(g[-1]) + 1 if r.n else 0
+    out = np.zeros((G, GROUP_COLUMNS), dtype=np.int64)
+    out[:, 0] = np.bincount(g, minlength=G)
+    for level in range(5):
+        out[:, 1 + level] = np.bincount(g, weights=r.rung == level, minlength=G)
+    out[:, 6] = np.bincount(g, weights=n_sending > 0, minlength=G)
+    out[:, 7] = np.bincount(g, weights=r.fallback, minlength=G)
+    out[:, 8] = np.bincount(g, weights=r.outcome == 0, minlength=G)
+    return out
 
 
 @dataclass(frozen=True)
@@ -51,10 +67,15 @@ class Tally:
     end_day_alone: np.ndarray
     defender_losses: float
     defender_losses_alone: float
+    # under parameter uncertainty, per group of trials sharing one parameter set (in order):
+    # trials, rung counts (5), trials with troops sent, with action outside the alliance,
+    # repelled with the alliance. (0, 9) when parameters are fixed.
+    groups: np.ndarray = field(default_factory=lambda: np.zeros((0, GROUP_COLUMNS), np.int64))
 
     @staticmethod
-    def of(r: TrialResults, leader: int) -> Tally:
-        """The tally of a set of trials (one block, by convention)."""
+    def of(r: TrialResults, leader: int, group: int = 0) -> Tally:
+        """The tally of a set of trials (one block, by convention); with group > 0, also the
+        counts of each group of `group` trials (parameter uncertainty)."""
         sent = r.troops > 0
         n_sending = sent.sum(axis=1)
         leader_alone = (r.fallback & sent[:, leader] & (n_sending == 1) if leader >= 0
@@ -80,6 +101,8 @@ class Tally:
             end_day_alone=_hist(r.end_day_alone),
             defender_losses=float(r.defender_losses.sum()),
             defender_losses_alone=float(r.defender_losses_alone.sum()),
+            groups=_groups(r, n_sending, group) if group > 0 else
+            np.zeros((0, GROUP_COLUMNS), dtype=np.int64),
         )
 
     def __add__(self, other: Tally) -> Tally:
@@ -88,6 +111,8 @@ class Tally:
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name in ("first_arrival", "end_day", "end_day_alone"):
                 out[f.name] = _add_hist(a, b)
+            elif f.name == "groups":
+                out[f.name] = np.concatenate([a, b])
             else:
                 out[f.name] = a + b
         return Tally(**out)
@@ -104,7 +129,7 @@ class Tally:
 
 def block_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
     """The engine's per-block reducer (engine.run_chunk): the block's tally."""
-    return Tally.of(r, model.leader)
+    return Tally.of(r, model.leader, GROUP if model.posterior is not None else 0)
 
 
 def hist_quantile(hist: np.ndarray, q: float) -> float:

@@ -33,6 +33,12 @@ class CalibrationReport(BaseModel):
     request_estimates: list[Estimate] = []
     request_log_likelihood: float | None = None
     request_fixed: dict[str, float] = {}  # request parameters the cases do not inform
+    # the normal approximation of the posterior: the council model's own parametrisation
+    # (theta, its covariance) and the request's (threat, cutpoints), for parameter uncertainty
+    council_theta: list[float] = []
+    council_cov: list[list[float]] = []
+    request_theta: list[float] = []
+    request_cov: list[list[float]] = []
 
     def parameters(self) -> dict[str, Any]:
         """The `parameters:` block of a parameter file."""
@@ -52,8 +58,18 @@ class CalibrationReport(BaseModel):
         head = ("# Council and request parameters fitted by `alliancesim calibrate` (penalised\n"
                 "# maximum likelihood on the closed forms). Apply with `alliancesim run --params "
                 "FILE`.\n")
-        return head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
-                                     sort_keys=False)
+        posterior = {"council": {"model": self.council.get("model", "ordered_probit"),
+                                 "theta": [round(x, 8) for x in self.council_theta],
+                                 "cov": [[round(x, 8) for x in row] for row in self.council_cov]},
+                     "request": {"names": ["threat", "cutpoints.1", "cutpoints.2"],
+                                 "mean": [round(x, 8) for x in self.request_theta],
+                                 "cov": [[round(x, 8) for x in row]
+                                         for row in self.request_cov]}}
+        return (head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
+                                      sort_keys=False)
+                + "# The normal approximation of the posterior (parameter uncertainty in `run`):\n"
+                + yaml.safe_dump({"posterior": posterior}, sort_keys=False,
+                                 default_flow_style=None, width=200))
 
 
 class CasePrediction(BaseModel):

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from alliancesim.scenario.distributions import Quantity, is_uncertain
+from alliancesim.scenario.distributions import Quantity, is_uncertain, point
+from alliancesim.scenario.loading import bundled_posterior
 from alliancesim.scenario.schema import (
     COUNCIL_FEATURES,
     MAX_COEFFICIENT,
@@ -22,6 +23,7 @@ from alliancesim.scenario.schema import (
     MAX_TROOPS,
     MIN_QUALITY,
     RUNGS,
+    Parameters,
     Scenario,
     ThreatType,
 )
@@ -42,6 +44,20 @@ class QuantitySpec:
     value: Quantity
     low: float = -INF
     high: float = INF
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """The calibration's posterior (normal approximation; data/calibrated.yaml) and the
+    scenario's own values it is laid around (engine.draw_block draws one parameter set per
+    GROUP of trials: value = centre + natural(theta_draw) - natural(theta_hat))."""
+
+    council_model: str
+    council_theta: np.ndarray  # (P,) in the council model's own parametrisation
+    council_chol: np.ndarray  # (P, P) Cholesky factor of its covariance
+    request_mean: np.ndarray  # (3,) threat, cutpoints.1, cutpoints.2
+    request_chol: np.ndarray  # (3, 3)
+    centre: dict[str, float]  # scenario values of the fixed council.* and request.* quantities
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,7 @@ class CompiledCrisis:
     tie_to_aggressor: np.ndarray
     in_scope: float
     quantities: tuple[QuantitySpec, ...] = field(default_factory=tuple)
+    posterior: Posterior | None = None  # parameter uncertainty (parameters.uncertainty)
 
     @property
     def n_members(self) -> int:
@@ -220,4 +237,27 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         tie_to_aggressor=tie_a,
         in_scope=float(coverage),
         quantities=tuple(qs),
+        posterior=_posterior(p, qs) if p.uncertainty == "posterior" else None,
     )
+
+
+def _chol(cov: list[list[float]]) -> np.ndarray:
+    a = np.asarray(cov, dtype=float)
+    a = (a + a.T) / 2
+    w, v = np.linalg.eigh(a)
+    return np.asarray(v * np.sqrt(np.clip(w, 0.0, None)), dtype=float)  # A = L L^T, L = V sqrt(W)
+
+
+def _posterior(p: Parameters, qs: list[QuantitySpec]) -> Posterior:
+    post = bundled_posterior()
+    council, request = post["council"], post["request"]
+    if council["model"] != p.council.model:
+        raise ValueError(f"parameter uncertainty: the bundled posterior is of the "
+                         f"{council['model']} council model, not {p.council.model}")
+    centre = {q.name: float(point(q.value)) for q in qs
+              if q.name.startswith(("council.", "request.")) and not is_uncertain(q.value)}
+    return Posterior(council_model=council["model"],
+                     council_theta=np.asarray(council["theta"], dtype=float),
+                     council_chol=_chol(council["cov"]),
+                     request_mean=np.asarray(request["mean"], dtype=float),
+                     request_chol=_chol(request["cov"]), centre=centre)

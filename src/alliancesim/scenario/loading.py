@@ -209,6 +209,13 @@ def bundled_affinity() -> tuple[float, list[AffinityPair]]:
 
 
 @cache
+def bundled_posterior() -> dict[str, Any]:
+    """The calibration's posterior (normal approximation) from data/calibrated.yaml."""
+    data, _ = parse_yaml(bundled.CALIBRATED.read_text(encoding="utf-8"), str(bundled.CALIBRATED))
+    return dict(data["posterior"])
+
+
+@cache
 def bundled_affinity_years() -> dict[int, list[AffinityPair]]:
     """Year-specific affinities (UN ideal points; data/affinity_years.yaml), by year."""
     path = bundled.AFFINITY_YEARS

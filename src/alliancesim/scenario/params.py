@@ -22,6 +22,7 @@ class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     parameters: Parameters
     calibration: dict[str, Any] | None = None
+    posterior: dict[str, Any] | None = None  # the fit's covariance (bundled: data/calibrated.yaml)
 
 
 def load_parameters(path: Path) -> dict[str, Any]:

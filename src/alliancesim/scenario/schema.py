@@ -325,6 +325,12 @@ class EngagementParameters(_Strict):
 
 
 class Parameters(_Strict):
+    uncertainty: Literal["off", "posterior"] = Field(
+        default="off",
+        description="posterior: draw the council's and the request stage's parameters from the "
+        "calibration's posterior (normal approximation, data/calibrated.yaml) for every group "
+        "of 512 trials, around this scenario's own values; off: use the values as given. "
+        "`alliancesim run` turns it on (--parameter-uncertainty off to fix them).")
     council: CouncilParameters = CouncilParameters()
     request: RequestParameters = RequestParameters()
     forces: ForceParameters = ForceParameters()

@@ -83,6 +83,11 @@ class CouncilModel(Protocol):
         standard normal member and common noise."""
         ...
 
+    def natural(self, theta: np.ndarray) -> dict[str, float]:
+        """The scenario's council parameters (council.coefficients.X, council.cutpoints.k, ...)
+        at a parameter vector theta of the model's own parametrisation."""
+        ...
+
     def rung_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
                   victim: int, cap: int, noise: str = "independent",
                   victim_pref: int | None = None) -> np.ndarray:

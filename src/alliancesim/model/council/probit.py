@@ -289,6 +289,14 @@ class OrderedProbit:
                             PRIOR_DELTA))
         return out
 
+    def natural(self, theta: np.ndarray) -> dict[str, float]:
+        out = {f"council.coefficients.{f}": float(theta[k])
+               for k, f in enumerate(COUNCIL_FEATURES)}
+        out.update({f"council.cutpoints.{k + 1}": float(t)
+                    for k, t in enumerate(cutpoints(theta))})
+        out["council.unilateral_margin"] = max(margin(theta), 0.0)
+        return out
+
     def parameters(self, theta: np.ndarray) -> dict[str, object]:
         """The scenario's `parameters.council` block for theta (rounded to 4 decimals)."""
         return {
