@@ -1,0 +1,117 @@
+"""Parameter uncertainty in forecasts: posterior draws per group of trials, bands, benchmark."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from alliancesim import api
+from alliancesim.engine import GROUP, draw_block
+from alliancesim.results.bands import MIN_GROUPS, band, headline_bands, request_base_rate
+from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.loading import bundled_posterior
+
+
+def _posterior(name: str = "csto-2021-autumn"):  # type: ignore[no-untyped-def]
+    sc = api.load_scenario(name)
+    return sc.model_copy(update={"parameters": sc.parameters.model_copy(
+        update={"uncertainty": "posterior"})})
+
+
+def test_draws_are_per_group_ordered_and_around_the_scenario_values() -> None:
+    sc = _posterior()
+    model = compile_crisis(sc, 0)
+    assert model.posterior is not None
+    v = draw_block(model, 7, 0).values
+    cuts = np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1)
+    assert np.all(np.diff(cuts, axis=1) > 0)
+    assert np.all(v["council.unilateral_margin"] >= 0)
+    assert np.all(v["request.cutpoints.1"] <= v["request.cutpoints.2"])
+    a = v["council.coefficients.in_scope"]
+    groups = a.reshape(-1, GROUP)
+    assert np.all(groups == groups[:, :1])  # one draw per group
+    assert len(set(groups[:, 0])) == groups.shape[0]  # a new draw for each group
+    # around the scenario's own value: shift the scenario, the draws shift with it
+    data = sc.model_dump(mode="json", by_alias=True)
+    data["parameters"]["council"]["coefficients"]["in_scope"] += 1.0
+    from alliancesim.scenario.schema import Scenario
+
+    shifted = compile_crisis(Scenario.model_validate(data), 0)
+    w = draw_block(shifted, 7, 0).values["council.coefficients.in_scope"]
+    np.testing.assert_allclose(w - a, 1.0)
+
+
+def test_draws_follow_the_posterior_covariance() -> None:
+    model = compile_crisis(_posterior(), 0)
+    post = bundled_posterior()["council"]
+    se = np.sqrt(np.diag(np.asarray(post["cov"])))
+    x = np.concatenate([draw_block(model, 1, b).values["council.coefficients.in_scope"][::GROUP]
+                        for b in range(60)])  # 480 draws
+    assert x.std() == pytest.approx(se[4], rel=0.15)
+
+
+def test_same_numbers_on_any_backend_and_chunk_size() -> None:
+    sc = _posterior()
+    sc = sc.model_copy(update={"crises": sc.crises[:2]})
+    a = api.simulate(sc, trials=12_000, seed=3, chunk_size=4096).summary()
+    b = api.simulate(sc, trials=12_000, seed=3, chunk_size=12_288, backend="process",
+                     workers=2).summary()
+    assert a.model_dump() == b.model_dump()
+    assert a.crises[0].parameter_groups == -(-12_000 // GROUP)
+
+
+def test_off_is_the_fixed_parameter_run_and_the_default_of_the_library() -> None:
+    sc = api.load_scenario("csto-2021-autumn")
+    fixed = api.simulate(sc, trials=6000, seed=2).summary()
+    off = api.simulate(_posterior(), trials=6000, seed=2,
+                       parameter_uncertainty="off").summary()
+    assert fixed.model_dump() == off.model_dump()
+    assert fixed.crises[0].parameter_band is None and fixed.crises[0].parameter_groups == 0
+    on = api.simulate(sc, trials=6000, seed=2, parameter_uncertainty="posterior").summary()
+    assert on.crises[0].parameter_band is not None
+    with pytest.raises(api.UsageError, match="parameter_uncertainty='maybe'"):
+        api.simulate(sc, trials=10, parameter_uncertainty="maybe")
+
+
+def test_band_removes_monte_carlo_noise() -> None:
+    rng = np.random.default_rng(0)
+    n = np.full(200, 512.0)
+    # every group has the same true share: the band collapses onto it
+    k = rng.binomial(512, 0.3, 200).astype(float)
+    lo, hi = band(k, n)
+    raw = np.quantile(k / n, 0.95) - np.quantile(k / n, 0.05)  # about 0.066: noise alone
+    assert hi - lo < 0.5 * raw and lo <= k.sum() / n.sum() <= hi
+    # true shares spread uniformly over 0.1-0.5: the band is their central 90%
+    p = rng.uniform(0.1, 0.5, 200)
+    lo, hi = band(rng.binomial(512, p).astype(float), n)
+    assert lo == pytest.approx(0.12, abs=0.02) and hi == pytest.approx(0.48, abs=0.02)
+    assert headline_bands(np.zeros((MIN_GROUPS - 1, 9))) is None
+
+
+def test_base_rate_benchmark_is_the_request_conditional_frequency() -> None:
+    asked_nothing = request_base_rate({"none": 1.0, "consultations": 0.0, "military": 0.0})
+    assert asked_nothing["mission"] == 0.0 and asked_nothing["military"] == 0.0
+    assert sum(asked_nothing.values()) == pytest.approx(1.0)
+    # the bundled cases with no request: 6 of them, 2 none, 2 statement, 2 consultations ...
+    mixed = request_base_rate({"none": 0.5, "consultations": 0.0, "military": 0.5})
+    asked_troops = request_base_rate({"none": 0.0, "consultations": 0.0, "military": 1.0})
+    for rung, p in mixed.items():
+        assert p == pytest.approx(0.5 * asked_nothing[rung] + 0.5 * asked_troops[rung])
+
+
+def test_run_shows_bands_by_default_and_not_when_off() -> None:
+    def run(*args: str) -> str:
+        r = subprocess.run([sys.executable, "-m", "alliancesim.cli", "--no-store", "run",
+                            "-n", "6000", "-q", *args], capture_output=True, text=True,
+                           timeout=300, env={"COLUMNS": "120", "PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    on = run()
+    assert "90% band, parameters" in on and "base rate (cases, same request)" in on
+    assert "Parameter uncertainty: the council's" in on
+    off = run("--parameter-uncertainty", "off")
+    assert "90% band" not in off and "Parameters fixed" in off
