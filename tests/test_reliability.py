@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.conftest import SHARED, needs_shared
+from tests.test_datasets import FIX, FIXTURES
 
 from alliancesim import api
 from alliancesim.datasets.allies import FEATURES, build_record
 from alliancesim.datasets.store import DataStore
 from alliancesim.experiments import reliability as rl
-from tests.conftest import SHARED, needs_shared
-from tests.test_datasets import FIX, FIXTURES
 
 
 @pytest.fixture(scope="module")
