@@ -119,6 +119,11 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         console.print(f"token: a contingent under {TOKEN_TROOPS} troops; ?: size not recorded. "
                       f"Simulated leader's share: {share}"
                       + (f"; record: {k.recorded_notes}" if k.recorded_notes else ""))
+    if r.contingents:
+        console.print("Not evidence: the contingent parameters (private benefit pi, token scale "
+                      "s0) were set with the Kazakhstan 2022 record in view, so the token "
+                      "contingents agree with it by construction (docs/validation.md).",
+                      style="bold")
 
 
 def render_burden(r: HindcastReport, console: Console) -> None:
