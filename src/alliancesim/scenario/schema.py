@@ -240,12 +240,12 @@ class CouncilCoefficients(_Strict):
     data/calibrated.yaml, docs/validation.md). tests/test_calibration.py checks they match.
     """
 
-    exposure: AnyReal = 0.4357
-    affinity_victim: AnyReal = 0.574
-    affinity_aggressor: AnyReal = -1.0972
-    leader_stake: AnyReal = -0.4321
-    in_scope: AnyReal = 1.6686
-    cost: AnyReal = -0.4771
+    exposure: AnyReal = 0.6026
+    affinity_victim: AnyReal = 1.0163
+    affinity_aggressor: AnyReal = -1.295
+    leader_stake: AnyReal = -0.518
+    in_scope: AnyReal = 1.7044
+    cost: AnyReal = -0.4809
     is_aggressor: AnyReal = -6.0
 
 
@@ -261,13 +261,13 @@ class CouncilParameters(_Strict):
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: _quantities(-1.1586, -0.7081, -0.2166, 0.2841),  # calibrated
+        default_factory=lambda: _quantities(-1.1559, -0.6957, -0.2491, 0.2288),  # calibrated
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
     noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = 0.3
     unilateral_margin: Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_COEFFICIENT))] = Field(
-        default=0.9359,  # calibrated
+        default=0.9363,  # calibrated
         description="delta >= 0: a member acts without the alliance (fallback) only when its "
                     "latent support exceeds tau_4 + delta",
     )
