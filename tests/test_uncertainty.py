@@ -91,6 +91,20 @@ def test_band_removes_monte_carlo_noise() -> None:
     assert headline_bands(np.zeros((MIN_GROUPS - 1, 9))) is None
 
 
+def test_the_monte_carlo_error_counts_groups_not_trials() -> None:
+    from alliancesim.results.bands import cluster_se
+
+    rng = np.random.default_rng(4)
+    n = np.full(40, 128.0)
+    # parameters move each group's share: the error of the mean is the groups' spread
+    p = rng.uniform(0.1, 0.6, 40)
+    k = rng.binomial(128, p).astype(float)
+    se = cluster_se(k, n)
+    binomial = np.sqrt(0.35 * 0.65 / n.sum())
+    assert se > 3 * binomial
+    assert se == pytest.approx(np.std(k / n, ddof=1) / np.sqrt(40), rel=1e-9)
+
+
 def test_base_rate_benchmark_is_the_request_conditional_frequency() -> None:
     asked_nothing = request_base_rate({"none": 1.0, "consultations": 0.0, "military": 0.0})
     assert asked_nothing["mission"] == 0.0 and asked_nothing["military"] == 0.0

@@ -153,7 +153,7 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     on_trials: a callback receiving each chunk's per-trial results in order. The numbers
     depend on (scenario, trials, seed) only: not on chunk_size, backend or workers.
     parameter_uncertainty: "posterior" draws the council's and request stage's parameters from
-    the calibration's posterior for every 512 trials (each headline then has a 90% band in
+    the calibration's posterior for every 128 trials (each headline then has a 90% band in
     the summary's parameter_band), "off" uses them as given; default: the scenario's own
     parameters.uncertainty ("off" unless it says so; `alliancesim run` asks for "posterior").
     """
@@ -523,7 +523,10 @@ def report(run_id: str, *, out: str | Path, store: str | Path | None = None,
     check_out_file(Path(out))
     record = results_show(run_id, store=store)
     ranges = None
-    if record["kind"] == "run" and record.get("scenario_yaml") and parameter_draws > 0:
+    banded = record["kind"] == "run" and any(
+        c.get("parameter_band") for c in record["report"].get("crises", []))
+    if (record["kind"] == "run" and record.get("scenario_yaml") and parameter_draws > 0
+            and not banded):  # a run with parameter uncertainty carries its own bands
         sc = resolve(Scenario.model_validate(yaml.safe_load(record["scenario_yaml"])))
         ranges = parameter_ranges(sc, draws=parameter_draws, seed=record.get("seed"))
     write_text_atomic(Path(out), render(record, parameter_ranges=ranges))

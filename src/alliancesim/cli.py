@@ -65,7 +65,7 @@ def run(
         "the scenario's parameters.")] = None,
     parameter_uncertainty: Annotated[str, typer.Option(
         "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
-        "parameters from the calibration's posterior for every 512 trials and show a 90% band "
+        "parameters from the calibration's posterior for every 128 trials and show a 90% band "
         "for each headline; off: use the parameters as given.")] = "posterior",
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""

@@ -132,7 +132,7 @@ def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> 
     return TrialInputs(values, eta, e, z)
 
 
-GROUP = 512  # trials that share one parameter set under parameter uncertainty (BLOCK / 8)
+GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
 
 
 def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int

@@ -136,14 +136,14 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
     if banded:
         console.print(
             f"Parameter uncertainty: the council's and the request stage's parameters are drawn "
-            f"from the calibration's posterior for every 512 trials ({banded[0].parameter_groups}"
+            f"from the calibration's posterior for every 128 trials ({banded[0].parameter_groups}"
             " draws per crisis); the probabilities are averaged over the draws, and each band is "
             "the central 90% of their spread with the Monte Carlo noise taken out. It is wide: "
             "seventeen cases do not pin the parameters down (docs/validation.md). "
             "--parameter-uncertainty off fixes them.", style="dim")
     elif any(c.parameter_groups for c in s.crises):
         console.print("Parameter uncertainty: too few trials for a band (10 draws of 512 "
-                      "trials: at least 5,120 trials).", style="dim")
+                      "trials: at least 1,280 trials).", style="dim")
     else:
         console.print("Parameters fixed at their values (no parameter uncertainty): the MC "
                       "error is the only error shown.", style="dim")

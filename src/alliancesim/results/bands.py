@@ -11,7 +11,15 @@ second by the method of moments:
 
 shrinks each group's share toward the overall share p by k (p + k (p_g - p)), and reports the
 5 % and 95 % quantiles of the shrunk shares (groups of at least half the group size). With
-fewer than MIN_GROUPS groups there is no band (run more trials: 10 groups = 5,120 trials).
+fewer than MIN_GROUPS groups there is no band (run more trials: 10 groups = 1,280 trials).
+
+**Monte Carlo error under parameter uncertainty.** The trials of one group share their
+parameters, so they are not independent draws of the posterior predictive: the standard error
+of a headline's share is the cluster (between-group) one,
+
+    se = sqrt( G / (G - 1) * sum_g n_g^2 (p_g - p)^2 ) / N,
+
+which `cluster_se` gives and the summary reports instead of the binomial sqrt(p (1 - p) / N).
 
 **The benchmark.** Beside each forecast the summary gives the strongest simple baseline of the
 hindcast (docs/validation.md): the frequency of each rung among the bundled cases that made the
@@ -49,6 +57,24 @@ def band(k: np.ndarray, n: np.ndarray, level: float = LEVEL) -> tuple[float, flo
     shrunk = p + shrink * (share[keep] - p)
     tail = (1.0 - level) / 2.0
     return (float(np.quantile(shrunk, tail)), float(np.quantile(shrunk, 1.0 - tail)))
+
+
+def cluster_se(k: np.ndarray, n: np.ndarray) -> float:
+    """The standard error of a share whose trials come in groups sharing their parameters."""
+    G = k.size
+    if G < 2:
+        return float("nan")
+    N = float(n.sum())
+    p = float(k.sum()) / N
+    return float(np.sqrt(G / (G - 1) * float((n**2 * (k / n - p) ** 2).sum())) / N)
+
+
+def response_se(groups: np.ndarray) -> dict[str, float] | None:
+    """The cluster standard errors of the rung shares (None without groups)."""
+    if groups.shape[0] < 2:
+        return None
+    n = groups[:, 0].astype(float)
+    return {rung: cluster_se(groups[:, 1 + j].astype(float), n) for j, rung in enumerate(RUNGS)}
 
 
 def headline_bands(groups: np.ndarray) -> dict[str, tuple[float, float]] | None:

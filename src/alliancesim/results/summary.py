@@ -6,7 +6,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from alliancesim.model.engagement import OUTCOMES
-from alliancesim.results.bands import headline_bands, request_base_rate
+from alliancesim.results.bands import headline_bands, request_base_rate, response_se
 from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
@@ -115,7 +115,8 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisS
         crisis_id=model.crisis_id, title=model.title, victim=model.members[model.victim],
         aggressor=model.aggressor, threat=model.threat, trials=n,
         request=_freq(t.request, REQUEST_LEVELS, n), response=response,
-        response_se={k: float(np.sqrt(p * (1 - p) / n)) for k, p in response.items()},
+        response_se=(response_se(t.groups) or
+                     {k: float(np.sqrt(p * (1 - p) / n)) for k, p in response.items()}),
         members=members,
         p_acts_without_alliance=t.fallback / n,
         p_leader_alone=t.leader_alone / n,

@@ -329,7 +329,7 @@ class Parameters(_Strict):
         default="off",
         description="posterior: draw the council's and the request stage's parameters from the "
         "calibration's posterior (normal approximation, data/calibrated.yaml) for every group "
-        "of 512 trials, around this scenario's own values; off: use the values as given. "
+        "of 128 trials, around this scenario's own values; off: use the values as given. "
         "`alliancesim run` turns it on (--parameter-uncertainty off to fix them).")
     council: CouncilParameters = CouncilParameters()
     request: RequestParameters = RequestParameters()
