@@ -24,7 +24,11 @@ def assert_equal_results(a, b) -> None:  # type: ignore[no-untyped-def]
             continue
         x, y = getattr(a, f.name), getattr(b, f.name)
         if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=1e-7, atol=1e-6, err_msg=f.name)
+            # The force equilibrium is found by bisection in both (60 halvings); where the
+            # members' best responses are flat around the fixed point (caps), two exact
+            # implementations can stop at points 1e-5 troops apart (a hypothesis example found
+            # 2.619146 vs 2.619129), and the engagement inherits it: hence 1e-5 relative.
+            np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-4, err_msg=f.name)
         else:
             np.testing.assert_array_equal(x, y, err_msg=f.name)
 
