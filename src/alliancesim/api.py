@@ -198,29 +198,40 @@ def _cases(cases: str | Path | list[Case] | None) -> list[Case]:
     return load_cases(Path(cases) if cases is not None else None)
 
 
-def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0
-              ) -> CalibrationReport:
+def _check_prior(prior: str) -> None:
+    from alliancesim.experiments.calibration import PRIORS
+
+    if prior not in PRIORS:
+        raise UsageError(f"unknown prior; one of {', '.join(PRIORS)}", param="prior", value=prior)
+
+
+def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
+              prior: str = "large-n") -> CalibrationReport:
     """Fit the council model to the cases (a folder of case files, a list, or the bundled
-    ones) by penalised maximum likelihood; prior_sd is the prior's standard deviation."""
+    ones) by penalised maximum likelihood; prior_sd is the prior's standard deviation; prior
+    "large-n" centres the affinity coefficients on the large-N member model's estimates
+    (data/large_n_prior.yaml) instead of the judgement."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    _check_prior(prior)
     from alliancesim.experiments import validation
 
-    return validation.calibrate(_cases(cases), prior_sd)
+    return validation.calibrate(_cases(cases), prior_sd, prior=prior)
 
 
 def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
-             contingent_trials: int = 20_000, out: str | Path | None = None
-             ) -> HindcastReport:
+             contingent_trials: int = 20_000, out: str | Path | None = None,
+             prior: str = "large-n") -> HindcastReport:
     """Leave-one-out forecasts of every case from a fit on the others, scored against the
-    baselines; `out`, a folder for hindcast.json and reliability.png."""
+    baselines; `out`, a folder for hindcast.json and reliability.png; prior as calibrate's."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    _check_prior(prior)
     if out is not None:
         check_out_dir(Path(out))
     from alliancesim.experiments import validation
 
-    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials)
+    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials, prior=prior)
     if out is not None:
         write_hindcast(report, out)
     return report

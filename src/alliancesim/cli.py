@@ -283,6 +283,9 @@ def show(
 
 CasesOption = Annotated[Path | None, typer.Option(
     "--cases", help="A folder of case files (default: the bundled cases).")]
+PriorNameOption = Annotated[str, typer.Option(
+    "--prior", help="judgement (the pre-calibration values) or large-n (the affinity "
+    "coefficients centred on the large-N member model's estimates, data/large_n_prior.yaml).")]
 PriorOption = Annotated[float, typer.Option(
     "--prior-sd", min=1e-3, help="Standard deviation of the Gaussian prior (the penalty) around "
     "the pre-calibration judgement.")]
@@ -336,6 +339,7 @@ def cases(
 def calibrate(
     folder: CasesOption = None,
     prior_sd: PriorOption = 1.0,
+    prior: PriorNameOption = "large-n",
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the parameter file here (for `run --params`).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
@@ -343,7 +347,7 @@ def calibrate(
     """Fit the council's coefficients and cut-points to the cases (penalised maximum likelihood)."""
     api.check_options(out_file=out)
     with _status("calibrating"):
-        report = api.calibrate(folder, prior_sd=prior_sd)
+        report = api.calibrate(folder, prior_sd=prior_sd, prior=prior)
     if out is not None:
         api.write_parameters(report, out)
     if json_:
@@ -377,6 +381,7 @@ def calibrate(
 def hindcast(
     folder: CasesOption = None,
     prior_sd: PriorOption = 1.0,
+    prior: PriorNameOption = "large-n",
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write hindcast.json and reliability.png to this folder.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
@@ -387,7 +392,7 @@ def hindcast(
     api.check_options(out=out)
     with _status("hindcast") as say:
         say("fitting the council on all cases but one, for every case")
-        report = api.hindcast(folder, prior_sd=prior_sd)
+        report = api.hindcast(folder, prior_sd=prior_sd, prior=prior)
     written = api.write_hindcast(report, out) if out is not None else []
     _keep("hindcast", report)
 

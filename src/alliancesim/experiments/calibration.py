@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from alliancesim.model.council import CaseDesign, CouncilModel, Estimate, OrderedProbit
+from alliancesim.model.council.features import COUNCIL_FEATURES
 
 DEFAULT_MODEL: CouncilModel = OrderedProbit()
 
@@ -57,43 +58,75 @@ def loglik(theta: np.ndarray, designs: list[CaseDesign], rule: str | None = None
     return total, grad
 
 
-def objective(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float,
-              rule: str | None = None, model: CouncilModel = DEFAULT_MODEL
-              ) -> tuple[float, np.ndarray]:
-    """Negative penalised log-likelihood and its gradient."""
+PRIORS = ("judgement", "large-n")
+
+
+def prior_of(name: str, prior_sd: float, model: CouncilModel = DEFAULT_MODEL
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The prior's centre and sd per parameter (theta space). judgement: the model's own
+    pre-calibration centre, sd prior_sd. large-n: the same, except the coefficients the
+    large-N member model informs (data/large_n_prior.yaml: its estimates, sd = standard error
+    x the stated inflation)."""
+    centre = model.prior_theta().astype(float)
+    sd = np.full(centre.size, float(prior_sd))
+    if name == "judgement":
+        return centre, sd
+    if name != "large-n":
+        raise ValueError(f"unknown prior {name!r}; one of {', '.join(PRIORS)}")
+    import yaml
+
+    from alliancesim.data import bundled
+
+    data = yaml.safe_load(bundled.LARGE_N_PRIOR.read_text(encoding="utf-8"))
+    for feature, e in data["coefficients"].items():
+        k = COUNCIL_FEATURES.index(feature)
+        centre[k] = float(e["estimate"])
+        sd[k] = float(e["se"]) * float(data["inflation"])
+    return centre, sd
+
+
+def objective(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float | np.ndarray,
+              rule: str | None = None, model: CouncilModel = DEFAULT_MODEL,
+              centre: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Negative penalised log-likelihood and its gradient (prior: Gaussian, centre and sd per
+    parameter; the model's own centre by default)."""
     ll, g = loglik(theta, designs, rule, model)
-    d = theta - model.prior_theta()
-    return -(ll - 0.5 * float(d @ d) / prior_sd**2), -(g - d / prior_sd**2)
+    d = theta - (model.prior_theta() if centre is None else centre)
+    w = 1.0 / np.asarray(prior_sd, dtype=float) ** 2
+    return -(ll - 0.5 * float((w * d * d).sum())), -(g - w * d)
 
 
-def hessian(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float,
-            rule: str | None = None, model: CouncilModel = DEFAULT_MODEL, h: float = 1e-5
-            ) -> np.ndarray:
+def hessian(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float | np.ndarray,
+            rule: str | None = None, model: CouncilModel = DEFAULT_MODEL, h: float = 1e-5,
+            centre: np.ndarray | None = None) -> np.ndarray:
     """Hessian of the objective by central differences of its exact gradient."""
     n = model.n_params
     H = np.zeros((n, n))
     for j in range(n):
         e = np.zeros(n)
         e[j] = h
-        H[:, j] = (objective(theta + e, designs, prior_sd, rule, model)[1]
-                   - objective(theta - e, designs, prior_sd, rule, model)[1]) / (2 * h)
+        H[:, j] = (objective(theta + e, designs, prior_sd, rule, model, centre)[1]
+                   - objective(theta - e, designs, prior_sd, rule, model, centre)[1]) / (2 * h)
     return 0.5 * (H + H.T)
 
 
 def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
-        standard_errors: bool = True, model: CouncilModel = DEFAULT_MODEL) -> Fit:
+        standard_errors: bool = True, model: CouncilModel = DEFAULT_MODEL,
+        prior: str = "large-n") -> Fit:
     """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
-    standard_errors=False skips the Hessian (leave-one-out fits need only the estimate)."""
+    standard_errors=False skips the Hessian (leave-one-out fits need only the estimate);
+    prior: "judgement" or "large-n" (prior_of)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
-    res = minimize(objective, model.prior_theta(), args=(designs, prior_sd, rule, model),
+    centre, sds = prior_of(prior, prior_sd, model)
+    res = minimize(objective, model.prior_theta(), args=(designs, sds, rule, model, centre),
                    jac=True, method="L-BFGS-B", bounds=model.bounds(),
                    options={"maxiter": 2000, "gtol": 1e-9})
     theta = np.asarray(res.x)
     cov = np.full((model.n_params, model.n_params), np.nan)
     if standard_errors:
         with contextlib.suppress(np.linalg.LinAlgError):
-            cov = np.linalg.inv(hessian(theta, designs, prior_sd, rule, model))
+            cov = np.linalg.inv(hessian(theta, designs, sds, rule, model, centre=centre))
     ll = loglik(theta, designs, rule, model)[0]
     return Fit(model, theta, cov, ll, -float(res.fun), prior_sd, len(designs),
                bool(res.success), str(res.message), rule)

@@ -79,17 +79,19 @@ def decline_forecast(cap: int) -> np.ndarray:
 
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
-                  council: CouncilModel = DEFAULT_MODEL) -> list[CaseForecast]:
+                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
+                  ) -> list[CaseForecast]:
     out = []
     for k, held in enumerate(designs):
         train = designs[:k] + designs[k + 1 :]
-        model = fit(train, prior_sd, standard_errors=False, model=council)
-        leader = fit(train, prior_sd, rule="leader", standard_errors=False, model=council)
+        model = fit(train, prior_sd, standard_errors=False, model=council, prior=prior)
+        leader = fit(train, prior_sd, rule="leader", standard_errors=False, model=council,
+                     prior=prior)
         p_out: dict[str, float | None] | None = None
         joint: dict[str, float] | None = None
         if held.outside >= 0:
             rungs_only = fit([replace(d, outside=-1) for d in train], prior_sd,
-                             standard_errors=False, model=council)
+                             standard_errors=False, model=council, prior=prior)
             p_out = {"model": council.outside_probability(model.theta, held),
                      "model, rungs only": council.outside_probability(rungs_only.theta, held)}
             joint = {"model": council.case_loglik(model.theta, held)[0],

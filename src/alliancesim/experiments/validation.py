@@ -10,6 +10,7 @@ from alliancesim.cases import Case, design, to_scenario
 from alliancesim.experiments import calibration, hindcast, request_fit
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
+from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.probit import PROB_FLOOR
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.ensemble import simulate_scenario
@@ -40,14 +41,19 @@ def designs(cases: list[Case]) -> list[CaseDesign]:
             for c in cases]
 
 
-def calibrate(cases: list[Case], prior_sd: float = 1.0) -> CalibrationReport:
-    fit = calibration.fit(designs(cases), prior_sd)
-    est = [Estimate(name=e.name, value=e.value, se=e.se, prior=e.prior) for e in fit.estimates()]
+def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n"
+              ) -> CalibrationReport:
+    fit = calibration.fit(designs(cases), prior_sd, prior=prior)
+    centre, _ = calibration.prior_of(prior, prior_sd)
+    est = [Estimate(name=e.name, value=e.value, se=e.se,
+                    prior=(float(centre[COUNCIL_FEATURES.index(e.name[13:])])
+                           if e.name.startswith("coefficients.") else e.prior))
+           for e in fit.estimates()]
     rq = request_fit.fit(request_fit.request_cases(cases), prior_sd)
     rq_est = [Estimate(name=n, value=float(t), se=float(s), prior=float(p))
               for n, t, s, p in zip(request_fit.NAMES, rq.theta, rq.se, request_fit.PRIOR,
                                     strict=True)]
-    return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd,
+    return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd, prior=prior,
                              request=rq.parameters(), request_estimates=rq_est,
                              council_theta=[float(x) for x in fit.theta],
                              council_cov=[[float(x) for x in row] for row in fit.cov],
@@ -129,10 +135,10 @@ def burden_sharing(contingents_: list[Contingents]) -> list[BurdenSharing]:
     return out
 
 
-def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000
-                 ) -> HindcastReport:
+def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000,
+                 prior: str = "large-n") -> HindcastReport:
     ds = designs(cases)
-    forecasts = hindcast.leave_one_out(ds, prior_sd)
+    forecasts = hindcast.leave_one_out(ds, prior_sd, prior=prior)
     scores = hindcast.score(forecasts)
     preds = []
     for c, f in zip(cases, forecasts, strict=True):
@@ -149,7 +155,7 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
                   for a, b, n in hindcast.reliability(forecasts, name)]
            for name in ("model", "frequency")}
-    full = calibration.fit(ds, prior_sd, standard_errors=False)
+    full = calibration.fit(ds, prior_sd, standard_errors=False, prior=prior)
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
     groups = {}

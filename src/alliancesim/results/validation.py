@@ -23,6 +23,7 @@ class Estimate(BaseModel):
 class CalibrationReport(BaseModel):
     cases: list[str]
     prior_sd: float
+    prior: str = "judgement"  # judgement or large-n (experiments/calibration.prior_of)
     log_likelihood: float
     mean_log_score_in_sample: float
     converged: bool
@@ -48,7 +49,7 @@ class CalibrationReport(BaseModel):
         return out
 
     def to_yaml(self) -> str:
-        meta = {"fitted_on": self.cases, "prior_sd": self.prior_sd,
+        meta = {"fitted_on": self.cases, "prior": self.prior, "prior_sd": self.prior_sd,
                 "log_likelihood": round(self.log_likelihood, 4),
                 "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
         if self.request is not None:
