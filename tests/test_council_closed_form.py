@@ -53,7 +53,10 @@ def test_monte_carlo_matches_closed_form(make_scenario, rule, name, noise) -> No
          # fixed here (not the defaults) so that every rule gives a spread of rungs
          "parameters": {"council": {"noise": noise, "shock_correlation": 0.5,
                                     "intercept": 0.5, "cutpoints": [-1.0, -0.3, 0.8, 1.5],
-                                    "coefficients": {"leader_stake": 0.0}}}},
+                                    "coefficients": {
+                                        "exposure": 1.0, "affinity_victim": 1.0,
+                                        "affinity_aggressor": -2.0, "leader_stake": 0.0,
+                                        "in_scope": 1.0, "cost": -0.5, "is_aggressor": -6.0}}}},
         crisis={"victim": "ARM", "aggressor": "AZE", "threat": "interstate_attack",
                 "aggressor_strength": 10000, "exposure": {"RUS": 0.2}},
     )
