@@ -31,9 +31,10 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium could not be installed: the browser test will be skipped"
 
+# CI=1: hypothesis replays the same examples on every run (tests/conftest.py)
 test: install-all browser
-	.venv/bin/python -m pytest -n 2 -q
-	.venv/bin/python -m pytest -q -m slow
+	CI=1 .venv/bin/python -m pytest -n 2 -q
+	CI=1 .venv/bin/python -m pytest -q -m slow
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
 	.venv/bin/lint-imports

@@ -49,14 +49,23 @@ FIXTURES = {  # kind -> (file, release the importer must find)
 }
 
 
+def fixture_release(kind: str) -> str | None:
+    """The release to name on import: the replication archives have one release each, known
+    by its row count, so their fixtures are named as what they are."""
+    return "fixture" if kind.startswith("reli") else None
+
+
+def fixture_store(path: Path) -> DataStore:
+    """A data store with every fixture imported."""
+    s = DataStore(path)
+    for kind, (name, _) in FIXTURES.items():
+        s.import_file(kind, FIX / name, release=fixture_release(kind))
+    return s
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> DataStore:
-    s = DataStore(tmp_path_factory.mktemp("data") / "datasets.duckdb")
-    for kind, (name, _) in FIXTURES.items():
-        # the replication archives have one release each, known by its row count; the
-        # fixtures are named as what they are
-        s.import_file(kind, FIX / name, release="fixture" if kind.startswith("reli") else None)
-    return s
+    return fixture_store(tmp_path_factory.mktemp("data") / "datasets.duckdb")
 
 
 def test_every_fixture_imports_with_its_release(store: DataStore) -> None:
@@ -444,7 +453,8 @@ def test_cli_data_commands(tmp_path: Path) -> None:
     r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2001", store=store)
     assert r.returncode == 2 and "alliancesim data import nmc PATH" in r.stderr
     for kind, (name, _) in FIXTURES.items():
-        extra = ["--release", "fixture"] if kind.startswith("reli") else []
+        release = fixture_release(kind)
+        extra = ["--release", release] if release else []
         r = _cli("data", "import", kind, str(FIX / name), *extra, store=store)
         assert r.returncode == 0, r.stderr
         assert f"imported {kind}" in r.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from tests.conftest import SHARED, needs_shared
-from tests.test_datasets import FIX, FIXTURES
+from tests.test_datasets import fixture_store
 
 from alliancesim import api
 from alliancesim.datasets.allies import FEATURES, build_record
@@ -15,10 +15,7 @@ from alliancesim.experiments import reliability as rl
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> DataStore:
-    s = DataStore(tmp_path_factory.mktemp("data") / "d.duckdb")
-    for kind, (name, _) in FIXTURES.items():
-        s.import_file(kind, FIX / name, release="fixture" if kind.startswith("reli") else None)
-    return s
+    return fixture_store(tmp_path_factory.mktemp("data") / "d.duckdb")
 
 
 def test_the_record_from_the_fixtures(store: DataStore) -> None:

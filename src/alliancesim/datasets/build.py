@@ -36,7 +36,7 @@ from alliancesim.datasets.affinity import (
     portfolio_similarity,
 )
 from alliancesim.datasets.codes import actor_id, ccode_of, state_name
-from alliancesim.datasets.store import DataStore, Imported
+from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.errors import UsageError
 
 STANDING_SHARE = 0.05  # JUDGEMENT: share of personnel deployable fast to a collective operation
@@ -86,10 +86,6 @@ def alliance_ref(spec: str) -> AllianceRef:
                            n if prefix == "atop" else None, n if prefix == "cow" else None)
     raise UsageError(f"not an alliance this tool knows; give a name ({', '.join(known)}), "
                      "atop:ID, cow:ID or a number", param="alliance", value=spec)
-
-
-def _release(imports: dict[str, Imported], kind: str) -> str:
-    return imports[kind].release
 
 
 class _Builder:

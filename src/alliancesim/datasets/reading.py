@@ -11,6 +11,7 @@ transaction).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import tempfile
@@ -292,8 +293,7 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
             f"{_quote(columns[y])} AS milex_usd_m FROM raw" for y in years)
         con.execute(f"CREATE OR REPLACE TEMP TABLE canon AS {unions}")
         names = ["country", "year", "milex_usd_m"]
-        kind_int = (*kind.integers, "year")
-        kind = Kind(**{**kind.__dict__, "integers": kind_int})
+        kind = dataclasses.replace(kind, integers=(*kind.integers, "year"))
     else:
         selects = ", ".join(f"CAST({_expression(sql, columns)} AS VARCHAR) AS {_quote(col)}"
                             for col, sql in layout.select.items())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel
 
+from alliancesim.data.user_files import user_data_file
 from alliancesim.datasets.kinds import KINDS, Kind
 from alliancesim.datasets.reading import DatasetError, stage
 from alliancesim.scenario.errors import UsageError
@@ -53,11 +53,7 @@ CREATE TABLE IF NOT EXISTS imports (
 
 
 def default_path() -> Path:
-    env = os.environ.get("ALLIANCESIM_DATA")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "alliancesim" / "datasets.duckdb"
+    return user_data_file("ALLIANCESIM_DATA", "datasets.duckdb")
 
 
 class Imported(BaseModel):

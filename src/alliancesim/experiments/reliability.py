@@ -24,6 +24,7 @@ from scipy.stats import rankdata
 
 from alliancesim.datasets.allies import FEATURES, AllyRecord
 from alliancesim.datasets.store import DataStore
+from alliancesim.experiments.numerics import hessian
 
 FLOOR = 1e-12
 
@@ -56,16 +57,7 @@ def fit(x: np.ndarray, y: np.ndarray, standard_errors: bool = True
     theta = res.x
     cov = np.full((k + 2, k + 2), np.nan)
     if standard_errors:
-        h = 1e-4
-        n = k + 2
-        H = np.zeros((n, n))
-        for i in range(n):
-            for j in range(i, n):
-                ei, ej = np.eye(n)[i] * h, np.eye(n)[j] * h
-                H[i, j] = H[j, i] = (_nll(theta + ei + ej, x, y) - _nll(theta + ei - ej, x, y)
-                                     - _nll(theta - ei + ej, x, y)
-                                     + _nll(theta - ei - ej, x, y)) / (4 * h * h)
-        cov = np.linalg.inv(H)
+        cov = np.linalg.inv(hessian(lambda t: _nll(t, x, y), theta))
     return theta, cov, -_nll(theta, x, y)
 
 

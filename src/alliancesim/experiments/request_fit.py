@@ -26,6 +26,7 @@ from scipy.special import log_ndtr, ndtr
 
 from alliancesim.cases.case import Case, to_scenario
 from alliancesim.cases.designs import point_values
+from alliancesim.experiments.numerics import hessian
 from alliancesim.model import crisis
 from alliancesim.model.request import request_probabilities
 from alliancesim.scenario.compile import compile_crisis
@@ -108,16 +109,7 @@ def fit(data: list[RequestCase], prior_sd: float = PRIOR_SD, standard_errors: bo
     se = np.full(3, np.nan)
     cov = np.full((3, 3), np.nan)
     if standard_errors:
-        h = 1e-4
-        H = np.zeros((3, 3))
-        for i in range(3):
-            for j in range(3):
-                ei, ej = np.eye(3)[i] * h, np.eye(3)[j] * h
-                H[i, j] = (_neg_log_post(theta + ei + ej, data, prior_sd)
-                           - _neg_log_post(theta + ei - ej, data, prior_sd)
-                           - _neg_log_post(theta - ei + ej, data, prior_sd)
-                           + _neg_log_post(theta - ei - ej, data, prior_sd)) / (4 * h * h)
-        cov = np.linalg.inv((H + H.T) / 2)
+        cov = np.linalg.inv(hessian(lambda t: _neg_log_post(t, data, prior_sd), theta))
         se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     ll = -_neg_log_post(theta, data, prior_sd) + float(((theta - PRIOR) ** 2).sum()) / (
         2 * prior_sd**2)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import random
 import time
 import uuid
@@ -30,6 +29,7 @@ import yaml
 from pydantic import BaseModel
 
 from alliancesim._version import __version__
+from alliancesim.data.user_files import user_data_file
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import Scenario
 
@@ -54,11 +54,7 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_yaml VARCHAR;
 
 
 def default_path() -> Path:
-    env = os.environ.get("ALLIANCESIM_STORE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "alliancesim" / "runs.duckdb"
+    return user_data_file("ALLIANCESIM_STORE", "runs.duckdb")
 
 
 def scenario_text(scenario: Scenario) -> str:
