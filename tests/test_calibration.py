@@ -14,7 +14,7 @@ from alliancesim.experiments.calibration import loglik
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.experiments.validation import designs
 from alliancesim.model.council import CaseDesign, DecisionRule, OrderedProbit
-from alliancesim.model.council.probit import N_PARAMS, PRIOR_BETA, PRIOR_TAU, K, theta_from
+from alliancesim.model.council.probit import N_PARAMS, K, theta_from
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.schema import Parameters
 
@@ -45,22 +45,20 @@ def test_gradient_agrees_with_finite_differences(bundled_designs, rule) -> None:
 
 
 def test_likelihood_probabilities_equal_the_closed_form() -> None:
-    theta = PROBIT.prior_theta()
+    """The likelihood's P(rung) equals the closed form of the same case as a scenario (common
+    shock, the leader's weight and each alliance's intercept included)."""
+    model = PROBIT.for_alliances(("csto", "nato"))
+    theta = model.prior_theta()
+    theta[N_PARAMS:] = (-0.25, 0.5)  # the alliances' own intercepts
     for case in load_cases():
-        model = compile_crisis(to_scenario(case), 0)
         d = designs([case])[0]
-        # the prior centre folds the judgement intercept (0.5) into the cut-points
-        p = probabilities(theta, d)
+        p = model.probabilities(theta, d)
         scenario = to_scenario(case)
         params = scenario.parameters.model_dump(mode="json", by_alias=True)
-        params["council"].update(intercept=0.0, cutpoints=list(PRIOR_TAU),
-                                 coefficients=dict(zip(
-                                     params["council"]["coefficients"],
-                                     PRIOR_BETA.tolist(), strict=True)))
+        params["council"] = model.parameters(theta)  # exact at these round values
         sc = scenario.model_copy(update={"parameters": Parameters.model_validate(params)})
         np.testing.assert_allclose(p, response_probabilities(compile_crisis(sc, 0)),
                                    atol=1e-10, err_msg=case.id)
-        assert model.crisis_id
 
 
 def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
@@ -89,11 +87,15 @@ def _synthetic(theta: np.ndarray, n: int, seed: int) -> list[CaseDesign]:
     return out
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters() -> None:
+    """Every parameter, the leader's weight and the common shock included, is recovered from
+    cases drawn from the model (nothing fixed here)."""
     truth = theta_from(np.array([0.8, 0.5, -1.0, 0.6, 1.2, -0.4, -0.7]),
-                       np.array([-1.0, -0.2, 0.6, 1.4]), delta=0.5)
-    ds = _synthetic(truth, 1500, seed=1)
-    fit = calibration.fit(ds, prior_sd=100.0)  # a negligible penalty
+                       np.array([-1.0, -0.2, 0.6, 1.4]), delta=0.5, omega=0.3, rho=0.4)
+    ds = _synthetic(truth, 1200, seed=1)
+    fit = calibration.fit(ds, prior_sd=100.0,  # a negligible penalty
+                          model=OrderedProbit(fixed_features=()))
     assert fit.converged
     se = np.sqrt(np.diag(fit.cov))
     z = (fit.theta - truth) / se
@@ -117,6 +119,13 @@ def test_shipped_defaults_are_the_calibrated_set() -> None:
         assert getattr(defaults.coefficients, name) == pytest.approx(value, abs=1e-3), name
     np.testing.assert_allclose(defaults.cutpoints, fitted["cutpoints"], atol=1e-3)
     assert defaults.unilateral_margin == pytest.approx(fitted["unilateral_margin"], abs=1e-3)
+    assert defaults.leader_weight == pytest.approx(fitted["leader_weight"], abs=1e-3)
+    assert defaults.shock_correlation == pytest.approx(fitted["shock_correlation"], abs=1e-3)
+    assert defaults.noise == fitted["noise"] == "common_shock"
+    assert set(defaults.alliance_intercepts) == set(fitted["alliance_intercepts"]) == {"csto",
+                                                                                     "nato"}
+    for name, value in fitted["alliance_intercepts"].items():
+        assert defaults.alliance_intercepts[name] == pytest.approx(value, abs=1e-3), name
     request = Parameters().request
     fitted_r = report.parameters()["request"]
     for name in ("intercept", "threat", "trust_weight"):
@@ -135,7 +144,10 @@ def test_shipped_defaults_are_the_calibrated_set() -> None:
 def test_standard_errors_are_positive_and_finite(bundled_designs) -> None:  # type: ignore[no-untyped-def]
     fit = calibration.fit(bundled_designs)
     se = np.array([e.se for e in fit.estimates()])
-    assert np.all(np.isfinite(se)) and np.all(se > 0)
+    fixed = np.array([e.name in ("coefficients.cost", "coefficients.is_aggressor")
+                      for e in fit.estimates()])
+    assert np.all(np.isfinite(se)) and np.all(se[~fixed] > 0)
+    assert np.all(se[fixed] == 0)  # kept at the prior centre, not fitted
     taus = [e.value for e in fit.estimates() if e.name.startswith("cutpoints.")]
     assert np.all(np.diff(taus) > 0)
 

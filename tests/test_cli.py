@@ -51,7 +51,9 @@ def test_run_json_is_machine_readable_and_consistent() -> None:
     clash = s["crises"][3]
     tjk = next(m for m in clash["members"] if m["id"] == "TJK")
     assert tjk["role"] == "aggressor" and tjk["preferred_military"] == 0.0
-    assert clash["response"]["military"] == 0.0 and clash["response"]["mission"] == 0.0
+    # consensus never acts against a member; only the trials the leader decides alone can
+    # (the leader's weight), and rarely: the leader's stake is with both
+    assert 0.0 < clash["response"]["military"] + clash["response"]["mission"] < 0.1
     assert tjk["holds_out"] >= max(m["holds_out"] for m in clash["members"])
 
 

@@ -80,18 +80,20 @@ def test_closed_form_refuses_uncertain_council_inputs(make_scenario) -> None:  #
         response_probabilities(compile_crisis(sc, 0))
 
 
-def _values(intercept: float = 0.0, tau: tuple[float, ...] = (-1.0, -0.3, 0.8, 1.5)
-            ) -> dict[str, float]:
+def _values(intercept: float = 0.0, tau: tuple[float, ...] = (-1.0, -0.3, 0.8, 1.5),
+            alliance: float = 0.0) -> dict[str, float]:
     v = {f"council.coefficients.{f}": b for f, b in
          zip(COUNCIL_FEATURES, [0.8, 0.5, -1.0, 0.6, 1.2, -0.4, -0.7], strict=True)}
     v.update({f"council.cutpoints.{k + 1}": t for k, t in enumerate(tau)})
     v.update({"council.intercept": intercept, "council.shock_correlation": 0.4,
-              "council.unilateral_margin": 0.5})
+              "council.unilateral_margin": 0.5, "council.leader_weight": 0.35,
+              "council.alliance_intercept": alliance})
     return v
 
 
 def test_the_ordered_probit_passes_the_council_model_checks() -> None:
-    check_council_model(OrderedProbit(), _values(), _values(intercept=0.7),
+    check_council_model(OrderedProbit(), _values(alliance=-0.2),
+                        _values(intercept=0.7, alliance=-0.2),
                         k=len(COUNCIL_FEATURES))
 
 

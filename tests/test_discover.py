@@ -11,8 +11,10 @@ STRENGTH = {"dist": "uniform", "low": 1000, "high": 40000}
 
 
 def test_prim_finds_the_input_that_decides_the_outcome(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    # the council as before 0.3 (independent noise, no leader's weight): strength decides
     sc = make_scenario({"parameters": {"council": {"unilateral_margin": {
-        "dist": "uniform", "low": 0, "high": 3}}}}, crisis={"aggressor_strength": STRENGTH})
+        "dist": "uniform", "low": 0, "high": 3}, "noise": "independent", "leader_weight": 0.0,
+        "alliance_intercepts": {}}}}, crisis={"aggressor_strength": STRENGTH})
     r = api.discover(sc, crisis="incursion", outcome="repelled, with the alliance",
                      threshold=0.9, trials=8000)
     assert sorted(r.inputs) == ["aggressor_strength", "council.unilateral_margin",
@@ -69,8 +71,10 @@ def test_the_ema_workbench_runs_a_crisis_without_a_wrapper() -> None:
 
 
 def test_further_boxes_reach_the_threshold_and_restrict_something(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    # the council as before 0.3 (independent noise, no leader's weight): strength decides
     sc = make_scenario({"parameters": {"council": {"unilateral_margin": {
-        "dist": "uniform", "low": 0, "high": 3}}}}, crisis={"aggressor_strength": STRENGTH})
+        "dist": "uniform", "low": 0, "high": 3}, "noise": "independent", "leader_weight": 0.0,
+        "alliance_intercepts": {}}}}, crisis={"aggressor_strength": STRENGTH})
     r = api.discover(sc, crisis="incursion", outcome="repelled, with the alliance",
                      threshold=0.9, boxes=3, trials=6000)
     assert 1 <= len(r.boxes) <= 3

@@ -18,7 +18,17 @@ from alliancesim.experiments.calibration import loglik
 from alliancesim.experiments.validation import designs
 from alliancesim.model import fallback
 from alliancesim.model.council import CaseDesign, DecisionRule, OrderedProbit
-from alliancesim.model.council.probit import DELTA, N_PARAMS, K, cutpoints, margin, preferred_rung
+from alliancesim.model.council.probit import (
+    DELTA,
+    N_PARAMS,
+    K,
+    cutpoints,
+    leader_weight,
+    margin,
+    member_noise,
+    preferred_rung,
+    shock_correlation,
+)
 
 PROBIT = OrderedProbit()
 case_loglik = PROBIT.case_loglik
@@ -46,11 +56,15 @@ def test_joint_closed_form_matches_the_council_and_fallback_kernels(rule: str, c
     mu = d.x @ theta[:K]
     T = 400_000
     rng = np.random.default_rng(11)
-    support = mu[None, :] + rng.standard_normal((T, mu.size))
+    # the engine's noise (common shock rho) and aggregation (the leader's weight omega)
+    rho = np.full(T, shock_correlation(theta))
+    support = mu[None, :] + member_noise(rng.standard_normal((T, mu.size)),
+                                         rng.standard_normal(T), "common_shock", rho)
     pref = preferred_rung(support, np.broadcast_to(tau, (T, 4)))
     pref[:, d.victim] = 4  # the victim asked for military help
     cap = np.full(T, 4, dtype=np.int8)
-    rung, _, _ = d.rule.decide(pref, cap, d.victim)
+    rung, _, _ = d.rule.decide_weighted(pref, cap, d.victim, rng.uniform(size=T),
+                                        np.full(T, leader_weight(theta)))
     tie_v = d.tied.astype(float) if d.tied is not None else np.zeros(mu.size)
     _, fell_back = fallback.participants(pref, rung, cap, tie_v, np.zeros(mu.size), d.victim, -1,
                                          support > tau[3] + margin(theta))

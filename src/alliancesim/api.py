@@ -358,6 +358,8 @@ def _set_council(council: dict[str, Any], name: str, value: Any) -> None:
         council["coefficients"][name.split(".", 1)[1]] = value
     elif name.startswith("cutpoints."):
         council["cutpoints"][int(name.split(".", 1)[1]) - 1] = value
+    elif name.startswith("alliance_intercepts."):
+        council["alliance_intercepts"][name.split(".", 1)[1]] = value
     else:
         council[name] = value
 

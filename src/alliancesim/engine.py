@@ -46,14 +46,25 @@ class TrialInputs:
     eta: np.ndarray  # request noise (T,)
     e: np.ndarray  # member noise (T, M)
     z: np.ndarray  # common shock (T,)
+    leader_draw: np.ndarray  # uniform (T,): the leader decides when below the leader's weight
 
     @property
     def n(self) -> int:
         return int(self.eta.shape[0])
 
+    def with_values(self, values: dict[str, np.ndarray]) -> TrialInputs:
+        """The same noise with other quantity values."""
+        return TrialInputs(values, self.eta, self.e, self.z, self.leader_draw)
+
+    def take(self, rows: np.ndarray) -> TrialInputs:
+        """The trials at `rows` (an index array)."""
+        return TrialInputs({k: v[rows] for k, v in self.values.items()}, self.eta[rows],
+                           self.e[rows], self.z[rows], self.leader_draw[rows])
+
     def slice(self, start: int, stop: int) -> TrialInputs:
         return TrialInputs({k: v[start:stop] for k, v in self.values.items()},
-                           self.eta[start:stop], self.e[start:stop], self.z[start:stop])
+                           self.eta[start:stop], self.e[start:stop], self.z[start:stop],
+                           self.leader_draw[start:stop])
 
     @staticmethod
     def concat(parts: list[TrialInputs]) -> TrialInputs:
@@ -63,7 +74,8 @@ class TrialInputs:
         return TrialInputs({k: np.concatenate([p.values[k] for p in parts]) for k in keys},
                            np.concatenate([p.eta for p in parts]),
                            np.concatenate([p.e for p in parts]),
-                           np.concatenate([p.z for p in parts]))
+                           np.concatenate([p.z for p in parts]),
+                           np.concatenate([p.leader_draw for p in parts]))
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,8 @@ def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> 
     for i, m in enumerate(model.members):
         e[:, i] = rng(f"council.noise.{m}").standard_normal(n)
     z = rng("council.shock").standard_normal(n)
-    return TrialInputs(values, eta, e, z)
+    leader_draw = rng("council.leader").random(n)
+    return TrialInputs(values, eta, e, z, leader_draw)
 
 
 GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
@@ -142,8 +155,9 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
     natural(theta_hat)); cut-points kept in order, the unilateral margin at least 0."""
     post = model.posterior
     assert post is not None
-    council = council_model(post.council_model)
+    council = council_model(post.council_model).for_alliances(post.alliances)
     base = council.natural(post.council_theta)
+    own = f"council.alliance_intercepts.{model.alliance}"
     groups = -(-n // GROUP)
     out = {name: np.empty(n) for name in post.centre}
     for g in range(groups):
@@ -151,6 +165,9 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
         theta = post.council_theta + post.council_chol @ rng.standard_normal(
             post.council_theta.size)
         dev = {k: v - base[k] for k, v in council.natural(theta).items()}
+        # this alliance's intercept; an alliance without cases draws it from the prior
+        dev["council.alliance_intercept"] = (
+            dev[own] if own in dev else post.alliance_prior_sd * float(rng.standard_normal()))
         r = post.request_mean + post.request_chol @ rng.standard_normal(3)
         dev["request.threat"] = float(r[0] - post.request_mean[0])
         dev["request.cutpoints.1"] = float(r[1] - post.request_mean[1])
@@ -163,6 +180,8 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
             out[a], out[b] = lo, hi
     if "council.unilateral_margin" in out:
         out["council.unilateral_margin"] = np.maximum(out["council.unilateral_margin"], 0.0)
+    if "council.leader_weight" in out and model.leader < 0:
+        out["council.leader_weight"][:] = 0.0  # no leader: the alliance's rule always
     return out
 
 
@@ -227,7 +246,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
         council_columns(model, S, troops), v, inputs.e, inputs.z, model.noise)
     pref = prefs.preferred
     pref[:, vic] = request.VICTIM_PREF[req]  # the victim's own vote: nothing, consultations, all
-    rung, holds_out, sole_veto = rule_of(model).decide(pref, cap, vic)
+    rung, holds_out, sole_veto = rule_of(model).decide_weighted(
+        pref, cap, vic, inputs.leader_draw, v["council.leader_weight"])
     clock.lap("council")
 
     # 3. fallback

@@ -205,8 +205,8 @@ FEATURES = ("exposure", "affinity_victim", "affinity_aggressor", "leader_stake",
             "cost", "is_aggressor")
 
 
-def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: float
-          ) -> dict[str, object]:
+def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: float,
+          leader_draw: float = 1.0) -> dict[str, object]:
     """One trial of the whole pipeline."""
     members = model.members
     M, v = len(members), model.victim
@@ -241,14 +241,18 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
     rho = x["council.shock_correlation"]
     preferred, support = [], []
     for i in range(M):
-        mu = x["council.intercept"] + sum(
+        mu = x["council.intercept"] + x["council.alliance_intercept"] + sum(
             x[f"council.coefficients.{f}"] * features[f][i] for f in FEATURES)
         eps = e[i] if model.noise == "independent" else (
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
         support.append(mu + eps)
     preferred[v] = VICTIM_VOTE[req]
-    rung = min(decide(preferred, model.rule, model.quota, model.leader, model.consensus_from), cap)
+    # the leader's weight: in this share of trials the leader's preference alone decides
+    rule = model.rule
+    if model.leader >= 0 and rule != "leader" and leader_draw < x["council.leader_weight"]:
+        rule = "leader"
+    rung = min(decide(preferred, rule, model.quota, model.leader, model.consensus_from), cap)
     holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
     sole_veto = []
     for i in range(M):
@@ -257,7 +261,7 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
             continue
         alt = list(preferred)
         alt[i] = cap
-        sole_veto.append(min(decide(alt, model.rule, model.quota, model.leader,
+        sole_veto.append(min(decide(alt, rule, model.quota, model.leader,
                                    model.consensus_from), cap) > rung)
 
     # 3. fallback
@@ -332,7 +336,7 @@ def run_reference(scenario: Scenario, index: int, inputs: TrialInputs,
     for t in range(inputs.n):
         x = {k: float(v[t]) for k, v in inputs.values.items()}
         rows.append(trial(model, x, float(inputs.eta[t]), [float(a) for a in inputs.e[t]],
-                          float(inputs.z[t])))
+                          float(inputs.z[t]), float(inputs.leader_draw[t])))
 
     def col(name: str, dtype: type | str) -> np.ndarray:
         return np.array([r[name] for r in rows], dtype=dtype)

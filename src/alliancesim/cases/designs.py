@@ -39,4 +39,4 @@ def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int
                          model.aggressor_member)
     return CaseDesign(case_id or model.crisis_id, point_features(model), model.victim,
                       model.leader, rule_of(model), int(REQUEST_CAP[model.request_fixed]),
-                      observed, tied, outside, int(model.request_fixed))
+                      observed, tied, outside, int(model.request_fixed), model.alliance)

@@ -7,7 +7,11 @@ alliance; the likelihood and its exact gradient come from the council model
 (CouncilModel.case_loglik; for the ordered probit see model/council/probit.py). The penalty is
 a Gaussian prior centred on the model's pre-calibration judgement (CouncilModel.prior_theta,
 fixed so that the fit never depends on the current defaults) with standard deviation s (default
-1). With 17 cases and 12 parameters, the prior matters: it is reported with the fit. Standard
+1; the coefficients the large-N member model informs: its estimates, data/large_n_prior.yaml).
+The cases fit what the large-N record cannot know: the alliances' own intercepts, the leader's
+weight, the common shock and the unilateral margin, beside the cut-points and the coefficients
+without a large-N counterpart; the dead coefficients (probit.FIXED) stay at their prior centre.
+With 17 cases and 14 free parameters, the prior matters: it is reported with the fit. Standard
 errors come from the inverse Hessian of the penalised objective (finite differences of the exact
 gradient); the fit is deterministic (L-BFGS-B from the prior centre).
 """
@@ -45,6 +49,17 @@ class Fit:
     def parameters(self) -> dict[str, object]:
         """The scenario's parameters.council block at the estimate."""
         return self.model.parameters(self.theta)
+
+    # the fitted model carries the alliances' intercepts: forecasts go through it
+    def probabilities(self, d: CaseDesign) -> np.ndarray:
+        """P(L = l), l = 0..4, for a case at the estimate."""
+        return self.model.probabilities(self.theta, d)
+
+    def outside_probability(self, d: CaseDesign) -> float | None:
+        return self.model.outside_probability(self.theta, d)
+
+    def case_loglik(self, d: CaseDesign) -> float:
+        return self.model.case_loglik(self.theta, d)[0]
 
 
 def loglik(theta: np.ndarray, designs: list[CaseDesign], rule: str | None = None,
@@ -115,18 +130,28 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
         prior: str = "large-n") -> Fit:
     """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
     standard_errors=False skips the Hessian (leave-one-out fits need only the estimate);
-    prior: "judgement" or "large-n" (prior_of)."""
+    prior: "judgement" or "large-n" (prior_of). The model gets one intercept for each alliance
+    among the designs; its fixed parameters (CouncilModel.fixed) stay at the prior centre (zero
+    variance)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
+    model = model.for_alliances(tuple(sorted({d.alliance for d in designs if d.alliance})))
     centre, sds = prior_of(prior, prior_sd, model)
-    res = minimize(objective, model.prior_theta(), args=(designs, sds, rule, model, centre),
-                   jac=True, method="L-BFGS-B", bounds=model.bounds(),
+    fixed = model.fixed()
+    bounds = [(float(centre[j]), float(centre[j])) if fixed[j] else b
+              for j, b in enumerate(model.bounds())]
+    start = np.where(fixed, centre, model.prior_theta())
+    res = minimize(objective, start, args=(designs, sds, rule, model, centre),
+                   jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 2000, "gtol": 1e-9})
     theta = np.asarray(res.x)
     cov = np.full((model.n_params, model.n_params), np.nan)
     if standard_errors:
+        free = np.flatnonzero(~fixed)
         with contextlib.suppress(np.linalg.LinAlgError):
-            cov = np.linalg.inv(hessian(theta, designs, sds, rule, model, centre=centre))
+            H = hessian(theta, designs, sds, rule, model, centre=centre)
+            cov = np.zeros((model.n_params, model.n_params))
+            cov[np.ix_(free, free)] = np.linalg.inv(H[np.ix_(free, free)])
     ll = loglik(theta, designs, rule, model)[0]
     return Fit(model, theta, cov, ll, -float(res.fun), prior_sd, len(designs),
                bool(res.success), str(res.message), rule)

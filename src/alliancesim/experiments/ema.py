@@ -61,7 +61,7 @@ def ema_model(scenario: Scenario, crisis: str, trials: int, seed: int) -> Any:
             dist: Any = q.value
             v = float(np.clip(dist.ppf(np.array([u[ident(q.name)]]))[0], q.low, q.high))
             values[q.name] = np.full(trials, v)
-        r = run_pipeline(compiled, type(inputs)(values, inputs.eta, inputs.e, inputs.z))
+        r = run_pipeline(compiled, inputs.with_values(values))
         return {outcome_ident(h): float(np.mean(f(r))) for h, f in OUTCOMES.items()}
 
     model = Model("alliancesim", function=run)

@@ -92,13 +92,13 @@ def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
         if held.outside >= 0:
             rungs_only = fit([replace(d, outside=-1) for d in train], prior_sd,
                              standard_errors=False, model=council, prior=prior)
-            p_out = {"model": council.outside_probability(model.theta, held),
-                     "model, rungs only": council.outside_probability(rungs_only.theta, held)}
-            joint = {"model": council.case_loglik(model.theta, held)[0],
-                     "model, rungs only": council.case_loglik(rungs_only.theta, held)[0]}
+            p_out = {"model": model.outside_probability(held),
+                     "model, rungs only": rungs_only.outside_probability(held)}
+            joint = {"model": model.case_loglik(held),
+                     "model, rungs only": rungs_only.case_loglik(held)}
         out.append(CaseForecast(held.case_id, held.observed, held.cap, {
-            "model": council.probabilities(model.theta, held),
-            "leader decides": council.probabilities(leader.theta, held.with_rule("leader")),
+            "model": model.probabilities(held),
+            "leader decides": leader.probabilities(held.with_rule("leader")),
             "request base rate": request_base_rate(train, held.request, held.cap),
             "frequency": frequency_forecast(train, held.cap),
             "always decline": decline_forecast(held.cap),

@@ -123,8 +123,7 @@ class RowsTask:
         for k, q in enumerate(self.uncertain):
             dist: Any = q.value
             values[q.name] = np.clip(dist.ppf(self.U[:, k]), q.low, q.high)
-        r = run_pipeline(self.model, TrialInputs(values, self.inputs.eta, self.inputs.e,
-                                                 self.inputs.z))
+        r = run_pipeline(self.model, self.inputs.with_values(values))
         return {h: np.asarray(g(r), dtype=float) for h, g in OUTCOMES.items()}
 
 
@@ -134,8 +133,7 @@ def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed:
     def f(U: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
         m = int(noise.max()) + 1
         drawn = draw_trials(model, seed, 0, -(-m // 4096), m)
-        inputs = TrialInputs({k: v[noise] for k, v in drawn.values.items()}, drawn.eta[noise],
-                             drawn.e[noise], drawn.z[noise])
+        inputs = drawn.take(noise)
         tasks = [RowsTask(model, tuple(uncertain), U[a : a + ROWS_PER_TASK],
                           inputs.slice(a, a + ROWS_PER_TASK))
                  for a in range(0, U.shape[0], ROWS_PER_TASK)]

@@ -57,6 +57,8 @@ def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n"
                              request=rq.parameters(), request_estimates=rq_est,
                              council_theta=[float(x) for x in fit.theta],
                              council_cov=[[float(x) for x in row] for row in fit.cov],
+                             council_alliances=list(getattr(fit.model, "alliances", ())),
+                             alliance_prior_sd=float(prior_sd),
                              request_theta=[float(x) for x in rq.theta],
                              request_cov=[[float(x) for x in row] for row in rq.cov],
                              request_log_likelihood=rq.log_likelihood,

@@ -38,6 +38,8 @@ class CalibrationReport(BaseModel):
     # (theta, its covariance) and the request's (threat, cutpoints), for parameter uncertainty
     council_theta: list[float] = []
     council_cov: list[list[float]] = []
+    council_alliances: list[str] = []  # the alliances with their own intercept in theta
+    alliance_prior_sd: float = 1.0  # an alliance without cases: its intercept's prior sd
     request_theta: list[float] = []
     request_cov: list[list[float]] = []
 
@@ -60,6 +62,8 @@ class CalibrationReport(BaseModel):
                 "# maximum likelihood on the closed forms). Apply with `alliancesim run --params "
                 "FILE`.\n")
         posterior = {"council": {"model": self.council.get("model", "ordered_probit"),
+                                 "alliances": list(self.council_alliances),
+                                 "alliance_prior_sd": self.alliance_prior_sd,
                                  "theta": [round(x, 8) for x in self.council_theta],
                                  "cov": [[round(x, 8) for x in row] for row in self.council_cov]},
                      "request": {"names": ["threat", "cutpoints.1", "cutpoints.2"],

@@ -54,6 +54,8 @@ class Posterior:
 
     council_model: str
     council_theta: np.ndarray  # (P,) in the council model's own parametrisation
+    alliances: tuple[str, ...]  # the alliances with their own intercept in council_theta
+    alliance_prior_sd: float  # an alliance without cases: its intercept drawn from N(0, sd)
     council_chol: np.ndarray  # (P, P) Cholesky factor of its covariance
     request_mean: np.ndarray  # (3,) threat, cutpoints.1, cutpoints.2
     request_chol: np.ndarray  # (3, 3)
@@ -182,6 +184,9 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     # council
     c = p.council
     add("council.intercept", c.intercept, -MAX_COEFFICIENT, MAX_COEFFICIENT)
+    add("council.alliance_intercept", c.alliance_intercepts.get(alliance.id, 0.0),
+        -MAX_COEFFICIENT, MAX_COEFFICIENT)
+    add("council.leader_weight", c.leader_weight if leader >= 0 else 0.0, 0.0, 1.0)
     for f in COUNCIL_FEATURES:
         add(f"council.coefficients.{f}", getattr(c.coefficients, f), -MAX_COEFFICIENT,
             MAX_COEFFICIENT)
@@ -258,6 +263,8 @@ def _posterior(p: Parameters, qs: list[QuantitySpec]) -> Posterior:
               if q.name.startswith(("council.", "request.")) and not is_uncertain(q.value)}
     return Posterior(council_model=council["model"],
                      council_theta=np.asarray(council["theta"], dtype=float),
+                     alliances=tuple(council.get("alliances", ())),
+                     alliance_prior_sd=float(council.get("alliance_prior_sd", 1.0)),
                      council_chol=_chol(council["cov"]),
                      request_mean=np.asarray(request["mean"], dtype=float),
                      request_chol=_chol(request["cov"]), centre=centre)

@@ -53,6 +53,7 @@ class CaseDesign:
     tied: np.ndarray | None = None  # (M,) bool: may act outside the alliance (fallback)
     outside: int = -1  # observed action outside the alliance: 1 yes, 0 no, -1 not coded
     request: int = -1  # the request made (index into none, consultations, military); -1 unknown
+    alliance: str = ""  # the alliance's id (its own intercept in calibration)
 
     def with_rule(self, name: str | None) -> CaseDesign:
         """The same case under another decision rule (consensus for everything, the leader's)."""
@@ -108,6 +109,15 @@ class CouncilModel(Protocol):
 
     def prior_theta(self) -> np.ndarray:
         """The prior centre (a stated judgement, never the current defaults)."""
+        ...
+
+    def fixed(self) -> np.ndarray:
+        """(n_params,) bool: parameters calibration keeps at the prior centre."""
+        ...
+
+    def for_alliances(self, alliances: tuple[str, ...]) -> CouncilModel:
+        """The same model with a parameter of its own for each alliance (calibration gives it
+        the alliances of the cases it fits)."""
         ...
 
     def bounds(self) -> list[tuple[float | None, float | None]]:

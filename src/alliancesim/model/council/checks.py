@@ -4,8 +4,9 @@
     check_council_model(MyModel(), values, stronger)
 
 - closed form equals Monte Carlo under every decision rule (consensus, consensus from mission
-  up, two-thirds majority, simple majority, the leader decides) and every noise, within 4.5
-  binomial standard errors;
+  up, two-thirds majority, simple majority, the leader decides), mixed with the leader's
+  preference by the values' council.leader_weight, and every noise, within 4.5 binomial
+  standard errors;
 - closed-form probabilities are non-negative, sum to one and are zero above the request's cap;
 - monotonicity in support: with `stronger` values (more support for every member) the
   alliance reaches every rung at least as often;
@@ -32,10 +33,12 @@ VICTIM, LEADER = 2, 0
 def rules(n: int = MEMBERS, leader: int = LEADER) -> dict[str, DecisionRule]:
     """One of each decision rule for n members."""
     return {
-        "consensus": DecisionRule.of("consensus", n),
-        "consensus from mission": DecisionRule.of("consensus", n, consensus_from=3),
-        "two-thirds majority": DecisionRule.of("qualified_majority", n, threshold=2 / 3),
-        "simple majority": DecisionRule.of("simple_majority", n),
+        "consensus": DecisionRule.of("consensus", n, leader=leader),
+        "consensus from mission": DecisionRule.of("consensus", n, consensus_from=3,
+                                                  leader=leader),
+        "two-thirds majority": DecisionRule.of("qualified_majority", n, threshold=2 / 3,
+                                               leader=leader),
+        "simple majority": DecisionRule.of("simple_majority", n, leader=leader),
         "leader decides": DecisionRule.of("leader", n, leader=leader),
     }
 
@@ -51,16 +54,19 @@ def check_monte_carlo(model: CouncilModel, values: Mapping[str, float], k: int,
     x = _features(rng, k)
     cols = [x[:, j] for j in range(k)]
     drawn = {name: np.full(trials, float(v)) for name, v in values.items()}
+    weight = np.full(trials, float(values.get("council.leader_weight", 0.0)))
     for noise in ("independent", "common_shock"):
         e = rng.standard_normal((trials, MEMBERS))
         z = rng.standard_normal(trials)
+        u = rng.random(trials)
         pref = model.preferences(cols, drawn, e, z, noise).preferred.copy()
         for cap, own in ((2, 0), (2, 2), (4, 4)):  # the victim's vote: no request, asked
             pref[:, VICTIM] = own
             caps = np.full(trials, cap, dtype=np.int8)
             for label, rule in rules().items():
                 expected = model.rung_probabilities(x, values, rule, VICTIM, cap, noise, own)
-                got = np.bincount(rule.decide(pref, caps, VICTIM)[0], minlength=5) / trials
+                got = np.bincount(rule.decide_weighted(pref, caps, VICTIM, u, weight)[0],
+                                  minlength=5) / trials
                 se = np.sqrt(expected * (1 - expected) / trials)
                 assert np.all(np.abs(got - expected) <= 4.5 * se + 1e-4), (
                     f"{label}, {noise} noise, cap {cap}: Monte Carlo {got} vs closed form "

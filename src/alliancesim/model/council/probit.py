@@ -2,44 +2,56 @@
 
 Member model:
 
-    s_i = b_0 + x_i . beta + eps_i,   eps_i ~ N(0, 1)
+    s_i = b_0 + b_a + x_i . beta + eps_i,   eps_i ~ N(0, 1)
     l_i = #{k : s_i > tau_k}          (0 none, 1 statement, 2 consultations, 3 mission, 4 military)
 
-Noise: "independent" draws eps_i independently; "common_shock" uses
-eps_i = sqrt(rho) z + sqrt(1 - rho) e_i with one z per trial, so members' moods move together.
-Acting without the alliance (the fallback stage) takes s_i > tau_4 + delta, delta >= 0 the
-unilateral margin.
+b_a is the alliance's own intercept (parameters.council.alliance_intercepts: what the large-N
+data cannot know, how willing this alliance's members are on the whole). Noise: "independent"
+draws eps_i independently; "common_shock" uses eps_i = sqrt(rho) z + sqrt(1 - rho) e_i with one
+z per trial, so members' moods move together. Acting without the alliance (the fallback stage)
+takes s_i > tau_4 + delta, delta >= 0 the unilateral margin.
 
-Closed form (independent noise, mean supports mu_i = b_0 + x_i . beta): member i supports rung l
-or more with p_i(l) = Phi(mu_i - tau_l); the victim supports the rungs up to its own preference
+Aggregation: with probability omega (parameters.council.leader_weight) the leader's preferred
+rung alone decides the trial, otherwise the alliance's own rule (rules.decide_weighted): the
+formal rule and "the leader decides" are the two ends, omega is fitted between them.
+
+Closed form (mean supports mu_i = b_0 + b_a + x_i . beta): given the common shock z, member i
+supports rung l or more with p_i(l | z) = Phi((mu_i + sqrt(rho) z - tau_l) / sqrt(1 - rho))
+(independent noise: rho = 0); the victim supports the rungs up to its own preference
 (request.VICTIM_PREF: nothing without a request, consultations, or every rung); the
-decision rule (rules.py) turns the p_i(l) into P(L >= l). With a common shock the members are
-independent given z, p_i(l | z) = Phi((mu_i + sqrt(rho) z - tau_l) / sqrt(1 - rho)), integrated
-over z ~ N(0, 1) by Gauss-Hermite quadrature.
+decision rule (rules.py) turns the p_i(l | z) into P(L >= l | z), integrated over
+z ~ N(0, 1) by Gauss-Hermite quadrature; then P = omega P_leader + (1 - omega) P_rule.
 
 Likelihood (calibration): each case contributes log P(observation), the observation being the
 collective rung and, where recorded and the fallback could act, whether a member tied to the
 victim acted outside the alliance. "Nobody acted outside" restricts each tied member j to
 s_j <= tau_4 + delta, which changes only the members' weights in the rule's recursion:
-y_j = p_j(l) - q_j, n_j = 1 - p_j(l), q_j = Phi(mu_j - tau_4 - delta), and G(0) =
+y_j = p_j(l) - q_j, n_j = 1 - p_j(l), q_j = Phi(mu_j - tau_4 - delta) (given z), and G(0) =
 prod_{j tied} (1 - q_j). Then P(L = l, F = 0) = G0(l) - G0(l + 1) and P(L = l, F = 1) =
-P(L = l) - P(L = l, F = 0). The intercept is fixed at 0 (not identified apart from the
-cut-points).
+P(L = l) - P(L = l, F = 0). The common intercept b_0 is fixed at 0 (not identified apart from
+the cut-points); the alliances' intercepts are identified through their prior.
 
 Parameters theta = (beta_1..beta_K, tau_1, log(tau_2 - tau_1), log(tau_3 - tau_2),
-log(tau_4 - tau_3), delta): the log-gaps keep the cut-points ordered; delta >= 0 is kept by the
-optimiser's bound. The gradient follows the rule's weight through its derivatives in y_i and
-n_i (rules.DecisionRule.reach_weight), with d p_i(l) = phi(x_i . beta - tau_l)(x_i d beta -
-d tau_l), and likewise for q_j.
+log(tau_4 - tau_3), delta, logit(omega), logit(rho / RHO_MAX), b_a for each alliance): the
+log-gaps keep the cut-points ordered; delta >= 0 is kept by the optimiser's bound. The gradient
+follows the rule's weight through its derivatives in y_i and n_i
+(rules.DecisionRule.reach_weight), with d p_i(l | z) = phi(u) du, u = (mu_i + sqrt(rho) z -
+tau_l) / sqrt(1 - rho), and likewise for q_j; the mixture adds
+d P / d logit(omega) = omega (1 - omega) (P_leader - P_rule).
 
-The prior centre (PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA) is the judgement of alliancesim 0.1 before
-any calibration (intercept 0.5 folded into the cut-points); it never follows the defaults.
+The prior centre (PRIOR_*) is the judgement of alliancesim 0.1 before any calibration
+(intercept 0.5 folded into the cut-points; rho 0.3, the schema's default), with omega = 0.5 (no
+judgement between the formal rule and the leader) and every alliance intercept 0; it never
+follows the defaults. The coefficients in FIXED carry no information in the cases (the cost
+feature ranges 0.000-0.046 over them; no case's aggressor is a member): calibration keeps them
+at the prior centre.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import ndtr
@@ -51,17 +63,38 @@ from alliancesim.model.request import VICTIM_PREF
 
 K = len(COUNCIL_FEATURES)
 DELTA = K + 4  # index of the unilateral margin delta in theta
-N_PARAMS = K + 5
+OMEGA = K + 5  # logit of the leader's weight omega
+RHO = K + 6  # logit(rho / RHO_MAX)
+N_PARAMS = K + 7  # theta's length before the alliances' intercepts
+RHO_MAX = 0.95  # the common shock's correlation is kept below this in calibration
 PROB_FLOOR = 1e-12  # P(observed) is floored here before the log (a case the model rules out)
 
 PRIOR_BETA = np.array([1.0, 1.0, -2.0, 1.0, 1.0, -0.5, -6.0])
 PRIOR_TAU = np.array([-1.0, -0.3, 0.8, 1.5]) - 0.5
 PRIOR_DELTA = 0.0  # acting alone takes no more than wanting military help (alliancesim 0.1)
+PRIOR_OMEGA = 0.5  # no judgement between the formal rule and the leader
+PRIOR_RHO = 0.3  # the schema's default shock correlation (alliancesim 0.1)
+FIXED = ("cost", "is_aggressor")  # no information in the cases: kept at the prior centre
 assert len(PRIOR_BETA) == K
 
 
 def _phi(z: np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+@functools.cache
+def _hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Hermite nodes and weights (normalised) for z ~ N(0, 1)."""
+    nodes, w = np.polynomial.hermite_e.hermegauss(n)
+    return nodes, w / w.sum()
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
+def _logistic(x: float) -> float:
+    return float(0.5 * (1.0 + np.tanh(0.5 * x)))
 
 
 def member_noise(e: np.ndarray, z: np.ndarray, noise: str, rho: np.ndarray) -> np.ndarray:
@@ -77,7 +110,7 @@ def latent_support(features: list[np.ndarray], beta: list[np.ndarray], intercept
     """Mean latent support mu_i = b_0 + sum_k beta_k x_ik.
 
     features: K arrays broadcastable to (T, M) (member rows (M,) or trial columns (T, 1));
-    beta: K arrays (T,); intercept: (T,). Returns (T, M).
+    beta: K arrays (T,); intercept: (T,) (b_0 + b_a). Returns (T, M).
     """
     T = intercept.shape[0]
     M = max(x.shape[-1] for x in features if x.ndim == 1)  # member rows give the width
@@ -121,9 +154,13 @@ def cutpoint_jacobian(theta: np.ndarray) -> np.ndarray:
     return J
 
 
-def theta_from(beta: np.ndarray, tau: np.ndarray, delta: float = 0.0) -> np.ndarray:
+def theta_from(beta: np.ndarray, tau: np.ndarray, delta: float = 0.0,
+               omega: float = PRIOR_OMEGA, rho: float = PRIOR_RHO,
+               alliance_intercepts: tuple[float, ...] = ()) -> np.ndarray:
     tau = np.asarray(tau, dtype=float)
-    return np.concatenate([beta, [tau[0]], np.log(np.diff(tau)), [delta]])
+    return np.concatenate([beta, [tau[0]], np.log(np.diff(tau)),
+                           [delta, _logit(omega), _logit(rho / RHO_MAX)],
+                           np.asarray(alliance_intercepts, dtype=float)])
 
 
 def margin(theta: np.ndarray) -> float:
@@ -131,18 +168,38 @@ def margin(theta: np.ndarray) -> float:
     return max(float(theta[DELTA]), 0.0)
 
 
+def leader_weight(theta: np.ndarray) -> float:
+    """omega, the probability that the leader's preference alone decides."""
+    return _logistic(float(theta[OMEGA]))
+
+
+def shock_correlation(theta: np.ndarray) -> float:
+    """rho, the correlation of the members' noise through the common shock."""
+    return RHO_MAX * _logistic(float(theta[RHO]))
+
+
 @dataclass(frozen=True)
 class OrderedProbit:
-    """The ordered-probit member model (see the module docstring)."""
+    """The ordered-probit member model (see the module docstring).
+
+    alliances: the alliance ids with their own intercept in theta (set by calibration from the
+    cases it fits; a case of another alliance takes the prior centre, 0)."""
 
     name: str = "ordered_probit"
-    nodes: int = 64  # Gauss-Hermite nodes for the common-shock closed form
+    nodes: int = 32  # Gauss-Hermite nodes over the common shock
+    alliances: tuple[str, ...] = field(default=())
+    fixed_features: tuple[str, ...] = FIXED  # coefficients calibration keeps at the prior
+
+    def for_alliances(self, alliances: tuple[str, ...]) -> OrderedProbit:
+        """The same model with an intercept for each of `alliances`."""
+        return replace(self, alliances=tuple(alliances))
 
     # ------------------------------------------------------------------ simulation
     def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],
                     e: np.ndarray, z: np.ndarray, noise: str) -> Preferences:
+        intercept = values["council.intercept"] + values.get("council.alliance_intercept", 0.0)
         mu = latent_support(features, [values[f"council.coefficients.{f}"]
-                                       for f in COUNCIL_FEATURES], values["council.intercept"])
+                                       for f in COUNCIL_FEATURES], intercept)
         eps = member_noise(e, z, noise, values["council.shock_correlation"])
         tau = np.sort(np.stack([values[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1),
                       axis=1)
@@ -151,27 +208,40 @@ class OrderedProbit:
                            unilateral_bar(support, tau[:, 3], values["council.unilateral_margin"]))
 
     # ------------------------------------------------------------------ closed form
+    def _quadrature(self, rho: float) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes and weights over the common shock z ~ N(0, 1) (one node at 0 when rho = 0)."""
+        if rho == 0.0:
+            return np.zeros(1), np.ones(1)
+        return _hermite(self.nodes)
+
     def rung_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
                   victim: int, cap: int, noise: str = "independent",
                   victim_pref: int | None = None) -> np.ndarray:
         """P(L >= l), l = 1..4, for features x (M, K) at fixed parameter values; the victim
-        supports the rungs up to victim_pref (default: cap)."""
+        supports the rungs up to victim_pref (default: cap); the leader decides with
+        probability council.leader_weight (when the rule has a leader)."""
+        if noise not in ("independent", "common_shock"):
+            raise ValueError(f"unknown noise {noise!r}")
+        omega = float(values.get("council.leader_weight", 0.0))
+        own = self._rule_tail(x, values, rule, victim, cap, noise, victim_pref)
+        if omega > 0.0 and rule.has_leader_weight:
+            lead = self._rule_tail(x, values, rule.leader_decides(), victim, cap, noise,
+                                   victim_pref)
+            return np.asarray(omega * lead + (1.0 - omega) * own)
+        return own
+
+    def _rule_tail(self, x: np.ndarray, values: Mapping[str, float], rule: DecisionRule,
+                   victim: int, cap: int, noise: str, victim_pref: int | None) -> np.ndarray:
         vpref = cap if victim_pref is None else victim_pref
         beta = np.array([values[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES])
-        mu = float(values["council.intercept"]) + x @ beta
+        b0 = float(values["council.intercept"]) + float(values.get("council.alliance_intercept",
+                                                                   0.0))
+        mu = b0 + x @ beta
         tau = np.sort([float(values[f"council.cutpoints.{k}"]) for k in range(1, 5)])
-        rho = float(values["council.shock_correlation"])
-        if noise == "independent" or rho == 0.0:
-            p = ndtr(mu[:, None] - tau[None, :])[None]  # (1, M, 4)
-            w = np.ones(1)
-        elif noise == "common_shock":
-            nodes, w = np.polynomial.hermite_e.hermegauss(self.nodes)
-            w = w / w.sum()
-            s = np.sqrt(1.0 - rho)
-            p = ndtr((mu[None, :, None] + np.sqrt(rho) * nodes[:, None, None]
-                      - tau[None, None, :]) / s)
-        else:
-            raise ValueError(f"unknown noise {noise!r}")
+        rho = float(values["council.shock_correlation"]) if noise == "common_shock" else 0.0
+        nodes, w = self._quadrature(rho)
+        p = ndtr((mu[None, :, None] + np.sqrt(rho) * nodes[:, None, None]
+                  - tau[None, None, :]) / np.sqrt(1.0 - rho))  # (Q, M, 4)
         tail = np.zeros(4)
         for level in range(1, min(cap, 4) + 1):
             y = p[..., level - 1].copy()
@@ -190,76 +260,139 @@ class OrderedProbit:
     # ------------------------------------------------------------------ likelihood
     @property
     def n_params(self) -> int:
-        return N_PARAMS
+        return N_PARAMS + len(self.alliances)
 
     def prior_theta(self) -> np.ndarray:
-        return theta_from(PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA)
+        return theta_from(PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA, PRIOR_OMEGA, PRIOR_RHO,
+                          (0.0,) * len(self.alliances))
+
+    def fixed(self) -> np.ndarray:
+        """(n_params,) bool: the parameters calibration keeps at the prior centre (FIXED)."""
+        out = np.zeros(self.n_params, dtype=bool)
+        for f in self.fixed_features:
+            out[COUNCIL_FEATURES.index(f)] = True
+        return out
 
     def bounds(self) -> list[tuple[float | None, float | None]]:
-        return [(None, None)] * DELTA + [(0.0, None)]
+        free: tuple[float | None, float | None] = (None, None)
+        return [free] * DELTA + [(0.0, None)] + [free] * (self.n_params - DELTA - 1)
 
-    def _tails(self, theta: np.ndarray, d: CaseDesign, no_outside: bool
+    def _alliance_index(self, d: CaseDesign) -> int:
+        """theta's index of the case's alliance intercept, -1 if it has none."""
+        if d.alliance in self.alliances:
+            return N_PARAMS + self.alliances.index(d.alliance)
+        return -1
+
+    def _tails(self, theta: np.ndarray, d: CaseDesign, rule: DecisionRule, no_outside: bool
                ) -> tuple[np.ndarray, np.ndarray]:
-        """G(l), l = 0..5, and its gradient (6, N_PARAMS).
+        """G(l), l = 0..5, and its gradient (6, n_params), under `rule`, integrated over the
+        common shock.
 
         no_outside=False: G(l) = P(L >= l). no_outside=True: G(l) = P(L >= l and no tied
         member's support exceeds tau_4 + delta).
         """
+        P = self.n_params
         beta = theta[:K]
         tau = cutpoints(theta)
         J = cutpoint_jacobian(theta)
-        mu = d.x @ beta
+        a_idx = self._alliance_index(d)
+        mu = d.x @ beta + (theta[a_idx] if a_idx >= 0 else 0.0)
         M = mu.shape[0]
+        rho = shock_correlation(theta)
+        drho = rho * (1.0 - rho / RHO_MAX)  # d rho / d theta[RHO]
+        sr, s = np.sqrt(rho), np.sqrt(1.0 - rho)
+        nodes, w = self._quadrature(rho)
+        zq = nodes[:, None]  # (Q, 1)
         voter = np.arange(M) != d.victim
         tied = (d.tied if no_outside and d.tied is not None else np.zeros(M, dtype=bool)
                 ).astype(float)
-        z4 = mu - tau[3] - margin(theta)  # a tied member acts alone above tau_4 + delta
-        p4, phi4 = ndtr(z4), _phi(z4)
+
+        def standardised(t: float) -> tuple[np.ndarray, np.ndarray]:
+            """u (Q, M) for threshold t, and du / d theta[RHO]."""
+            u = (mu[None, :] + sr * zq - t) / s
+            du = zq * sr * (1.0 - rho / RHO_MAX) / (2.0 * s) + u * drho / (2.0 * (1.0 - rho))
+            return u, du
+
+        u4, du4 = standardised(tau[3] + margin(theta))  # a tied member acts alone above it
+        p4, phi4 = ndtr(u4), _phi(u4)
         d_delta = 1.0 if theta[DELTA] >= 0 else 0.0  # the right derivative at the bound
         G = np.zeros(6)
-        dG = np.zeros((6, N_PARAMS))
-        G[0] = float(np.prod(1.0 - tied * p4))
-        for j in np.flatnonzero(tied):
-            w = -float(np.prod([1.0 - p4[k] for k in np.flatnonzero(tied) if k != j])) * phi4[j]
-            dG[0, :K] += w * d.x[j]
-            dG[0, K:DELTA] -= w * J[3]
-            dG[0, DELTA] -= w * d_delta
+        dG = np.zeros((6, P))
+
+        def add(row: int, W: np.ndarray, du: np.ndarray, dtau: np.ndarray, dmargin: float
+                ) -> None:
+            """Add sum_q,i W_qi du_qi to dG[row], W already weighted by w_q phi(u_qi)."""
+            total = float(W.sum())
+            dG[row, :K] += (W.sum(axis=0) @ d.x) / s
+            dG[row, K:DELTA] -= total / s * dtau
+            dG[row, DELTA] -= total / s * dmargin
+            if a_idx >= 0:
+                dG[row, a_idx] += total / s
+            dG[row, RHO] += float((W * du).sum())
+
+        tied_idx = np.flatnonzero(tied)
+        G[0] = float(w @ np.prod(1.0 - tied * p4, axis=1))
+        for j in tied_idx:
+            others = np.ones(w.size)
+            for k in tied_idx:
+                if k != j:
+                    others = others * (1.0 - p4[:, k])
+            W = np.zeros_like(p4)
+            W[:, j] = -w * others * phi4[:, j]
+            add(0, W, du4, J[3], d_delta)
         vpref = d.cap if d.request < 0 else int(VICTIM_PREF[d.request])
         for l in range(1, min(d.cap, 4) + 1):
-            z = mu - tau[l - 1]
-            p, phi = ndtr(z), _phi(z)
+            u, du = standardised(tau[l - 1])
+            p, phi = ndtr(u), _phi(u)
             own = 1.0 if l <= vpref else 0.0  # the victim's own vote (request.VICTIM_PREF)
             y = np.where(voter, p - tied * p4, own)
             n = np.where(voter, 1.0 - p, 1.0 - own)
-            f, dfdy, dfdn = d.rule.reach_weight(y, n, l)
+            f, dfdy, dfdn = rule.reach_weight(y, n, l)
             dfdy, dfdn = dfdy * voter, dfdn * voter
-            G[l] = float(f)
-            w_l = (dfdy - dfdn) * phi  # through p_i(l)
-            w_4 = -dfdy * tied * phi4  # through p_j(4), tied members only
-            dG[l, :K] = w_l @ d.x + w_4 @ d.x
-            dG[l, K:DELTA] = -w_l.sum() * J[l - 1] - w_4.sum() * J[3]
-            dG[l, DELTA] = -w_4.sum() * d_delta
+            G[l] = float(w @ f)
+            add(l, w[:, None] * (dfdy - dfdn) * phi, du, J[l - 1], 0.0)  # through p_i(l)
+            add(l, -w[:, None] * dfdy * tied * phi4, du4, J[3], d_delta)  # through q_j
         return G, dG
+
+    def _joint(self, theta: np.ndarray, d: CaseDesign, rule: DecisionRule
+               ) -> tuple[float, np.ndarray]:
+        """P(observation) and its gradient under one rule."""
+        l = d.observed
+        if d.outside >= 0 and d.outside_applies():
+            G0, dG0 = self._tails(theta, d, rule, no_outside=True)
+            prob, grad = G0[l] - G0[l + 1], dG0[l] - dG0[l + 1]
+            if d.outside == 1:
+                G, dG = self._tails(theta, d, rule, no_outside=False)
+                prob, grad = G[l] - G[l + 1] - prob, dG[l] - dG[l + 1] - grad
+        else:
+            G, dG = self._tails(theta, d, rule, no_outside=False)
+            prob, grad = G[l] - G[l + 1], dG[l] - dG[l + 1]
+        return float(prob), grad
 
     def case_loglik(self, theta: np.ndarray, d: CaseDesign) -> tuple[float, np.ndarray]:
         """log P(observation) and its gradient in theta, for one case."""
-        l = d.observed
-        if d.outside >= 0 and d.outside_applies():
-            G0, dG0 = self._tails(theta, d, no_outside=True)
-            prob, grad = G0[l] - G0[l + 1], dG0[l] - dG0[l + 1]
-            if d.outside == 1:
-                G, dG = self._tails(theta, d, no_outside=False)
-                prob, grad = G[l] - G[l + 1] - prob, dG[l] - dG[l + 1] - grad
-        else:
-            G, dG = self._tails(theta, d, no_outside=False)
-            prob, grad = G[l] - G[l + 1], dG[l] - dG[l + 1]
+        prob, grad = self._joint(theta, d, d.rule)
+        if d.rule.has_leader_weight:
+            omega = leader_weight(theta)
+            p_lead, g_lead = self._joint(theta, d, d.rule.leader_decides())
+            grad = omega * g_lead + (1.0 - omega) * grad
+            grad[OMEGA] += omega * (1.0 - omega) * (p_lead - prob)
+            prob = omega * p_lead + (1.0 - omega) * prob
         if prob < PROB_FLOOR:
-            return float(np.log(PROB_FLOOR)), np.zeros(N_PARAMS)
+            return float(np.log(PROB_FLOOR)), np.zeros(self.n_params)
         return float(np.log(prob)), grad / prob
+
+    def _rung_tails(self, theta: np.ndarray, d: CaseDesign, no_outside: bool) -> np.ndarray:
+        G = self._tails(theta, d, d.rule, no_outside)[0]
+        if d.rule.has_leader_weight:
+            omega = leader_weight(theta)
+            G = omega * self._tails(theta, d, d.rule.leader_decides(), no_outside)[0] + (
+                1.0 - omega) * G
+        return G
 
     def probabilities(self, theta: np.ndarray, d: CaseDesign) -> np.ndarray:
         """P(L = l), l = 0..4, for one case."""
-        return tail_to_probabilities(self._tails(theta, d, no_outside=False)[0][1:5])
+        return tail_to_probabilities(self._rung_tails(theta, d, no_outside=False)[1:5])
 
     def outside_probability(self, theta: np.ndarray, d: CaseDesign) -> float | None:
         """P(a tied member acts outside the alliance | the observed rung), or None where the
@@ -267,15 +400,15 @@ class OrderedProbit:
         if not d.outside_applies():
             return None
         l = d.observed
-        G0 = self._tails(theta, d, no_outside=True)[0]
-        G = self._tails(theta, d, no_outside=False)[0]
+        G0 = self._rung_tails(theta, d, no_outside=True)
+        G = self._rung_tails(theta, d, no_outside=False)
         p_rung = G[l] - G[l + 1]
         return float(1.0 - (G0[l] - G0[l + 1]) / p_rung) if p_rung > 0 else None
 
     # ------------------------------------------------------------------ parameters
     def estimates(self, theta: np.ndarray, cov: np.ndarray) -> list[Estimate]:
         """Named estimates (scenario parameter names under `council.`) with standard errors
-        and prior centres."""
+        (delta method for the transformed ones) and prior centres."""
         prior = self.prior_theta()
         var = np.clip(np.diag(cov), 0.0, None)
         out = [Estimate(f"coefficients.{f}", float(theta[k]), float(np.sqrt(var[k])),
@@ -287,6 +420,14 @@ class OrderedProbit:
                          float(prior_tau[k])) for k in range(4)]
         out.append(Estimate("unilateral_margin", margin(theta), float(np.sqrt(var[DELTA])),
                             PRIOR_DELTA))
+        omega, rho = leader_weight(theta), shock_correlation(theta)
+        out.append(Estimate("leader_weight", omega,
+                            omega * (1 - omega) * float(np.sqrt(var[OMEGA])), PRIOR_OMEGA))
+        out.append(Estimate("shock_correlation", rho,
+                            rho * (1 - rho / RHO_MAX) * float(np.sqrt(var[RHO])), PRIOR_RHO))
+        out += [Estimate(f"alliance_intercepts.{a}", float(theta[N_PARAMS + j]),
+                         float(np.sqrt(var[N_PARAMS + j])), 0.0)
+                for j, a in enumerate(self.alliances)]
         return out
 
     def natural(self, theta: np.ndarray) -> dict[str, float]:
@@ -295,6 +436,10 @@ class OrderedProbit:
         out.update({f"council.cutpoints.{k + 1}": float(t)
                     for k, t in enumerate(cutpoints(theta))})
         out["council.unilateral_margin"] = max(margin(theta), 0.0)
+        out["council.leader_weight"] = leader_weight(theta)
+        out["council.shock_correlation"] = shock_correlation(theta)
+        out.update({f"council.alliance_intercepts.{a}": float(theta[N_PARAMS + j])
+                    for j, a in enumerate(self.alliances)})
         return out
 
     def parameters(self, theta: np.ndarray) -> dict[str, object]:
@@ -302,10 +447,14 @@ class OrderedProbit:
         return {
             "model": self.name,
             "intercept": 0.0,
+            "alliance_intercepts": {a: round(float(theta[N_PARAMS + j]), 4)
+                                    for j, a in enumerate(self.alliances)},
             "coefficients": {f: round(float(theta[k]), 4)
                              for k, f in enumerate(COUNCIL_FEATURES)},
             "cutpoints": [round(float(t), 4) for t in cutpoints(theta)],
-            "noise": "independent",
+            "noise": "common_shock",
+            "shock_correlation": round(shock_correlation(theta), 4),
+            "leader_weight": round(leader_weight(theta), 4),
             "unilateral_margin": round(margin(theta), 4),
         }
 

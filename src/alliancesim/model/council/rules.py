@@ -19,6 +19,10 @@ tables (n members, victim included):
 - simple majority:      need[l] = n // 2 + 1;
 - leader decides:       L = l_leader.
 
+The leader's weight omega (parameters.council.leader_weight) mixes an alliance's own rule with
+"the leader decides": in a share omega of trials the leader's preference alone decides
+(decide_weighted; in closed form P = omega P_leader + (1 - omega) P_rule).
+
 Two forms use the same table:
 
 - ``decide``: the deterministic rule on the drawn preferences (the engine), with who held the
@@ -92,7 +96,32 @@ class DecisionRule:
     def _code(self) -> int:
         return _LEADER if self.name == "leader" else _COUNT
 
+    @property
+    def has_leader_weight(self) -> bool:
+        """Whether the leader's weight applies: an alliance with a leader and another rule."""
+        return self.leader >= 0 and self.name != "leader"
+
+    def leader_decides(self) -> DecisionRule:
+        """"The leader decides" in the same alliance."""
+        return DecisionRule.of("leader", self.n, leader=self.leader)
+
     # ----------------------------------------------------------------- deterministic form
+    def decide_weighted(self, preferred: np.ndarray, cap: np.ndarray, victim: int,
+                        draw: np.ndarray, leader_weight: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """decide, except that in the trials with draw < leader_weight (draw uniform on [0, 1),
+        the weight omega per trial: parameters.council.leader_weight) the leader's preference
+        alone decides. omega = 0 or no leader: decide itself."""
+        rung, holds, sole = self.decide(preferred, cap, victim)
+        if not self.has_leader_weight:
+            return rung, holds, sole
+        pick = draw < leader_weight
+        if not pick.any():
+            return rung, holds, sole
+        lr, lh, ls = self.leader_decides().decide(preferred, cap, victim)
+        return (np.where(pick, lr, rung), np.where(pick[:, None], lh, holds),
+                np.where(pick[:, None], ls, sole))
+
     def decide(self, preferred: np.ndarray, cap: np.ndarray, victim: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The collective rung (capped by the request), holds_out and sole_veto.
@@ -126,14 +155,16 @@ class DecisionRule:
             return _leader_weight(y, n, self.leader)
         need = self.need[level - 1]
         M = y.shape[-1]
-        f = _tail(y, n, need)
-        # leave-one-out: member i removed (y_i = 0, n_i = 1 is the identity in the recursion)
-        eye = np.eye(M, dtype=bool)
-        y_out = np.where(eye, 0.0, y[..., None, :])  # (..., M, M): row i without member i
-        n_out = np.where(eye, 1.0, n[..., None, :])
-        dfdy = _tail(y_out, n_out, need - 1)
-        dfdn = _tail(y_out, n_out, need)
-        return f, dfdy, dfdn
+        if need >= M:  # every member: f = prod_i y_i (the common case, consensus)
+            return _all_weight(y)
+        lead = y.shape[:-1]
+        y2 = np.ascontiguousarray(np.broadcast_to(y, n.shape).reshape(-1, M))
+        n2 = np.ascontiguousarray(np.broadcast_to(n, y.shape).reshape(-1, M))
+        f = np.empty(y2.shape[0])
+        dfdy = np.empty_like(y2)
+        dfdn = np.empty_like(y2)
+        _count_weight_kernel(y2, n2, need, f, dfdy, dfdn)
+        return f.reshape(lead), dfdy.reshape(*lead, M), dfdn.reshape(*lead, M)
 
 
 def rule_of(model: CompiledCrisis) -> DecisionRule:
@@ -158,6 +189,61 @@ def _tail(y: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
         dist[..., 1:] = dist[..., 1:] * ni + dist[..., :-1] * yi
         dist[..., 0] *= n[..., i]
     return np.asarray(dist[..., k:].sum(axis=-1))
+
+
+@njit(cache=True)
+def _count_weight_kernel(y: np.ndarray, n: np.ndarray, need: int, f: np.ndarray,
+                         dfdy: np.ndarray, dfdn: np.ndarray) -> None:
+    """The count rule's weight and its derivatives for each row b of y, n (B, M).
+
+    f = weight of at least `need` supporters (Poisson-binomial recursion, unnormalised); the
+    derivative in y_i is the weight of at least need - 1 supporters among the others, in n_i of
+    at least need among them. The others' count is the convolution of the members before i
+    (prefix) and after i (suffix): sum_a prefix_i[a] * suffix_tail_i[k - a], O(M^2) per row.
+    """
+    B, M = y.shape
+    pre = np.zeros((M + 1, M + 1))
+    suf = np.zeros((M + 1, M + 1))
+    tail = np.zeros(M + 2)
+    for b in range(B):
+        pre[:, :] = 0.0
+        pre[0, 0] = 1.0
+        for i in range(M):
+            pre[i + 1, 0] = pre[i, 0] * n[b, i]
+            for c in range(1, i + 2):
+                pre[i + 1, c] = pre[i, c] * n[b, i] + pre[i, c - 1] * y[b, i]
+        suf[:, :] = 0.0
+        suf[M, 0] = 1.0  # suf[i]: members i..M-1
+        for i in range(M - 1, -1, -1):
+            suf[i, 0] = suf[i + 1, 0] * n[b, i]
+            for c in range(1, M - i + 1):
+                suf[i, c] = suf[i + 1, c] * n[b, i] + suf[i + 1, c - 1] * y[b, i]
+        total = 0.0
+        for c in range(max(need, 0), M + 1):
+            total += pre[M, c]
+        f[b] = total
+        for i in range(M):
+            # tail[k] = weight of at least k supporters among members i+1..M-1
+            tail[M + 1] = 0.0
+            for c in range(M, -1, -1):
+                tail[c] = tail[c + 1] + suf[i + 1, c]
+            at_least_less = 0.0  # >= need - 1 among the others
+            at_least = 0.0  # >= need among the others
+            for a in range(i + 1):
+                k1 = need - 1 - a
+                k0 = need - a
+                at_least_less += pre[i, a] * (tail[k1] if k1 > 0 else tail[0])
+                at_least += pre[i, a] * (tail[k0] if k0 > 0 else tail[0])
+            dfdy[b, i] = at_least_less
+            dfdn[b, i] = at_least
+
+
+def _all_weight(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f = prod_i y_i (every member must support), df/dy_i = prod_{j != i} y_j, df/dn = 0."""
+    M = y.shape[-1]
+    eye = np.eye(M, dtype=bool)
+    loo = np.prod(np.where(eye, 1.0, y[..., None, :]), axis=-1)  # (..., M)
+    return np.asarray(np.prod(y, axis=-1)), loo, np.zeros_like(y)
 
 
 def _leader_weight(y: np.ndarray, n: np.ndarray, leader: int
