@@ -132,15 +132,29 @@ def test_score_cases_uses_the_given_parameters_without_refitting() -> None:
 
     default = score_cases()
     assert len(default.cases) == 17
-    assert set(default.log_score) == {"model", "uniform over allowed", "always decline"}
+    assert set(default.log_score) == {"model", "leader decides", "request base rate",
+                                      "frequency", "uniform over allowed", "always decline"}
     for c in default.cases:
-        assert sum(c.probabilities["model"]) == pytest.approx(1.0)
+        for name in default.log_score:
+            assert sum(c.probabilities[name]) == pytest.approx(1.0), name
+    # the base rates leave the scored case out: the hindcast's leave-one-out base rates
+    from alliancesim.cases import load_cases
+    from alliancesim.experiments.hindcast import request_base_rate
+    from alliancesim.experiments.validation import designs
+
+    ds = designs(load_cases())
+    loo = [np.log(request_base_rate(ds[:k] + ds[k + 1 :], d.request, d.cap)[d.observed])
+           for k, d in enumerate(ds)]
+    assert default.log_score["request base rate"] == pytest.approx(np.mean(loo), abs=1e-12)
+    assert default.log_score["request base rate"] == pytest.approx(-1.026, abs=5e-4)
     # a different parameter set gives different scores, and reports the set it used
     other = score_cases(params={"council": {"coefficients": {"in_scope": 0.0}}})
     assert other.parameters["coefficients"]["in_scope"] == 0.0
     assert other.log_score["model"] != pytest.approx(default.log_score["model"])
     # the baselines need no fit: the same under any parameters
-    assert other.log_score["always decline"] == default.log_score["always decline"]
+    for name in ("request base rate", "frequency", "uniform over allowed", "always decline"):
+        assert other.log_score[name] == default.log_score[name], name
+    assert other.log_score["leader decides"] != pytest.approx(default.log_score["leader decides"])
 
 
 def test_ray_missing_says_how_to_install_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]

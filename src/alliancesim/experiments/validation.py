@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from alliancesim.cases import Case, design, to_scenario
+from alliancesim.cases import Case, design, load_cases, to_scenario
 from alliancesim.experiments import calibration, hindcast, request_fit
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
@@ -184,8 +184,16 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
 
 def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:
     """Score each case with one fixed parameter set (the defaults laid over by `parameters`),
-    without refitting: the model's closed-form P(rung) given the request made, beside two
-    baselines that need no fit (uniform over the rungs the request allows; always decline)."""
+    without refitting: the model's closed-form P(rung) given the request made, beside every
+    baseline that needs no fit on the scored case:
+
+    - leader decides: the same parameters with the leader's weight 1 (the leader's preference
+      decides; an alliance without a leader keeps its rule);
+    - request base rate and frequency: the hindcast's base rates taken from the bundled record,
+      leaving out the scored case itself when it is one of them;
+    - uniform over the rungs the request allows; always decline.
+    """
+    record = designs(load_cases())
     rows = []
     used: dict[str, Any] = {}
     for c in cases:
@@ -194,9 +202,16 @@ def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> 
             sc = apply_parameters(sc, parameters)
         used = sc.parameters.council.model_dump(mode="json")
         model = compile_crisis(sc, 0)
-        cap = int(REQUEST_CAP[REQUEST_LEVELS.index(c.crisis.request)])
+        led = compile_crisis(apply_parameters(sc, {"council": {"leader_weight": 1.0}}), 0)
+        request = REQUEST_LEVELS.index(c.crisis.request)
+        cap = int(REQUEST_CAP[request])
+        others = [d for d in record if d.case_id != c.id]
         uniform = np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0)
-        probs = {"model": response_probabilities(model), "uniform over allowed": uniform,
+        probs = {"model": response_probabilities(model),
+                 "leader decides": response_probabilities(led),
+                 "request base rate": hindcast.request_base_rate(others, request, cap),
+                 "frequency": hindcast.frequency_forecast(others, cap),
+                 "uniform over allowed": uniform,
                  "always decline": hindcast.decline_forecast(cap)}
         obs = c.observed_rung
         rows.append(CaseScore(

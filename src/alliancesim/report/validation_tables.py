@@ -188,6 +188,9 @@ def render_scores(r: ScoreReport, console: Console) -> None:
     for n in names:
         scores.add_row(n, f"{r.log_score[n]:.3f}", f"{r.brier[n]:.3f}")
     console.print(scores)
-    console.print("In-sample if these parameters were fitted on these cases (the shipped "
-                  "defaults were fitted on the 17 bundled cases): use `hindcast` for held-out "
-                  "scores.", style="dim")
+    console.print("model and leader decides (the same parameters, the leader's weight 1): "
+                  "in-sample if these parameters were fitted on these cases (the shipped "
+                  "defaults were fitted on the 17 bundled cases; use `hindcast` for held-out "
+                  "scores). request base rate and frequency: from the bundled record without "
+                  "the scored case; uniform over the rungs the request allows; always decline: "
+                  "'none' with probability 0.95.", style="dim")
