@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -197,3 +198,17 @@ def test_an_impossible_date_is_refused(tmp_path: Path, date: str) -> None:
     r = run("run", str(bad), "-n", "10")
     assert r.returncode == 2, r.stderr
     assert "case.yaml" in r.stderr and "date" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_private_benefit_is_set_from_the_nato_records_alone() -> None:
+    """pi = 1 + m / s0, m the mean recorded token contingent (under 500 troops) of the NATO
+    cases; the CSTO's record (Kazakhstan 2022) stays out, to test against (docs/model.md)."""
+    from alliancesim.results.validation import TOKEN_TROOPS
+    from alliancesim.scenario.schema import Parameters
+
+    tokens = [n for c in load_cases() if c.alliance == "nato"
+              for n in c.observed.contributions.values()
+              if isinstance(n, int) and n < TOKEN_TROOPS]
+    assert sorted(tokens) == [350, 350, 350, 370]
+    forces = Parameters().forces
+    assert forces.private_benefit == pytest.approx(1 + np.mean(tokens) / forces.token_scale)

@@ -120,10 +120,9 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
                       f"Simulated leader's share: {share}"
                       + (f"; record: {k.recorded_notes}" if k.recorded_notes else ""))
     if r.contingents:
-        console.print("Not evidence: the contingent parameters (private benefit pi, token scale "
-                      "s0) were set with the Kazakhstan 2022 record in view, so the token "
-                      "contingents agree with it by construction (docs/validation.md).",
-                      style="bold")
+        console.print("The private benefit pi is set from the NATO records alone (pi = 1 + the "
+                      "mean recorded token contingent / s0; docs/model.md): the NATO comparisons "
+                      "are in-sample, Kazakhstan 2022 is out of sample.", style="bold")
 
 
 def render_burden(r: HindcastReport, console: Console) -> None:

@@ -319,7 +319,8 @@ class ForceParameters(_Strict):
     """Voluntary contributions: u_i = V_i S log(1 + C/S) + pi s0 log(1 + c_i/s0) - c_i."""
 
     valuation: NonNegative = 1.5
-    private_benefit: NonNegative = 2.5
+    # 1 + mean recorded NATO token contingent (370, 350, 350, 350) / token_scale: docs/model.md
+    private_benefit: NonNegative = 4.55
     token_scale: Positive = 100.0
     reference_army: Positive = 1_000_000.0
 
