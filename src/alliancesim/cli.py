@@ -362,7 +362,12 @@ def calibrate(
     for e in report.estimates:
         table.add_row(e.name, f"{e.value:.3f}", f"{e.se:.3f}", f"{e.prior:.3f}")
     out_console.print(table)
-    out_console.print("The intercept is fixed at 0 (not identified apart from the cut-points).")
+    fixed = [e.name.split(".", 1)[1] for e in report.estimates
+             if e.name.startswith("coefficients.") and e.se == 0.0]
+    out_console.print("The common intercept is fixed at 0 (not identified apart from the "
+                      "cut-points); the alliances' intercepts are identified by their prior."
+                      + (f" Kept at the prior centre (no information in the cases): "
+                         f"{', '.join(fixed)}." if fixed else ""))
     if report.request is not None:
         rt = Table(title=f"Request stage on the same cases: log-likelihood "
                    f"{report.request_log_likelihood:.2f}", title_justify="left")
