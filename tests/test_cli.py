@@ -151,4 +151,4 @@ def test_score_command() -> None:
     data = json.loads(r.stdout)
     assert len(data["cases"]) == 17 and "model" in data["log_score"]
     r = run("score")
-    assert r.returncode == 0 and "In-sample" in r.stdout
+    assert r.returncode == 0 and "in-sample" in r.stdout and "leader decides" in r.stdout

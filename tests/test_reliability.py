@@ -77,6 +77,14 @@ def test_the_member_model_on_the_published_record(tmp_path_factory: pytest.TempP
     assert coef["affinity_victim"].low > 0 and coef["major_power"].low > 0
     for h in r.held_out:
         assert 0.5 < h.auc["model"] < 1.0
+    # the bundled cases, scored by the frozen model: features by the record's own function
+    assert len(r.cases) == 17
+    assert {c.case_id for c in r.cases if c.joined} == {
+        "csto_2022_kaz_january", "nato_2001_art5_usa", "nato_2003_tur_iraq",
+        "nato_2012_tur_patriot", "nato_2022_eight_members"}
+    for c in r.cases:
+        assert all(0.0 < p < 1.0 for p in c.probabilities.values())
+    assert set(r.case_log_score) == {"model", "base rate per ally", "base rate per dispute"}
     rates = {f.what: f.rate for f in r.fulfilment}
     assert rates["Berkemeier & Fuhrmann recodings, their whole sample"] == pytest.approx(0.5,
                                                                                        abs=0.02)

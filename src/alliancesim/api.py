@@ -668,10 +668,11 @@ def reliability_fit(*, data_store: str | Path | None = None) -> Any:
     Returns results.reliability.ReliabilityReport."""
     import numpy as np
 
-    from alliancesim.datasets.allies import build_record
+    from alliancesim.datasets.allies import build_record, case_allies
     from alliancesim.datasets.store import DataStore
     from alliancesim.experiments import reliability as rl
     from alliancesim.results.reliability import (
+        CaseJoin,
         Coefficient,
         Fulfilment,
         HeldOut,
@@ -691,6 +692,8 @@ def reliability_fit(*, data_store: str | Path | None = None) -> Any:
                             brier={k: v.brier for k, v in sc.items()},
                             auc={k: v.auc for k, v in sc.items()}))
     counts = np.bincount(rec.y, minlength=3)
+    forecasts = rl.score_cases(theta, rec, case_allies(store))
+    scored = rl.case_scores(forecasts)
     return ReliabilityReport(
         observations=int(rec.y.size), disputes=int(np.unique(rec.dispute).size),
         outcomes={"did not join": int(counts[0]), "joined without force": int(counts[1]),
@@ -700,4 +703,8 @@ def reliability_fit(*, data_store: str | Path | None = None) -> Any:
         coefficients=coefs, held_out=held,
         fulfilment=[Fulfilment(what=w, rate=r, n=n) for w, r, n in rl.fulfilment(store)],
         specification="docs/validation.md, 'The member model on the large-N record' "
-                      "(frozen 2026-11-29)")
+                      "(frozen 2026-11-29)",
+        cases=[CaseJoin(case_id=f.case_id, allies=f.allies, joined=f.joined,
+                        probabilities=f.probs) for f in forecasts],
+        case_log_score={k: v[0] for k, v in scored.items()},
+        case_brier={k: v[1] for k, v in scored.items()})

@@ -362,12 +362,12 @@ def calibrate(
     for e in report.estimates:
         table.add_row(e.name, f"{e.value:.3f}", f"{e.se:.3f}", f"{e.prior:.3f}")
     out_console.print(table)
-    fixed = [e.name.split(".", 1)[1] for e in report.estimates
-             if e.name.startswith("coefficients.") and e.se == 0.0]
+    kept = [e.name.split(".", 1)[1] for e in report.estimates
+            if e.name.startswith("coefficients.") and e.se == 0.0]
     out_console.print("The common intercept is fixed at 0 (not identified apart from the "
                       "cut-points); the alliances' intercepts are identified by their prior."
                       + (f" Kept at the prior centre (no information in the cases): "
-                         f"{', '.join(fixed)}." if fixed else ""))
+                         f"{', '.join(kept)}." if kept else ""))
     if report.request is not None:
         rt = Table(title=f"Request stage on the same cases: log-likelihood "
                    f"{report.request_log_likelihood:.2f}", title_justify="left")
@@ -690,6 +690,22 @@ def reliability_fit(
     for x in r.fulfilment:
         f.add_row(x.what, f"{x.rate:.0%}", str(x.n))
     out_console.print(f)
+    if r.cases:
+        names = list(r.case_log_score)
+        c = Table(title="The bundled cases scored by the frozen model (fitted on the record "
+                  "without them): P(some ally joins at all)", title_justify="left")
+        for col in ("case", "allies", "joined", *names):
+            c.add_column(col, justify="left" if col == "case" else "right")
+        for x in r.cases:
+            c.add_row(x.case_id, str(x.allies), "yes" if x.joined else "no",
+                      *[f"{x.probabilities[n]:.0%}" for n in names])
+        c.add_row("mean log score / Brier", "", "",
+                  *[f"{r.case_log_score[n]:.3f} / {r.case_brier[n]:.3f}" for n in names])
+        out_console.print(c)
+        out_console.print("joined: the alliance decided military help or a member acted "
+                          "outside it (statements, consultations and fact-finding missions "
+                          "are not MID actions); features by the record's own function "
+                          "(datasets/allies.py, case_allies).", style="dim")
     out_console.print(f"Specification: {r.specification}.", style="dim")
 
 

@@ -168,3 +168,89 @@ def build_record(store: DataStore) -> AllyRecord:
         target=np.array(cols[3]), aggressor=np.array(cols[4]), y=np.array(cols[5]),
         x=np.array(cols[6], dtype=float), dropped_no_ideal_points=dropped,
         excluded_for_cases=excluded, releases={k: v.release for k, v in imports.items()})
+
+
+@dataclass(frozen=True)
+class CaseAllies:
+    """The bundled case as the large-N record would code it: each member other than the victim
+    (and an aggressor member) as a potential ally, with its features, and whether any of them
+    joined on the victim's side."""
+
+    case_id: str
+    year: int
+    allies: tuple[str, ...]
+    x: np.ndarray  # (A, K) ally_features
+    joined: bool  # the observed outcome, by the rule in case_allies' docstring
+
+
+def _latest(store: DataStore, table: str, column: str, year: int) -> int:
+    """`year`, or the last year the table covers if it ends before (ATOP to 2018, COW majors
+    to 2016): the status then is the last known."""
+    last = store.query(f"SELECT max({column}) FROM {table}")[0][0]
+    return min(year, int(last)) if last is not None else year
+
+
+def case_allies(store: DataStore) -> list[CaseAllies]:
+    """The 17 bundled cases coded as the large-N record codes a dispute, by the same feature
+    function (ally_features):
+
+    - affinities with the victim and the aggressor: the case's own (the UN ideal-point figures
+      of the year before by the same mapping; its written JUDGEMENTs where the data have none);
+    - capability: log(member's troops / aggressor's troops) from the case's actors (the large-N
+      record takes NMC military personnel, which ends before most cases);
+    - major_power: COW major powers in the case's year (the last year of the file if later);
+    - unconditional, pact_with_aggressor: ATOP, as in the record (the last year ATOP covers if
+      the case is later);
+    - joined (the outcome, "joined at all", y >= 1): the alliance decided military help, or a
+      member acted outside it. Statements, consultations and fact-finding missions are not MID
+      actions.
+    """
+    from alliancesim.cases import load_cases, to_scenario
+    from alliancesim.cases.designs import point_values
+    from alliancesim.datasets.codes import ccode_of
+    from alliancesim.scenario.compile import compile_crisis
+
+    store.require("atop-dyads", "atop-members", "atop-alliances", "cow-majors",
+                  purpose="scoring the cases with the large-N member model")
+    out = []
+    for c in load_cases():
+        model = compile_crisis(to_scenario(c), 0)
+        v = point_values(model)
+        agg_troops = float(v["aggressor_strength"][0] if "aggressor_strength" in v
+                           else v["aggressor_troops"][0])
+        year = int(c.year)
+        y_major = _latest(store, "cow_majors", "endyear", year)
+        y_atop = _latest(store, "atop_dyads", "year", year)
+        majors = {int(r[0]) for r in store.query(
+            f"SELECT ccode FROM cow_majors WHERE styear <= {y_major} AND endyear >= {y_major}")}
+        victim_cc = ccode_of(c.crisis.victim, year)
+        agg_cc = ccode_of(c.crisis.aggressor, year)
+        allies, rows = [], []
+        for i, m in enumerate(model.members):
+            if i == model.victim or i == model.aggressor_member:
+                continue
+            cc = ccode_of(m, year)
+            uncond = 1
+            pact_agg = False
+            if cc is not None and victim_cc is not None:
+                r = store.query(f"""
+                    SELECT max(CASE WHEN coalesce(al.defcon, 0) = 0 THEN 1 ELSE 0 END)
+                    FROM atop_members a JOIN atop_members b ON a.atopid = b.atopid
+                    JOIN atop_alliances al ON al.atopid = a.atopid
+                    WHERE a.member = {cc} AND b.member = {victim_cc} AND a.defense = 1
+                      AND b.defense = 1 AND a.yrent <= {y_atop} AND b.yrent <= {y_atop}
+                      AND (a.yrexit = 0 OR a.yrexit IS NULL OR a.yrexit >= {y_atop})
+                      AND (b.yrexit = 0 OR b.yrexit IS NULL OR b.yrexit >= {y_atop})""")
+                uncond = 1 if r[0][0] is None else int(r[0][0])
+            if cc is not None and agg_cc is not None:
+                pact_agg = bool(store.query(
+                    f"SELECT count(*) FROM atop_dyads WHERE ccode1 = {cc} AND ccode2 = {agg_cc}"
+                    f" AND year = {y_atop} AND defense = 1")[0][0])
+            allies.append(m)
+            rows.append(ally_features(
+                float(model.affinity_victim[i]), float(model.affinity_aggressor[i]),
+                float(v[f"troops.{m}"][0]), agg_troops, cc is not None and cc in majors,
+                bool(uncond), pact_agg))
+        joined = c.observed_rung == 4 or c.observed_outside == 1
+        out.append(CaseAllies(c.id, year, tuple(allies), np.array(rows, dtype=float), joined))
+    return out

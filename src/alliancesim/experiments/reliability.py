@@ -22,7 +22,7 @@ from scipy.optimize import minimize
 from scipy.special import log_ndtr, ndtr
 from scipy.stats import rankdata
 
-from alliancesim.datasets.allies import FEATURES, AllyRecord
+from alliancesim.datasets.allies import FEATURES, AllyRecord, CaseAllies
 from alliancesim.datasets.store import DataStore
 from alliancesim.experiments.numerics import hessian
 
@@ -143,4 +143,47 @@ def fulfilment(store: DataStore) -> list[tuple[str, float, int]]:
     if "reliability-leeds-anac" in have:
         n, h = store.query("SELECT count(*), sum(honor3) FROM reliability_leeds_anac")[0]
         out.append(("Leeds & Anac 2005 (member-war, honor3)", float(h) / n, int(n)))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseForecast:
+    case_id: str
+    allies: int
+    joined: bool
+    probs: dict[str, float]  # forecast -> P(some ally joins at all)
+
+
+CASE_FORECASTS = ("model", "base rate per ally", "base rate per dispute")
+
+
+def score_cases(theta: np.ndarray, rec: AllyRecord, cases: list[CaseAllies]
+                ) -> list[CaseForecast]:
+    """The bundled cases forecast by the frozen large-N model fitted on the whole record (which
+    excludes them): P(some ally joins at all) = 1 - prod_i P(y_i = 0), beside two base rates
+    from the same record: the share of allies that joined, p, as 1 - (1 - p)^A for A allies,
+    and the share of (dispute, target) pairs in which any ally joined."""
+    p_ally = float((rec.y >= 1).mean())
+    pairs: dict[tuple[int, int], bool] = {}
+    for d, t, y in zip(rec.dispute, rec.target, rec.y, strict=True):
+        pairs[(int(d), int(t))] = pairs.get((int(d), int(t)), False) or bool(y >= 1)
+    p_dispute = float(np.mean(list(pairs.values())))
+    out = []
+    for c in cases:
+        p0 = _probs(theta, c.x)[:, 0] if c.x.size else np.ones(0)
+        out.append(CaseForecast(c.case_id, len(c.allies), c.joined, {
+            "model": float(1.0 - np.prod(p0)),
+            "base rate per ally": float(1.0 - (1.0 - p_ally) ** len(c.allies)),
+            "base rate per dispute": p_dispute}))
+    return out
+
+
+def case_scores(forecasts: list[CaseForecast]) -> dict[str, tuple[float, float]]:
+    """forecast -> (mean log score, mean Brier score) of the binary outcome."""
+    out = {}
+    for name in CASE_FORECASTS:
+        p = np.array([f.probs[name] for f in forecasts])
+        o = np.array([f.joined for f in forecasts], dtype=float)
+        q = np.where(o == 1.0, p, 1.0 - p)
+        out[name] = (float(np.log(np.maximum(q, FLOOR)).mean()), float(((p - o) ** 2).mean()))
     return out

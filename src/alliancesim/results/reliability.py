@@ -26,6 +26,15 @@ class Fulfilment(BaseModel):
     n: int
 
 
+class CaseJoin(BaseModel):
+    """A bundled case forecast by the frozen large-N model: P(some ally joins at all)."""
+
+    case_id: str
+    allies: int
+    joined: bool
+    probabilities: dict[str, float]  # forecast -> P(some ally joins)
+
+
 class ReliabilityReport(BaseModel):
     observations: int
     disputes: int
@@ -38,3 +47,6 @@ class ReliabilityReport(BaseModel):
     held_out: list[HeldOut]
     fulfilment: list[Fulfilment]
     specification: str  # where the frozen specification is written
+    cases: list[CaseJoin] = []  # the bundled cases scored by the frozen model
+    case_log_score: dict[str, float] = {}  # forecast -> mean log score over the cases
+    case_brier: dict[str, float] = {}
