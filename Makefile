@@ -43,7 +43,8 @@ test: install-all browser
 fuzz: install
 	cd tests && ../.venv/bin/python fuzzing.py --examples 10000
 
-bench: install-all
+bench: $(UV)
+	$(UV) sync --frozen --quiet --all-extras --group bench
 	.venv/bin/python benchmarks/engine.py --ray
 
 lint: install

@@ -21,6 +21,8 @@ import time
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the Mesa peer beside this
+
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -177,6 +179,70 @@ def main() -> None:
         ray_backend.close()
         print(f"   ray, {workers} CPUs         {rate(n_pool, t_ray)}   "
               f"speed-up {t_one / t_ray:.2f} x (start-up {startup:.1f} s not included)")
+    print()
+    peers(sc, rounds=3 if args.quick else 5, n_engine=n_engine // 4, n_mesa=200 if args.quick
+          else 2_000, n_ref=200 if args.quick else 2_000)
+
+
+def draw_floor(model, trials: int) -> None:  # type: ignore[no-untyped-def]
+    """The same random numbers as a run draws, drawn alone: the floor no implementation of this
+    model can beat (every quantity, every noise term, every parameter draw)."""
+    per = 32
+    n_blocks = -(-trials // BLOCK)
+    for b0 in range(0, n_blocks, per):
+        draw_trials(model, seed=5, start_block=b0, stop_block=min(n_blocks, b0 + per),
+                    trials=trials)
+
+
+def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int) -> None:
+    """6. The engine against the peers, interleaved: each round times every contender once, in
+    turn, so that a slow spell of the machine hits them all; medians and ranges over rounds."""
+    print(f"6. Against the peers, interleaved ({rounds} rounds; median, range over rounds)")
+    try:
+        from mesa_peer import run_mesa
+    except ImportError:
+        run_mesa = None  # type: ignore[assignment]
+        print("   Mesa is not installed: `make bench` installs it (uv sync --group bench)")
+    model = compile_crisis(sc, 0)
+    ref_inputs = draw_trials(model, seed=6, start_block=0, stop_block=1, trials=n_ref)
+    runs: dict[str, list[float]] = {"engine": [], "draws alone": [], "reference": [],
+                                    "mesa": []}
+    mesa_out: list[dict[str, object]] = []
+    for r in range(rounds):
+        t = time.perf_counter()
+        simulate(sc, trials=n_engine, seed=10 + r, keep_trials=False)
+        runs["engine"].append(n_engine / (time.perf_counter() - t))
+        t = time.perf_counter()
+        draw_floor(model, n_engine)
+        runs["draws alone"].append(n_engine / (time.perf_counter() - t))
+        t = time.perf_counter()
+        run_reference(sc, 0, ref_inputs)
+        runs["reference"].append(n_ref / (time.perf_counter() - t))
+        if run_mesa is not None:
+            t = time.perf_counter()
+            mesa_out += run_mesa(sc, n_mesa, seed=r)
+            runs["mesa"].append(n_mesa / (time.perf_counter() - t))
+    med = {k: float(np.median(v)) for k, v in runs.items() if v}
+    for k in med:
+        lo, hi = min(runs[k]), max(runs[k])
+        print(f"   {k:<14}{med[k]:>14,.0f} trials/s   (range {lo:,.0f}-{hi:,.0f})")
+    print(f"   engine / reference      {med['engine'] / med['reference']:>8,.0f} x")
+    if "mesa" in med:
+        print(f"   engine / Mesa           {med['engine'] / med['mesa']:>8,.0f} x")
+    print(f"   full run / draws alone  {med['draws alone'] / med['engine']:>8.1f} x the cost of "
+          "its own random draws")
+    if mesa_out:
+        ens = simulate(sc, trials=max(n_engine, 200_000), seed=7).summary().crises[0]
+        n = len(mesa_out)
+        rung = np.array([o["rung"] for o in mesa_out])
+        rep = np.array([o["outcome"] for o in mesa_out])
+        for label, m, e in (("military help", float((rung == 4).mean()),
+                             ens.response["military"]),
+                            ("repelled, with", float((rep == 0).mean()),
+                             ens.outcome_with_alliance["repelled"])):
+            se = float(np.sqrt(max(e * (1 - e), 1e-9) / n))
+            print(f"   same distribution? {label}: Mesa {m:.3f}, engine {e:.3f} "
+                  f"(difference {abs(m - e) / se:.1f} Mesa standard errors, {n:,} trials)")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ def test_benchmark_quick_run_prints_every_section() -> None:
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     for heading in ["1. Pipeline on pre-drawn inputs", "2. Full simulate()",
-                    "3. Time per stage", "4. Peak memory", "5. Process pool"]:
+                    "3. Time per stage", "4. Peak memory", "5. Process pool",
+                    "6. Against the peers"]:
         assert heading in r.stdout
     assert "ratio" in r.stdout and "MiB" in r.stdout and "speed-up" in r.stdout

@@ -44,6 +44,32 @@ def test_draws_are_per_group_ordered_and_around_the_scenario_values() -> None:
     np.testing.assert_allclose(w - a, 1.0)
 
 
+def test_draws_stay_in_each_quantity_range_and_use_the_alliance_own_intercept() -> None:
+    # NATO's scenario sets a shock correlation of 0.8: draws around it must stay below 0.99
+    model = compile_crisis(_posterior("nato-2021-baltic"), 0)
+    v = np.concatenate([draw_block(model, 3, b).values["council.shock_correlation"]
+                        for b in range(20)])
+    assert v.min() >= 0.0 and v.max() <= 0.99 and v.max() == pytest.approx(0.99)
+    w = draw_block(model, 3, 0).values["council.leader_weight"]
+    assert np.all((w >= 0) & (w <= 1))
+    # the alliance intercept is NATO's, drawn around its estimate with its standard error
+    post = bundled_posterior()["council"]
+    k = len(post["theta"]) - len(post["alliances"]) + post["alliances"].index("nato")
+    b = np.concatenate([draw_block(model, 3, blk).values["council.alliance_intercept"][::GROUP]
+                        for blk in range(40)])
+    assert b.mean() == pytest.approx(post["theta"][k], abs=0.25)
+    assert b.std() == pytest.approx(np.sqrt(post["cov"][k][k]), rel=0.2)
+    # an alliance without cases draws its intercept from the prior N(0, 1)
+    from alliancesim.scenario.schema import Scenario
+
+    data = _posterior("nato-2021-baltic").model_dump(mode="json", by_alias=True)
+    data["alliance"]["id"] = "other"
+    other = compile_crisis(Scenario.model_validate(data), 0)
+    c = np.concatenate([draw_block(other, 3, blk).values["council.alliance_intercept"][::GROUP]
+                        for blk in range(40)])
+    assert abs(c.mean()) < 0.25 and c.std() == pytest.approx(1.0, rel=0.2)
+
+
 def test_draws_follow_the_posterior_covariance() -> None:
     model = compile_crisis(_posterior(), 0)
     post = bundled_posterior()["council"]

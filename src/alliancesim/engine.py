@@ -178,6 +178,12 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
         if a in out and b in out:
             lo, hi = np.minimum(out[a], out[b]), np.maximum(out[a], out[b])
             out[a], out[b] = lo, hi
+    # a draw laid around a scenario's own value can leave the quantity's range (a scenario's
+    # shock correlation of 0.8 plus a draw above the calibrated 0.31): clip to it, as every draw
+    bounds = {q.name: (q.low, q.high) for q in model.quantities}
+    for name, values in out.items():
+        low, high = bounds.get(name, (-np.inf, np.inf))
+        np.clip(values, low, high, out=values)
     if "council.unilateral_margin" in out:
         out["council.unilateral_margin"] = np.maximum(out["council.unilateral_margin"], 0.0)
     if "council.leader_weight" in out and model.leader < 0:
