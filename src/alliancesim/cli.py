@@ -45,8 +45,8 @@ def run(
     seed: Annotated[int | None, typer.Option(
         "--seed", "-s", min=0, help="Random seed (default: the scenario's).")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        "--chunk-size", min=1, help="Trials per chunk (memory bound); results do not depend "
-        "on it.")] = None,
+        "--chunk-size", min=1, help="Trials per chunk (memory bound; default 131,072 for up "
+        "to six members, fewer for wider alliances); results do not depend on it.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write trials.parquet, summary.json, scenario.yaml and PNG figures "

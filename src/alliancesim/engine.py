@@ -35,6 +35,15 @@ from alliancesim.scenario.distributions import draw, is_uncertain, point
 
 BLOCK = 4096
 DEFAULT_CHUNK = 32 * BLOCK
+# the default chunk holds about this many (trial, member) cells: 32 blocks of a six-member
+# alliance, fewer trials for a wider one (NATO's thirty: 6 blocks), so that the pipeline's
+# (trials x members) arrays, not the trial count, bound the memory (docs/performance.md)
+CHUNK_CELLS = DEFAULT_CHUNK * 6
+
+
+def default_chunk(members: int) -> int:
+    """The default chunk size for an alliance of `members`: whole blocks, at least one."""
+    return max(BLOCK, CHUNK_CELLS // max(members, 6) // BLOCK * BLOCK)
 STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement")
 
 

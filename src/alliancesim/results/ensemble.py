@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliancesim.backends import Backend, Task, make_backend
-from alliancesim.engine import BLOCK, DEFAULT_CHUNK, TrialResults, chunks
+from alliancesim.engine import BLOCK, TrialResults, chunks, default_chunk
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.summary import EnsembleSummary, summarise
 from alliancesim.results.tally import Tally, block_tally
@@ -132,12 +132,13 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
     """
     n = scenario.trials if trials is None else trials
     s = scenario.seed if seed is None else seed
-    chunk = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if n < 1:
         raise UsageError("must be at least 1", param="trials", value=n)
-    if chunk < 1:
-        raise UsageError("must be at least 1", param="chunk_size", value=chunk)
+    if chunk_size is not None and chunk_size < 1:
+        raise UsageError("must be at least 1", param="chunk_size", value=chunk_size)
     models = tuple(compile_crisis(scenario, i) for i in range(len(scenario.crises)))
+    chunk = (default_chunk(max(m.n_members for m in models)) if chunk_size is None
+             else chunk_size)
     keep = (n * len(models) <= KEEP_TRIALS_LIMIT) if keep_trials is None else keep_trials
     tasks = [Task(m, s, b0, b1, n, keep or on_trials is not None, block_tally)
              for m in models for b0, b1 in chunks(n, chunk)]
