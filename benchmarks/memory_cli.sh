@@ -2,7 +2,8 @@
 # Peak resident memory of `alliancesim run` from the command line, worker processes included:
 # in-process, with --out, and on the process pool (docs/performance.md).
 #
-#   benchmarks/memory_cli.sh [SCENARIO] [TRIALS]      (default: nato-2021-baltic 10000000)
+#   benchmarks/memory_cli.sh [SCENARIO] [TRIALS] [MODES]
+#   (default: nato-2021-baltic 10000000 "in-process out pool")
 #
 # The resident sets of the command and of its children (the pool's workers) are summed and
 # sampled every half second; the peak of the sum is printed per mode. /usr/bin/time would report
@@ -11,8 +12,9 @@ set -u
 cd "$(dirname "$0")/.."
 SCENARIO=${1:-nato-2021-baltic}
 N=${2:-10000000}
+MODES=${3:-in-process out pool}
 OUT=$(mktemp -d)
-for mode in in-process out pool; do
+for mode in $MODES; do
   args=(--no-store run "$SCENARIO" --trials "$N")
   case $mode in
     out) args+=(--out "$OUT/run");;
