@@ -54,6 +54,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtr
 
 from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
@@ -136,6 +137,43 @@ def unilateral_bar(support: np.ndarray, tau4: np.ndarray, delta: np.ndarray) -> 
     return np.asarray(support > (tau4 + delta)[:, None])
 
 
+@njit(cache=True)
+def _preferences_kernel(rows: np.ndarray, cols: np.ndarray, is_row: np.ndarray,
+                        beta: np.ndarray, intercept: np.ndarray, tau: np.ndarray,
+                        rho: np.ndarray, common: bool, e: np.ndarray, z: np.ndarray,
+                        delta: np.ndarray, preferred: np.ndarray, unilateral: np.ndarray
+                        ) -> None:
+    """Per trial t and member i: mu = b_0 + sum_k beta_k x_ik (in the order of the features),
+    eps = sqrt(rho) z + sqrt(1 - rho) e_i (common shock) or e_i, s = mu + eps; the preferred
+    rung counts the sorted cut-points below s; unilateral: s > tau_4 + delta."""
+    T, M = e.shape
+    K = beta.shape[1]
+    srt = np.empty(4)
+    for t in range(T):
+        for j in range(4):  # insertion sort of the four cut-points
+            v = tau[t, j]
+            m = j
+            while m > 0 and srt[m - 1] > v:
+                srt[m] = srt[m - 1]
+                m -= 1
+            srt[m] = v
+        bar = srt[3] + delta[t]
+        a = np.sqrt(rho[t]) if common else 0.0
+        b = np.sqrt(1.0 - rho[t]) if common else 1.0
+        for i in range(M):
+            mu = intercept[t]
+            for k in range(K):
+                mu += beta[t, k] * (rows[i, k] if is_row[k] else cols[t, k])
+            eps = a * z[t] + b * e[t, i] if common else e[t, i]
+            s = mu + eps
+            n = 0
+            for j in range(4):
+                if s > srt[j]:
+                    n += 1
+            preferred[t, i] = n
+            unilateral[t, i] = s > bar
+
+
 def cutpoints(theta: np.ndarray) -> np.ndarray:
     """tau (4,) from theta."""
     t = theta[K : K + 4]
@@ -197,15 +235,32 @@ class OrderedProbit:
     # ------------------------------------------------------------------ simulation
     def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],
                     e: np.ndarray, z: np.ndarray, noise: str) -> Preferences:
+        """The equations of latent_support, member_noise, preferred_rung and unilateral_bar,
+        in one compiled pass over the trials (_preferences_kernel: the same operations in the
+        same order, so the same numbers, without (trials x members x cut-points) temporaries)."""
+        T, M = e.shape
         intercept = values["council.intercept"] + values.get("council.alliance_intercept", 0.0)
-        mu = latent_support(features, [values[f"council.coefficients.{f}"]
-                                       for f in COUNCIL_FEATURES], intercept)
-        eps = member_noise(e, z, noise, values["council.shock_correlation"])
-        tau = np.sort(np.stack([values[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1),
-                      axis=1)
-        support = mu + eps
-        return Preferences(preferred_rung(support, tau),
-                           unilateral_bar(support, tau[:, 3], values["council.unilateral_margin"]))
+        rows = np.zeros((M, K))
+        cols = np.zeros((T, K))
+        is_row = np.zeros(K, dtype=np.bool_)
+        for k, x in enumerate(features):
+            if x.ndim == 1:
+                rows[:, k], is_row[k] = x, True
+            else:
+                cols[:, k] = x[:, 0]
+        beta = np.stack([np.broadcast_to(values[f"council.coefficients.{f}"], (T,))
+                         for f in COUNCIL_FEATURES], axis=1)
+        tau = np.stack([np.broadcast_to(values[f"council.cutpoints.{k}"], (T,))
+                        for k in range(1, 5)], axis=1)
+        preferred = np.empty((T, M), dtype=np.int8)
+        unilateral = np.empty((T, M), dtype=np.bool_)
+        _preferences_kernel(rows, cols, is_row, beta, np.broadcast_to(intercept, (T,)).copy(),
+                            tau, np.broadcast_to(values["council.shock_correlation"], (T,))
+                            .astype(np.float64), noise == "common_shock",
+                            np.ascontiguousarray(e), np.ascontiguousarray(z),
+                            np.broadcast_to(values["council.unilateral_margin"], (T,))
+                            .astype(np.float64), preferred, unilateral)
+        return Preferences(preferred, unilateral)
 
     # ------------------------------------------------------------------ closed form
     def _quadrature(self, rho: float) -> tuple[np.ndarray, np.ndarray]:

@@ -112,15 +112,10 @@ class DecisionRule:
         """decide, except that in the trials with draw < leader_weight (draw uniform on [0, 1),
         the weight omega per trial: parameters.council.leader_weight) the leader's preference
         alone decides. omega = 0 or no leader: decide itself."""
-        rung, holds, sole = self.decide(preferred, cap, victim)
         if not self.has_leader_weight:
-            return rung, holds, sole
-        pick = draw < leader_weight
-        if not pick.any():
-            return rung, holds, sole
-        lr, lh, ls = self.leader_decides().decide(preferred, cap, victim)
-        return (np.where(pick, lr, rung), np.where(pick[:, None], lh, holds),
-                np.where(pick[:, None], ls, sole))
+            return self.decide(preferred, cap, victim)
+        return self._run(preferred, cap, victim, np.broadcast_to(draw, cap.shape),
+                         np.broadcast_to(leader_weight, cap.shape))  # one compiled pass
 
     def decide(self, preferred: np.ndarray, cap: np.ndarray, victim: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,13 +127,20 @@ class DecisionRule:
         member alone supported the request, the rule would have given more than L. The victim
         is never counted as holding out. One compiled pass per trial.
         """
+        return self._run(preferred, cap, victim, np.ones(preferred.shape[0]),
+                         np.zeros(preferred.shape[0]))
+
+    def _run(self, preferred: np.ndarray, cap: np.ndarray, victim: int, draw: np.ndarray,
+             weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         T, M = preferred.shape
         rung = np.empty(T, dtype=np.int8)
         holds = np.empty((T, M), dtype=np.bool_)
         sole = np.empty((T, M), dtype=np.bool_)
         _decide_kernel(np.ascontiguousarray(preferred, dtype=np.int8),
                        np.ascontiguousarray(cap, dtype=np.int8), self._code(),
-                       self._need_array(), self.leader, victim, rung, holds, sole)
+                       self._need_array(), self.leader, victim,
+                       np.ascontiguousarray(draw, dtype=np.float64),
+                       np.ascontiguousarray(weight, dtype=np.float64), rung, holds, sole)
         return rung, holds, sole
 
     # ----------------------------------------------------------------- probability form
@@ -266,13 +268,15 @@ def _leader_weight(y: np.ndarray, n: np.ndarray, leader: int
 
 
 @njit(cache=True)
-def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, code: int, need: np.ndarray,
-                   leader: int, victim: int, rung: np.ndarray, holds_out: np.ndarray,
-                   sole_veto: np.ndarray) -> None:
+def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, rule_code: int, need: np.ndarray,
+                   leader: int, victim: int, draw: np.ndarray, weight: np.ndarray,
+                   rung: np.ndarray, holds_out: np.ndarray, sole_veto: np.ndarray) -> None:
+    """The rule per trial; where draw[t] < weight[t] (the leader's weight) the leader decides."""
     T, M = preferred.shape
     cnt = np.zeros(5, dtype=np.int64)
     for t in range(T):
         c = cap[t]
+        code = 1 if (leader >= 0 and draw[t] < weight[t]) else rule_code
         cnt[:] = 0
         for i in range(M):
             for level in range(1, preferred[t, i] + 1):
