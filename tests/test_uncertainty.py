@@ -155,3 +155,21 @@ def test_run_shows_bands_by_default_and_not_when_off() -> None:
     assert "Parameter uncertainty: the council's" in on
     off = run("--parameter-uncertainty", "off")
     assert "90% band" not in off and "Parameters fixed" in off
+
+
+def test_total_equals_the_pairwise_sum_with_every_group_in_order() -> None:
+    import functools
+    from dataclasses import fields
+
+    from alliancesim.results.tally import Tally
+
+    model = compile_crisis(_posterior(), 0)
+    ens = api.simulate(_posterior(), trials=3 * 4096 + 100, seed=5, keep_trials=True)
+    from alliancesim.results.tally import block_tally
+
+    r = ens.results[0]
+    blocks = [block_tally(model, r.slice(a, min(a + 4096, r.n))) for a in range(0, r.n, 4096)]
+    fast, slow = Tally.total(blocks), functools.reduce(lambda a, b: a + b, blocks)
+    for f in fields(Tally):
+        np.testing.assert_array_equal(getattr(fast, f.name), getattr(slow, f.name), f.name)
+    np.testing.assert_array_equal(fast.groups, ens.tallies[0].groups)
