@@ -167,3 +167,36 @@ def test_decision_rules_equal_the_reference_s_own(rule, quota, cf) -> None:  # t
             alt[i] = c
             assert holds[t, i] == (i != 2 and L < c and p[i] <= L)
             assert sole[t, i] == (i != 2 and min(reference.decide(alt, rule, quota, 0, cf), c) > L)
+
+
+@pytest.mark.parametrize("noise", ["independent", "common_shock"])
+def test_compiled_preferences_equal_the_stage_equations(noise: str) -> None:
+    """The probit's one-pass kernel gives exactly the rungs of its stated equations
+    (latent_support, member_noise, preferred_rung, unilateral_bar), unsorted cut-points and
+    per-trial parameters included."""
+    from alliancesim.model.council.probit import (
+        latent_support,
+        member_noise,
+        preferred_rung,
+        unilateral_bar,
+    )
+
+    rng = np.random.default_rng(0)
+    T, M = 3000, 7
+    feats = [rng.normal(size=M) for _ in range(len(COUNCIL_FEATURES) - 1)]
+    feats.append(rng.normal(size=(T, 1)))  # the per-trial feature (cost)
+    v = {f"council.coefficients.{f}": rng.normal(size=T) for f in COUNCIL_FEATURES}
+    v.update({f"council.cutpoints.{k}": rng.normal(size=T) for k in range(1, 5)})
+    v.update({"council.intercept": rng.normal(size=T),
+              "council.alliance_intercept": rng.normal(size=T),
+              "council.shock_correlation": rng.uniform(0, 0.9, T),
+              "council.unilateral_margin": rng.uniform(0, 1, T)})
+    e, z = rng.normal(size=(T, M)), rng.normal(size=T)
+    got = OrderedProbit().preferences(feats, v, e, z, noise)
+    mu = latent_support(feats, [v[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES],
+                        v["council.intercept"] + v["council.alliance_intercept"])
+    s = mu + member_noise(e, z, noise, v["council.shock_correlation"])
+    tau = np.sort(np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1), axis=1)
+    np.testing.assert_array_equal(got.preferred, preferred_rung(s, tau))
+    np.testing.assert_array_equal(got.unilateral,
+                                  unilateral_bar(s, tau[:, 3], v["council.unilateral_margin"]))

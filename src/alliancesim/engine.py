@@ -161,7 +161,7 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
                     ) -> dict[str, np.ndarray]:
     """Parameter uncertainty: one draw from the calibration's posterior for each group of GROUP
     trials, laid around the scenario's own values (value = centre + natural(theta_draw) -
-    natural(theta_hat)); cut-points kept in order, the unilateral margin at least 0."""
+    natural(theta_hat)); cut-points kept in order, every value within its quantity's range."""
     post = model.posterior
     assert post is not None
     council = council_model(post.council_model).for_alliances(post.alliances)
@@ -188,15 +188,12 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
             lo, hi = np.minimum(out[a], out[b]), np.maximum(out[a], out[b])
             out[a], out[b] = lo, hi
     # a draw laid around a scenario's own value can leave the quantity's range (a scenario's
-    # shock correlation of 0.8 plus a draw above the calibrated 0.31): clip to it, as every draw
+    # shock correlation of 0.8 plus a draw above the calibrated 0.31; a negative margin): clip
+    # to it, as every draw
     bounds = {q.name: (q.low, q.high) for q in model.quantities}
     for name, values in out.items():
         low, high = bounds.get(name, (-np.inf, np.inf))
         np.clip(values, low, high, out=values)
-    if "council.unilateral_margin" in out:
-        out["council.unilateral_margin"] = np.maximum(out["council.unilateral_margin"], 0.0)
-    if "council.leader_weight" in out and model.leader < 0:
-        out["council.leader_weight"][:] = 0.0  # no leader: the alliance's rule always
     return out
 
 

@@ -175,24 +175,6 @@ def rule_of(model: CompiledCrisis) -> DecisionRule:
                            leader=model.leader, consensus_from=model.consensus_from)
 
 
-def _tail(y: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
-    """Weight of at least k supporters: the Poisson-binomial recursion over the last axis,
-    unnormalised (dist_j <- dist_j n_i + dist_{j-1} y_i)."""
-    M = y.shape[-1]
-    lead = y.shape[:-1]
-    if k <= 0:
-        return np.asarray(np.prod(y + n, axis=-1))
-    if k > M:
-        return np.zeros(lead)
-    dist = np.zeros((*lead, M + 1))
-    dist[..., 0] = 1.0
-    for i in range(M):
-        yi, ni = y[..., i : i + 1], n[..., i : i + 1]
-        dist[..., 1:] = dist[..., 1:] * ni + dist[..., :-1] * yi
-        dist[..., 0] *= n[..., i]
-    return np.asarray(dist[..., k:].sum(axis=-1))
-
-
 @njit(cache=True)
 def _count_weight_kernel(y: np.ndarray, n: np.ndarray, need: int, f: np.ndarray,
                          dfdy: np.ndarray, dfdn: np.ndarray) -> None:
