@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
 from alliancesim.model.council import council_model
-from alliancesim.model.council.features import council_columns
-from alliancesim.model.council.rules import rule_of
+from alliancesim.model.council.features import COUNCIL_FEATURES, trial_cost
+from alliancesim.model.council.probit import trial_preferences
+from alliancesim.model.council.rules import rule_of, trial_decide
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw, is_uncertain, point
 
@@ -198,8 +200,13 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
 
 
 def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: int,
-                trials: int) -> TrialInputs:
-    """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall."""
+                trials: int, fixed: bool = True) -> TrialInputs:
+    """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall.
+
+    fixed: also lay every fixed quantity out as a per-trial array (for code that reads each
+    quantity per trial: the scalar reference, tests). The engine does not need them (run_chunk
+    passes False): run_pipeline takes a quantity missing from the values as its fixed scalar.
+    """
     parts = []
     for b in range(start_block, stop_block):
         part = draw_block(model, seed, b)
@@ -208,6 +215,8 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
             part = part.slice(0, max(remaining, 0))
         parts.append(part)
     inputs = TrialInputs.concat(parts)
+    if not fixed:
+        return inputs
     for q in model.quantities:
         if not is_uncertain(q.value) and q.name not in inputs.values:
             inputs.values[q.name] = np.full(inputs.n, float(np.clip(point(q.value), q.low,
@@ -216,98 +225,236 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
 
 
 # --------------------------------------------------------------------------- the pipeline
-def _member(values: dict[str, np.ndarray], name: str, members: tuple[str, ...]) -> np.ndarray:
-    return np.stack([values[f"{name}.{m}"] for m in members], axis=1)
+# The quantities the compiled pass reads by name (their position in the per-trial vector x of
+# every quantity, -1 when the crisis has none), then the members' (MEMBER_INPUTS) and the
+# council's coefficients and cut-points.
+SCALARS = (
+    "aggressor_strength", "aggressor_troops", "aggressor_commitment", "aggressor_quality",
+    "defender_commitment", "trust", "decision_delay_days", "council.intercept",
+    "council.alliance_intercept", "council.leader_weight", "council.shock_correlation",
+    "council.unilateral_margin", "request.intercept", "request.threat", "request.trust_weight",
+    "request.cutpoints.1", "request.cutpoints.2", "forces.valuation", "forces.private_benefit",
+    "forces.token_scale", "forces.reference_army", "deployment.transport_days",
+    "deployment.unilateral_delay_days", "engagement.attrition",
+    "engagement.irregular_efficiency", "engagement.aggressor_break",
+    "engagement.defender_break_ratio",
+)
+(_STRENGTH, _AGG_TROOPS, _AGG_COMMIT, _AGG_QUALITY, _DEF_COMMIT, _TRUST, _DECISION_DELAY,
+ _INTERCEPT, _ALLIANCE_INTERCEPT, _LEADER_WEIGHT, _RHO, _MARGIN, _REQ_INTERCEPT, _REQ_THREAT,
+ _REQ_TRUST, _REQ_RHO1, _REQ_RHO2, _VALUATION, _PRIVATE, _TOKEN, _REF_ARMY, _TRANSPORT,
+ _UNILATERAL_DELAY, _ATTRITION, _IRREGULAR_EFF, _AGG_BREAK, _DEF_BREAK) = range(len(SCALARS))
+MEMBER_INPUTS = ("troops", "quality", "readiness_days", "standing_forces", "base_in_victim")
+_TROOPS, _QUALITY, _READINESS, _STANDING, _BASED = range(len(MEMBER_INPUTS))
 
 
-class _Stopwatch:
-    """Adds the time of each stage to a dict when one is given (benchmarks); else does nothing."""
+@dataclass(frozen=True)
+class Layout:
+    """Where the compiled pass finds each input: the position of every quantity in the
+    per-trial vector x (the crisis's quantities in order), the fixed ones' values, and the rows
+    of the per-trial arrays."""
 
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-        self.t = time.perf_counter() if timings is not None else 0.0
+    fixed: np.ndarray  # (Q,) every quantity's fixed value (overwritten per trial when drawn)
+    drawn: np.ndarray  # (R, T) the per-trial values, one row per quantity given per trial
+    drawn_at: np.ndarray  # (R,) their positions in x
+    scalars: np.ndarray  # (len(SCALARS),) positions in x, -1: not in this crisis
+    members: np.ndarray  # (len(MEMBER_INPUTS), M) positions in x
+    coefficients: np.ndarray  # (K,) positions of council.coefficients.<feature>
+    cutpoints: np.ndarray  # (4,) positions of council.cutpoints.1..4
 
-    def lap(self, stage: str) -> None:
-        if self.timings is not None:
-            now = time.perf_counter()
-            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.t
-            self.t = now
+
+def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
+    """The compiled pass's view of a crisis and its inputs: a quantity in inputs.values is read
+    per trial, every other quantity is passed once, as the scalar it is (its point value within
+    its range), never materialised per trial."""
+    position = {q.name: j for j, q in enumerate(model.quantities)}
+    fixed = np.array([float(np.clip(point(q.value), q.low, q.high)) if not is_uncertain(q.value)
+                      else np.nan for q in model.quantities])
+    names = [n for n in inputs.values if n in position]
+    drawn = (np.stack([np.asarray(inputs.values[n], dtype=np.float64) for n in names])
+             if names else np.empty((0, inputs.n)))
+    return Layout(
+        fixed=fixed, drawn=drawn,
+        drawn_at=np.array([position[n] for n in names], dtype=np.int64),
+        scalars=np.array([position.get(n, -1) for n in SCALARS], dtype=np.int64),
+        members=np.array([[position[f"{q}.{m}"] for m in model.members] for q in MEMBER_INPUTS],
+                         dtype=np.int64),
+        coefficients=np.array([position[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES],
+                              dtype=np.int64),
+        cutpoints=np.array([position[f"council.cutpoints.{k}"] for k in range(1, 5)],
+                           dtype=np.int64))
+
+
+@njit(cache=True)
+def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.ndarray,
+          mem: np.ndarray, coef: np.ndarray, cut: np.ndarray, rows: np.ndarray,
+          is_row: np.ndarray, cost_at: int, stake: np.ndarray, tied: np.ndarray,
+          request_fixed: int, victim: int, aggressor_member: int, leader: int, rule_code: int,
+          need: np.ndarray, common: bool, irregular: bool, horizon: int,
+          eta: np.ndarray, e: np.ndarray, z: np.ndarray, leader_draw: np.ndarray,
+          req: np.ndarray, rung: np.ndarray, pref: np.ndarray, holds: np.ndarray,
+          sole: np.ndarray, fell: np.ndarray, sent: np.ndarray, first: np.ndarray,
+          outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray, a_loss: np.ndarray,
+          outcome_alone: np.ndarray, end_alone: np.ndarray, d_loss_alone: np.ndarray,
+          a_loss_alone: np.ndarray, unilateral: np.ndarray, through: int) -> None:
+    """Every stage of every trial in one compiled pass: per trial, the stage functions of
+    alliancesim.model in order (request, council, fallback, forces, deployment, engagement with
+    and without the alliance), writing the results' rows. Scratch arrays are made once.
+    through < len(STAGES) stops each trial after that many stages (the benchmark's stage
+    profile; the later stages' outputs are then left unset)."""
+    T, M = e.shape
+    K = coef.shape[0]
+    x = fixed.copy()
+    troops, quality = np.empty(M), np.empty(M)
+    ready, standing, based = np.empty(M), np.empty(M), np.empty(M)
+    cols, beta, tau, srt = np.zeros(K), np.empty(K), np.empty(4), np.empty(4)
+    cnt = np.zeros(5, dtype=np.int64)
+    part = np.empty(M, dtype=np.bool_)
+    V, cap_i = np.empty(M), np.empty(M)
+    arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
+    sched = np.zeros(horizon + 1)
+    given = sc[_STRENGTH] >= 0
+    for t in range(T):
+        for r in range(drawn_at.shape[0]):
+            x[drawn_at[r]] = drawn[r, t]
+        for i in range(M):
+            troops[i] = x[mem[_TROOPS, i]]
+            quality[i] = x[mem[_QUALITY, i]]
+            ready[i] = x[mem[_READINESS, i]]
+            standing[i] = x[mem[_STANDING, i]]
+            based[i] = x[mem[_BASED, i]]
+        if given:
+            S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0,
+                                                x[sc[_DEF_COMMIT]], troops[victim])
+        else:
+            S, D0 = crisis.trial_opening_forces(False, 0.0, x[sc[_AGG_TROOPS]],
+                                                x[sc[_AGG_COMMIT]], x[sc[_DEF_COMMIT]],
+                                                troops[victim])
+        if through == 0:
+            continue
+        # 1. request
+        level = request.trial_request(
+            request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]], x[sc[_REQ_TRUST]], S, D0,
+            x[sc[_TRUST]], eta[t], x[sc[_REQ_RHO1]], x[sc[_REQ_RHO2]])
+        c = request.REQUEST_CAP[level]
+        req[t] = level
+        if through == 1:
+            continue
+        # 2. council
+        for k in range(K):
+            beta[k] = x[coef[k]]
+        for k in range(4):
+            tau[k] = x[cut[k]]
+        if cost_at >= 0:
+            cols[cost_at] = trial_cost(S, troops, victim)
+        trial_preferences(rows, is_row, cols, beta,
+                          x[sc[_INTERCEPT]] + x[sc[_ALLIANCE_INTERCEPT]], tau, x[sc[_RHO]],
+                          common, e[t], z[t], x[sc[_MARGIN]], pref[t], unilateral[t], srt)
+        pref[t, victim] = request.VICTIM_PREF[level]
+        L = trial_decide(pref[t], c, rule_code, need, leader, victim, leader_draw[t],
+                         x[sc[_LEADER_WEIGHT]], holds[t], sole[t], cnt)
+        rung[t] = L
+        if through == 2:
+            continue
+        # 3. fallback
+        fell[t] = fallback.trial_participants(pref[t], L, c, tied, victim, aggressor_member,
+                                              unilateral[t], part)
+        if through == 3:
+            continue
+        # 4. forces
+        forces.trial_contributions(part, standing, based, troops, stake, x[sc[_VALUATION]],
+                                   x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]], x[sc[_TOKEN]], V,
+                                   cap_i, sent[t])
+        if through == 4:
+            continue
+        # 5. deployment
+        first[t] = deployment.trial_deployment(
+            L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
+            sent[t], based, arrival, day0, later)
+        if through == 5:
+            continue
+        # 6. engagement, with and without the alliance (the same when no one arrives)
+        arrives = engagement.trial_schedule(day0, later, arrival, quality, victim, horizon,
+                                            sched)
+        qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
+        brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
+        outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
+            S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
+        if arrives:
+            sched[:] = 0.0
+            (outcome_alone[t], end_alone[t], d_loss_alone[t],
+             a_loss_alone[t]) = engagement.trial_engage(S, D0, qA, qD, k_, brk, ratio, eff,
+                                                        horizon, irregular, sched)
+        else:
+            outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
+            d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
 
 def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
                  timings: dict[str, float] | None = None) -> TrialResults:
-    """All stages for the trials in `inputs`, one stage call after another (the equations are
-    in alliancesim.model). Pure: no I/O, no global state.
+    """All stages for the trials in `inputs`: one compiled pass per trial (_pass), calling the
+    stage functions of alliancesim.model in order. Pure: no I/O, no global state.
 
-    timings, when given, receives the seconds spent in each stage (added to what it holds).
+    A quantity in inputs.values is read per trial; any other is the crisis's fixed value.
+    timings, when given, receives the stage profile: the seconds of the pass stopped after
+    reading the inputs ("inputs"), then after each stage in turn, less the time before it
+    (so the pass runs len(STAGES) + 2 times; for benchmarks).
     """
-    clock = _Stopwatch(timings)
-    v = inputs.values
-    vic = model.victim
-    troops = _member(v, "troops", model.members)
-    S = crisis.aggressor_strength(v)
-    D0 = crisis.committed_forces(v, troops[:, vic])
+    if model.council_model != "ordered_probit":  # the compiled pass's member model
+        raise ValueError(f"the engine has no compiled pass for the council model "
+                         f"{model.council_model!r}")
+    T, M = inputs.n, model.n_members
+    lay = layout(model, inputs)
+    features = {
+        "exposure": model.exposure, "affinity_victim": model.affinity_victim,
+        "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
+        "in_scope": np.full(M, model.in_scope), "is_aggressor": model.is_aggressor,
+    }
+    rows = np.zeros((M, len(COUNCIL_FEATURES)))
+    is_row = np.array([f != "cost" for f in COUNCIL_FEATURES])
+    for k, f in enumerate(COUNCIL_FEATURES):
+        if f != "cost":
+            rows[:, k] = features[f]
+    code, need = rule_of(model).compiled
+    stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
+                         model.leader_stake)
+    tied = fallback.may_act_alone(model.tie_to_victim, model.tie_to_aggressor, model.victim,
+                                  model.aggressor_member)
+    req, rung = np.empty(T, np.int8), np.empty(T, np.int8)
+    pref = np.empty((T, M), np.int8)
+    holds, sole = np.empty((T, M), np.bool_), np.empty((T, M), np.bool_)
+    unilateral = np.empty((T, M), np.bool_)
+    fell = np.empty(T, np.bool_)
+    sent, first = np.empty((T, M)), np.empty(T)
+    outcome, outcome_alone = np.empty(T, np.int8), np.empty(T, np.int8)
+    end_day, end_alone = np.empty(T, np.int16), np.empty(T, np.int16)
+    d_loss, a_loss, d_alone, a_alone = np.empty(T), np.empty(T), np.empty(T), np.empty(T)
 
-    # 1. request
-    req = request.request(model.request_fixed, v, S, D0, inputs.eta)
-    cap = request.REQUEST_CAP[req]
-    clock.lap("request")
+    def run(through: int) -> None:
+        _pass(lay.fixed, lay.drawn, lay.drawn_at, lay.scalars, lay.members, lay.coefficients,
+              lay.cutpoints, rows, is_row,
+              COUNCIL_FEATURES.index("cost") if "cost" in COUNCIL_FEATURES else -1, stake,
+              tied, model.request_fixed, model.victim, model.aggressor_member, model.leader,
+              code, need, model.noise == "common_shock", model.irregular, model.horizon_days,
+              np.ascontiguousarray(inputs.eta), np.ascontiguousarray(inputs.e),
+              np.ascontiguousarray(inputs.z), np.ascontiguousarray(inputs.leader_draw),
+              req, rung, pref, holds, sole, fell, sent, first, outcome, end_day, d_loss, a_loss,
+              outcome_alone, end_alone, d_alone, a_alone, unilateral, through)
 
-    # 2. council
-    prefs = council_model(model.council_model).preferences(
-        council_columns(model, S, troops), v, inputs.e, inputs.z, model.noise)
-    pref = prefs.preferred
-    pref[:, vic] = request.VICTIM_PREF[req]  # the victim's own vote: nothing, consultations, all
-    rung, holds_out, sole_veto = rule_of(model).decide_weighted(
-        pref, cap, vic, inputs.leader_draw, v["council.leader_weight"])
-    clock.lap("council")
-
-    # 3. fallback
-    part, fell_back = fallback.participants(pref, rung, cap, model.tie_to_victim,
-                                            model.tie_to_aggressor, vic, model.aggressor_member,
-                                            prefs.unilateral)
-    clock.lap("fallback")
-
-    # 4. forces
-    based = _member(v, "base_in_victim", model.members)
-    V = forces.valuations(v["forces.valuation"], forces.stake(
-        model.exposure, model.affinity_victim, model.affinity_aggressor, model.leader_stake),
-        troops, v["forces.reference_army"])
-    sent = forces.contributions(part, _member(v, "standing_forces", model.members), based, V, S,
-                                v["forces.private_benefit"], v["forces.token_scale"])
-    clock.lap("forces")
-
-    # 5. deployment
-    delay = deployment.delay(rung, v["decision_delay_days"],
-                             v["deployment.unilateral_delay_days"])
-    arrive = deployment.arrival_days(delay, _member(v, "readiness_days", model.members),
-                                     v["deployment.transport_days"])
-    day0, later = deployment.split_based(sent, based)
-    first = deployment.first_arrival(sent, day0, arrive)
-    clock.lap("deployment")
-
-    # 6. engagement, with and without the alliance
-    quality = _member(v, "quality", model.members)
-    common = dict(q_aggressor=v["aggressor_quality"], q_defender=quality[:, vic],
-                  attrition=v["engagement.attrition"],
-                  aggressor_break=v["engagement.aggressor_break"],
-                  defender_break_ratio=v["engagement.defender_break_ratio"],
-                  horizon=model.horizon_days, irregular=model.irregular,
-                  irregular_efficiency=v["engagement.irregular_efficiency"])
-    with_ = engagement.engage(S, D0, reinforcements=engagement.reinforcements(
-        day0, later, arrive, quality, vic), **common)  # type: ignore[arg-type]
-    alone = engagement.engage(S, D0, **common)  # type: ignore[arg-type]
-    clock.lap("engagement")
-
+    if timings is not None:  # the stage profile: the pass stopped after each stage in turn
+        previous = 0.0
+        for k, stage in enumerate(("inputs", *STAGES)):
+            start = time.perf_counter()
+            run(k)
+            spent = time.perf_counter() - start
+            timings[stage] = timings.get(stage, 0.0) + max(spent - previous, 0.0)
+            previous = spent
+    run(len(STAGES))
     return TrialResults(
-        request=req, rung=rung, preferred=pref, holds_out=holds_out,
-        sole_veto=sole_veto, fallback=fell_back, troops=sent, first_arrival=first,
-        outcome=with_.outcome, end_day=with_.end_day, defender_losses=with_.defender_losses,
-        aggressor_losses=with_.aggressor_losses, outcome_alone=alone.outcome,
-        end_day_alone=alone.end_day, defender_losses_alone=alone.defender_losses,
-        aggressor_losses_alone=alone.aggressor_losses,
-        drawn=drawn_inputs(model, inputs),
-    )
+        request=req, rung=rung, preferred=pref, holds_out=holds, sole_veto=sole, fallback=fell,
+        troops=sent, first_arrival=first, outcome=outcome, end_day=end_day,
+        defender_losses=d_loss, aggressor_losses=a_loss, outcome_alone=outcome_alone,
+        end_day_alone=end_alone, defender_losses_alone=d_alone,
+        aggressor_losses_alone=a_alone, drawn=drawn_inputs(model, inputs))
 
 
 def drawn_inputs(model: CompiledCrisis, inputs: TrialInputs) -> np.ndarray:
@@ -347,7 +494,7 @@ def run_chunk(model: CompiledCrisis, seed: int, first_block: int, stop_block: in
     reduce(model, block_results), when given, is applied to each block's trials in order (a
     picklable function: it travels to process and Ray workers with the task).
     """
-    inputs = draw_trials(model, seed, first_block, stop_block, trials)
+    inputs = draw_trials(model, seed, first_block, stop_block, trials, fixed=False)
     results = run_pipeline(model, inputs)
     reduced = ([reduce(model, results.slice(k, min(k + BLOCK, results.n)))
                 for k in range(0, results.n, BLOCK)] if reduce is not None else [])
@@ -357,5 +504,6 @@ def run_chunk(model: CompiledCrisis, seed: int, first_block: int, stop_block: in
 def run_trials(model: CompiledCrisis, trials: int, seed: int,
                chunk_size: int = DEFAULT_CHUNK) -> TrialResults:
     """All trials of one crisis in-process, per-trial results kept (tests and small runs)."""
-    return TrialResults.concat([run_pipeline(model, draw_trials(model, seed, b0, b1, trials))
+    return TrialResults.concat([run_pipeline(model, draw_trials(model, seed, b0, b1, trials,
+                                                                fixed=False))
                                 for b0, b1 in chunks(trials, chunk_size)])

@@ -52,7 +52,7 @@ def ema_model(scenario: Scenario, crisis: str, trials: int, seed: int) -> Any:
     if not uncertain:
         raise UsageError("this crisis has no uncertain quantity to explore", param="crisis",
                          value=crisis)
-    noise = draw_trials(compiled, seed, 0, -(-trials // 4096), trials)
+    noise = draw_trials(compiled, seed, 0, -(-trials // 4096), trials, fixed=False)
 
     def run(**u: float) -> dict[str, float]:
         inputs = noise.slice(0, trials)

@@ -132,7 +132,7 @@ def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed:
                      ) -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
     def f(U: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
         m = int(noise.max()) + 1
-        drawn = draw_trials(model, seed, 0, -(-m // 4096), m)
+        drawn = draw_trials(model, seed, 0, -(-m // 4096), m, fixed=False)
         inputs = drawn.take(noise)
         tasks = [RowsTask(model, tuple(uncertain), U[a : a + ROWS_PER_TASK],
                           inputs.slice(a, a + ROWS_PER_TASK))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from numba import njit
 
 
 def aggressor_strength(values: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -27,3 +28,12 @@ def aggressor_strength(values: Mapping[str, np.ndarray]) -> np.ndarray:
 def committed_forces(values: Mapping[str, np.ndarray], victim_troops: np.ndarray) -> np.ndarray:
     """D0 (T,) = defender_commitment x the victim's troops."""
     return values["defender_commitment"] * victim_troops
+
+
+@njit(cache=True, inline="always")
+def trial_opening_forces(strength_given: bool, strength: float, aggressor_troops: float,
+                         aggressor_commitment: float, defender_commitment: float,
+                         victim_troops: float) -> tuple[float, float]:
+    """(S, D0) of one trial: the equations of aggressor_strength and committed_forces."""
+    S = strength if strength_given else max(aggressor_troops * aggressor_commitment, 1.0)
+    return S, defender_commitment * victim_troops

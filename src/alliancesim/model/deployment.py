@@ -13,28 +13,31 @@ The CSTO decided on Kazakhstan within a day and Russian advance units were in Al
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
-def delay(rung: np.ndarray, decision_delay: np.ndarray, unilateral_delay: np.ndarray
-          ) -> np.ndarray:
-    """Days before anyone moves (T,): the alliance's decision delay when it decided on military
-    help (rung 4), else the unilateral delay of members acting without it."""
-    return np.where(rung == 4, decision_delay, unilateral_delay)
+@njit(cache=True, inline="always")
+def trial_deployment(rung: int, decision_delay: float, unilateral_delay: float,
+                     readiness: np.ndarray, transport: float, sent: np.ndarray,
+                     based: np.ndarray, arrival: np.ndarray, day0: np.ndarray,
+                     later: np.ndarray) -> float:
+    """The deployment stage of one trial, compiled. Returns the day the first allied troops
+    are in the victim (NaN when none are sent) and writes, per member (M,):
 
-
-def arrival_days(delay: np.ndarray, readiness: np.ndarray, transport: np.ndarray) -> np.ndarray:
-    """Arrival day of non-based troops. delay (T,), readiness (T, M), transport (T,) -> (T, M)."""
-    return np.ceil(delay[:, None] + readiness + transport[:, None])
-
-
-def split_based(troops: np.ndarray, based: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(on day 0, arriving later): the first min(c_i, base_i) troops are already there."""
-    day0 = np.minimum(troops, based)
-    return day0, troops - day0
-
-
-def first_arrival(troops: np.ndarray, day0: np.ndarray, arrival: np.ndarray) -> np.ndarray:
-    """Day the first allied troops are in the victim (NaN when none are sent). (T,)."""
-    d = np.where(day0 > 0, 0.0, np.where(troops > 0, arrival, np.inf))
-    first = d.min(axis=1)
-    return np.where(np.isfinite(first), first, np.nan)
+    - arrival_i = ceil(delay + readiness_i + transport), delay the alliance's decision delay
+      when it decided on military help (rung 4), else the unilateral delay of members acting
+      without it;
+    - day0_i = min(c_i, base_i): the troops already based in the victim, there on day 0;
+    - later_i = c_i - day0_i, arriving on arrival_i.
+    """
+    delay = decision_delay if rung == 4 else unilateral_delay
+    first = np.inf
+    for i in range(sent.shape[0]):
+        arrival[i] = np.ceil(delay + readiness[i] + transport)
+        day0[i] = min(sent[i], based[i])
+        later[i] = sent[i] - day0[i]
+        if day0[i] > 0.0:
+            first = min(first, 0.0)
+        elif sent[i] > 0.0:
+            first = min(first, arrival[i])
+    return first if np.isfinite(first) else np.nan

@@ -45,21 +45,63 @@ class Engagement:
     aggressor_losses: np.ndarray
 
 
-def in_victim_units(quality: np.ndarray, victim: int) -> np.ndarray:
-    """q_i / q_victim (T, M): one allied soldier counts as q_i / q_v of the victim's soldiers,
-    so that the defender's side has one quality q_v (actors' quality multipliers, judgement,
-    docs/model.md)."""
-    return quality / quality[:, victim][:, None]
+@njit(cache=True, inline="always")
+def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
+                   quality: np.ndarray, victim: int, horizon: int, sched: np.ndarray) -> bool:
+    """The allied arrivals of one trial by day, in the victim's quality units (one allied
+    soldier counts as q_i / q_victim of the victim's soldiers, so that the defender's side has
+    one quality; actors' quality multipliers, judgement, docs/model.md): the troops based in
+    the victim (day0 (M,)) on day 0, the rest (later (M,)) on their arrival day; a day past the
+    horizon is dropped. Writes sched (horizon + 1,); returns whether anything arrives."""
+    sched[:] = 0.0
+    M = day0.shape[0]
+    anything = False
+    for j in range(2 * M):
+        i = j % M
+        a = (day0[i] if j < M else later[i]) * (quality[i] / quality[victim])
+        day = 0.0 if j < M else arrival[i]
+        # compare as floats before the cast: a day past the horizon (or not a number) never
+        # becomes an index
+        if a > 0.0 and 0.0 <= day <= horizon:
+            sched[int(day)] += a
+            anything = True
+    return anything
 
 
-def reinforcements(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
-                   quality: np.ndarray, victim: int) -> tuple[np.ndarray, np.ndarray]:
-    """The allied arrivals as (amounts, days), each (T, 2M), amounts in the victim's quality
-    units: the troops based in the victim on day 0, the rest on their arrival day."""
-    eff = in_victim_units(quality, victim)
-    amounts = np.concatenate([day0 * eff, later * eff], axis=1)
-    days = np.concatenate([np.zeros_like(arrival), arrival], axis=1)
-    return amounts, days
+@njit(cache=True, inline="always")
+def trial_engage(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
+                 ratio: float, eff: float, horizon: int, irregular: bool, sched: np.ndarray
+                 ) -> tuple[int, int, float, float]:
+    """The engagement of one trial, compiled: the daily loop of the module docstring, stopped
+    as soon as the trial is decided. sched (horizon + 1,): arrivals by day (day 0 joins the
+    initial force). Returns (outcome, end day, defender losses, aggressor losses)."""
+    A = A0
+    D = D0 + sched[0]
+    arrived = D
+    kd = k * qD * (eff if irregular else 1.0)
+    ka = k * qA
+    threshold = (1.0 - brk) * A0
+    safeA0 = max(A0, 1e-12)
+    result = CONTAINED
+    end = horizon
+    for day in range(1, horizon + 1):
+        if irregular:
+            A_new = max(A * (1.0 - kd * D / safeA0), 0.0)
+        else:
+            A_new = max(A - kd * D, 0.0)
+        D_new = max(D - ka * A, 0.0) + sched[day]
+        arrived += sched[day]
+        A = A_new
+        D = D_new
+        if D < ratio * A:
+            result = LOST
+            end = day
+            break
+        if A <= threshold:
+            result = REPELLED
+            end = day
+            break
+    return result, end, arrived - D, A0 - A
 
 
 @njit(cache=True)
@@ -68,7 +110,7 @@ def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarra
                    horizon: int, irregular: bool, amounts: np.ndarray, days: np.ndarray,
                    outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
                    a_loss: np.ndarray) -> None:
-    """Compiled daily loop, one trial at a time, stopping when the trial is decided."""
+    """trial_engage for every trial, the arrivals given as (amounts, days) (T, K)."""
     T = A0.shape[0]
     n_arr = amounts.shape[1]
     sched = np.zeros(horizon + 1)
@@ -76,43 +118,13 @@ def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarra
         sched[:] = 0.0
         for j in range(n_arr):
             a = amounts[t, j]
-            # compare as floats before the cast: a day past the horizon (or not a number)
-            # never becomes an index
             if a > 0.0 and 0.0 <= days[t, j] <= horizon:
                 sched[int(days[t, j])] += a
-        A = A0[t]
-        D = D0[t] + sched[0]
-        arrived = D
-        kd = k[t] * qD[t] * (eff[t] if irregular else 1.0)
-        ka = k[t] * qA[t]
-        threshold = (1.0 - brk[t]) * A0[t]
-        safeA0 = max(A0[t], 1e-12)
-        result = CONTAINED_
-        end = horizon
-        for day in range(1, horizon + 1):
-            if irregular:
-                A_new = max(A * (1.0 - kd * D / safeA0), 0.0)
-            else:
-                A_new = max(A - kd * D, 0.0)
-            D_new = max(D - ka * A, 0.0) + sched[day]
-            arrived += sched[day]
-            A = A_new
-            D = D_new
-            if D < ratio[t] * A:
-                result = LOST_
-                end = day
-                break
-            if A <= threshold:
-                result = REPELLED_
-                end = day
-                break
-        outcome[t] = result
-        end_day[t] = end
-        d_loss[t] = arrived - D
-        a_loss[t] = A0[t] - A
+        outcome[t], end_day[t], d_loss[t], a_loss[t] = trial_engage(
+            A0[t], D0[t], qA[t], qD[t], k[t], brk[t], ratio[t], eff[t], horizon, irregular,
+            sched)
 
 
-REPELLED_, CONTAINED_, LOST_ = REPELLED, CONTAINED, LOST
 
 
 def engage(

@@ -19,6 +19,7 @@ out, as NATO members do).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 MILITARY = 4
 
@@ -33,6 +34,34 @@ def may_act_alone(tie_to_victim: np.ndarray, tie_to_aggressor: np.ndarray, victi
     return np.asarray(tied)
 
 
+@njit(cache=True, inline="always")
+def trial_participants(preferred: np.ndarray, rung: int, cap: int, tied: np.ndarray, victim: int,
+                       aggressor_member: int, unilateral: np.ndarray, participant: np.ndarray
+                       ) -> bool:
+    """Who sends forces in one trial, compiled; returns whether members acted without the
+    alliance. preferred, unilateral (M,); tied (M,) bool (may_act_alone); participant (M,) bool
+    is written: under a collective decision for military help (rung 4) the members preferring
+    it; when the victim asked for it (cap 4) and the alliance decided less, the tied members
+    preferring it whose support clears tau_4 + delta. Never the victim or the aggressor."""
+    fell_back = False
+    for i in range(preferred.shape[0]):
+        willing = preferred[i] == MILITARY and i != victim and i != aggressor_member
+        alone = rung < MILITARY and cap == MILITARY and willing and tied[i] and unilateral[i]
+        participant[i] = (rung == MILITARY and willing) or alone
+        fell_back = fell_back or alone
+    return fell_back
+
+
+@njit(cache=True)
+def _participants_kernel(preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray,
+                         tied: np.ndarray, victim: int, aggressor_member: int,
+                         unilateral: np.ndarray, participant: np.ndarray, fell_back: np.ndarray
+                         ) -> None:
+    for t in range(preferred.shape[0]):
+        fell_back[t] = trial_participants(preferred[t], rung[t], cap[t], tied, victim,
+                                          aggressor_member, unilateral[t], participant[t])
+
+
 def participants(
     preferred: np.ndarray, rung: np.ndarray, cap: np.ndarray, tie_to_victim: np.ndarray,
     tie_to_aggressor: np.ndarray, victim: int, aggressor_member: int, unilateral: np.ndarray,
@@ -42,14 +71,15 @@ def participants(
     preferred (T, M) int, rung (T,) int, cap (T,) the highest rung the request allows,
     tie_to_victim, tie_to_aggressor (M,) strengths in [0, 1]; unilateral (T, M) bool: support
     above tau_4 + delta (delta = 0: the members preferring military help). No troops go where
-    they were not asked for.
+    they were not asked for. trial_participants for every trial.
     """
-    willing = preferred == MILITARY
-    willing[:, victim] = False
-    if aggressor_member >= 0:
-        willing[:, aggressor_member] = False
-    collective = (rung == MILITARY)[:, None] & willing
-    asked = (rung < MILITARY) & (cap == MILITARY)
-    tied = may_act_alone(tie_to_victim, tie_to_aggressor, victim, aggressor_member)
-    alone = asked[:, None] & willing & tied[None, :] & unilateral
-    return collective | alone, alone.any(axis=1)
+    T, M = preferred.shape
+    part = np.empty((T, M), dtype=np.bool_)
+    fell = np.empty(T, dtype=np.bool_)
+    _participants_kernel(np.ascontiguousarray(preferred, dtype=np.int8),
+                         np.ascontiguousarray(rung, dtype=np.int64),
+                         np.ascontiguousarray(cap, dtype=np.int64),
+                         may_act_alone(tie_to_victim, tie_to_aggressor, victim, aggressor_member),
+                         victim, aggressor_member, np.ascontiguousarray(unilateral, dtype=np.bool_),
+                         part, fell)
+    return part, fell

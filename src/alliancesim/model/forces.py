@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+EQUILIBRIUM_ITERATIONS = 60  # Newton steps at most (a handful are typical), bisection fallback
+
 
 def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor: np.ndarray,
           leader_stake: np.ndarray) -> np.ndarray:
@@ -37,70 +39,93 @@ def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor:
     return np.asarray(np.maximum(raw, 0.0))
 
 
-def valuations(valuation: np.ndarray, stake_: np.ndarray, troops: np.ndarray,
-               reference_army: np.ndarray) -> np.ndarray:
-    """V_i = valuation * stake_i * N_i / N_ref (T, M): a member's value of the shared benefit.
+@njit(cache=True, inline="always")
+def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.ndarray,
+                      iterations: int, out: np.ndarray) -> None:
+    """The equilibrium of one trial, compiled (V, cap, out: (M,)): root finding on the total C
+    by Newton's method safeguarded by a bracket; out is written."""
+    M = V.shape[0]
+    hi = 0.0
+    for i in range(M):
+        out[i] = 0.0
+        hi += cap[i]
+    if hi <= 0.0:
+        return
+    lo = 0.0
+    # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
+    x = 0.5 * (lo + hi)
+    for _ in range(iterations):
+        g = -x
+        dg = -1.0
+        for i in range(M):
+            c, dc = _share_and_slope(x, V[i], S, pi, s0, cap[i])
+            g += c
+            dg += dc
+        if abs(g) <= 1e-11 * (1.0 + x):
+            lo = hi = x
+            break
+        if g > 0.0:
+            lo = x
+        else:
+            hi = x
+        if hi - lo <= 1e-12 * (1.0 + hi):
+            break
+        step = x - g / dg
+        x = step if lo < step < hi else 0.5 * (lo + hi)
+    C = 0.5 * (lo + hi)
+    residual = C
+    for i in range(M):
+        out[i] = _share(hi, V[i], S, pi, s0, cap[i])
+        residual -= out[i]
+    # members on the step of their best reply (no private benefit) take what is left,
+    # highest valuation first (ties: alliance order), each up to its cap
+    while residual > 0.0:
+        pivot = -1
+        best = -np.inf
+        for i in range(M):
+            if cap[i] - out[i] > 1e-12 and V[i] > best:
+                best = V[i]
+                pivot = i
+        if pivot < 0:
+            break
+        add = min(residual, cap[pivot] - out[pivot])
+        out[pivot] += add
+        residual -= add
 
-    valuation (T,) (parameters.forces.valuation, default 1.5, judgement), stake (M,), troops N
-    (T, M), N_ref (T,) (parameters.forces.reference_army, default 10^6: an army of a million
-    counts at face value). A bigger army values the common defence more per soldier sent
-    (Olson & Zeckhauser 1966: the larger ally's larger valuation of the collective good).
-    """
-    return valuation[:, None] * stake_[None, :] * troops / reference_army[:, None]
+
+@njit(cache=True, inline="always")
+def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
+                        troops: np.ndarray, stake_: np.ndarray, valuation: float,
+                        reference_army: float, S: float, pi: float, s0: float,
+                        V: np.ndarray, cap: np.ndarray, out: np.ndarray) -> None:
+    """The force stage of one trial, compiled. Returns nothing; writes the equilibrium
+    contributions to out (M,) (nothing at all in a trial without participants).
+
+    V_i = valuation * stake_i * N_i / N_ref is a member's value of the shared benefit:
+    valuation (parameters.forces.valuation, default 1.5, judgement), stake_i (stake), N_i its
+    troops, N_ref (parameters.forces.reference_army, default 10^6: an army of a million counts
+    at face value). A bigger army values the common defence more per soldier sent (Olson &
+    Zeckhauser 1966: the larger ally's larger valuation of the collective good). cap_i =
+    standing_i + based_i (its standing-force pledge and its troops based in the victim) for a
+    participant, 0 for the others. V, cap: (M,) scratch."""
+    M = participant.shape[0]
+    anyone = False
+    for i in range(M):
+        V[i] = valuation * stake_[i] * troops[i] / reference_army
+        cap[i] = standing[i] + based[i] if participant[i] else 0.0
+        anyone = anyone or participant[i]
+    if anyone:
+        trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out)
+    else:
+        out[:] = 0.0
 
 
 @njit(cache=True)
 def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
                         cap: np.ndarray, iterations: int, out: np.ndarray) -> None:
-    """Compiled per-trial root finding on the total C (bracketed Newton)."""
-    T, M = V.shape
-    for t in range(T):
-        hi = 0.0
-        for i in range(M):
-            hi += cap[t, i]
-        if hi <= 0.0:
-            continue
-        lo = 0.0
-        St, pit, s0t = S[t], pi[t], s0[t]
-        # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
-        x = 0.5 * (lo + hi)
-        for _ in range(iterations):
-            g = -x
-            dg = -1.0
-            for i in range(M):
-                c, dc = _share_and_slope(x, V[t, i], St, pit, s0t, cap[t, i])
-                g += c
-                dg += dc
-            if abs(g) <= 1e-11 * (1.0 + x):
-                lo = hi = x
-                break
-            if g > 0.0:
-                lo = x
-            else:
-                hi = x
-            if hi - lo <= 1e-12 * (1.0 + hi):
-                break
-            step = x - g / dg
-            x = step if lo < step < hi else 0.5 * (lo + hi)
-        C = 0.5 * (lo + hi)
-        residual = C
-        for i in range(M):
-            out[t, i] = _share(hi, V[t, i], St, pit, s0t, cap[t, i])
-            residual -= out[t, i]
-        # members on the step of their best reply (no private benefit) take what is left,
-        # highest valuation first (ties: alliance order), each up to its cap
-        while residual > 0.0:
-            pivot = -1
-            best = -np.inf
-            for i in range(M):
-                if cap[t, i] - out[t, i] > 1e-12 and V[t, i] > best:
-                    best = V[t, i]
-                    pivot = i
-            if pivot < 0:
-                break
-            add = min(residual, cap[t, pivot] - out[t, pivot])
-            out[t, pivot] += add
-            residual -= add
+    """trial_equilibrium for every trial."""
+    for t in range(V.shape[0]):
+        trial_equilibrium(V[t], S[t], pi[t], s0[t], cap[t], iterations, out[t])
 
 
 @njit(cache=True)
@@ -131,21 +156,8 @@ def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> fl
     return min(c, cap)
 
 
-def contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
-                  V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray) -> np.ndarray:
-    """Troops sent (T, M): the equilibrium among the participants, each capped by what it can
-    deploy fast, cap_i = standing-force pledge + troops based in the victim (0 for the others).
-    Trials without participants send nothing and skip the equilibrium."""
-    cap = np.where(participant, standing + based, 0.0)
-    sent = np.zeros(participant.shape)
-    rows = participant.any(axis=1)
-    if rows.any():
-        sent[rows] = equilibrium(V[rows], S[rows], pi[rows], s0[rows], cap[rows])
-    return sent
-
-
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
-                iterations: int = 60) -> np.ndarray:
+                iterations: int = EQUILIBRIUM_ITERATIONS) -> np.ndarray:
     """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
 
     Members with cap 0 (non-participants) contribute nothing. When the root falls on members'

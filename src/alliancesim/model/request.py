@@ -16,9 +16,8 @@ b_trust=2, rho=(-1, 0).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
+from numba import njit
 from scipy.special import ndtr
 
 NONE, CONSULTATIONS, MILITARY = 0, 1, 2
@@ -41,23 +40,18 @@ def request_latent(
     return intercept + threat * ratio + trust_weight * (trust - 0.5)
 
 
-def request_level(latent: np.ndarray, eta: np.ndarray, rho1: np.ndarray, rho2: np.ndarray
-                  ) -> np.ndarray:
-    """Request level per trial (0 none, 1 consultations, 2 military). (T,) int8."""
-    r = latent + eta
-    return ((r > rho1).astype(np.int8) + (r > rho2).astype(np.int8)).astype(np.int8)
-
-
-def request(fixed: int, values: Mapping[str, np.ndarray], strength: np.ndarray,
-            defender: np.ndarray, eta: np.ndarray) -> np.ndarray:
-    """The request per trial: the crisis's fixed request (fixed >= 0), else drawn. (T,) int8."""
+@njit(cache=True, inline="always")
+def trial_request(fixed: int, intercept: float, threat: float, trust_weight: float,
+                  strength: float, defender: float, trust: float, eta: float, rho1: float,
+                  rho2: float) -> int:
+    """One trial's request level (0 none, 1 consultations, 2 military): the crisis's fixed
+    request (fixed >= 0), else r = request_latent + eta against the cut-points rho_1, rho_2
+    (the same operations in the same order as request_latent)."""
     if fixed >= 0:
-        return np.full(eta.shape[0], fixed, dtype=np.int8)
-    latent = request_latent(values["request.intercept"], values["request.threat"],
-                            values["request.trust_weight"], strength, defender,
-                            values["trust"])
-    return request_level(latent, eta, values["request.cutpoints.1"],
-                         values["request.cutpoints.2"])
+        return fixed
+    ratio = np.log(max(strength, 1e-9) / max(defender, 1e-9))
+    r = intercept + threat * ratio + trust_weight * (trust - 0.5) + eta
+    return (1 if r > rho1 else 0) + (1 if r > rho2 else 0)
 
 
 def request_probabilities(latent: float, rho1: float, rho2: float) -> np.ndarray:

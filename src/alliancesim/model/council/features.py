@@ -16,11 +16,12 @@ pays grows with the size of the task).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 
-__all__ = ["COUNCIL_FEATURES", "cost", "council_columns", "council_features"]
+__all__ = ["COUNCIL_FEATURES", "cost", "council_columns", "council_features", "trial_cost"]
 
 
 def cost(strength: np.ndarray, troops: np.ndarray, victim: int) -> np.ndarray:
@@ -48,3 +49,12 @@ def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.nda
     T, M = troops.shape
     cols = [np.broadcast_to(c, (T, M)) for c in council_columns(model, strength, troops)]
     return np.stack(cols, axis=2)
+
+
+@njit(cache=True, inline="always")
+def trial_cost(strength: float, troops: np.ndarray, victim: int) -> float:
+    """The cost feature of one trial (troops (M,)): the equation of cost."""
+    total = 0.0
+    for i in range(troops.shape[0]):
+        total += troops[i]
+    return float(np.log1p(strength / max(total - troops[victim], 1.0)))

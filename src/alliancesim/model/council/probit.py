@@ -137,41 +137,54 @@ def unilateral_bar(support: np.ndarray, tau4: np.ndarray, delta: np.ndarray) -> 
     return np.asarray(support > (tau4 + delta)[:, None])
 
 
+@njit(cache=True, inline="always")
+def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
+                      beta: np.ndarray, intercept: float, tau: np.ndarray, rho: float,
+                      common: bool, e: np.ndarray, z: float, delta: float,
+                      preferred: np.ndarray, unilateral: np.ndarray, srt: np.ndarray) -> None:
+    """The council stage's member model for one trial, compiled: for each member i, mu = b_0 +
+    sum_k beta_k x_ik (x_ik = rows[i, k] for member features, cols[k] for the trial's own,
+    in the order of the features), eps = sqrt(rho) z + sqrt(1 - rho) e_i (common shock) or
+    e_i, s = mu + eps; the preferred rung counts the cut-points tau (4,) below s; unilateral:
+    s > tau_4 + delta (the equations of latent_support, member_noise, preferred_rung and
+    unilateral_bar, the same operations in the same order). srt: (4,) scratch."""
+    M = e.shape[0]
+    K = beta.shape[0]
+    for j in range(4):  # insertion sort of the four cut-points
+        v = tau[j]
+        m = j
+        while m > 0 and srt[m - 1] > v:
+            srt[m] = srt[m - 1]
+            m -= 1
+        srt[m] = v
+    bar = srt[3] + delta
+    a = np.sqrt(rho) if common else 0.0
+    b = np.sqrt(1.0 - rho) if common else 1.0
+    for i in range(M):
+        mu = intercept
+        for k in range(K):
+            mu += beta[k] * (rows[i, k] if is_row[k] else cols[k])
+        eps = a * z + b * e[i] if common else e[i]
+        s = mu + eps
+        n = 0
+        for j in range(4):
+            if s > srt[j]:
+                n += 1
+        preferred[i] = n
+        unilateral[i] = s > bar
+
+
 @njit(cache=True)
 def _preferences_kernel(rows: np.ndarray, cols: np.ndarray, is_row: np.ndarray,
                         beta: np.ndarray, intercept: np.ndarray, tau: np.ndarray,
                         rho: np.ndarray, common: bool, e: np.ndarray, z: np.ndarray,
                         delta: np.ndarray, preferred: np.ndarray, unilateral: np.ndarray
                         ) -> None:
-    """Per trial t and member i: mu = b_0 + sum_k beta_k x_ik (in the order of the features),
-    eps = sqrt(rho) z + sqrt(1 - rho) e_i (common shock) or e_i, s = mu + eps; the preferred
-    rung counts the sorted cut-points below s; unilateral: s > tau_4 + delta."""
-    T, M = e.shape
-    K = beta.shape[1]
+    """trial_preferences for every trial t (row t of cols, beta, tau, e, ...)."""
     srt = np.empty(4)
-    for t in range(T):
-        for j in range(4):  # insertion sort of the four cut-points
-            v = tau[t, j]
-            m = j
-            while m > 0 and srt[m - 1] > v:
-                srt[m] = srt[m - 1]
-                m -= 1
-            srt[m] = v
-        bar = srt[3] + delta[t]
-        a = np.sqrt(rho[t]) if common else 0.0
-        b = np.sqrt(1.0 - rho[t]) if common else 1.0
-        for i in range(M):
-            mu = intercept[t]
-            for k in range(K):
-                mu += beta[t, k] * (rows[i, k] if is_row[k] else cols[t, k])
-            eps = a * z[t] + b * e[t, i] if common else e[t, i]
-            s = mu + eps
-            n = 0
-            for j in range(4):
-                if s > srt[j]:
-                    n += 1
-            preferred[t, i] = n
-            unilateral[t, i] = s > bar
+    for t in range(e.shape[0]):
+        trial_preferences(rows, is_row, cols[t], beta[t], intercept[t], tau[t], rho[t], common,
+                          e[t], z[t], delta[t], preferred[t], unilateral[t], srt)
 
 
 def cutpoints(theta: np.ndarray) -> np.ndarray:

@@ -97,6 +97,11 @@ class DecisionRule:
         return _LEADER if self.name == "leader" else _COUNT
 
     @property
+    def compiled(self) -> tuple[int, np.ndarray]:
+        """(rule code, members needed at rungs 0..4): trial_decide's arguments for this rule."""
+        return self._code(), self._need_array()
+
+    @property
     def has_leader_weight(self) -> bool:
         """Whether the leader's weight applies: an alliance with a leader and another rule."""
         return self.leader >= 0 and self.name != "leader"
@@ -249,46 +254,57 @@ def _leader_weight(y: np.ndarray, n: np.ndarray, leader: int
     return np.asarray(f), dfdy, dfdn
 
 
+@njit(cache=True, inline="always")
+def trial_decide(preferred: np.ndarray, c: int, rule_code: int, need: np.ndarray, leader: int,
+                 victim: int, draw: float, weight: float, holds_out: np.ndarray,
+                 sole_veto: np.ndarray, cnt: np.ndarray) -> int:
+    """The rule in one trial, compiled: the collective rung (capped by the request's c), and
+    for each member whether it holds out and whether it alone vetoes (see decide); where
+    draw < weight (the leader's weight) the leader decides. preferred, holds_out, sole_veto:
+    (M,); cnt: (5,) int scratch."""
+    M = preferred.shape[0]
+    code = 1 if (leader >= 0 and draw < weight) else rule_code
+    cnt[:] = 0
+    for i in range(M):
+        for level in range(1, preferred[i] + 1):
+            cnt[level] += 1
+    L = 0
+    if code == 1:
+        L = preferred[leader]
+    else:
+        for level in range(4, 0, -1):
+            if cnt[level] >= need[level]:
+                L = level
+                break
+    L = min(L, c)
+    for i in range(M):
+        p = preferred[i]
+        if i == victim:
+            holds_out[i] = False
+            sole_veto[i] = False
+            continue
+        holds_out[i] = L < c and p <= L
+        # the rule's outcome had i alone supported the request (p_i := cap)
+        if code == 1:
+            alt = c if i == leader else L
+        else:
+            alt = 0
+            for level in range(4, 0, -1):
+                extra = 1 if p < level <= c else 0
+                if cnt[level] + extra >= need[level]:
+                    alt = level
+                    break
+            alt = min(alt, c)
+        sole_veto[i] = alt > L
+    return L
+
+
 @njit(cache=True)
 def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, rule_code: int, need: np.ndarray,
                    leader: int, victim: int, draw: np.ndarray, weight: np.ndarray,
                    rung: np.ndarray, holds_out: np.ndarray, sole_veto: np.ndarray) -> None:
-    """The rule per trial; where draw[t] < weight[t] (the leader's weight) the leader decides."""
-    T, M = preferred.shape
+    """trial_decide for every trial."""
     cnt = np.zeros(5, dtype=np.int64)
-    for t in range(T):
-        c = cap[t]
-        code = 1 if (leader >= 0 and draw[t] < weight[t]) else rule_code
-        cnt[:] = 0
-        for i in range(M):
-            for level in range(1, preferred[t, i] + 1):
-                cnt[level] += 1
-        L = 0
-        if code == 1:
-            L = preferred[t, leader]
-        else:
-            for level in range(4, 0, -1):
-                if cnt[level] >= need[level]:
-                    L = level
-                    break
-        L = min(L, c)
-        rung[t] = L
-        for i in range(M):
-            p = preferred[t, i]
-            if i == victim:
-                holds_out[t, i] = False
-                sole_veto[t, i] = False
-                continue
-            holds_out[t, i] = L < c and p <= L
-            # the rule's outcome had i alone supported the request (p_i := cap)
-            if code == 1:
-                alt = c if i == leader else L
-            else:
-                alt = 0
-                for level in range(4, 0, -1):
-                    extra = 1 if p < level <= c else 0
-                    if cnt[level] + extra >= need[level]:
-                        alt = level
-                        break
-                alt = min(alt, c)
-            sole_veto[t, i] = alt > L
+    for t in range(preferred.shape[0]):
+        rung[t] = trial_decide(preferred[t], cap[t], rule_code, need, leader, victim, draw[t],
+                               weight[t], holds_out[t], sole_veto[t], cnt)
