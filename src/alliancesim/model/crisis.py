@@ -30,7 +30,7 @@ def committed_forces(values: Mapping[str, np.ndarray], victim_troops: np.ndarray
     return values["defender_commitment"] * victim_troops
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_opening_forces(strength_given: bool, strength: float, aggressor_troops: float,
                          aggressor_commitment: float, defender_commitment: float,
                          victim_troops: float) -> tuple[float, float]:

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_deployment(rung: int, decision_delay: float, unilateral_delay: float,
                      readiness: np.ndarray, transport: float, sent: np.ndarray,
                      based: np.ndarray, arrival: np.ndarray, day0: np.ndarray,

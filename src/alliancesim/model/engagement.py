@@ -45,7 +45,7 @@ class Engagement:
     aggressor_losses: np.ndarray
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
                    quality: np.ndarray, victim: int, horizon: int, sched: np.ndarray) -> bool:
     """The allied arrivals of one trial by day, in the victim's quality units (one allied
@@ -68,7 +68,7 @@ def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
     return anything
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_engage(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
                  ratio: float, eff: float, horizon: int, irregular: bool, sched: np.ndarray
                  ) -> tuple[int, int, float, float]:

@@ -34,7 +34,7 @@ def may_act_alone(tie_to_victim: np.ndarray, tie_to_aggressor: np.ndarray, victi
     return np.asarray(tied)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_participants(preferred: np.ndarray, rung: int, cap: int, tied: np.ndarray, victim: int,
                        aggressor_member: int, unilateral: np.ndarray, participant: np.ndarray
                        ) -> bool:

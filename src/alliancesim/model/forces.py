@@ -39,7 +39,7 @@ def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor:
     return np.asarray(np.maximum(raw, 0.0))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.ndarray,
                       iterations: int, out: np.ndarray) -> None:
     """The equilibrium of one trial, compiled (V, cap, out: (M,)): root finding on the total C
@@ -93,7 +93,7 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
         residual -= add
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
                         troops: np.ndarray, stake_: np.ndarray, valuation: float,
                         reference_army: float, S: float, pi: float, s0: float,

@@ -40,7 +40,7 @@ def request_latent(
     return intercept + threat * ratio + trust_weight * (trust - 0.5)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_request(fixed: int, intercept: float, threat: float, trust_weight: float,
                   strength: float, defender: float, trust: float, eta: float, rho1: float,
                   rho2: float) -> int:

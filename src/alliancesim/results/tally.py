@@ -13,16 +13,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from alliancesim.engine import GROUP, TrialResults
 from alliancesim.scenario.compile import CompiledCrisis
-
-
-def _hist(values: np.ndarray) -> np.ndarray:
-    v = values[np.isfinite(values)].astype(np.int64) if values.dtype.kind == "f" else values
-    if v.size == 0:
-        return np.zeros(1, dtype=np.int64)
-    return np.bincount(v.astype(np.int64), minlength=1)
 
 
 def _add_hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -33,17 +27,68 @@ def _add_hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 GROUP_COLUMNS = 9  # n, rung 0..4, troops sent, outside action, repelled
 
 
-def _groups(r: TrialResults, n_sending: np.ndarray, size: int) -> np.ndarray:
-    g = np.arange(r.n) // size
-    G = int(g[-1]) + 1 if r.n else 0
-    out = np.zeros((G, GROUP_COLUMNS), dtype=np.int64)
-    out[:, 0] = np.bincount(g, minlength=G)
-    for level in range(5):
-        out[:, 1 + level] = np.bincount(g, weights=r.rung == level, minlength=G)
-    out[:, 6] = np.bincount(g, weights=n_sending > 0, minlength=G)
-    out[:, 7] = np.bincount(g, weights=r.fallback, minlength=G)
-    out[:, 8] = np.bincount(g, weights=r.outcome == 0, minlength=G)
-    return out
+@njit(cache=True)
+def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
+                  holds_out: np.ndarray, sole_veto: np.ndarray, fallback: np.ndarray,
+                  troops: np.ndarray, first_arrival: np.ndarray, outcome: np.ndarray,
+                  outcome_alone: np.ndarray, end_day: np.ndarray, end_day_alone: np.ndarray,
+                  defender_losses: np.ndarray, defender_losses_alone: np.ndarray, leader: int,
+                  group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                       np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over a set of trials: the counts and sums of Tally.of. Returns (ints, members,
+    troops, hists, losses, groups, (first arrival, end day, end day alone) histogram lengths):
+    ints = request (3), rung (5), outcome (3), outcome alone (3), fallback, leader alone,
+    other member alone, coalition, any troops; members (4, M) = preferred military, holds out,
+    sole veto, sends; the three histograms concatenated; losses (2,) with and alone."""
+    T, M = preferred.shape
+    ints = np.zeros(19, dtype=np.int64)
+    members = np.zeros((4, M), dtype=np.int64)
+    sums = np.zeros(M)
+    losses = np.zeros(2)
+    n_groups = (T + group - 1) // group if group > 0 else 0
+    groups = np.zeros((n_groups, GROUP_COLUMNS), dtype=np.int64)
+    sizes = np.ones(3, dtype=np.int64)  # histogram lengths (at least one bin, as bincount)
+    for t in range(T):
+        if np.isfinite(first_arrival[t]):
+            sizes[0] = max(sizes[0], np.int64(first_arrival[t]) + 1)
+        sizes[1] = max(sizes[1], np.int64(end_day[t]) + 1)
+        sizes[2] = max(sizes[2], np.int64(end_day_alone[t]) + 1)
+    hists = np.zeros(sizes[0] + sizes[1] + sizes[2], dtype=np.int64)
+    for t in range(T):
+        ints[request[t]] += 1
+        ints[3 + rung[t]] += 1
+        ints[8 + outcome[t]] += 1
+        ints[11 + outcome_alone[t]] += 1
+        n_sending = 0
+        for i in range(M):
+            members[0, i] += preferred[t, i] == 4
+            members[1, i] += holds_out[t, i]
+            members[2, i] += sole_veto[t, i]
+            if troops[t, i] > 0.0:
+                members[3, i] += 1
+                n_sending += 1
+            sums[i] += troops[t, i]
+        alone_leader = (fallback[t] and leader >= 0 and troops[t, leader] > 0.0
+                        and n_sending == 1)
+        ints[14] += fallback[t]
+        ints[15] += alone_leader
+        ints[16] += fallback[t] and n_sending == 1 and not alone_leader
+        ints[17] += fallback[t] and n_sending >= 2
+        ints[18] += n_sending > 0
+        if np.isfinite(first_arrival[t]):
+            hists[np.int64(first_arrival[t])] += 1
+        hists[sizes[0] + end_day[t]] += 1
+        hists[sizes[0] + sizes[1] + end_day_alone[t]] += 1
+        losses[0] += defender_losses[t]
+        losses[1] += defender_losses_alone[t]
+        if group > 0:
+            g = t // group
+            groups[g, 0] += 1
+            groups[g, 1 + rung[t]] += 1
+            groups[g, 6] += n_sending > 0
+            groups[g, 7] += fallback[t]
+            groups[g, 8] += outcome[t] == 0
+    return ints, members, sums, hists, losses, groups, sizes
 
 
 @dataclass(frozen=True)
@@ -76,35 +121,22 @@ class Tally:
     @staticmethod
     def of(r: TrialResults, leader: int, group: int = 0) -> Tally:
         """The tally of a set of trials (one block, by convention); with group > 0, also the
-        counts of each group of `group` trials (parameter uncertainty)."""
-        sent = r.troops > 0
-        n_sending = sent.sum(axis=1)
-        leader_alone = (r.fallback & sent[:, leader] & (n_sending == 1) if leader >= 0
-                        else np.zeros(r.n, dtype=bool))
+        counts of each group of `group` trials (parameter uncertainty). One compiled pass
+        (_tally_kernel)."""
+        ints, members, sums, hists, losses, groups, sizes = _tally_kernel(
+            r.request, r.rung, r.preferred, r.holds_out, r.sole_veto, r.fallback, r.troops,
+            r.first_arrival, r.outcome, r.outcome_alone, r.end_day, r.end_day_alone,
+            r.defender_losses, r.defender_losses_alone, leader, group)
+        a, b = int(sizes[0]), int(sizes[0] + sizes[1])
         return Tally(
-            n=r.n,
-            request=np.bincount(r.request, minlength=3).astype(np.int64),
-            rung=np.bincount(r.rung, minlength=5).astype(np.int64),
-            preferred_military=(r.preferred == 4).sum(axis=0).astype(np.int64),
-            holds_out=r.holds_out.sum(axis=0).astype(np.int64),
-            sole_veto=r.sole_veto.sum(axis=0).astype(np.int64),
-            sends=sent.sum(axis=0).astype(np.int64),
-            troops=r.troops.sum(axis=0),
-            fallback=int(r.fallback.sum()),
-            leader_alone=int(leader_alone.sum()),
-            other_member_alone=int((r.fallback & (n_sending == 1) & ~leader_alone).sum()),
-            coalition=int((r.fallback & (n_sending >= 2)).sum()),
-            any_troops=int((n_sending > 0).sum()),
-            first_arrival=_hist(r.first_arrival),
-            outcome=np.bincount(r.outcome, minlength=3).astype(np.int64),
-            outcome_alone=np.bincount(r.outcome_alone, minlength=3).astype(np.int64),
-            end_day=_hist(r.end_day),
-            end_day_alone=_hist(r.end_day_alone),
-            defender_losses=float(r.defender_losses.sum()),
-            defender_losses_alone=float(r.defender_losses_alone.sum()),
-            groups=_groups(r, n_sending, group) if group > 0 else
-            np.zeros((0, GROUP_COLUMNS), dtype=np.int64),
-        )
+            n=r.n, request=ints[0:3], rung=ints[3:8], preferred_military=members[0],
+            holds_out=members[1], sole_veto=members[2], sends=members[3], troops=sums,
+            fallback=int(ints[14]), leader_alone=int(ints[15]),
+            other_member_alone=int(ints[16]), coalition=int(ints[17]),
+            any_troops=int(ints[18]), first_arrival=hists[:a], outcome=ints[8:11],
+            outcome_alone=ints[11:14], end_day=hists[a:b], end_day_alone=hists[b:],
+            defender_losses=float(losses[0]), defender_losses_alone=float(losses[1]),
+            groups=groups)
 
     def __add__(self, other: Tally) -> Tally:
         return self._plus(other, concatenate_groups=True)

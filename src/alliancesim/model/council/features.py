@@ -51,7 +51,7 @@ def council_features(model: CompiledCrisis, strength: np.ndarray, troops: np.nda
     return np.stack(cols, axis=2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_cost(strength: float, troops: np.ndarray, victim: int) -> float:
     """The cost feature of one trial (troops (M,)): the equation of cost."""
     total = 0.0

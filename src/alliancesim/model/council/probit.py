@@ -137,7 +137,7 @@ def unilateral_bar(support: np.ndarray, tau4: np.ndarray, delta: np.ndarray) -> 
     return np.asarray(support > (tau4 + delta)[:, None])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
                       beta: np.ndarray, intercept: float, tau: np.ndarray, rho: float,
                       common: bool, e: np.ndarray, z: float, delta: float,

@@ -254,7 +254,7 @@ def _leader_weight(y: np.ndarray, n: np.ndarray, leader: int
     return np.asarray(f), dfdy, dfdn
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def trial_decide(preferred: np.ndarray, c: int, rule_code: int, need: np.ndarray, leader: int,
                  victim: int, draw: float, weight: float, holds_out: np.ndarray,
                  sole_veto: np.ndarray, cnt: np.ndarray) -> int:

@@ -1,0 +1,67 @@
+"""The compiled per-block tally equals the same counts written as numpy expressions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alliancesim import api, load_scenario
+from alliancesim.engine import GROUP, TrialResults
+from alliancesim.results.tally import GROUP_COLUMNS, Tally, block_tally
+from alliancesim.scenario.compile import compile_crisis
+
+
+def _hist(values: np.ndarray) -> np.ndarray:
+    v = values[np.isfinite(values)].astype(np.int64) if values.dtype.kind == "f" else values
+    return np.bincount(v.astype(np.int64), minlength=1)
+
+
+def numpy_tally(r: TrialResults, leader: int, group: int) -> dict[str, object]:
+    """Tally.of's quantities, one numpy expression each (the form before 0.3's kernel)."""
+    sent = r.troops > 0
+    n_sending = sent.sum(axis=1)
+    leader_alone = (r.fallback & sent[:, leader] & (n_sending == 1) if leader >= 0
+                    else np.zeros(r.n, dtype=bool))
+    g = np.arange(r.n) // group if group else np.zeros(0, dtype=np.int64)
+    G = int(g[-1]) + 1 if group else 0
+    groups = np.zeros((G, GROUP_COLUMNS), dtype=np.int64)
+    if group:
+        groups[:, 0] = np.bincount(g, minlength=G)
+        for level in range(5):
+            groups[:, 1 + level] = np.bincount(g, weights=r.rung == level, minlength=G)
+        groups[:, 6] = np.bincount(g, weights=n_sending > 0, minlength=G)
+        groups[:, 7] = np.bincount(g, weights=r.fallback, minlength=G)
+        groups[:, 8] = np.bincount(g, weights=r.outcome == 0, minlength=G)
+    return dict(
+        n=r.n, request=np.bincount(r.request, minlength=3), rung=np.bincount(r.rung, minlength=5),
+        preferred_military=(r.preferred == 4).sum(axis=0), holds_out=r.holds_out.sum(axis=0),
+        sole_veto=r.sole_veto.sum(axis=0), sends=sent.sum(axis=0), troops=r.troops.sum(axis=0),
+        fallback=int(r.fallback.sum()), leader_alone=int(leader_alone.sum()),
+        other_member_alone=int((r.fallback & (n_sending == 1) & ~leader_alone).sum()),
+        coalition=int((r.fallback & (n_sending >= 2)).sum()), any_troops=int((n_sending > 0).sum()),
+        first_arrival=_hist(r.first_arrival), outcome=np.bincount(r.outcome, minlength=3),
+        outcome_alone=np.bincount(r.outcome_alone, minlength=3), end_day=_hist(r.end_day),
+        end_day_alone=_hist(r.end_day_alone), defender_losses=float(r.defender_losses.sum()),
+        defender_losses_alone=float(r.defender_losses_alone.sum()), groups=groups)
+
+
+@pytest.mark.parametrize("name, uncertainty", [("csto-2021-autumn", "posterior"),
+                                               ("nato-2021-baltic", "fixed")])
+def test_compiled_tally_equals_numpy_counts(name: str, uncertainty: str) -> None:
+    sc = load_scenario(name)
+    sc = sc.model_copy(update={"parameters": sc.parameters.model_copy(
+        update={"uncertainty": uncertainty})})
+    ens = api.simulate(sc, trials=2 * 4096 + 300, seed=3, keep_trials=True)
+    for i, r in enumerate(ens.results):
+        model = compile_crisis(sc, i)
+        for a in range(0, r.n, 4096):
+            block = r.slice(a, min(a + 4096, r.n))
+            got = block_tally(model, block)
+            want = numpy_tally(block, model.leader, GROUP if uncertainty == "posterior" else 0)
+            for field, value in want.items():
+                if field in ("troops", "defender_losses", "defender_losses_alone"):
+                    np.testing.assert_allclose(getattr(got, field), value, rtol=1e-12,
+                                               err_msg=field)
+                else:
+                    np.testing.assert_array_equal(getattr(got, field), value, err_msg=field)
+        assert Tally.total([block_tally(model, r)]).n == r.n
