@@ -42,6 +42,23 @@ def test_engine_equals_reference_on_bundled_scenarios(name: str) -> None:
         assert_equal_results(run_pipeline(model, inputs), run_reference(sc, i, inputs))
 
 
+@pytest.mark.parametrize("name", bundled.scenario_names())
+def test_fixed_inputs_as_scalars_equal_fixed_inputs_per_trial(name: str) -> None:
+    """The engine reads a quantity missing from the drawn values as its fixed scalar (what
+    run_chunk does): the same numbers as with every quantity laid out per trial, as the
+    reference reads them."""
+    sc = load_scenario(name)
+    for i in range(len(sc.crises)):
+        model = compile_crisis(sc, i)
+        scalars = draw_trials(model, seed=4, start_block=0, stop_block=1, trials=2000,
+                              fixed=False)
+        per_trial = draw_trials(model, seed=4, start_block=0, stop_block=1, trials=2000)
+        assert set(scalars.values) == set(model.uncertain)
+        a, b = run_pipeline(model, scalars), run_pipeline(model, per_trial)
+        for f in dataclasses.fields(a):
+            np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name), f.name)
+
+
 def _dist(draw: Any, low: float, high: float) -> Any:
     kind = draw(st.sampled_from(["fixed", "uniform", "triangular", "normal", "lognormal"]))
     a = draw(st.floats(low, high))

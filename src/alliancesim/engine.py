@@ -29,7 +29,7 @@ from numba import njit
 
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
 from alliancesim.model.council import council_model
-from alliancesim.model.council.features import COUNCIL_FEATURES, trial_cost
+from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost
 from alliancesim.model.council.probit import trial_preferences
 from alliancesim.model.council.rules import rule_of, trial_decide
 from alliancesim.scenario.compile import CompiledCrisis
@@ -404,16 +404,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
                          f"{model.council_model!r}")
     T, M = inputs.n, model.n_members
     lay = layout(model, inputs)
-    features = {
-        "exposure": model.exposure, "affinity_victim": model.affinity_victim,
-        "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
-        "in_scope": np.full(M, model.in_scope), "is_aggressor": model.is_aggressor,
-    }
-    rows = np.zeros((M, len(COUNCIL_FEATURES)))
-    is_row = np.array([f != "cost" for f in COUNCIL_FEATURES])
-    for k, f in enumerate(COUNCIL_FEATURES):
-        if f != "cost":
-            rows[:, k] = features[f]
+    rows, is_row = council_rows(model)
+    cost_at = COUNCIL_FEATURES.index("cost") if "cost" in COUNCIL_FEATURES else -1
     code, need = rule_of(model).compiled
     stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
                          model.leader_stake)
@@ -431,8 +423,7 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
 
     def run(through: int) -> None:
         _pass(lay.fixed, lay.drawn, lay.drawn_at, lay.scalars, lay.members, lay.coefficients,
-              lay.cutpoints, rows, is_row,
-              COUNCIL_FEATURES.index("cost") if "cost" in COUNCIL_FEATURES else -1, stake,
+              lay.cutpoints, rows, is_row, cost_at, stake,
               tied, model.request_fixed, model.victim, model.aggressor_member, model.leader,
               code, need, model.noise == "common_shock", model.irregular, model.horizon_days,
               np.ascontiguousarray(inputs.eta), np.ascontiguousarray(inputs.e),

@@ -21,7 +21,8 @@ from numba import njit
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 
-__all__ = ["COUNCIL_FEATURES", "cost", "council_columns", "council_features", "trial_cost"]
+__all__ = ["COUNCIL_FEATURES", "cost", "council_columns", "council_features", "council_rows",
+           "member_constants", "trial_cost"]
 
 
 def cost(strength: np.ndarray, troops: np.ndarray, victim: int) -> np.ndarray:
@@ -30,15 +31,32 @@ def cost(strength: np.ndarray, troops: np.ndarray, victim: int) -> np.ndarray:
     return np.log1p(strength / np.maximum(others, 1.0))[:, None]
 
 
-def council_columns(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
-                    ) -> list[np.ndarray]:
-    """The council features in the order of COUNCIL_FEATURES, each broadcastable to (T, M):
-    member constants are (M,) rows, the cost a (T, 1) column."""
-    static = {
+def member_constants(model: CompiledCrisis) -> dict[str, np.ndarray]:
+    """The features that are member constants (M,) by name: every feature but the cost."""
+    return {
         "exposure": model.exposure, "affinity_victim": model.affinity_victim,
         "affinity_aggressor": model.affinity_aggressor, "leader_stake": model.leader_stake,
         "in_scope": np.full(model.n_members, model.in_scope), "is_aggressor": model.is_aggressor,
     }
+
+
+def council_rows(model: CompiledCrisis) -> tuple[np.ndarray, np.ndarray]:
+    """(rows (M, K), is_row (K,)): the member constants in the order of COUNCIL_FEATURES, and
+    which columns they fill (the others, the cost, are the trial's own: trial_cost)."""
+    static = member_constants(model)
+    rows = np.zeros((model.n_members, len(COUNCIL_FEATURES)))
+    is_row = np.array([f in static for f in COUNCIL_FEATURES])
+    for k, f in enumerate(COUNCIL_FEATURES):
+        if f in static:
+            rows[:, k] = static[f]
+    return rows, is_row
+
+
+def council_columns(model: CompiledCrisis, strength: np.ndarray, troops: np.ndarray
+                    ) -> list[np.ndarray]:
+    """The council features in the order of COUNCIL_FEATURES, each broadcastable to (T, M):
+    member constants are (M,) rows, the cost a (T, 1) column."""
+    static = member_constants(model)
     c = cost(strength, troops, model.victim)
     return [c if f == "cost" else static[f] for f in COUNCIL_FEATURES]
 
