@@ -267,6 +267,9 @@ def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
     per trial, every other quantity is passed once, as the scalar it is (its point value within
     its range), never materialised per trial."""
     position = {q.name: j for j, q in enumerate(model.quantities)}
+    missing = [n for n in model.uncertain if n not in inputs.values]
+    if missing:
+        raise ValueError(f"no per-trial values for the uncertain {', '.join(missing)}")
     fixed = np.array([float(np.clip(point(q.value), q.low, q.high)) if not is_uncertain(q.value)
                       else np.nan for q in model.quantities])
     names = [n for n in inputs.values if n in position]
