@@ -108,3 +108,25 @@ def test_calibrate_refuses_an_unusable_file_before_fitting(tmp_path: Path, targe
     r = run("calibrate", "--out", target.format(file=f, tmp=tmp_path))
     assert r.returncode == 2 and r.stderr.startswith("error: --out "), r.stderr
     assert r.stdout == ""
+
+
+def test_trials_are_gathered_into_row_groups(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """Chunks are written as row groups of at least ROW_GROUP_ROWS (the writer keeps each row
+    group's metadata until it closes: one group per chunk grew past 1 GiB at 10^8 trials), and
+    the file holds every trial in order."""
+    import pyarrow.parquet as pq
+
+    from alliancesim.store import files
+
+    monkeypatch.setattr(files, "ROW_GROUP_ROWS", 3 * 4096)
+    simulate("csto-2021-autumn", trials=10 * 4096 + 7, seed=1, out=tmp_path / "run",
+             chunk_size=4096)
+    f = pq.ParquetFile(tmp_path / "run" / "trials.parquet")
+    sizes = [f.metadata.row_group(i).num_rows for i in range(f.metadata.num_row_groups)]
+    crises = len(simulate("csto-2021-autumn", trials=1, seed=1).summary().crises)
+    assert sum(sizes) == crises * (10 * 4096 + 7)
+    assert all(n >= 3 * 4096 for n in sizes[:-1]) and len(sizes) < crises * 11
+    trial = f.read(columns=["crisis", "trial"]).to_pandas()
+    for _, group in trial.groupby("crisis"):
+        assert list(group["trial"]) == list(range(10 * 4096 + 7))
