@@ -59,13 +59,19 @@ def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
     for j in range(2 * M):
         i = j % M
         a = (day0[i] if j < M else later[i]) * (quality[i] / quality[victim])
-        day = 0.0 if j < M else arrival[i]
-        # compare as floats before the cast: a day past the horizon (or not a number) never
-        # becomes an index
-        if a > 0.0 and 0.0 <= day <= horizon:
-            sched[int(day)] += a
-            anything = True
+        anything |= _arrive(sched, a, 0.0 if j < M else arrival[i], horizon)
     return anything
+
+
+@njit(cache=True)
+def _arrive(sched: np.ndarray, amount: float, day: float, horizon: int) -> bool:
+    """Add `amount` troops on `day` to the schedule; nothing when none or past the horizon.
+    Compared as floats before the cast: a day past the horizon (or not a number) never becomes
+    an index."""
+    if amount > 0.0 and 0.0 <= day <= horizon:
+        sched[int(day)] += amount
+        return True
+    return False
 
 
 @njit(cache=True)
@@ -117,13 +123,10 @@ def _engage_kernel(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarra
     for t in range(T):
         sched[:] = 0.0
         for j in range(n_arr):
-            a = amounts[t, j]
-            if a > 0.0 and 0.0 <= days[t, j] <= horizon:
-                sched[int(days[t, j])] += a
+            _arrive(sched, amounts[t, j], days[t, j], horizon)
         outcome[t], end_day[t], d_loss[t], a_loss[t] = trial_engage(
             A0[t], D0[t], qA[t], qD[t], k[t], brk[t], ratio[t], eff[t], horizon, irregular,
             sched)
-
 
 
 

@@ -142,8 +142,8 @@ class DecisionRule:
         holds = np.empty((T, M), dtype=np.bool_)
         sole = np.empty((T, M), dtype=np.bool_)
         _decide_kernel(np.ascontiguousarray(preferred, dtype=np.int8),
-                       np.ascontiguousarray(cap, dtype=np.int8), self._code(),
-                       self._need_array(), self.leader, victim,
+                       np.ascontiguousarray(cap, dtype=np.int8), *self.compiled,
+                       self.leader, victim,
                        np.ascontiguousarray(draw, dtype=np.float64),
                        np.ascontiguousarray(weight, dtype=np.float64), rung, holds, sole)
         return rung, holds, sole
