@@ -28,7 +28,10 @@ def test_run_default_prints_every_table() -> None:
                     "Low-level infiltration and insurgency", "Azerbaijan attacks Armenia",
                     "Armed clash on the Kyrgyz-Tajik border"]:
         assert heading in out
-    for label in ["Collective response", "Request by the victim", "holds out", "veto",
+    for label in ["Collective response, by what TJK asks for", "if asked for military help",
+                  "if asked for consultations", "mixed over the request stage",
+                  "base rate: CSTO's 3 cases", "Members, if TJK asks for military help",
+                  "held-out log score", "holds out", "veto",
                   "Acts without the alliance", "leader's share", "First allied troops",
                   "with alliance", "victim alone", "repelled", "contained", "lost"]:
         assert label in out, label

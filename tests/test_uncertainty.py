@@ -10,7 +10,7 @@ import pytest
 
 from alliancesim import api
 from alliancesim.engine import GROUP, draw_block
-from alliancesim.results.bands import MIN_GROUPS, band, headline_bands, request_base_rate
+from alliancesim.results.bands import MIN_GROUPS, band, headline_bands
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.loading import bundled_posterior
 
@@ -131,17 +131,6 @@ def test_the_monte_carlo_error_counts_groups_not_trials() -> None:
     assert se == pytest.approx(np.std(k / n, ddof=1) / np.sqrt(40), rel=1e-9)
 
 
-def test_base_rate_benchmark_is_the_request_conditional_frequency() -> None:
-    asked_nothing = request_base_rate({"none": 1.0, "consultations": 0.0, "military": 0.0})
-    assert asked_nothing["mission"] == 0.0 and asked_nothing["military"] == 0.0
-    assert sum(asked_nothing.values()) == pytest.approx(1.0)
-    # the bundled cases with no request: 6 of them, 2 none, 2 statement, 2 consultations ...
-    mixed = request_base_rate({"none": 0.5, "consultations": 0.0, "military": 0.5})
-    asked_troops = request_base_rate({"none": 0.0, "consultations": 0.0, "military": 1.0})
-    for rung, p in mixed.items():
-        assert p == pytest.approx(0.5 * asked_nothing[rung] + 0.5 * asked_troops[rung])
-
-
 def test_run_shows_bands_by_default_and_not_when_off() -> None:
     def run(*args: str) -> str:
         r = subprocess.run([sys.executable, "-m", "alliancesim.cli", "--no-store", "run",
@@ -151,7 +140,7 @@ def test_run_shows_bands_by_default_and_not_when_off() -> None:
         return r.stdout
 
     on = run()
-    assert "90% band, parameters" in on and "base rate (cases, same request)" in on
+    assert "90% band, parameters" in on and "base rate: CSTO's 3 cases" in on
     assert "Parameter uncertainty: the council's" in on
     off = run("--parameter-uncertainty", "off")
     assert "90% band" not in off and "Parameters fixed" in off

@@ -30,7 +30,7 @@ from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.discovery import DiscoveryReport
-from alliancesim.results.ensemble import Ensemble, simulate_scenario
+from alliancesim.results.ensemble import Ensemble, simulate_scenario, trials_to_run
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
@@ -61,6 +61,7 @@ __all__ = [
     "score_cases",
     "simulate",
     "sweep",
+    "trials_to_run",
     "write_hindcast",
     "write_parameters",
 ]
@@ -139,7 +140,7 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
              workers: int | None = None, address: str | None = None,
              keep_trials: bool | None = None, out: str | Path | None = None,
              on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None = None,
-             parameter_uncertainty: str | None = None,
+             parameter_uncertainty: str | None = None, by_request: bool = True,
              ) -> Ensemble:
     """Simulate every crisis of a scenario `trials` times.
 
@@ -156,6 +157,13 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     the calibration's posterior for every 128 trials (each headline then has a 90% band in
     the summary's parameter_band), "off" uses them as given; default: the scenario's own
     parameters.uncertainty ("off" unless it says so; `alliancesim run` asks for "posterior").
+    by_request: also run every crisis whose request the scenario leaves to the request stage
+    ("auto") with the request fixed at each level (none, consultations, military), with the
+    same seed: common random numbers, so these runs equal runs of the scenario with the request
+    fixed (summary: each crisis's by_request). Their headlines are the forecast given the
+    request; the mixed run is the one streamed to `out` and `on_trials`. Every summary carries
+    the base rate of the alliance's own cases with the same request, and the request stage's
+    held-out log score (results/bands.py). by_request=False runs the mixture only.
     """
     if isinstance(backend, str):
         check_options(backend=backend, workers=workers, address=address, out=out)
@@ -173,7 +181,8 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
             update={"uncertainty": parameter_uncertainty})})
     options: dict[str, Any] = dict(trials=trials, seed=seed, chunk_size=chunk_size,
                                    progress=progress, backend=backend, workers=workers,
-                                   address=address, keep_trials=keep_trials)
+                                   address=address, keep_trials=keep_trials,
+                                   by_request=by_request)
     if out is None:
         return simulate_scenario(scenario, on_trials=on_trials, **options)
     from alliancesim.report.plots import FIGURES

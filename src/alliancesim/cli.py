@@ -67,6 +67,11 @@ def run(
         "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
         "parameters from the calibration's posterior for every 128 trials and show a 90% band "
         "for each headline; off: use the parameters as given.")] = "posterior",
+    by_request: Annotated[bool, typer.Option(
+        "--by-request/--mixed-only", help="Also run each crisis whose request is drawn with "
+        "the request fixed at each level, same seed (the headline: the response given the "
+        "request); --mixed-only: only the mixture over the request stage (a quarter of the "
+        "work).")] = True,
 ) -> None:
     """Run a scenario (default: the CSTO in autumn 2021) and print what happens."""
     from alliancesim.report.tables import render_summary
@@ -74,11 +79,12 @@ def run(
     api.check_options(backend=backend, workers=workers, address=address, out=out)
     sc = api.load_scenario(scenario, params=params)
     n = trials if trials is not None else sc.trials
-    total = n * len(sc.crises)
+    total = api.trials_to_run(sc, n, by_request=by_request)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
     options: dict[str, Any] = dict(trials=n, seed=seed, chunk_size=chunk_size, backend=backend,
                                    workers=workers, address=address, keep_trials=False, out=out,
-                                   parameter_uncertainty=parameter_uncertainty)
+                                   parameter_uncertainty=parameter_uncertainty,
+                                   by_request=by_request)
     if show:
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:

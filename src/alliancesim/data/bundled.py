@@ -12,6 +12,7 @@ ALLIANCES = DATA / "alliances"
 SCENARIOS = DATA / "scenarios"
 CASES = DATA / "cases"
 COW_ISO = DATA / "cow_iso.csv"
+BASE_RATES = DATA / "base_rates.yaml"  # written by scripts/make_base_rates.py
 CALIBRATED = DATA / "calibrated.yaml"
 LARGE_N_PRIOR = DATA / "large_n_prior.yaml"
 ALLIANCE_IDS = DATA / "alliance_ids.yaml"

@@ -29,7 +29,7 @@ from alliancesim.cases.designs import point_values
 from alliancesim.experiments.numerics import hessian
 from alliancesim.model import crisis
 from alliancesim.model.request import request_probabilities
-from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 
 PRIOR = np.array([1.0, -1.5, -0.5])  # b_threat, rho_1, rho_2 (judgement, intercept folded in)
 PRIOR_SD = 1.0
@@ -50,16 +50,17 @@ class RequestCase:
 
 
 def request_cases(cases: list[Case]) -> list[RequestCase]:
-    out = []
-    for c in cases:
-        model = compile_crisis(to_scenario(c), 0)
-        v = point_values(model)
-        vic = model.members[model.victim]
-        S = crisis.aggressor_strength(v)
-        D0 = crisis.committed_forces(v, v[f"troops.{vic}"])
-        ratio = float(np.log(max(S[0], 1e-9) / max(D0[0], 1e-9)))
-        out.append(RequestCase(c.id, ratio, float(v["trust"][0]), int(model.request_fixed)))
-    return out
+    return [request_case(c.id, compile_crisis(to_scenario(c), 0)) for c in cases]
+
+
+def request_case(case_id: str, model: CompiledCrisis) -> RequestCase:
+    """One case's request data from its compiled one-crisis scenario (request fixed)."""
+    v = point_values(model)
+    vic = model.members[model.victim]
+    S = crisis.aggressor_strength(v)
+    D0 = crisis.committed_forces(v, v[f"troops.{vic}"])
+    ratio = float(np.log(max(S[0], 1e-9) / max(D0[0], 1e-9)))
+    return RequestCase(case_id, ratio, float(v["trust"][0]), int(model.request_fixed))
 
 
 def _latent(beta: float, rc: RequestCase, trust_weight: float = TRUST_WEIGHT) -> float:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Console, Group
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from alliancesim.results.summary import CrisisSummary, EnsembleSummary, Spread
+from alliancesim.results.summary import (
+    SHOWN_REQUESTS,
+    CrisisSummary,
+    EnsembleSummary,
+    Spread,
+    detail,
+)
 
 
 def pct(p: float) -> str:
@@ -38,25 +46,91 @@ def _probability_row(title: str, probs: dict[str, float]) -> Table:
     return t
 
 
+ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
+         "none": "if no request"}
+FIXED = {"military": "asks for military help", "consultations": "asks for consultations",
+         "none": "makes no request"}
+MIXED = "mixed over the request stage"
+
+
+def _base_rate_label(c: CrisisSummary, level: str) -> str:
+    """'base rate: CSTO's 3 cases' or 'base rate: pooled, all 7 cases' (the request is the
+    block's)."""
+    assert c.base_rates is not None
+    r = c.base_rates[level]
+    return (f"  base rate: {r.alliance}'s {r.cases} case{'s' if r.cases != 1 else ''}"
+            if r.alliance else f"  base rate: pooled, all {r.cases} cases")
+
+
+def _response_rows(t: Table, c: CrisisSummary, label: str, level: str | None,
+                   last: bool) -> None:
+    """One block of the response table: the forecast, its Monte Carlo error, its parameter
+    band and the base rate; rungs the request rules out are '-'. level: the request the run
+    fixes (None: the mixture)."""
+    cap = {"none": 2, "consultations": 2}.get(level or "", 4)
+
+    def cells(f: Callable[[str], str]) -> list[str]:
+        return [f(k) if j <= cap else "-" for j, k in enumerate(c.response)]
+
+    t.add_row(label, *cells(lambda k: pct(c.response[k])), style="bold")
+    t.add_row("  ± MC error", *cells(lambda k: f"±{100 * c.response_se[k]:.1f}"),
+              style="dim")
+    band = c.parameter_band
+    if band is not None:
+        t.add_row("  90% band, parameters",
+                  *cells(lambda k: f"{100 * band[k][0]:.0f}-{100 * band[k][1]:.0f}%"))
+    if c.base_rate is not None and c.base_rates is not None:
+        base = c.base_rate
+        name = (_base_rate_label(c, level) if level is not None
+                else "  base rate, mixed the same way")
+        t.add_row(name, *cells(lambda k: pct(base[k])), style="dim", end_section=not last)
+    elif not last:
+        t.rows[-1].end_section = True
+
+
 def _response_table(c: CrisisSummary) -> Table:
-    """The collective response with its Monte Carlo error, its parameter band and the
-    base-rate benchmark."""
-    t = Table(title="Collective response", title_justify="left", show_edge=False,
-              pad_edge=False, expand=False)
+    """The collective response: given each request (the crisis run with the request fixed,
+    same seed) and then mixed over the request stage, each with its Monte Carlo error, its
+    parameter band and the base rate of the alliance's own cases with that request."""
+    if c.by_request:
+        title = f"Collective response, by what {c.victim} asks for"
+    elif c.request_fixed is not None:
+        title = f"Collective response: {c.victim} {FIXED[c.request_fixed]} (the scenario says so)"
+    else:
+        title = "Collective response"
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, expand=False)
     t.add_column("")
     for k in c.response:
         t.add_column(k, justify="right")
-    t.add_row("model", *(pct(p) for p in c.response.values()))
-    t.add_row("± MC error", *(f"±{100 * s:.1f}" for s in c.response_se.values()),
-              style="dim")
-    if c.parameter_band is not None:
-        t.add_row("90% band, parameters",
-                  *(f"{100 * c.parameter_band[k][0]:.0f}-{100 * c.parameter_band[k][1]:.0f}%"
-                    for k in c.response))
-    if c.base_rate is not None:
-        t.add_row("base rate (cases, same request)", *(pct(p) for p in c.base_rate.values()),
-                  style="dim")
+    if c.by_request:
+        for level in SHOWN_REQUESTS:
+            if level in c.by_request:
+                _response_rows(t, c.by_request[level], ASKED[level], level, last=False)
+        _response_rows(t, c, MIXED, None, last=True)
+    elif c.request_fixed is not None:
+        _response_rows(t, c, "model", c.request_fixed, last=True)
+    else:
+        _response_rows(t, c, MIXED, None, last=True)
     return t
+
+
+def _request_note(c: CrisisSummary, s: EnsembleSummary | None) -> Text | None:
+    """What the victim asks for: fixed by the scenario, or drawn by the request stage (with
+    its held-out score)."""
+    if c.request_fixed is not None:
+        return None
+    r = c.request
+    text = (f"mixed: {c.victim}'s request drawn by the fitted request stage (no request "
+            f"{pct(r['none'])}, consultations {pct(r['consultations'])}, military help "
+            f"{pct(r['military'])})")
+    score = None if s is None else s.request_stage
+    if score is not None:
+        worse = score.fitted < score.uniform
+        text += (f", whose held-out log score is {score.fitted:.3f} per case against "
+                 f"{score.uniform:.3f} for a uniform third"
+                 + (" (worse than chance: read the rows by request)" if worse else ""))
+    text += "."
+    return Text(text, style="dim")
 
 
 def _band(c: CrisisSummary, key: str) -> str:
@@ -66,47 +140,55 @@ def _band(c: CrisisSummary, key: str) -> str:
     return f" (90% band from the parameters {100 * lo:.0f}-{100 * hi:.0f}%)"
 
 
-def crisis_section(c: CrisisSummary) -> Group:
-    members = Table(title="Members", title_justify="left", show_edge=False, pad_edge=False)
+def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
+    """One crisis: the response by request (and mixed), then the members, troops and outcomes
+    of the run with the request fixed at military help where the request is drawn (troops go
+    only when asked for; the captions say so), else of the crisis's own run."""
+    d = detail(c)
+    given = f", if {c.victim} asks for military help" if d is not c else ""
+    members = Table(title=f"Members{given}", title_justify="left", show_edge=False,
+                    pad_edge=False)
     for col, just in [("member", "left"), ("role", "left"), ("wants mil.", "right"),
                       ("holds out", "right"), ("veto", "right"), ("sends", "right"),
                       ("troops", "right"), ("if sent", "right")]:
         members.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
-    for m in c.members:
+    for m in d.members:
         victim = m.role == "victim"
         members.add_row(m.id, m.role, "-" if victim else pct(m.preferred_military),
                         "-" if victim else pct(m.holds_out), "-" if victim else pct(m.sole_veto),
                         pct(m.p_sends), troops(m.mean_troops), troops(m.mean_troops_when_sent))
-    outcomes = Table(title="How it ends", title_justify="left", show_edge=False, pad_edge=False)
+    outcomes = Table(title=f"How it ends{given}", title_justify="left", show_edge=False,
+                     pad_edge=False)
     outcomes.add_column("")
-    for k in c.outcome_with_alliance:
+    for k in d.outcome_with_alliance:
         outcomes.add_column(k, justify="right")
     outcomes.add_column("median days", justify="right")
     outcomes.add_column("defender losses", justify="right")
-    outcomes.add_row("with alliance", *(pct(p) for p in c.outcome_with_alliance.values()),
-                     f"{c.days_to_end_with_alliance.median:g}",
-                     troops(c.defender_losses_with_alliance))
-    outcomes.add_row("victim alone", *(pct(p) for p in c.outcome_alone.values()),
-                     f"{c.days_to_end_alone.median:g}", troops(c.defender_losses_alone))
-    share = "-" if c.leader_share is None else pct(c.leader_share)
+    outcomes.add_row("with alliance", *(pct(p) for p in d.outcome_with_alliance.values()),
+                     f"{d.days_to_end_with_alliance.median:g}",
+                     troops(d.defender_losses_with_alliance))
+    outcomes.add_row("victim alone", *(pct(p) for p in d.outcome_alone.values()),
+                     f"{d.days_to_end_alone.median:g}", troops(d.defender_losses_alone))
+    share = "-" if d.leader_share is None else pct(d.leader_share)
     facts = Text.assemble(
-        ("Acts without the alliance: ", "bold"), pct(c.p_acts_without_alliance),
-        _band(c, "acts without the alliance"),
-        f"  (leader alone {pct(c.p_leader_alone)}, another member alone "
-        f"{pct(c.p_other_member_alone)}, coalition of the willing "
-        f"{pct(c.p_coalition_of_willing)})\n",
-        ("Troops sent: ", "bold"), f"{pct(c.p_troops_sent)} of trials"
-        f"{_band(c, 'troops sent')}; expected total "
-        f"{troops(c.mean_total_troops)}; leader's share {share}\n",
-        ("First allied troops in the victim: ", "bold"), spread(c.first_arrival_days),
+        (f"If {c.victim} asks for military help:\n", "bold") if given else "",
+        ("Acts without the alliance: ", "bold"), pct(d.p_acts_without_alliance),
+        _band(d, "acts without the alliance"),
+        f"  (leader alone {pct(d.p_leader_alone)}, another member alone "
+        f"{pct(d.p_other_member_alone)}, coalition of the willing "
+        f"{pct(d.p_coalition_of_willing)})\n",
+        ("Troops sent: ", "bold"), f"{pct(d.p_troops_sent)} of trials"
+        f"{_band(d, 'troops sent')}; expected total "
+        f"{troops(d.mean_total_troops)}; leader's share {share}\n",
+        ("First allied troops in the victim: ", "bold"), spread(d.first_arrival_days),
         " (when troops are sent)\n",
         ("Alliance's value added: ", "bold"),
-        f"P(repelled) {c.repelled_gain:+.1%} against the victim alone",
+        f"P(repelled) {d.repelled_gain:+.1%} against the victim alone",
     )
+    note = _request_note(c, s)
     body = Group(
-        _probability_row("Request by the victim", c.request),
-        Text(""),
         _response_table(c),
+        *([note] if note is not None else []),
         Text(""),
         members,
         Text(""),
@@ -115,8 +197,10 @@ def crisis_section(c: CrisisSummary) -> Group:
         outcomes,
     )
     title = f"[bold]{c.title}[/bold]"
-    sub = Text(f"{c.victim} hit by {c.aggressor}: {c.threat.replace('_', ' ')}; "
-               f"{c.trials:,} trials", style="dim")
+    runs = (f"{c.trials:,} trials for each request and mixed" if c.by_request
+            else f"{c.trials:,} trials")
+    sub = Text(f"{c.victim} hit by {c.aggressor}: {c.threat.replace('_', ' ')}; {runs}",
+               style="dim")
     return Group(Rule(title, align="left"), sub, Text(""), body, Text(""))
 
 
@@ -124,7 +208,7 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
     console.print(f"[bold]{s.title or s.scenario}[/bold] - {s.alliance}; {s.trials:,} trials per "
                   f"crisis, seed {s.seed} (alliancesim {s.version})")
     for c in s.crises:
-        console.print(crisis_section(c))
+        console.print(crisis_section(c, s))
     console.print(
         "wants mil.: the member's own preference is military help; holds out: the decision fell "
         "short of the request and the member did not support more; veto: had the member "
@@ -147,6 +231,22 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
     else:
         console.print("Parameters fixed at their values (no parameter uncertainty): the MC "
                       "error is the only error shown.", style="dim")
-    console.print("base rate: the strongest simple baseline of the hindcast, the frequency of "
-                  "each response among the 17 bundled cases with the same request, mixed over "
-                  "this crisis's requests.", style="dim")
+    if any(c.by_request for c in s.crises):
+        note = ("By request: a crisis whose request the scenario leaves open is run once more "
+                "for each request with the request fixed, with the same seed and random streams "
+                "(common random numbers): 'if asked for ...' is the forecast given that "
+                "request, which is what the historical cases score; 'mixed' draws the request "
+                "by the fitted request stage.")
+        score = s.request_stage
+        if score is not None:
+            note += (f" That stage, refitted without each of the {score.cases} bundled cases "
+                     f"in turn, gives the held-out case's request a mean log score of "
+                     f"{score.fitted:.3f}, against {score.uniform:.3f} for a uniform third and "
+                     f"{score.frequency:.3f} for the other cases' frequency of requests "
+                     "(experiments/request_fit.py).")
+        console.print(note, style="dim")
+    console.print(
+        "base rate: how often the bundled cases of the same alliance that made the same request "
+        "got each response (add-one-half smoothing over the responses the request allows); "
+        "pooled: every alliance's cases with that request, where this alliance has none. The "
+        "benchmark the model has to beat (docs/validation.md).", style="dim")

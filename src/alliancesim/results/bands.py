@@ -21,22 +21,29 @@ of a headline's share is the cluster (between-group) one,
 
 which `cluster_se` gives and the summary reports instead of the binomial sqrt(p (1 - p) / N).
 
-**The benchmark.** Beside each forecast the summary gives the strongest simple baseline of the
-hindcast (docs/validation.md): the frequency of each rung among the bundled cases that made the
-same request (add-one-half smoothing over the rungs the request allows), mixed over the
-crisis's simulated request distribution.
+**The benchmark.** Beside each forecast the summary gives the base rate of the alliance's own
+record: the frequency of each rung among the bundled cases of the same alliance that made the
+same request (add-one-half smoothing over the rungs the request allows: the hindcast's request
+base rate), or, where the alliance has no case with that request, of every case with it
+(pooled, and labelled so). The figures are computed from the cases by experiments/benchmark.py
+and kept in data/base_rates.yaml (scripts/make_base_rates.py writes it; a test recomputes it),
+so that a run does not load and compile the cases; beside them, the request stage's held-out
+log score.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
+from typing import Any
 
 import numpy as np
+import yaml
+from pydantic import BaseModel
 
-from alliancesim.cases import load_cases
-from alliancesim.model.request import REQUEST_CAP
+from alliancesim.data import bundled
 from alliancesim.scenario.compile import REQUEST_LEVELS
-from alliancesim.scenario.schema import RUNGS
+from alliancesim.scenario.schema import RUNGS, Alliance
 
 MIN_GROUPS = 10
 LEVEL = 0.9
@@ -85,23 +92,73 @@ def headline_bands(groups: np.ndarray) -> dict[str, tuple[float, float]] | None:
     return {name: band(groups[:, 1 + j].astype(float), n) for j, name in enumerate(HEADLINES)}
 
 
+class BaseRate(BaseModel):
+    """The benchmark beside a forecast: how often the bundled cases with the same request got
+    each response (add-one-half smoothing over the rungs the request allows; the hindcast's
+    request base rate, experiments/hindcast.py). The alliance's own cases where it has some with
+    this request, else every case with it (pooled)."""
+
+    request: str  # none, consultations, military
+    alliance: str  # whose record: the alliance's short name, or "" when pooled over all cases
+    cases: int  # the cases it counts
+    response: dict[str, float]
+    label: str  # e.g. "CSTO's 3 cases asking for military help"
+
+
+class RequestStageScore(BaseModel):
+    """How well the fitted request stage foresees requests: leave-one-out log score per case
+    on the bundled cases (experiments/request_fit.py), against two forecasts without a model."""
+
+    cases: int
+    fitted: float  # the request stage, refitted without the held-out case
+    uniform: float  # a third for each level: log(1/3)
+    frequency: float  # the other cases' frequency of each request (smoothed)
+
+
+class Benchmark(BaseModel):
+    """What a run is measured against: the base rates of its alliance by request level, and
+    the request stage's held-out score (built by experiments/benchmark.py)."""
+
+    base_rates: dict[str, BaseRate]  # request level -> base rate
+    request_stage: RequestStageScore | None = None
+
+
+ASKING = {"none": "making no request", "consultations": "asking for consultations",
+          "military": "asking for military help"}
+POOLED = "all"  # the key of every alliance's cases together in data/base_rates.yaml
+
+
 @cache
-def _rates() -> tuple[tuple[float, ...], ...]:
-    """P(rung | request level) from the bundled cases (smoothed over the allowed rungs)."""
-    cases = load_cases()
-    out = []
-    for level, name in enumerate(REQUEST_LEVELS):
-        allowed = np.arange(5) <= REQUEST_CAP[level]
-        counts = np.bincount([c.observed_rung for c in cases if c.crisis.request == name],
-                             minlength=5).astype(float)
-        p = np.where(allowed, counts + 0.5, 0.0)
-        out.append(tuple(float(x) for x in p / p.sum()))
-    return tuple(out)
+def _record() -> dict[str, Any]:
+    with bundled.BASE_RATES.open(encoding="utf-8") as f:
+        data: dict[str, Any] = yaml.safe_load(f)
+    return data
 
 
-def request_base_rate(request: dict[str, float]) -> dict[str, float]:
-    """The benchmark forecast of the collective rung for a request distribution."""
-    rates = np.asarray(_rates())
-    w = np.array([request[name] for name in REQUEST_LEVELS])
-    mix = w @ rates
-    return {rung: float(p) for rung, p in zip(RUNGS, mix, strict=True)}
+def short_name(alliance: Alliance) -> str:
+    """'CSTO' from 'Collective Security Treaty Organization (CSTO)'; else the name."""
+    m = re.search(r"\(([^()]+)\)\s*$", alliance.name)
+    return m.group(1) if m else alliance.name or alliance.id
+
+
+def _cases(n: int) -> str:
+    return f"{n} case{'s' if n != 1 else ''}"
+
+
+def benchmark(alliance: Alliance) -> Benchmark:
+    """The alliance's base rates by request level (its own cases where it has some with that
+    request, else every case with it) and the request stage's held-out score."""
+    record = _record()
+    name = short_name(alliance)
+    rates = {}
+    for level in REQUEST_LEVELS:
+        by = record["base_rates"][level]
+        own = alliance.id != POOLED and alliance.id in by
+        r = by[alliance.id] if own else by[POOLED]
+        label = (f"{name}'s {_cases(r['cases'])} {ASKING[level]}" if own else
+                 f"pooled: all {_cases(r['cases'])} {ASKING[level]} ({name} has none)")
+        rates[level] = BaseRate(request=level, alliance=name if own else "", cases=r["cases"],
+                                response=dict(zip(RUNGS, r["response"], strict=True)),
+                                label=label)
+    return Benchmark(base_rates=rates,
+                     request_stage=RequestStageScore(**record["request_stage"]))

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliancesim.backends import Backend, Task, make_backend
-from alliancesim.engine import BLOCK, TrialResults, chunks, default_chunk
+from alliancesim.engine import BLOCK, ChunkOutput, TrialResults, chunks, default_chunk
 from alliancesim.model.engagement import OUTCOMES
+from alliancesim.results.bands import benchmark
 from alliancesim.results.summary import EnsembleSummary, summarise
 from alliancesim.results.tally import Tally, block_tally
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
@@ -41,6 +42,10 @@ class Ensemble:
     tallies: tuple[Tally, ...]
     results_: tuple[TrialResults, ...] | None
     files: tuple[Path, ...] = ()  # what simulate(..., out=) wrote
+    # crisis id -> request level -> (the crisis with the request fixed at that level, its
+    # tally): the runs that give the headlines conditional on the request (by_request)
+    by_request: dict[str, dict[str, tuple[CompiledCrisis, Tally]]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def results(self) -> tuple[TrialResults, ...]:
@@ -60,10 +65,13 @@ class Ensemble:
         names = {k: a.name for k, a in self.scenario.actors.items()}
         alliance = self.scenario.alliance
         assert isinstance(alliance, Alliance)
+        bench = benchmark(alliance)
         return EnsembleSummary(
             scenario=self.scenario.name, title=self.scenario.title, alliance=alliance.name,
             trials=self.trials, seed=self.seed, version=__version__,
-            crises=[summarise(c, t, names) for c, t in zip(self.crises, self.tallies, strict=True)],
+            crises=[summarise(c, t, names, bench, self.by_request.get(c.crisis_id))
+                    for c, t in zip(self.crises, self.tallies, strict=True)],
+            request_stage=bench.request_stage,
         )
 
     def to_pandas(self) -> pd.DataFrame:
@@ -118,17 +126,37 @@ def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
 KEEP_TRIALS_LIMIT = 2_000_000  # trials x crises kept per trial by default
 
 
+def fixed_request(scenario: Scenario, level: str) -> Scenario | None:
+    """The scenario's crises whose request is left to the request stage ("auto"), with the
+    request fixed at `level` (None if every crisis fixes its own). A crisis keeps its id, so
+    every random stream draws what it draws in the scenario itself: common random numbers."""
+    crises = [c.model_copy(update={"request": level}) for c in scenario.crises
+              if c.request == "auto"]
+    return scenario.model_copy(update={"crises": crises}) if crises else None
+
+
+def trials_to_run(scenario: Scenario, trials: int | None = None, by_request: bool = False
+                  ) -> int:
+    """How many trials simulate_scenario runs in all (what its progress callback counts)."""
+    n = scenario.trials if trials is None else trials
+    drawn = sum(c.request == "auto" for c in scenario.crises) if by_request else 0
+    return n * (len(scenario.crises) + len(REQUEST_LEVELS) * drawn)
+
+
 def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int | None = None,
                       chunk_size: int | None = None,
                       progress: Callable[[int], None] | None = None,
                       backend: str | Backend = "local", workers: int | None = None,
                       address: str | None = None, keep_trials: bool | None = None,
                       on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None = None,
-                      ) -> Ensemble:
+                      by_request: bool = False) -> Ensemble:
     """Run every crisis; see alliancesim.api.simulate.
 
     on_trials, when given, receives each chunk's per-trial results in order (crisis, results,
     index of its first trial), so that they can be streamed to disk without being kept.
+    by_request: also run every crisis whose request is drawn ("auto") with the request fixed at
+    each level, with the same seed and trials (Ensemble.by_request; not streamed or kept per
+    trial).
     """
     n = scenario.trials if trials is None else trials
     s = scenario.seed if seed is None else seed
@@ -140,27 +168,47 @@ def simulate_scenario(scenario: Scenario, trials: int | None = None, seed: int |
     chunk = (default_chunk(max(m.n_members for m in models)) if chunk_size is None
              else chunk_size)
     keep = (n * len(models) <= KEEP_TRIALS_LIMIT) if keep_trials is None else keep_trials
-    tasks = [Task(m, s, b0, b1, n, keep or on_trials is not None, block_tally)
-             for m in models for b0, b1 in chunks(n, chunk)]
     owned = isinstance(backend, str)
     engine = make_backend(backend, workers, address) if isinstance(backend, str) else backend
-    outputs = []
+    conditional: dict[str, dict[str, tuple[CompiledCrisis, Tally]]] = {}
     with contextlib.ExitStack() as stack:
         if owned:
             stack.enter_context(engine)
-        for task, out in zip(tasks, engine.map(tasks), strict=True):
-            if on_trials is not None and out.results is not None:
-                on_trials(task.model, out.results, task.first_block * BLOCK)
-            if not keep:
-                out = dataclasses.replace(out, results=None)
-            outputs.append((task.model.crisis_id, out))
-            if progress is not None:
-                progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)
+        tallies, results = _run(models, engine, s, n, chunk, keep, progress, on_trials)
+        # every level's runs in one batch of tasks (a pool keeps busy across them)
+        at = [(level, compile_crisis(fixed, i)) for level in REQUEST_LEVELS if by_request
+              for fixed in [fixed_request(scenario, level)] if fixed is not None
+              for i in range(len(fixed.crises))]
+        fixed_tallies, _ = _run(tuple(m for _, m in at), engine, s, n, chunk, False, progress,
+                                None)
+        for (level, m), t in zip(at, fixed_tallies, strict=True):
+            conditional.setdefault(m.crisis_id, {})[level] = (m, t)
+    return Ensemble(scenario, n, s, chunk, engine.name, models, tallies,
+                    results if keep else None, by_request=conditional)
+
+
+def _run(models: tuple[CompiledCrisis, ...], engine: Backend, seed: int, n: int, chunk: int,
+         keep: bool, progress: Callable[[int], None] | None,
+         on_trials: Callable[[CompiledCrisis, TrialResults, int], None] | None,
+         ) -> tuple[tuple[Tally, ...], tuple[TrialResults, ...]]:
+    """Run the crises' chunks on a started backend: each crisis's tally (and, if keep, its
+    per-trial results), in the crises' order."""
+    if not models:
+        return (), ()
+    tasks = [(k, Task(m, seed, b0, b1, n, keep or on_trials is not None, block_tally))
+             for k, m in enumerate(models) for b0, b1 in chunks(n, chunk)]
+    outputs: list[list[ChunkOutput]] = [[] for _ in models]
+    for (k, task), out in zip(tasks, engine.map([t for _, t in tasks]), strict=True):
+        if on_trials is not None and out.results is not None:
+            on_trials(task.model, out.results, task.first_block * BLOCK)
+        if not keep:
+            out = dataclasses.replace(out, results=None)
+        outputs[k].append(out)
+        if progress is not None:
+            progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)
     tallies, results = [], []
-    for m in models:
-        mine = [o for cid, o in outputs if cid == m.crisis_id]
+    for mine in outputs:
         tallies.append(Tally.total([t for o in mine for t in o.reduced]))
         if keep:
             results.append(TrialResults.concat([o.results for o in mine if o.results is not None]))
-    return Ensemble(scenario, n, s, chunk, engine.name, models, tuple(tallies),
-                    tuple(results) if keep else None)
+    return tuple(tallies), tuple(results)

@@ -6,7 +6,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from alliancesim.model.engagement import OUTCOMES
-from alliancesim.results.bands import headline_bands, request_base_rate, response_se
+from alliancesim.results.bands import (
+    BaseRate,
+    Benchmark,
+    RequestStageScore,
+    headline_bands,
+    response_se,
+)
 from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
@@ -61,9 +67,29 @@ class CrisisSummary(BaseModel):
     # over the parameter draws, with the Monte Carlo noise of each group taken out (bands.py)
     parameter_groups: int = 0
     parameter_band: dict[str, tuple[float, float]] | None = None
-    # the benchmark: the base rate of each rung within the same request level in the bundled
-    # cases, mixed over this crisis's request distribution
+    # the request: the level the scenario fixes ("none", "consultations", "military"), or None
+    # when the fitted request stage draws it (the `request` shares above)
+    request_fixed: str | None = None
+    # the benchmark: the base rate of each rung among the bundled cases with the same request
+    # (the alliance's own where it has such cases, else all cases: base_rates says which), mixed
+    # over this crisis's request distribution
     base_rate: dict[str, float] | None = None
+    base_rates: dict[str, BaseRate] | None = None  # per request level this crisis can make
+    # the headline: the same crisis run with the request fixed at each level (same seed and
+    # streams: common random numbers), when the scenario leaves the request to the request stage
+    by_request: dict[str, CrisisSummary] | None = None
+
+
+# the order the reports show the request levels in: the request that opens troops first
+SHOWN_REQUESTS = ("military", "consultations", "none")
+DETAIL_REQUEST = "military"
+
+
+def detail(c: CrisisSummary) -> CrisisSummary:
+    """The run whose members, troops and outcomes the reports show: where the request is drawn
+    and the crisis was also run by request, the one with the request fixed at military help
+    (troops go only when asked for); else the crisis's own run."""
+    return (c.by_request or {}).get(DETAIL_REQUEST, c)
 
 
 class EnsembleSummary(BaseModel):
@@ -74,6 +100,8 @@ class EnsembleSummary(BaseModel):
     seed: int
     version: str
     crises: list[CrisisSummary]
+    # the held-out score of the request stage that draws the requests of the mixed rows
+    request_stage: RequestStageScore | None = None
 
 
 def _spread(hist: np.ndarray) -> Spread | None:
@@ -87,8 +115,24 @@ def _freq(counts: np.ndarray, labels: tuple[str, ...], n: int) -> dict[str, floa
     return {lab: float(c) / n for lab, c in zip(labels, counts, strict=True)}
 
 
-def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisSummary:
+def _mixed(request: dict[str, float], rates: dict[str, BaseRate]) -> dict[str, float]:
+    """The base rates mixed over a request distribution."""
+    return {rung: sum(w * rates[level].response[rung] for level, w in request.items() if w > 0)
+            for rung in RUNGS}
+
+
+def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
+              benchmark: Benchmark | None = None,
+              by_request: dict[str, tuple[CompiledCrisis, Tally]] | None = None
+              ) -> CrisisSummary:
+    """One crisis's summary; by_request: the same crisis run with the request fixed at each
+    level (level -> its compiled crisis and tally)."""
     n = t.n
+    request = _freq(t.request, REQUEST_LEVELS, n)
+    fixed = None if model.request_fixed < 0 else REQUEST_LEVELS[model.request_fixed]
+    rates = None
+    if benchmark is not None:
+        rates = {k: benchmark.base_rates[k] for k in ([fixed] if fixed else REQUEST_LEVELS)}
     response = _freq(t.rung, RUNGS, n)
     members: list[MemberSummary] = []
     for i, m in enumerate(model.members):
@@ -114,7 +158,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisS
     return CrisisSummary(
         crisis_id=model.crisis_id, title=model.title, victim=model.members[model.victim],
         aggressor=model.aggressor, threat=model.threat, trials=n,
-        request=_freq(t.request, REQUEST_LEVELS, n), response=response,
+        request=request, response=response,
         response_se=(response_se(t.groups) or
                      {k: float(np.sqrt(p * (1 - p) / n)) for k, p in response.items()}),
         members=members,
@@ -132,5 +176,9 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str]) -> CrisisS
         defender_losses_alone=t.defender_losses_alone / n,
         parameter_groups=int(t.groups.shape[0]),
         parameter_band=headline_bands(t.groups),
-        base_rate=request_base_rate(_freq(t.request, REQUEST_LEVELS, n)),
+        request_fixed=fixed,
+        base_rate=None if rates is None else _mixed(request, rates), base_rates=rates,
+        by_request=None if not by_request else {
+            level: summarise(m, tally, names, benchmark) for level, (m, tally)
+            in by_request.items()},
     )

@@ -1,0 +1,67 @@
+"""The benchmark beside a run's forecasts, computed from the bundled cases: what
+data/base_rates.yaml holds (scripts/make_base_rates.py writes it, tests/test_benchmark.py
+recomputes it; results/bands.benchmark reads it and labels it).
+
+- **Base rates by request.** For each request level and each alliance with cases, the frequency
+  of each collective rung among that alliance's cases that made that request, with add-one-half
+  smoothing over the rungs the request allows: the hindcast's request base rate
+  (hindcast.request_base_rate) trained on the alliance's cases; and the same over every case
+  ("all", for an alliance without a case with that request).
+- **The request stage's held-out score.** The leave-one-out log score per case of the fitted
+  request stage (request_fit.leave_one_out, loo_scores) against a uniform third and the other
+  cases' frequency of requests: how far the mixture over the request stage can be trusted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from alliancesim.cases import Case, design, load_cases, to_scenario
+from alliancesim.experiments import request_fit
+from alliancesim.experiments.hindcast import request_base_rate
+from alliancesim.model.request import REQUEST_CAP
+from alliancesim.results.bands import POOLED
+from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
+
+HEADER = """\
+# The benchmark beside every forecast of `alliancesim run`, computed from the bundled cases.
+# Written by scripts/make_base_rates.py (experiments/benchmark.py); do not edit: a test
+# recomputes it (tests/test_benchmark.py). base_rates: request level -> alliance id (all: every
+# case) -> the cases with that request and the smoothed frequency of each rung (none,
+# statement, consultations, mission, military). request_stage: the request stage's
+# leave-one-out log score per case, against a uniform third and the cases' frequency.
+"""
+
+
+def record(cases: list[Case] | None = None) -> dict[str, Any]:
+    """The base rates by request and alliance, and the request stage's held-out score."""
+    cases = load_cases() if cases is None else cases
+    models = [compile_crisis(to_scenario(c), 0) for c in cases]
+    designs = [design(m, c.observed_rung, c.id, c.observed_outside)
+               for c, m in zip(cases, models, strict=True)]
+    rates: dict[str, dict[str, Any]] = {}
+    for k, level in enumerate(REQUEST_LEVELS):
+        cap = int(REQUEST_CAP[k])
+        rates[level] = {}
+        for alliance in [POOLED, *sorted({d.alliance for d in designs})]:
+            train = designs if alliance == POOLED else [d for d in designs
+                                                        if d.alliance == alliance]
+            same = [d for d in train if d.request == k]
+            if same:
+                rates[level][alliance] = {
+                    "cases": len(same),
+                    "response": [float(p) for p in request_base_rate(train, k, cap)]}
+    data = [request_fit.request_case(c.id, m) for c, m in zip(cases, models, strict=True)]
+    log, _, _ = request_fit.loo_scores(data, request_fit.leave_one_out(data))
+    return {"base_rates": rates,
+            "request_stage": {"cases": len(data), "fitted": log["request model"],
+                              "uniform": log["uniform"], "frequency": log["request frequency"]}}
+
+
+def write(path: Path) -> None:
+    path.write_text(HEADER + yaml.safe_dump(record(), sort_keys=False, width=100,
+                                            default_flow_style=None),
+                    encoding="utf-8")
