@@ -72,7 +72,7 @@ def test_bad_options(options: dict[str, object], message: str) -> None:
 def test_parameters_adds_the_calibrated_parameters_within_their_uncertainty() -> None:
     from alliancesim.api import calibrate, with_parameter_uncertainty
 
-    fit = calibrate()
+    fit = calibrate(posterior=False)
     sc = with_parameter_uncertainty(api.load_scenario("csto-2021-autumn"), fit)
     in_scope = sc.parameters.council.coefficients.in_scope
     est = next(e for e in fit.estimates if e.name == "coefficients.in_scope")

@@ -215,32 +215,45 @@ def _check_prior(prior: str) -> None:
 
 
 def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
-              prior: str = "large-n") -> CalibrationReport:
-    """Fit the council model to the cases (a folder of case files, a list, or the bundled
-    ones) by penalised maximum likelihood; prior_sd is the prior's standard deviation; prior
-    "large-n" centres the affinity coefficients on the large-N member model's estimates
-    (data/large_n_prior.yaml) instead of the judgement."""
+              prior: str = "large-n", posterior: bool = True) -> CalibrationReport:
+    """Fit the council model and the request stage to the cases (a folder of case files, a
+    list, or the bundled ones): the posterior's mode (MAP, penalised maximum likelihood) with
+    Laplace standard errors and, with `posterior` (about a minute), the exact posterior by MCMC
+    (emcee; experiments/posterior.py): per parameter the mean, sd, 5-95% interval, R-hat and
+    effective sample sizes, and the draws `run` takes its bands from. prior_sd is the prior's
+    standard deviation; prior "large-n" centres the affinity coefficients on the large-N
+    member model's estimates (data/large_n_prior.yaml) instead of the judgement."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
     _check_prior(prior)
     from alliancesim.experiments import validation
 
-    return validation.calibrate(_cases(cases), prior_sd, prior=prior)
+    return validation.calibrate(_cases(cases), prior_sd, prior=prior, sample=posterior)
 
 
 def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
              contingent_trials: int = 20_000, out: str | Path | None = None,
-             prior: str = "large-n") -> HindcastReport:
+             prior: str = "large-n", ablation: bool = True, codings: bool = True,
+             nested: bool = False, workers: int = 1,
+             progress: Callable[[str], None] | None = None) -> HindcastReport:
     """Leave-one-out forecasts of every case from a fit on the others, scored against the
-    baselines; `out`, a folder for hindcast.json and reliability.png; prior as calibrate's."""
+    baselines (three of which know the alliance); `out`, a folder for hindcast.json and
+    reliability.png; prior as calibrate's. ablation: every specification of
+    experiments/specs.py scored the same way; codings: the contested outcome codings
+    re-scored; nested: the nested selection of the specification inside the loop (minutes;
+    `workers` processes); progress(message) as each part starts."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    if workers < 1:
+        raise UsageError("must be 1 or more", param="workers", value=workers)
     _check_prior(prior)
     if out is not None:
         check_out_dir(Path(out))
     from alliancesim.experiments import validation
 
-    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials, prior=prior)
+    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials, prior=prior,
+                                     with_ablation=ablation, with_codings=codings,
+                                     with_nested=nested, workers=workers, progress=progress)
     if out is not None:
         write_hindcast(report, out)
     return report
@@ -413,7 +426,7 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
     if parameters:
-        sc = with_parameter_uncertainty(sc, calibrate())
+        sc = with_parameter_uncertainty(sc, calibrate(posterior=False))
     from alliancesim.backends import make_backend
 
     with make_backend(backend, workers, address) as runner:
@@ -504,7 +517,7 @@ def parameter_ranges(scenario: Scenario, *, draws: int = 20, trials: int = 2000,
     draw's own Monte Carlo error, about 1 point at 2,000 trials, widens the ranges a little.)"""
     import numpy as np
 
-    fit = calibrate()
+    fit = calibrate(posterior=False)
     rng = np.random.default_rng(seed if seed is not None else scenario.seed)
     council = scenario.parameters.council
     centre = {"coefficients." + k: v for k, v in council.coefficients.model_dump().items()}

@@ -18,6 +18,7 @@ tally), returning the per-trial arrays only when they are wanted.
 
 from __future__ import annotations
 
+import itertools
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -159,43 +160,93 @@ def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> 
 GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
 
 
+def _logit(p: float) -> float:
+    return float(np.log(p) - np.log1p(-p))
+
+
+def _logistic(x: float) -> float:
+    return float(0.5 * (1.0 + np.tanh(0.5 * x)))
+
+
+def lay_around(centre: dict[str, float], high: dict[str, float], draw: dict[str, float],
+               mode: dict[str, float]) -> dict[str, float]:
+    """The scenario's values shifted by a posterior draw's deviation from the MAP, each on the
+    scale on which the quantity is unbounded (so that nothing is clipped):
+
+    - a probability (council.leader_weight, in [0, 1]) and the shock correlation (in [0, high]):
+      on the logit scale, logit(v / high) = logit(c / high) + logit(d / high) - logit(m / high);
+      a scenario value at an end of the range (0 for an alliance without a leader) stays there;
+    - the unilateral margin (>= 0): on the log scale, v = c d / m (a scenario margin of 0 stays 0);
+    - cut-points (council 1-4, request 1-2): the first shifted, each gap scaled, gap_k(v) =
+      gap_k(c) gap_k(d) / gap_k(m) (ordered by construction; the scenario's cut-points are
+      strictly increasing where fixed); a set of cut-points the scenario draws itself in part
+      takes the plain shift (the engine sorts each trial's cut-points);
+    - everything else (coefficients, intercepts, the request's threat): v = c + d - m.
+
+    centre: the scenario's fixed council.* and request.* values; draw, mode: the same names at
+    the draw and at the MAP (names missing from draw are not drawn: v = c). For the scenario
+    whose values are the MAP (the bundled defaults) v is the draw itself."""
+    out = dict(centre)
+    for name, c in centre.items():
+        if name not in draw:
+            continue
+        d, m = draw[name], mode[name]
+        if name in ("council.leader_weight", "council.shock_correlation"):
+            top = high[name]
+            if 0.0 < c < top:
+                out[name] = top * _logistic(_logit(c / top) + _logit(d / top) - _logit(m / top))
+        elif name == "council.unilateral_margin":
+            out[name] = c * d / m if m > 0.0 else c + d - m
+        elif ".cutpoints." not in name:
+            out[name] = c + d - m
+    for prefix, k in (("council.cutpoints.", 4), ("request.cutpoints.", 2)):
+        names = [f"{prefix}{j}" for j in range(1, k + 1)]
+        if not all(n in draw for n in names if n in centre):
+            continue
+        if all(n in centre for n in names):
+            out[names[0]] = centre[names[0]] + draw[names[0]] - mode[names[0]]
+            for a, b in itertools.pairwise(names):
+                gap = (centre[b] - centre[a]) * (draw[b] - draw[a]) / (mode[b] - mode[a])
+                out[b] = out[a] + gap
+        else:
+            for n in names:
+                if n in centre:
+                    out[n] = centre[n] + draw[n] - mode[n]
+    return out
+
+
 def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
                     ) -> dict[str, np.ndarray]:
-    """Parameter uncertainty: one draw from the calibration's posterior for each group of GROUP
-    trials, laid around the scenario's own values (value = centre + natural(theta_draw) -
-    natural(theta_hat)); cut-points kept in order, every value within its quantity's range."""
+    """Parameter uncertainty: for each group of GROUP trials one of the posterior's stored
+    draws (index from rng: the 'parameters' stream), the council's and the request stage's
+    together, laid around the scenario's own values (lay_around: in range by construction,
+    never clipped). An alliance without cases of its own draws its intercept's deviation from
+    N(0, alliance_prior_sd)."""
     post = model.posterior
     assert post is not None
     council = council_model(post.council_model).for_alliances(post.alliances)
-    base = council.natural(post.council_theta)
+    mode = council.natural(post.council_map)
     own = f"council.alliance_intercepts.{model.alliance}"
     groups = -(-n // GROUP)
+    index = rng.integers(0, post.council_draws.shape[0], size=groups)
+    foreign = (None if own in mode
+               else post.alliance_prior_sd * rng.standard_normal(groups))
+    mode["council.alliance_intercept"] = mode.get(own, 0.0)
+    for j, name in enumerate(("request.threat", "request.cutpoints.1", "request.cutpoints.2")):
+        mode[name] = float(post.request_map[j])
     out = {name: np.empty(n) for name in post.centre}
     for g in range(groups):
         sl = slice(g * GROUP, min((g + 1) * GROUP, n))
-        theta = post.council_theta + post.council_chol @ rng.standard_normal(
-            post.council_theta.size)
-        dev = {k: v - base[k] for k, v in council.natural(theta).items()}
-        # this alliance's intercept; an alliance without cases draws it from the prior
-        dev["council.alliance_intercept"] = (
-            dev[own] if own in dev else post.alliance_prior_sd * float(rng.standard_normal()))
-        r = post.request_mean + post.request_chol @ rng.standard_normal(3)
-        dev["request.threat"] = float(r[0] - post.request_mean[0])
-        dev["request.cutpoints.1"] = float(r[1] - post.request_mean[1])
-        dev["request.cutpoints.2"] = float(r[2] - post.request_mean[2])
-        for name, centre in post.centre.items():
-            out[name][sl] = centre + dev.get(name, 0.0)
-    for a, b in (("request.cutpoints.1", "request.cutpoints.2"),):
-        if a in out and b in out:
-            lo, hi = np.minimum(out[a], out[b]), np.maximum(out[a], out[b])
-            out[a], out[b] = lo, hi
-    # a draw laid around a scenario's own value can leave the quantity's range (a scenario's
-    # shock correlation of 0.8 plus a draw above the calibrated 0.31; a negative margin): clip
-    # to it, as every draw
-    bounds = {q.name: (q.low, q.high) for q in model.quantities}
-    for name, values in out.items():
-        low, high = bounds.get(name, (-np.inf, np.inf))
-        np.clip(values, low, high, out=values)
+        i = int(index[g])
+        draw = council.natural(post.council_draws[i])
+        draw["council.alliance_intercept"] = (
+            draw[own] if foreign is None else mode["council.alliance_intercept"]
+            + float(foreign[g]))
+        r = post.request_draws[i]
+        draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
+                     "request.cutpoints.2": float(r[2])})
+        for name, value in lay_around(post.centre, post.high, draw, mode).items():
+            out[name][sl] = value
     return out
 
 

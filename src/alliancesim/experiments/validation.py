@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from alliancesim.cases import Case, design, load_cases, to_scenario
-from alliancesim.experiments import calibration, hindcast, request_fit
+from alliancesim.experiments import baselines, calibration, hindcast, posterior, request_fit, specs
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
 from alliancesim.model.council.features import COUNCIL_FEATURES
@@ -20,15 +22,20 @@ from alliancesim.results.validation import (
     CalibrationReport,
     CasePrediction,
     CaseScore,
+    CodingScores,
     Contingents,
     Estimate,
     GroupScores,
     HindcastReport,
+    NestedCase,
+    NestedReport,
     OutsideForecast,
+    PosteriorEstimate,
     ReliabilityBin,
     RequestScores,
     ScoreDifference,
     ScoreReport,
+    SpecScore,
 )
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
@@ -41,18 +48,43 @@ def designs(cases: list[Case]) -> list[CaseDesign]:
             for c in cases]
 
 
-def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n"
-              ) -> CalibrationReport:
-    fit = calibration.fit(designs(cases), prior_sd, prior=prior)
+def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n",
+              sample: bool = True, settings: posterior.Settings | None = None,
+              request_settings: posterior.Settings | None = None) -> CalibrationReport:
+    """The MAP of the council and of the request stage (with Laplace standard errors) and,
+    with `sample`, their exact posteriors by MCMC (experiments/posterior.py): per parameter the
+    posterior mean, sd, 5-95% interval, R-hat and ESS, and the draws."""
+    ds = designs(cases)
+    fit = calibration.fit(ds, prior_sd, prior=prior)
     centre, _ = calibration.prior_of(prior, prior_sd)
     est = [Estimate(name=e.name, value=e.value, se=e.se,
                     prior=(float(centre[COUNCIL_FEATURES.index(e.name[13:])])
                            if e.name.startswith("coefficients.") else e.prior))
            for e in fit.estimates()]
-    rq = request_fit.fit(request_fit.request_cases(cases), prior_sd)
+    rcases = request_fit.request_cases(cases)
+    rq = request_fit.fit(rcases, prior_sd)
     rq_est = [Estimate(name=n, value=float(t), se=float(s), prior=float(p))
               for n, t, s, p in zip(request_fit.NAMES, rq.theta, rq.se, request_fit.PRIOR,
                                     strict=True)]
+    summary: list[PosteriorEstimate] = []
+    council_draws: list[list[float]] = []
+    request_draws: list[list[float]] = []
+    sampler: dict[str, dict[str, Any]] = {}
+    if sample:
+        cp = posterior.CouncilPosterior.of(ds, prior_sd, prior)
+        chain = cp.sample(fit.theta, fit.cov, settings or posterior.Settings())
+        names, values = posterior.natural_values(cp.model, chain.theta)
+        at_map = cp.model.natural(fit.theta)
+        summary += [_posterior_estimate(d, at_map[d.name], d.name.removeprefix("council."))
+                    for d in posterior.diagnostics(names, values)]
+        rp = posterior.RequestPosterior.of(rcases, prior_sd)
+        rchain = rp.sample(rq.theta, rq.cov, request_settings or posterior.REQUEST_SETTINGS)
+        rnames = [f"request.{n}" for n in request_fit.NAMES]
+        summary += [_posterior_estimate(d, float(rq.theta[j]), d.name)
+                    for j, d in enumerate(posterior.diagnostics(rnames, rchain.theta))]
+        council_draws = chain.draws.tolist()
+        request_draws = rchain.draws.tolist()
+        sampler = {"council": _sampler_record(chain), "request": _sampler_record(rchain)}
     return CalibrationReport(cases=[c.id for c in cases], prior_sd=prior_sd, prior=prior,
                              request=rq.parameters(), request_estimates=rq_est,
                              council_theta=[float(x) for x in fit.theta],
@@ -67,7 +99,26 @@ def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n"
                              log_likelihood=fit.log_likelihood,
                              mean_log_score_in_sample=fit.log_likelihood / len(cases),
                              converged=fit.converged, estimates=est,
-                             council=fit.parameters())
+                             council=fit.parameters(), posterior=summary,
+                             council_draws=council_draws, request_draws=request_draws,
+                             sampler=sampler)
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _posterior_estimate(d: posterior.Diagnostic, at_map: float, name: str) -> PosteriorEstimate:
+    return PosteriorEstimate(name=name, map=float(at_map), mean=d.mean, sd=d.sd, q05=d.q05,
+                             q95=d.q95, rhat=_finite(d.rhat), ess_bulk=_finite(d.ess_bulk),
+                             ess_tail=_finite(d.ess_tail))
+
+
+def _sampler_record(chain: posterior.Chain) -> dict[str, Any]:
+    return {**chain.settings.as_dict(), "acceptance": round(chain.acceptance, 4),
+            "seconds": round(chain.seconds, 1)}
+
+
 def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
                 parameters: dict[str, Any] | None = None) -> list[Contingents]:
     """Simulated contributions beside the recorded ones, for cases that record contingents
@@ -137,9 +188,90 @@ def burden_sharing(contingents_: list[Contingents]) -> list[BurdenSharing]:
     return out
 
 
+def _differences(forecasts: list[hindcast.CaseForecast], a: str, names: tuple[str, ...]
+                 ) -> list[ScoreDifference]:
+    return [ScoreDifference(**vars(hindcast.paired_bootstrap(forecasts, a, b))) for b in names]
+
+
+def ablation(ds: list[CaseDesign], progress: Callable[[str], None] | None = None
+             ) -> list[SpecScore]:
+    """Every specification of experiments/specs.py, leave-one-out, against the model."""
+    runs = []
+    for spec in specs.ABLATION:
+        if progress:
+            progress(f"ablation: {spec.name}")
+        runs.append((spec, hindcast.spec_leave_one_out(spec, ds)))
+    base = runs[0][1]
+    out = []
+    for spec, fc in runs:
+        s = hindcast.score(fc)
+        paired = [replace(f, probs={"model": m.probs["model"], spec.name: f.probs["model"]})
+                  for f, m in zip(fc, base, strict=True)]
+        diff = (None if spec is specs.MODEL else ScoreDifference(**vars(
+            hindcast.paired_bootstrap(paired, spec.name, "model"))))
+        out.append(SpecScore(name=spec.name, what=spec.what, log_score=s.log_score["model"],
+                             brier=s.brier["model"], by_alliance=_by_alliance(fc),
+                             versus_model=diff))
+    return out
+
+
+def _by_alliance(fc: list[hindcast.CaseForecast], name: str = "model") -> dict[str, float]:
+    return {a: hindcast.score([f for f in fc if f.alliance == a]).log_score[name]
+            for a in sorted({f.alliance for f in fc})}
+
+
+def codings(ds: list[CaseDesign], prior_sd: float, prior: str,
+            progress: Callable[[str], None] | None = None) -> list[CodingScores]:
+    """The hindcast re-scored under each contested reading of an outcome (hindcast.CODINGS)
+    whose cases are all in the record."""
+    have = {d.case_id for d in ds}
+    out = []
+    for name, coding in hindcast.CODINGS.items():
+        if not set(coding) <= have:
+            continue
+        if progress:
+            progress(f"contested codings: {name}")
+        rec = hindcast.recoded(ds, coding)
+        s = hindcast.score(hindcast.leave_one_out(rec, prior_sd, prior=prior))
+        out.append(CodingScores(coding=name, recoded={k: None if v is None else RUNGS[v]
+                                                      for k, v in coding.items()},
+                                cases=len(rec), log_score=s.log_score, brier=s.brier))
+    return out
+
+
+def nested(ds: list[CaseDesign], forecasts: list[hindcast.CaseForecast], workers: int = 1,
+           progress: Callable[[str], None] | None = None) -> NestedReport:
+    """The nested selection over specs.NESTED, beside the plain hindcast's forecasts."""
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(f"nested selection: case {done[0]} of {len(ds)}")
+
+    if progress:
+        progress(f"nested selection: {len(specs.NESTED)} candidates, {len(ds)} cases")
+    res = hindcast.nested_leave_one_out(ds, specs.NESTED, workers, tick)
+    nf = [r.forecast for r in res]
+    s = hindcast.score(nf)
+    paired = [replace(f, probs={**f.probs, "nested": n.probs["model"]})
+              for f, n in zip(forecasts, nf, strict=True)]
+    return NestedReport(
+        candidates=[c.name for c in specs.NESTED],
+        cases=[NestedCase(case_id=r.case_id, chosen=r.chosen, inner=r.inner,
+                          p_observed=float(r.forecast.probs["model"][r.forecast.observed]))
+               for r in res],
+        log_score=s.log_score["model"], brier=s.brier["model"], by_alliance=_by_alliance(nf),
+        versus=_differences(paired, "nested", hindcast.FORECASTS))
+
+
 def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000,
-                 prior: str = "large-n") -> HindcastReport:
+                 prior: str = "large-n", with_ablation: bool = True,
+                 with_codings: bool = True, with_nested: bool = False, workers: int = 1,
+                 progress: Callable[[str], None] | None = None) -> HindcastReport:
     ds = designs(cases)
+    if progress:
+        progress("fitting the council on all cases but one, for every case")
     forecasts = hindcast.leave_one_out(ds, prior_sd, prior=prior)
     scores = hindcast.score(forecasts)
     preds = []
@@ -179,7 +311,12 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                           burden_sharing=burden_sharing(recorded), outside_action=outside,
                           differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(
                               forecasts, "model", b))) for b in hindcast.BASELINES],
-                          by_alliance=groups, decline_eps=hindcast.DECLINE_EPS)
+                          by_alliance=groups, decline_eps=hindcast.DECLINE_EPS,
+                          alliance_aware=list(hindcast.ALLIANCE_AWARE),
+                          ablation=ablation(ds, progress) if with_ablation else [],
+                          codings=codings(ds, prior_sd, prior, progress) if with_codings else [],
+                          nested=nested(ds, forecasts, workers, progress) if with_nested
+                          else None)
 
 
 def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:
@@ -207,12 +344,18 @@ def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> 
         cap = int(REQUEST_CAP[request])
         others = [d for d in record if d.case_id != c.id]
         uniform = np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0)
+        alliance = model.alliance
         probs = {"model": response_probabilities(model),
+                 "alliance base rate": baselines.alliance_base_rate(others, alliance, request,
+                                                                    cap),
+                 "alliance grants": baselines.grants_forecast(others, alliance, request, cap),
+                 "alliance probit": baselines.fit_alliance_probit(others).probabilities(
+                     design(model, 0, c.id)),
                  "leader decides": response_probabilities(led),
-                 "request base rate": hindcast.request_base_rate(others, request, cap),
-                 "frequency": hindcast.frequency_forecast(others, cap),
+                 "request base rate": baselines.request_base_rate(others, request, cap),
+                 "frequency": baselines.frequency_forecast(others, cap),
                  "uniform over allowed": uniform,
-                 "always decline": hindcast.decline_forecast(cap)}
+                 "always decline": baselines.decline_forecast(cap)}
         obs = c.observed_rung
         rows.append(CaseScore(
             case_id=c.id, request=c.crisis.request, observed=RUNGS[obs],

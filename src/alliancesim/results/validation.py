@@ -20,6 +20,24 @@ class Estimate(BaseModel):
     prior: float
 
 
+class PosteriorEstimate(BaseModel):
+    """One parameter's posterior from the MCMC draws beside its MAP (experiments/posterior.py);
+    rhat and the ESS are None for a parameter kept fixed."""
+
+    name: str
+    map: float
+    mean: float
+    sd: float
+    q05: float
+    q95: float
+    rhat: float | None
+    ess_bulk: float | None
+    ess_tail: float | None
+
+
+POSTERIOR_VERSION = 2  # scenario.loading.POSTERIOR_VERSION: the posterior block holds draws
+
+
 class CalibrationReport(BaseModel):
     cases: list[str]
     prior_sd: float
@@ -27,21 +45,31 @@ class CalibrationReport(BaseModel):
     log_likelihood: float
     mean_log_score_in_sample: float
     converged: bool
-    estimates: list[Estimate]
+    estimates: list[Estimate]  # the MAP with its Laplace (inverse Hessian) standard errors
 
-    council: dict[str, Any]  # the fitted parameters.council block
-    request: dict[str, Any] | None = None  # the fitted parameters.request block
+    council: dict[str, Any]  # the fitted parameters.council block (the MAP)
+    request: dict[str, Any] | None = None  # the fitted parameters.request block (the MAP)
     request_estimates: list[Estimate] = []
     request_log_likelihood: float | None = None
     request_fixed: dict[str, float] = {}  # request parameters the cases do not inform
-    # the normal approximation of the posterior: the council model's own parametrisation
-    # (theta, its covariance) and the request's (threat, cutpoints), for parameter uncertainty
+    # the MAP in the models' own parametrisation and its Laplace covariance
     council_theta: list[float] = []
     council_cov: list[list[float]] = []
     council_alliances: list[str] = []  # the alliances with their own intercept in theta
     alliance_prior_sd: float = 1.0  # an alliance without cases: its intercept's prior sd
     request_theta: list[float] = []
     request_cov: list[list[float]] = []
+    # the exact posterior by MCMC (empty when calibrate ran without the sampler): per
+    # parameter (council's, then request.*), the draws (same parametrisations as the MAP)
+    # and the sampler's settings, acceptance and wall time per stage
+    posterior: list[PosteriorEstimate] = []
+    council_draws: list[list[float]] = []
+    request_draws: list[list[float]] = []
+    sampler: dict[str, dict[str, Any]] = {}
+
+    @property
+    def draws(self) -> int:
+        return len(self.council_draws)
 
     def parameters(self) -> dict[str, Any]:
         """The `parameters:` block of a parameter file."""
@@ -51,30 +79,48 @@ class CalibrationReport(BaseModel):
         return out
 
     def to_yaml(self) -> str:
-        meta = {"fitted_on": self.cases, "prior": self.prior, "prior_sd": self.prior_sd,
-                "log_likelihood": round(self.log_likelihood, 4),
-                "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
+        meta: dict[str, Any] = {
+            "fitted_on": self.cases, "prior": self.prior, "prior_sd": self.prior_sd,
+            "log_likelihood": round(self.log_likelihood, 4),
+            "standard_errors": {e.name: round(e.se, 4) for e in self.estimates}}
         if self.request is not None:
             meta["request_log_likelihood"] = round(self.request_log_likelihood or 0.0, 4)
             meta["request_standard_errors"] = {f"request.{e.name}": round(e.se, 4)
                                                for e in self.request_estimates}
-        head = ("# Council and request parameters fitted by `alliancesim calibrate` (penalised\n"
-                "# maximum likelihood on the closed forms). Apply with `alliancesim run --params "
-                "FILE`.\n")
-        posterior = {"council": {"model": self.council.get("model", "ordered_probit"),
-                                 "alliances": list(self.council_alliances),
-                                 "alliance_prior_sd": self.alliance_prior_sd,
-                                 "theta": [round(x, 8) for x in self.council_theta],
-                                 "cov": [[round(x, 8) for x in row] for row in self.council_cov]},
-                     "request": {"names": ["threat", "cutpoints.1", "cutpoints.2"],
-                                 "mean": [round(x, 8) for x in self.request_theta],
-                                 "cov": [[round(x, 8) for x in row]
-                                         for row in self.request_cov]}}
-        return (head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
-                                      sort_keys=False)
-                + "# The normal approximation of the posterior (parameter uncertainty in `run`):\n"
+        head = ("# Council and request parameters fitted by `alliancesim calibrate`: the "
+                "posterior's mode\n# (MAP, penalised maximum likelihood on the closed forms). "
+                "Apply with `alliancesim run --params FILE`.\n")
+        text = head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
+                                     sort_keys=False)
+        if not self.council_draws:
+            return text
+        diag = {p.name: {"map": round(p.map, 4), "mean": round(p.mean, 4),
+                         "sd": round(p.sd, 4), "q05": round(p.q05, 4), "q95": round(p.q95, 4),
+                         "rhat": None if p.rhat is None else round(p.rhat, 4),
+                         "ess_bulk": None if p.ess_bulk is None else round(p.ess_bulk),
+                         "ess_tail": None if p.ess_tail is None else round(p.ess_tail)}
+                for p in self.posterior}
+        council_names = [n for n in diag if not n.startswith("request.")]
+        posterior = {
+            "version": POSTERIOR_VERSION,
+            "council": {"model": self.council.get("model", "ordered_probit"),
+                        "alliances": list(self.council_alliances),
+                        "alliance_prior_sd": self.alliance_prior_sd,
+                        "sampler": self.sampler.get("council", {}),
+                        "diagnostics": {n: diag[n] for n in council_names},
+                        "map": [round(x, 8) for x in self.council_theta],
+                        "draws": [[round(x, 4) for x in row] for row in self.council_draws]},
+            "request": {"names": ["threat", "cutpoints.1", "cutpoints.2"],
+                        "sampler": self.sampler.get("request", {}),
+                        "diagnostics": {n: diag[n] for n in diag if n.startswith("request.")},
+                        "map": [round(x, 8) for x in self.request_theta],
+                        "draws": [[round(x, 4) for x in row] for row in self.request_draws]}}
+        return (text + "# The exact posterior by MCMC (experiments/posterior.py): draws of the "
+                "council's theta (its own\n# parametrisation: coefficients, tau_1, log-gaps, "
+                "delta, logit(omega), logit(rho / 0.95),\n# alliance intercepts) and of the "
+                "request's (threat, cutpoints); `run` takes one per 128 trials.\n"
                 + yaml.safe_dump({"posterior": posterior}, sort_keys=False,
-                                 default_flow_style=None, width=200))
+                                 default_flow_style=None, width=10_000))
 
 
 class CasePrediction(BaseModel):
@@ -150,6 +196,46 @@ class GroupScores(BaseModel):
     differences: list[ScoreDifference]
 
 
+class SpecScore(BaseModel):
+    """One specification's leave-one-out scores (the ablation table)."""
+
+    name: str
+    what: str
+    log_score: float
+    brier: float
+    by_alliance: dict[str, float]  # alliance -> mean log score
+    versus_model: ScoreDifference | None = None  # this spec - the model, paired bootstrap
+
+
+class CodingScores(BaseModel):
+    """The leave-one-out scores with some outcomes read another way."""
+
+    coding: str
+    recoded: dict[str, str | None]  # case -> its rung under this reading (None: left out)
+    cases: int
+    log_score: dict[str, float]
+    brier: dict[str, float]
+
+
+class NestedCase(BaseModel):
+    case_id: str
+    chosen: str
+    inner: dict[str, float]  # candidate -> inner leave-one-out mean log score
+    p_observed: float
+
+
+class NestedReport(BaseModel):
+    """Nested selection: each case forecast by the specification an inner leave-one-out on the
+    other cases chose among the candidates."""
+
+    candidates: list[str]
+    cases: list[NestedCase]
+    log_score: float
+    brier: float
+    by_alliance: dict[str, float]
+    versus: list[ScoreDifference]  # nested - each forecast of the plain hindcast
+
+
 class HindcastReport(BaseModel):
     cases: list[CasePrediction]
     log_score: dict[str, float]
@@ -163,6 +249,14 @@ class HindcastReport(BaseModel):
     by_alliance: dict[str, GroupScores] = {}
     request: RequestScores | None = None
     decline_eps: float  # the "always decline" forecast's probability spread over other rungs
+    alliance_aware: list[str] = []  # the baselines that know the alliance
+    ablation: list[SpecScore] = []
+    codings: list[CodingScores] = []
+    nested: NestedReport | None = None
+
+    def best_alliance_baseline(self) -> str:
+        """The alliance-aware baseline with the best held-out log score."""
+        return max(self.alliance_aware, key=lambda k: self.log_score[k])
 
 
 

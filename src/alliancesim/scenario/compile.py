@@ -48,18 +48,20 @@ class QuantitySpec:
 
 @dataclass(frozen=True)
 class Posterior:
-    """The calibration's posterior (normal approximation; data/calibrated.yaml) and the
-    scenario's own values it is laid around (engine.draw_block draws one parameter set per
-    GROUP of trials: value = centre + natural(theta_draw) - natural(theta_hat))."""
+    """The calibration's posterior as stored draws (MCMC, data/calibrated.yaml) and the
+    scenario's own values they are laid around: engine.parameter_draws takes one stored draw
+    for each GROUP of trials and shifts the scenario's value by the draw's deviation from the
+    MAP (on each quantity's own scale: see engine.lay_around)."""
 
     council_model: str
-    council_theta: np.ndarray  # (P,) in the council model's own parametrisation
-    alliances: tuple[str, ...]  # the alliances with their own intercept in council_theta
+    council_map: np.ndarray  # (P,) the MAP in the council model's own parametrisation
+    council_draws: np.ndarray  # (N, P) the posterior's draws, same parametrisation
+    alliances: tuple[str, ...]  # the alliances with their own intercept in theta
     alliance_prior_sd: float  # an alliance without cases: its intercept drawn from N(0, sd)
-    council_chol: np.ndarray  # (P, P) Cholesky factor of its covariance
-    request_mean: np.ndarray  # (3,) threat, cutpoints.1, cutpoints.2
-    request_chol: np.ndarray  # (3, 3)
+    request_map: np.ndarray  # (3,) threat, cutpoints.1, cutpoints.2
+    request_draws: np.ndarray  # (N, 3)
     centre: dict[str, float]  # scenario values of the fixed council.* and request.* quantities
+    high: dict[str, float]  # each of those quantities' upper bound (its range's top)
 
 
 @dataclass(frozen=True)
@@ -246,25 +248,25 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     )
 
 
-def _chol(cov: list[list[float]]) -> np.ndarray:
-    a = np.asarray(cov, dtype=float)
-    a = (a + a.T) / 2
-    w, v = np.linalg.eigh(a)
-    return np.asarray(v * np.sqrt(np.clip(w, 0.0, None)), dtype=float)  # A = L L^T, L = V sqrt(W)
-
-
 def _posterior(p: Parameters, qs: list[QuantitySpec]) -> Posterior:
     post = bundled_posterior()
     council, request = post["council"], post["request"]
     if council["model"] != p.council.model:
         raise ValueError(f"parameter uncertainty: the bundled posterior is of the "
                          f"{council['model']} council model, not {p.council.model}")
-    centre = {q.name: float(point(q.value)) for q in qs
-              if q.name.startswith(("council.", "request.")) and not is_uncertain(q.value)}
+    fixed = [q for q in qs if q.name.startswith(("council.", "request."))
+             and not is_uncertain(q.value)]
+    council_draws = np.asarray(council["draws"], dtype=float)
+    request_draws = np.asarray(request["draws"], dtype=float)
+    if len(council_draws) != len(request_draws):
+        raise ValueError("parameter uncertainty: the posterior's council and request draws "
+                         "differ in number")
     return Posterior(council_model=council["model"],
-                     council_theta=np.asarray(council["theta"], dtype=float),
+                     council_map=np.asarray(council["map"], dtype=float),
+                     council_draws=council_draws,
                      alliances=tuple(council.get("alliances", ())),
                      alliance_prior_sd=float(council.get("alliance_prior_sd", 1.0)),
-                     council_chol=_chol(council["cov"]),
-                     request_mean=np.asarray(request["mean"], dtype=float),
-                     request_chol=_chol(request["cov"]), centre=centre)
+                     request_map=np.asarray(request["map"], dtype=float),
+                     request_draws=request_draws,
+                     centre={q.name: float(point(q.value)) for q in fixed},
+                     high={q.name: float(q.high) for q in fixed})

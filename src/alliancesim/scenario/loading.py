@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path as FsPath
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from alliancesim.data import bundled
@@ -170,15 +171,15 @@ def validate(model: type[M], data: Any, lines: dict[Path, int], source: str) -> 
         raise ScenarioError(_validation_problems(exc, model, data, lines, source)) from None
 
 
-def read_text(path: FsPath) -> str:
-    """The text of a YAML file: a regular UTF-8 file of at most yaml_lines.MAX_BYTES."""
+def read_text(path: FsPath, max_bytes: int = MAX_BYTES) -> str:
+    """The text of a YAML file: a regular UTF-8 file of at most max_bytes (yaml_lines)."""
     try:
         if path.exists() and not path.is_dir() and not path.is_file():
             raise ScenarioError([Problem(str(path), "", "not a regular file (a device, pipe or "
                                          "socket); give a YAML file")])
-        if path.is_file() and path.stat().st_size > MAX_BYTES:
+        if path.is_file() and path.stat().st_size > max_bytes:
             raise ScenarioError([Problem(str(path), "", f"file too large ({path.stat().st_size:,} "
-                                         f"bytes; at most {MAX_BYTES:,})")])
+                                         f"bytes; at most {max_bytes:,})")])
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([Problem(str(path), "", "no such file")]) from None
@@ -208,10 +209,34 @@ def bundled_affinity() -> tuple[float, list[AffinityPair]]:
     return float(data["default"]), [AffinityPair.model_validate(p) for p in data["pairs"]]
 
 
+POSTERIOR_VERSION = 2  # 2: MCMC draws (alliancesim 0.4); none: the normal approximation (0.3)
+
+
+def posterior_problem(posterior: Any) -> str | None:
+    """Why a `posterior:` block cannot be used (None: it can): this version reads draws."""
+    if not isinstance(posterior, dict):
+        return "expected a mapping"
+    version = posterior.get("version")
+    if version is None and isinstance(posterior.get("council"), dict) and "cov" in posterior[
+            "council"]:
+        return ("an old-format posterior (the normal approximation of alliancesim 0.3: theta "
+                "and cov); this version reads MCMC draws (posterior version "
+                f"{POSTERIOR_VERSION}): write the file anew with `alliancesim calibrate --out "
+                "FILE`, or delete its posterior: block (the parameters are read as before)")
+    if version != POSTERIOR_VERSION:
+        return (f"posterior version {version!r} is not known to this version of alliancesim "
+                f"(it reads version {POSTERIOR_VERSION})")
+    return None
+
+
 @cache
 def bundled_posterior() -> dict[str, Any]:
-    """The calibration's posterior (normal approximation) from data/calibrated.yaml."""
-    data, _ = parse_yaml(bundled.CALIBRATED.read_text(encoding="utf-8"), str(bundled.CALIBRATED))
+    """The calibration's posterior (MCMC draws and the MAP) from data/calibrated.yaml."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(bundled.CALIBRATED.read_text(encoding="utf-8"), Loader=loader)
+    problem = posterior_problem(data.get("posterior"))
+    if problem is not None:
+        raise ValueError(f"{bundled.CALIBRATED}: posterior: {problem}")
     return dict(data["posterior"])
 
 

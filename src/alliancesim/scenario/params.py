@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from alliancesim.scenario.errors import Problem, ScenarioError
-from alliancesim.scenario.loading import deep_merge, read_text, validate
+from alliancesim.scenario.loading import deep_merge, posterior_problem, read_text, validate
 from alliancesim.scenario.schema import Parameters, Scenario
-from alliancesim.scenario.yaml_lines import parse_yaml
+from alliancesim.scenario.yaml_lines import MAX_PARAMETER_BYTES, parse_yaml
 
 
 class ParameterFile(BaseModel):
@@ -22,13 +22,22 @@ class ParameterFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     parameters: Parameters
     calibration: dict[str, Any] | None = None
-    posterior: dict[str, Any] | None = None  # the fit's covariance (bundled: data/calibrated.yaml)
+    # the posterior's MCMC draws (bundled: data/calibrated.yaml); version 2 (an older file's
+    # normal approximation is refused with a line saying so)
+    posterior: dict[str, Any] | None = None
+
+    @field_validator("posterior")
+    @classmethod
+    def _check_posterior(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None and (problem := posterior_problem(v)) is not None:
+            raise ValueError(problem)
+        return v
 
 
 def load_parameters(path: Path) -> dict[str, Any]:
     """The parameters a file sets (only those keys), validated with line-precise errors."""
     source = str(path)
-    data, lines = parse_yaml(read_text(path), source)
+    data, lines = parse_yaml(read_text(path, MAX_PARAMETER_BYTES), source, MAX_PARAMETER_BYTES)
     validate(ParameterFile, data, lines, source)
     raw = data["parameters"]
     if not isinstance(raw, dict):

@@ -2,7 +2,8 @@
 
 Limits (a scenario, case or parameter file is a few kilobytes; these are generous):
 
-- MAX_BYTES: the size of the text;
+- MAX_BYTES: the size of the text (a parameter file, which carries the posterior's draws:
+  MAX_PARAMETER_BYTES);
 - MAX_DEPTH: the nesting of mappings and sequences, checked on the event stream (iteratively,
   before anything recursive runs);
 - MAX_ALIASES: alias references (``*name``); recursive aliases are refused;
@@ -24,6 +25,7 @@ from alliancesim.scenario.errors import Problem, ScenarioError
 Path = tuple[str | int, ...]
 
 MAX_BYTES = 256_000
+MAX_PARAMETER_BYTES = 4_000_000  # a parameter file from `calibrate --out` carries the draws
 MAX_DEPTH = 64
 MAX_ALIASES = 100
 MAX_NODES = 100_000
@@ -112,12 +114,14 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> 
             _index(item, sub, lines, source)
 
 
-def parse_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
+def parse_yaml(text: str, source: str, max_bytes: int = MAX_BYTES
+               ) -> tuple[Any, dict[Path, int]]:
     """Parse YAML text; return (data, {path: line}). Bad or oversized input raises
-    ScenarioError."""
-    if len(text) > MAX_BYTES:
-        raise _fail(source, f"file too large ({len(text):,} characters; a scenario, case or "
-                    f"parameter file is at most {MAX_BYTES:,})")
+    ScenarioError (max_bytes: MAX_BYTES, a parameter file MAX_PARAMETER_BYTES)."""
+    if len(text) > max_bytes:
+        kind = "scenario or case" if max_bytes == MAX_BYTES else "parameter"
+        raise _fail(source, f"file too large ({len(text):,} characters; a {kind} file is at "
+                    f"most {max_bytes:,})")
     try:
         _check_events(text, source)
         node = yaml.compose(text, Loader=_Loader)

@@ -193,6 +193,13 @@ def cutpoints(theta: np.ndarray) -> np.ndarray:
     return np.asarray(t[0] + np.concatenate([[0.0], np.cumsum(np.exp(t[1:]))]))
 
 
+def cutpoints_many(thetas: np.ndarray) -> np.ndarray:
+    """tau (W, 4) for each row of thetas (W, n_params)."""
+    t = thetas[:, K : K + 4]
+    return np.asarray(t[:, :1] + np.concatenate(
+        [np.zeros((t.shape[0], 1)), np.cumsum(np.exp(t[:, 1:]), axis=1)], axis=1))
+
+
 def cutpoint_jacobian(theta: np.ndarray) -> np.ndarray:
     """d tau_l / d theta[K:K + 4], (4, 4)."""
     g = np.exp(theta[K + 1 : K + 4])
@@ -240,10 +247,17 @@ class OrderedProbit:
     nodes: int = 32  # Gauss-Hermite nodes over the common shock
     alliances: tuple[str, ...] = field(default=())
     fixed_features: tuple[str, ...] = FIXED  # coefficients calibration keeps at the prior
+    pins: tuple[tuple[str, float], ...] = ()  # parameters held at a value (with_pins)
 
     def for_alliances(self, alliances: tuple[str, ...]) -> OrderedProbit:
         """The same model with an intercept for each of `alliances`."""
         return replace(self, alliances=tuple(alliances))
+
+    def with_pins(self, pins: tuple[tuple[str, float], ...]) -> OrderedProbit:
+        """The same model with these parameters held at their values (pinned)."""
+        for name, value in pins:
+            self.pinned(name, value)  # a precise error for an unknown name
+        return replace(self, pins=tuple(pins))
 
     # ------------------------------------------------------------------ simulation
     def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],
@@ -331,15 +345,43 @@ class OrderedProbit:
         return N_PARAMS + len(self.alliances)
 
     def prior_theta(self) -> np.ndarray:
-        return theta_from(PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA, PRIOR_OMEGA, PRIOR_RHO,
-                          (0.0,) * len(self.alliances))
+        """The prior centre (the pinned parameters at their values)."""
+        out = theta_from(PRIOR_BETA, PRIOR_TAU, PRIOR_DELTA, PRIOR_OMEGA, PRIOR_RHO,
+                         (0.0,) * len(self.alliances))
+        for name, value in self.pins:
+            j, t = self.pinned(name, value)
+            out[j] = t
+        return out
 
     def fixed(self) -> np.ndarray:
-        """(n_params,) bool: the parameters calibration keeps at the prior centre (FIXED)."""
+        """(n_params,) bool: the parameters calibration keeps at the prior centre (FIXED and
+        the pinned ones)."""
         out = np.zeros(self.n_params, dtype=bool)
         for f in self.fixed_features:
             out[COUNCIL_FEATURES.index(f)] = True
+        for name, value in self.pins:
+            out[self.pinned(name, value)[0]] = True
         return out
+
+    def pinned(self, name: str, value: float) -> tuple[int, float]:
+        """theta's index and value for a parameter held at `value`: a coefficient, the leader's
+        weight or the shock correlation (0 and 1 stand for the limits, a logit of -/+30: at
+        most 1e-13 away), the unilateral margin, or an alliance's intercept."""
+        def logit(p: float) -> float:
+            return float(np.clip(_logit(float(np.clip(p, 1e-13, 1 - 1e-13))), -30.0, 30.0))
+
+        if name.startswith("coefficients."):
+            return COUNCIL_FEATURES.index(name[len("coefficients."):]), float(value)
+        if name == "leader_weight":
+            return OMEGA, logit(value)
+        if name == "shock_correlation":
+            return RHO, logit(value / RHO_MAX)
+        if name == "unilateral_margin":
+            return DELTA, float(value)
+        if name.startswith("alliance_intercepts."):
+            return N_PARAMS + self.alliances.index(name.split(".", 1)[1]), float(value)
+        raise ValueError(f"cannot pin {name!r}: a coefficient, leader_weight, "
+                         "shock_correlation, unilateral_margin or alliance_intercepts.ID")
 
     def bounds(self) -> list[tuple[float | None, float | None]]:
         free: tuple[float | None, float | None] = (None, None)
@@ -449,6 +491,79 @@ class OrderedProbit:
         if prob < PROB_FLOOR:
             return float(np.log(PROB_FLOOR)), np.zeros(self.n_params)
         return float(np.log(prob)), grad / prob
+
+    # ------------------------------------------------------------------ many thetas at once
+    def _tails_many(self, thetas: np.ndarray, d: CaseDesign, rules: tuple[DecisionRule, ...],
+                    no_outside: bool) -> list[np.ndarray]:
+        """G(l) of _tails at l = 0 and at the observed rung and the next (the rows
+        P(observation) takes; the others stay 0) for each row of thetas (W, n_params) under
+        each of `rules` (the members' probabilities computed once): (W, 6) each, no gradient
+        (the sampler's likelihood, experiments/posterior.py)."""
+        W = thetas.shape[0]
+        beta = thetas[:, :K]
+        tau = cutpoints_many(thetas)
+        a_idx = self._alliance_index(d)
+        mu = beta @ d.x.T + (thetas[:, a_idx, None] if a_idx >= 0 else 0.0)  # (W, M)
+        M = mu.shape[1]
+        rho = RHO_MAX * 0.5 * (1.0 + np.tanh(0.5 * thetas[:, RHO]))
+        sr, s = np.sqrt(rho)[:, None, None], np.sqrt(1.0 - rho)[:, None, None]
+        nodes, w = _hermite(self.nodes)  # rho > 0 on the logit scale
+        zq = nodes[None, :, None]
+        voter = np.arange(M) != d.victim
+        tied = (d.tied if no_outside and d.tied is not None else np.zeros(M, dtype=bool)
+                ).astype(float)
+
+        def prob(t: np.ndarray) -> np.ndarray:
+            """p (W, Q, M) of supporting above threshold t (W,)."""
+            return np.asarray(ndtr((mu[:, None, :] + sr * zq - t[:, None, None]) / s))
+
+        Gs = [np.zeros((W, 6)) for _ in rules]
+        if tied.any():
+            p4 = prob(tau[:, 3] + np.maximum(thetas[:, DELTA], 0.0))
+            g0 = np.prod(1.0 - tied * p4, axis=2) @ w
+            tp4 = tied * p4
+        else:
+            g0 = np.ones(W)
+            tp4 = np.zeros(1)
+        for G in Gs:
+            G[:, 0] = g0
+        vpref = d.cap if d.request < 0 else int(VICTIM_PREF[d.request])
+        for l in range(1, min(d.cap, 4) + 1):
+            if l not in (d.observed, d.observed + 1):
+                continue  # P(observation) takes G(observed) and G(observed + 1) only
+            p = prob(tau[:, l - 1])
+            own = 1.0 if l <= vpref else 0.0
+            y = np.where(voter, p - tp4, own)
+            n = np.where(voter, 1.0 - p, 1.0 - own)
+            for G, rule in zip(Gs, rules, strict=True):
+                G[:, l] = rule.reach_probability(y, n, l) @ w
+        return Gs
+
+    def _joint_many(self, thetas: np.ndarray, d: CaseDesign, rules: tuple[DecisionRule, ...]
+                    ) -> list[np.ndarray]:
+        """P(observation) (W,) under each of `rules`."""
+        l = d.observed
+        if d.outside >= 0 and d.outside_applies():
+            G0s = self._tails_many(thetas, d, rules, no_outside=True)
+            probs = [G0[:, l] - G0[:, l + 1] for G0 in G0s]
+            if d.outside == 1:
+                Gs = self._tails_many(thetas, d, rules, no_outside=False)
+                probs = [G[:, l] - G[:, l + 1] - p for G, p in zip(Gs, probs, strict=True)]
+            return probs
+        return [G[:, l] - G[:, l + 1]
+                for G in self._tails_many(thetas, d, rules, no_outside=False)]
+
+    def case_loglik_many(self, thetas: np.ndarray, d: CaseDesign) -> np.ndarray:
+        """log P(observation) of one case at each row of thetas (W, n_params): (W,), the
+        same as case_loglik's value, without the gradient."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        if d.rule.has_leader_weight:
+            own, lead = self._joint_many(thetas, d, (d.rule, d.rule.leader_decides()))
+            omega = 0.5 * (1.0 + np.tanh(0.5 * thetas[:, OMEGA]))
+            prob = omega * lead + (1.0 - omega) * own
+        else:
+            prob = self._joint_many(thetas, d, (d.rule,))[0]
+        return np.asarray(np.log(np.where(prob < PROB_FLOOR, PROB_FLOOR, prob)))
 
     def _rung_tails(self, theta: np.ndarray, d: CaseDesign, no_outside: bool) -> np.ndarray:
         G = self._tails(theta, d, d.rule, no_outside)[0]

@@ -173,6 +173,25 @@ class DecisionRule:
         _count_weight_kernel(y2, n2, need, f, dfdy, dfdn)
         return f.reshape(lead), dfdy.reshape(*lead, M), dfdn.reshape(*lead, M)
 
+    def reach_probability(self, y: np.ndarray, n: np.ndarray, level: int) -> np.ndarray:
+        """The weight f of reach_weight without its derivatives (the sampler's likelihood,
+        experiments/posterior.py): y, n (..., M); returns (...)."""
+        y = np.asarray(y, dtype=float)
+        n = np.asarray(n, dtype=float)
+        M = y.shape[-1]
+        if self._code() == _LEADER:
+            others = np.where(np.arange(M) == self.leader, 1.0, y + n)
+            return np.asarray(y[..., self.leader] * np.prod(others, axis=-1))
+        need = self.need[level - 1]
+        if need >= M:
+            return np.asarray(np.prod(y, axis=-1))
+        lead = y.shape[:-1]
+        y2 = np.ascontiguousarray(np.broadcast_to(y, n.shape).reshape(-1, M))
+        n2 = np.ascontiguousarray(np.broadcast_to(n, y.shape).reshape(-1, M))
+        f = np.empty(y2.shape[0])
+        _count_probability_kernel(y2, n2, need, f)
+        return f.reshape(lead)
+
 
 def rule_of(model: CompiledCrisis) -> DecisionRule:
     """The decision rule of a compiled crisis's alliance."""
@@ -225,6 +244,24 @@ def _count_weight_kernel(y: np.ndarray, n: np.ndarray, need: int, f: np.ndarray,
                 at_least += pre[i, a] * (tail[k0] if k0 > 0 else tail[0])
             dfdy[b, i] = at_least_less
             dfdn[b, i] = at_least
+
+
+@njit(cache=True)
+def _count_probability_kernel(y: np.ndarray, n: np.ndarray, need: int, f: np.ndarray) -> None:
+    """f of _count_weight_kernel alone: the prefix recursion over all members."""
+    B, M = y.shape
+    pre = np.zeros(M + 1)
+    for b in range(B):
+        pre[:] = 0.0
+        pre[0] = 1.0
+        for i in range(M):
+            for c in range(i + 1, 0, -1):
+                pre[c] = pre[c] * n[b, i] + pre[c - 1] * y[b, i]
+            pre[0] = pre[0] * n[b, i]
+        total = 0.0
+        for c in range(max(need, 0), M + 1):
+            total += pre[c]
+        f[b] = total
 
 
 def _all_weight(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
