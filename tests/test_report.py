@@ -50,6 +50,16 @@ def test_every_page_is_self_contained(pages: dict[str, Path]) -> None:
     # both kinds of uncertainty: Monte Carlo errors and the parameters' ranges, and the scenario
     assert "Monte Carlo" in run and "90 % range, parameter uncertainty" in run
     assert re.search(r"\d+\.\d% to \d+\.\d%", run) and "The scenario (resolved)" in run
+    # the response by request first, beside the alliance's own base rate; then the mixture,
+    # labelled with the request stage's held-out score
+    first = run[:run.index("Low-level infiltration")]
+    order = [first.index(f"<td>{x}</td>") for x in (
+        "if asked for military help", "if asked for consultations", "if no request",
+        "mixed over the request stage")]
+    assert order == sorted(order)
+    assert "base rate: CSTO&#x27;s 3 cases asking for military help" in first
+    assert "held out" in first.lower() and "for a uniform third" in first
+    assert "Members, if TJK asks for military help" in first
 
 
 @pytest.mark.slow

@@ -18,14 +18,19 @@ from typing import Any
 from alliancesim.report import plots
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
-from alliancesim.results.summary import EnsembleSummary
+from alliancesim.results.summary import (
+    SHOWN_REQUESTS,
+    CrisisSummary,
+    EnsembleSummary,
+    detail,
+)
 from alliancesim.results.sweep import SweepReport
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
        margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-h3 { font-size: 1rem; margin-top: 1.4rem; }
+h3 { font-size: 1rem; margin-top: 1.4rem; } h4 { font-size: 0.9rem; margin: 0.8rem 0 0; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
@@ -64,37 +69,102 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
+ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
+         "none": "if no request"}
+FIXED = {"military": "asks for military help", "consultations": "asks for consultations",
+         "none": "makes no request"}
+
+
+def _response_rows(c: CrisisSummary, label: str, level: str | None,
+                   spread: dict[str, tuple[float, float]]) -> list[list[str]]:
+    """One request's rows: the forecast with its Monte Carlo error, the parameter range, the
+    base rate with whose cases it counts ('-': a rung the request rules out)."""
+    cap = {"none": 2, "consultations": 2}.get(level or "", 4)
+    rungs = list(c.response)
+
+    def row(first: str, f: Callable[[str], str]) -> list[str]:
+        return [first, *(f(k) if j <= cap else "-" for j, k in enumerate(rungs))]
+
+    rows = [row(label, lambda k: f"{_pct(c.response[k])} ± {100 * c.response_se[k]:.1f}")]
+    if spread:
+        rows.append(row("90 % range, parameter uncertainty",
+                        lambda k: f"{_pct(spread[k][0])} to {_pct(spread[k][1])}"
+                        if k in spread else "-"))
+    if c.base_rate is not None and c.base_rates is not None:
+        base = c.base_rate
+        name = ("base rate: " + c.base_rates[level].label if level is not None
+                else "base rate, mixed the same way")
+        rows.append(row(name, lambda k: _pct(base[k])))
+    return rows
+
+
+def _request_note(c: CrisisSummary, s: EnsembleSummary) -> str:
+    r, score = c.request, s.request_stage
+    text = (f"Mixed: {c.victim}'s request drawn by the fitted request stage (no request "
+            f"{_pct(r['none'])}, consultations {_pct(r['consultations'])}, military help "
+            f"{_pct(r['military'])}).")
+    if score is not None:
+        text += (f" Held out (each of the {score.cases} bundled cases predicted by the stage "
+                 f"refitted without it), that stage's mean log score is {score.fitted:.3f} "
+                 f"against {score.uniform:.3f} for a uniform third and {score.frequency:.3f} "
+                 "for the other cases' frequency of requests"
+                 + (": it does not foresee what a victim asks, so read the forecast by request."
+                    if score.fitted < score.uniform else "."))
+    return f"<p class='note'>{_e(text)}</p>"
+
+
 def _run(s: EnsembleSummary,
          ranges: dict[str, dict[str, tuple[float, float]]] | None = None) -> str:
     parts = []
     for c in s.crises:
-        resp = c.response
-        spread = c.parameter_band or (ranges or {}).get(c.crisis_id, {})
-        base = c.base_rate or {}
-        rows = [[k, _pct(v), f"± {100 * c.response_se[k]:.1f}",
-                 f"{_pct(spread[k][0])} to {_pct(spread[k][1])}" if k in spread else "-",
-                 _pct(base.get(k))]
-                for k, v in resp.items()]
+        own = c.parameter_band or (ranges or {}).get(c.crisis_id, {})
+        rows: list[list[str]] = []
+        if c.by_request:
+            for level in SHOWN_REQUESTS:
+                if level in c.by_request:
+                    at = c.by_request[level]
+                    rows += _response_rows(at, ASKED[level], level, at.parameter_band or {})
+            rows += _response_rows(c, "mixed over the request stage", None, own)
+        else:
+            rows += _response_rows(c, "model" if c.request_fixed else
+                                   "mixed over the request stage", c.request_fixed, own)
+        if c.request_fixed is not None:
+            caption = f"Collective response: {c.victim} {FIXED[c.request_fixed]} (the scenario)"
+        elif c.by_request:
+            caption = (f"Collective response, by what {c.victim} asks for (each request run with "
+                       "the same seed), then mixed over the request stage")
+        else:
+            caption = "Collective response, mixed over the request stage"
+        d = detail(c)
+        given = f", if {c.victim} asks for military help" if d is not c else ""
         members = [[m.id, m.role, *(["-", "-", "-"] if m.role == "victim" else
                                     [_pct(m.preferred_military), _pct(m.holds_out),
                                      _pct(m.sole_veto)]), f"{m.mean_troops:,.0f}"]
-                   for m in c.members]
-        ends = [["with the alliance", *(_pct(c.outcome_with_alliance[k])
+                   for m in d.members]
+        ends = [["with the alliance", *(_pct(d.outcome_with_alliance[k])
                                         for k in ("repelled", "contained", "lost"))],
-                ["victim alone", *(_pct(c.outcome_alone[k])
+                ["victim alone", *(_pct(d.outcome_alone[k])
                                    for k in ("repelled", "contained", "lost"))]]
+        runs = (f"{c.trials:,} trials for each request and mixed" if c.by_request
+                else f"{c.trials:,} trials")
         parts.append(
             f"<h3>{_e(c.title)}</h3><p>{_e(c.victim)} hit by {_e(c.aggressor)} "
-            f"({_e(c.threat.replace('_', ' '))}); {c.trials:,} trials.</p>"
-            + _table(["collective response", "probability", "Monte Carlo s.e. (points)",
-                      "90 % range, parameter uncertainty",
-                      "base rate (cases with the same request)"], rows)
+            f"({_e(c.threat.replace('_', ' '))}); {runs}.</p>"
+            + _table([caption, *c.response], rows)
+            + (_request_note(c, s) if c.request_fixed is None else "")
+            + f"<h4>Members{_e(given)}</h4>"
             + _table(["member", "role", "wants military help", "holds out", "sole veto",
                       "expected troops"], members)
-            + f"<p>Acts without the alliance: {_pct(c.p_acts_without_alliance)}; troops sent "
-            f"in {_pct(c.p_troops_sent)} of trials; leader's share of troops "
-            f"{_pct(c.leader_share)}.</p>"
-            + _table(["how it ends", "repelled", "contained", "lost"], ends))
+            + f"<p>{_e(f'If {c.victim} asks for military help: ' if given else '')}"
+            f"Acts without the alliance: {_pct(d.p_acts_without_alliance)}; troops sent "
+            f"in {_pct(d.p_troops_sent)} of trials; leader's share of troops "
+            f"{_pct(d.leader_share)}.</p>"
+            + _table([f"how it ends{given}", "repelled", "contained", "lost"], ends))
+    parts.append("<p class='note'>Each cell: probability ± Monte Carlo standard error "
+                 "(points). Base rate: how often the bundled cases of the same alliance that "
+                 "made the same request got each response (add-one-half smoothing over the "
+                 "responses the request allows); pooled: every alliance's cases with that "
+                 "request, where this alliance has none.</p>")
     parts.append(_figure(lambda p: plots.response_figure(s, p), "collective response"))
     parts.append(_figure(lambda p: plots.contributions_figure(s, p), "contributions"))
     parts.append(_figure(lambda p: plots.outcomes_figure(s, p), "outcomes"))

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
-from alliancesim.results.summary import EnsembleSummary
+from alliancesim.results.summary import SHOWN_REQUESTS, EnsembleSummary, detail
 from alliancesim.results.sweep import SweepReport
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
@@ -48,26 +48,56 @@ def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
     return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
 
 
+ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
+         "none": "if no request"}
+
+
+def _response_bars(s: EnsembleSummary) -> list[tuple[str, dict[str, float] | None]]:
+    """(label, P(rung)) per row; a crisis whose request is drawn gets a header row (no bar),
+    one bar per request and one mixed over the request stage; one with a fixed request, one
+    bar."""
+    rows: list[tuple[str, dict[str, float] | None]] = []
+    for c, label in zip(s.crises, _labels(s, 45), strict=True):
+        if c.by_request:
+            rows.append((label, None))
+            rows += [(ASKED[lv], c.by_request[lv].response) for lv in SHOWN_REQUESTS
+                     if lv in c.by_request]
+            rows.append(("mixed over the request stage", c.response))
+        else:
+            what = "" if c.request_fixed is None else f"\n{ASKED[c.request_fixed]}"
+            rows.append((label + what, c.response))
+    return rows
+
+
 def response_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
-    """Stacked bars: probability of each collective response, one bar per crisis."""
-    labels = _labels(s)
-    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.8 * len(labels)))
-    left = np.zeros(len(labels))
+    """Stacked bars: probability of each collective response, per crisis and request (a crisis
+    whose request is drawn: given each request, then mixed over the request stage)."""
+    rows = _response_bars(s)
+    height = 1.6 + 0.45 * len(rows)
+    fig, ax = plt.subplots(figsize=(9, height))
+    y = np.arange(len(rows), dtype=float)
+    bars = [(yi, resp) for yi, (_, resp) in zip(y, rows, strict=True) if resp is not None]
+    by = np.array([yi for yi, _ in bars])
+    left = np.zeros(len(bars))
     rungs = list(s.crises[0].response)
     for k, rung in enumerate(rungs):
-        vals = np.array([c.response[rung] for c in s.crises])
-        ax.barh(labels, vals, left=left, color=RUNG_COLOURS[k], label=rung)
-        for y, (x0, w) in enumerate(zip(left, vals, strict=True)):
+        vals = np.array([resp[rung] for _, resp in bars])
+        ax.barh(by, vals, left=left, color=RUNG_COLOURS[k], label=rung, height=0.8)
+        for yi, x0, w in zip(by, left, vals, strict=True):
             if w >= 0.06:
-                ax.text(x0 + w / 2, y, f"{w:.0%}", ha="center", va="center", fontsize=8)
+                ax.text(x0 + w / 2, yi, f"{w:.0%}", ha="center", va="center", fontsize=8)
         left += vals
+    ax.set_yticks(y, [label for label, _ in rows], fontsize=8)
+    for tick, (_, resp) in zip(ax.get_yticklabels(), rows, strict=True):
+        if resp is None:  # a crisis's header
+            tick.set_fontweight("bold")
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability")
     ax.set_title(textwrap.fill(f"Collective response: {s.title or s.scenario}", 80))
-    ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(labels) > 2 else -0.4),
-              frameon=False)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), ncol=5, loc="lower center", frameon=False,
+               bbox_to_anchor=(0.5, 0.1 / height))
+    fig.tight_layout(rect=(0.0, 0.55 / height, 1.0, 1.0))  # the legend at the foot
     _footer(fig, s)
     return _finish(fig, path)
 
@@ -79,7 +109,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
     members = max((len(c.members) for c in s.crises), default=1)
     width = max(3.2, 0.24 * members)  # thirty members stay readable
     fig, axes = plt.subplots(1, n, figsize=(width * n, 3.6), squeeze=False)
-    for ax, c in zip(axes[0], s.crises, strict=True):
+    for ax, c in zip(axes[0], [detail(c) for c in s.crises], strict=True):
         ids = [m.id for m in c.members]
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
@@ -94,7 +124,9 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
         share = "" if c.leader_share is None else f"leader's share {c.leader_share:.0%}"
         ax.text(0.5, 0.95, share, transform=ax.transAxes, ha="center", va="top", fontsize=8)
     axes[0][0].set_ylabel("expected troops sent (all trials)")
-    fig.suptitle(textwrap.fill(f"Contributions by member (leader in orange): "
+    given = (" (if asked for military help, where the request is drawn)"
+             if any(c.by_request for c in s.crises) else "")
+    fig.suptitle(textwrap.fill(f"Contributions by member (leader in orange){given}: "
                                f"{s.title or s.scenario}", 100), fontsize=10)
     fig.tight_layout()
     _footer(fig, s)
@@ -111,7 +143,7 @@ def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
                              (h / 2, "outcome_alone", "alone")]:
         left = np.zeros(len(labels))
         for outcome, colour in OUTCOME_COLOURS.items():
-            vals = np.array([getattr(c, key)[outcome] for c in s.crises])
+            vals = np.array([getattr(detail(c), key)[outcome] for c in s.crises])
             ax.barh(y + offset, vals, height=h * 0.95, left=left, color=colour,
                     label=outcome if offset < 0 else None,
                     hatch=None if offset < 0 else "//", edgecolor="white")
@@ -122,7 +154,9 @@ def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability")
-    ax.set_title(textwrap.fill(f"How the crisis ends: {s.title or s.scenario}", 80)
+    given = (" (if asked for military help, where the request is drawn)"
+             if any(c.by_request for c in s.crises) else "")
+    ax.set_title(textwrap.fill(f"How the crisis ends{given}: {s.title or s.scenario}", 80)
                  + "\nwith the alliance (solid) and the victim alone (hatched); contained: "
                  f"undecided within {_horizons(s)}")
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 2 else -0.3),
