@@ -374,7 +374,8 @@ def calibrate(
                 + (["mean", "sd", "5%", "95%", "R-hat", "ESS bulk", "ESS tail"] if post else [])
                 + ["prior centre"])
         for col in cols:
-            table.add_column(col, justify="left" if col == "parameter" else "right")
+            table.add_column(col, justify="left" if col == "parameter" else "right",
+                             no_wrap=col == "parameter")
 
     def row(table: Table, name: str, value: float, se: float, prior_centre: float) -> None:
         p = post.get(name)

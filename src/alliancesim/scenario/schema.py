@@ -342,7 +342,7 @@ class Parameters(_Strict):
     uncertainty: Literal["off", "posterior"] = Field(
         default="off",
         description="posterior: draw the council's and the request stage's parameters from the "
-        "calibration's posterior (normal approximation, data/calibrated.yaml) for every group "
+        "calibration's posterior (MCMC draws, data/calibrated.yaml): one draw for every group "
         "of 128 trials, around this scenario's own values; off: use the values as given. "
         "`alliancesim run` turns it on (--parameter-uncertainty off to fix them).")
     council: CouncilParameters = CouncilParameters()
