@@ -93,10 +93,14 @@ def test_show_a_case_prints_it_with_sources(tmp_path: Path) -> None:
 
 def test_hindcast_cli(tmp_path: Path) -> None:
     out = tmp_path / "hc"
-    r = run("hindcast", "--json", "--out", str(out))
+    r = run("hindcast", "--json", "--out", str(out), "--no-ablation", "--no-codings")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
-    names = {"model", "leader decides", "request base rate", "frequency", "always decline"}
+    names = {"model", "alliance base rate", "alliance grants", "alliance probit",
+             "leader decides", "request base rate", "frequency", "always decline"}
+    assert report["ablation"] == [] and report["codings"] == [] and report["nested"] is None
+    assert set(report["alliance_aware"]) == {"alliance base rate", "alliance grants",
+                                             "alliance probit"}
     assert set(report["log_score"]) == names
     assert len(report["cases"]) == 17
     # per alliance: the same forecasts, the cases split, the means consistent with the whole

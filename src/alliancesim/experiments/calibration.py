@@ -19,6 +19,7 @@ gradient); the fit is deterministic (L-BFGS-B from the prior centre).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +98,8 @@ def prior_of(name: str, prior_sd: float, model: CouncilModel = DEFAULT_MODEL
         k = COUNCIL_FEATURES.index(feature)
         centre[k] = float(e["estimate"])
         sd[k] = float(e["se"]) * float(data["inflation"])
+    fixed = model.fixed()  # held parameters keep their value (CouncilModel.with_pins)
+    centre[fixed] = model.prior_theta()[fixed]
     return centre, sd
 
 
@@ -127,15 +130,21 @@ def hessian(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float | np.n
 
 def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
         standard_errors: bool = True, model: CouncilModel = DEFAULT_MODEL,
-        prior: str = "large-n") -> Fit:
+        prior: str = "large-n", pin: Mapping[str, float] | None = None,
+        intercepts: bool = True) -> Fit:
     """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
     standard_errors=False skips the Hessian (leave-one-out fits need only the estimate);
     prior: "judgement" or "large-n" (prior_of). The model gets one intercept for each alliance
-    among the designs; its fixed parameters (CouncilModel.fixed) stay at the prior centre (zero
-    variance)."""
+    among the designs (none with intercepts=False); its fixed parameters (CouncilModel.fixed)
+    stay at the prior centre (zero variance). pin: parameters held at a given value instead of
+    fitted (scenario names, e.g. {"leader_weight": 0.5, "coefficients.exposure": 0.0}; the
+    ablation of experiments/specs.py)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
-    model = model.for_alliances(tuple(sorted({d.alliance for d in designs if d.alliance})))
+    model = model.for_alliances(tuple(sorted({d.alliance for d in designs if d.alliance}))
+                                if intercepts else ())
+    if pin:
+        model = model.with_pins(tuple(pin.items()))
     centre, sds = prior_of(prior, prior_sd, model)
     fixed = model.fixed()
     bounds = [(float(centre[j]), float(centre[j])) if fixed[j] else b

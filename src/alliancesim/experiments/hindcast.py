@@ -1,19 +1,17 @@
-"""Leave-one-out hindcast of the historical cases, scored against simple baselines.
+"""Leave-one-out hindcast of the historical cases, scored against baselines.
 
 For each case the member model is fitted on the other cases (calibration.fit) and predicts the
-held-out case's collective rung, given the request the victim actually made. Forecasts compared:
+held-out case's collective rung, given the request the victim actually made; nothing about the
+held-out case but its features, its request and its alliance enters its own forecast (tested:
+changing its outcome leaves its forecast unchanged). Forecasts compared:
 
 - model:           the fitted member model with each alliance's own decision rule (consensus);
+- three baselines that know the alliance (experiments/baselines.py): the alliance's own base
+  rate within the request level; "the alliance grants what was asked"; an ordered probit with
+  only an alliance intercept and the treaty scope;
 - leader decides:  the same member model fitted with the rule "the leader decides" (the CSTO-is-
                    only-Russia hypothesis);
-- request base rate: the observed frequency of each rung in the other cases *with the same
-                   request* (none, consultations, military), among the rungs the request allows,
-                   with add-one-half smoothing (all other cases if none made that request): the
-                   strongest simple baseline, since the model too conditions on the request;
-- frequency:       the observed frequency of each rung in the other cases, among the rungs the
-                   request allows, with add-one-half smoothing;
-- always decline:  rung "none" with probability 1 - eps, eps spread over the other allowed rungs
-                   (eps = 0.05).
+- request base rate, frequency, always decline: baselines blind to the alliance.
 
 Scores, averaged over cases: the log score log P(observed) (higher is better) and the Brier
 score sum_l (P(l) - 1[l = observed])^2 (lower is better).
@@ -23,22 +21,50 @@ also forecasts that, given the rung: P(F = 1 | L = observed). The joint log scor
 log P(L, F) is reported for the model fitted on both observations and for the same model fitted
 on the rungs alone (which leaves the fallback's margin delta at its prior centre, 0), so that
 the value of the extra observations can be read.
+
+Beyond the headline: every specification of experiments/specs.py scored the same way (the
+ablation), the nested selection (each held-out case forecast by the specification that an inner
+leave-one-out on the other cases chose), and the contested outcome codings (CODINGS) re-scored.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from alliancesim.experiments.calibration import DEFAULT_MODEL, fit
+from alliancesim.experiments.baselines import (
+    DECLINE_EPS,
+    alliance_base_rate,
+    decline_forecast,
+    fit_alliance_probit,
+    frequency_forecast,
+    grants_forecast,
+    request_base_rate,
+)
+from alliancesim.experiments.calibration import DEFAULT_MODEL
+from alliancesim.experiments.specs import MODEL, NESTED, Spec
 from alliancesim.model.council import CaseDesign, CouncilModel
 from alliancesim.model.council.probit import PROB_FLOOR
 
-FORECASTS = ("model", "leader decides", "request base rate", "frequency", "always decline")
+ALLIANCE_AWARE = ("alliance base rate", "alliance grants", "alliance probit")
+FORECASTS = ("model", *ALLIANCE_AWARE, "leader decides", "request base rate", "frequency",
+             "always decline")
 BASELINES = FORECASTS[1:]
-DECLINE_EPS = 0.05
+__all__ = ["ALLIANCE_AWARE", "BASELINES", "DECLINE_EPS", "FORECASTS", "decline_forecast",
+           "frequency_forecast", "request_base_rate"]
+
+# Contested outcome codings (docs/validation.md, "Contested codings"): case -> the rung it takes
+# under the other reading (None: the case is left out of the record).
+CODINGS: dict[str, dict[str, int | None]] = {
+    "NATO 2003 as consultations": {"nato_2003_tur_iraq": 2},
+    "Kyrgyz-Tajik 2022 as a statement": {"csto_2022_kgz_tjk_september": 1},
+    "Belarus 2020 left out": {"csto_2020_blr_protests": None},
+}
+CODINGS["all three"] = {k: v for c in list(CODINGS.values()) for k, v in c.items()}
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,7 @@ class CaseForecast:
     outside: int = -1  # observed action outside the alliance (1, 0; -1 not coded)
     p_outside: dict[str, float | None] | None = None  # fit -> P(F = 1 | observed rung)
     joint_log: dict[str, float] | None = None  # fit -> log P(rung, F)
+    alliance: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,51 +85,121 @@ class Scores:
     brier: dict[str, float]
 
 
-def frequency_forecast(train: list[CaseDesign], cap: int) -> np.ndarray:
-    counts = np.bincount([d.observed for d in train], minlength=5).astype(float)
-    allowed = np.arange(5) <= cap
-    p = np.where(allowed, counts + 0.5, 0.0)
-    return p / p.sum()
-
-
-def request_base_rate(train: list[CaseDesign], request: int, cap: int) -> np.ndarray:
-    """Frequency of each rung among the training cases with the same request (smoothed)."""
-    same = [d for d in train if d.request == request]
-    return frequency_forecast(same or train, cap)
-
-
-def decline_forecast(cap: int) -> np.ndarray:
-    p = np.zeros(5)
-    p[0] = 1.0 - DECLINE_EPS
-    p[1 : cap + 1] = DECLINE_EPS / cap
-    return p
+def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1.0,
+                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
+                  ) -> CaseForecast:
+    """Every forecast of one held-out case from fits on `train` (which must not contain it)."""
+    spec = replace(MODEL, prior=prior, prior_sd=prior_sd)
+    model = spec.fit(train, council)
+    leader = spec.fit(train, council, rule="leader")
+    p_out: dict[str, float | None] | None = None
+    joint: dict[str, float] | None = None
+    if held.outside >= 0:
+        rungs_only = replace(spec, outside_records=False).fit(train, council)
+        p_out = {"model": model.outside_probability(held),
+                 "model, rungs only": rungs_only.outside_probability(held)}
+        joint = {"model": model.case_loglik(held),
+                 "model, rungs only": rungs_only.case_loglik(held)}
+    probs = {
+        "model": model.probabilities(held),
+        "alliance base rate": alliance_base_rate(train, held.alliance, held.request, held.cap),
+        "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
+        "alliance probit": fit_alliance_probit(train, prior_sd).probabilities(held),
+        "leader decides": leader.probabilities(held.with_rule("leader")),
+        "request base rate": request_base_rate(train, held.request, held.cap),
+        "frequency": frequency_forecast(train, held.cap),
+        "always decline": decline_forecast(held.cap),
+    }
+    return CaseForecast(held.case_id, held.observed, held.cap, probs, held.outside, p_out, joint,
+                        held.alliance)
 
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                   council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
                   ) -> list[CaseForecast]:
+    return [forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council, prior)
+            for k, held in enumerate(designs)]
+
+
+def spec_forecast(spec: Spec, train: list[CaseDesign], held: CaseDesign,
+                  council: CouncilModel = DEFAULT_MODEL) -> np.ndarray:
+    """P(rung) of one held-out case by a specification fitted on `train`."""
+    return spec.fit(train, council).probabilities(spec.held(held))
+
+
+def spec_leave_one_out(spec: Spec, designs: list[CaseDesign],
+                       council: CouncilModel = DEFAULT_MODEL) -> list[CaseForecast]:
+    """Leave-one-out forecasts of one specification (the ablation table)."""
+    return [CaseForecast(d.case_id, d.observed, d.cap,
+                         {"model": spec_forecast(spec, designs[:k] + designs[k + 1 :], d,
+                                                 council)}, alliance=d.alliance)
+            for k, d in enumerate(designs)]
+
+
+def _mean_log_score(spec: Spec, designs: list[CaseDesign]) -> float:
+    return float(np.mean([np.log(max(p[d.observed], PROB_FLOOR)) for d, p in zip(
+        designs, (spec_forecast(spec, designs[:k] + designs[k + 1 :], d)
+                  for k, d in enumerate(designs)), strict=True)]))
+
+
+@dataclass(frozen=True)
+class NestedForecast:
+    """One outer case of the nested selection: the specification the inner leave-one-out chose
+    on the other cases, the inner scores, and the forecast."""
+
+    case_id: str
+    chosen: str
+    inner: dict[str, float]  # spec -> inner leave-one-out mean log score
+    forecast: CaseForecast
+
+
+def _nested_one(args: tuple[list[CaseDesign], int, tuple[Spec, ...]]) -> NestedForecast:
+    designs, k, candidates = args
+    train, held = designs[:k] + designs[k + 1 :], designs[k]
+    inner = {s.name: _mean_log_score(s, train) for s in candidates}
+    best = max(candidates, key=lambda s: (inner[s.name], -candidates.index(s)))
+    return NestedForecast(held.case_id, best.name, inner, CaseForecast(
+        held.case_id, held.observed, held.cap, {"model": spec_forecast(best, train, held)},
+        alliance=held.alliance))
+
+
+def nested_leave_one_out(designs: list[CaseDesign], candidates: tuple[Spec, ...] = NESTED,
+                         workers: int = 1, progress: Callable[[int], None] | None = None
+                         ) -> list[NestedForecast]:
+    """Nested selection: for each held-out case, every candidate specification is scored by a
+    leave-one-out on the other cases only; the best (ties to the earlier candidate) is fitted
+    on them and forecasts the held-out case. workers > 1: outer cases on a process pool (the
+    same numbers). progress(n): called with 1 after each outer case."""
+    jobs = [(designs, k, candidates) for k in range(len(designs))]
+    if workers <= 1:
+        out = []
+        for j in jobs:
+            out.append(_nested_one(j))
+            if progress:
+                progress(1)
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        out = []
+        for r in pool.map(_nested_one, jobs):
+            out.append(r)
+            if progress:
+                progress(1)
+        return out
+
+
+def recoded(designs: list[CaseDesign], coding: dict[str, int | None]) -> list[CaseDesign]:
+    """The record under another reading of some outcomes (None: the case left out)."""
+    known = {d.case_id for d in designs}
+    missing = sorted(set(coding) - known)
+    if missing:
+        raise ValueError(f"recoding names cases not in the record: {', '.join(missing)}")
     out = []
-    for k, held in enumerate(designs):
-        train = designs[:k] + designs[k + 1 :]
-        model = fit(train, prior_sd, standard_errors=False, model=council, prior=prior)
-        leader = fit(train, prior_sd, rule="leader", standard_errors=False, model=council,
-                     prior=prior)
-        p_out: dict[str, float | None] | None = None
-        joint: dict[str, float] | None = None
-        if held.outside >= 0:
-            rungs_only = fit([replace(d, outside=-1) for d in train], prior_sd,
-                             standard_errors=False, model=council, prior=prior)
-            p_out = {"model": model.outside_probability(held),
-                     "model, rungs only": rungs_only.outside_probability(held)}
-            joint = {"model": model.case_loglik(held),
-                     "model, rungs only": rungs_only.case_loglik(held)}
-        out.append(CaseForecast(held.case_id, held.observed, held.cap, {
-            "model": model.probabilities(held),
-            "leader decides": leader.probabilities(held.with_rule("leader")),
-            "request base rate": request_base_rate(train, held.request, held.cap),
-            "frequency": frequency_forecast(train, held.cap),
-            "always decline": decline_forecast(held.cap),
-        }, held.outside, p_out, joint))
+    for d in designs:
+        if d.case_id not in coding:
+            out.append(d)
+        elif coding[d.case_id] is not None:
+            rung = int(coding[d.case_id])  # type: ignore[arg-type]
+            out.append(replace(d, observed=min(rung, d.cap)))
     return out
 
 
@@ -110,7 +207,7 @@ def score(forecasts: list[CaseForecast]) -> Scores:
     log_score, brier = {}, {}
     if not forecasts:
         return Scores({}, {})
-    for name in FORECASTS:
+    for name in (n for n in FORECASTS if n in forecasts[0].probs):
         ls, bs = [], []
         for f in forecasts:
             p = f.probs[name]

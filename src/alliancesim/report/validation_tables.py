@@ -57,12 +57,22 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
     gap = r.log_score["model"] - baselines[strongest]
     console.print(f"Strongest baseline by the log score: {strongest} ({baselines[strongest]:.3f}); "
                   f"the model is {'ahead' if gap > 0 else 'behind'} by {abs(gap):.3f} per case.")
+    if r.alliance_aware:
+        best = r.best_alliance_baseline()
+        gap = r.log_score["model"] - r.log_score[best]
+        console.print(f"Best baseline that knows the alliance: {best} ({r.log_score[best]:.3f}); "
+                      f"the model is {'ahead' if gap > 0 else 'behind'} by {abs(gap):.3f} per "
+                      "case.")
     console.print(
-        "model: the fitted member model with each alliance's decision rule; leader decides: the "
-        "same member model with the leader's preference as the decision; request base rate: "
+        "model: the fitted member model with each alliance's decision rule; alliance base rate: "
+        "the frequency of each rung in the same alliance's other cases with the same request; "
+        "alliance grants: 'the alliance grants what was asked' with the alliance's own share "
+        "of granted requests, the rest by its record of other rungs; alliance probit: an "
+        "ordered probit with only an alliance intercept and the treaty scope; leader decides: "
+        "the same member model with the leader's preference as the decision; request base rate: "
         "observed frequency of each rung in the other cases with the same request; frequency: "
         "observed frequency of each rung in the other cases among the rungs the request allowed "
-        f"(both smoothed); always decline: 'none' with probability {1 - r.decline_eps:g}. "
+        f"(all smoothed); always decline: 'none' with probability {1 - r.decline_eps:g}. "
         "Bold: the best in its column.", style="dim")
     diffs = Table(title="Is the difference real? Mean log-score difference per case, with a "
                   "90% paired bootstrap interval over the cases", title_justify="left")
@@ -92,6 +102,9 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
                       "judgement: the defaults before 0.3. The council's scores above condition "
                       "on the request actually made.", style="dim")
     render_outside(r, console)
+    render_ablation(r, console)
+    render_codings(r, console)
+    render_nested(r, console)
 
     for k in r.contingents:
         t = Table(title=f"Contingents, {k.case_id}: simulated given collective military help "
@@ -123,6 +136,75 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
         console.print("The private benefit pi is set from the NATO records alone (pi = 1 + the "
                       "mean recorded token contingent / s0; docs/model.md): the NATO comparisons "
                       "are in-sample, Kazakhstan 2022 is out of sample.", style="bold")
+
+
+def render_ablation(r: HindcastReport, console: Console) -> None:
+    if not r.ablation:
+        return
+    groups = list(r.ablation[0].by_alliance)
+    t = Table(title="Ablation: each component off or held, every specification fitted "
+              "leave-one-out (mean log score per case; Brier)", title_justify="left")
+    t.add_column("specification")
+    t.add_column("all", justify="right")
+    for g in groups:
+        t.add_column(g.upper(), justify="right")
+    t.add_column("minus the model (90% interval)", justify="right")
+    for a in r.ablation:
+        d = a.versus_model
+        t.add_row(a.name, f"{a.log_score:.3f} / {a.brier:.3f}",
+                  *(f"{a.by_alliance.get(g, float('nan')):.3f}" for g in groups),
+                  "-" if d is None else f"{d.mean:+.3f} ({d.low:+.2f} to {d.high:+.2f})")
+    console.print(t)
+    console.print("A component earns its place when taking it out makes the held-out score worse "
+                  "(a negative difference). " + "; ".join(f"{a.name}: {a.what}"
+                                                         for a in r.ablation[1:]) + ".",
+                  style="dim")
+
+
+def render_codings(r: HindcastReport, console: Console) -> None:
+    if not r.codings:
+        return
+    names = list(r.log_score)
+    t = Table(title="Contested codings: the hindcast with outcomes read another way (mean log "
+              "score per case)", title_justify="left")
+    t.add_column("reading")
+    t.add_column("cases", justify="right")
+    for n in names:
+        t.add_column(n, justify="right")
+    rows = [("as coded", len(r.cases), r.log_score)] + [
+        (c.coding, c.cases, c.log_score) for c in r.codings]
+    for label, n, ls in rows:
+        best = max(ls.values())
+        t.add_row(label, str(n), *((f"[bold]{ls[k]:.3f}[/bold]" if ls[k] == best
+                                    else f"{ls[k]:.3f}") for k in names))
+    console.print(t)
+    console.print("; ".join(f"{c.coding}: " + ", ".join(
+        f"{k} -> {v or 'left out'}" for k, v in c.recoded.items()) for c in r.codings[:-1])
+                  + ". Bold: the best in its row.", style="dim")
+
+
+def render_nested(r: HindcastReport, console: Console) -> None:
+    if r.nested is None:
+        return
+    n = r.nested
+    console.print(f"Nested selection: each case forecast by the specification that a "
+                  f"leave-one-out on the other cases chose among {len(n.candidates)} "
+                  f"({', '.join(n.candidates)}): log score {n.log_score:.3f}, Brier "
+                  f"{n.brier:.3f} (" + ", ".join(f"{k.upper()} {v:.3f}"
+                                                  for k, v in n.by_alliance.items()) + ")")
+    chosen: dict[str, int] = {}
+    for c in n.cases:
+        chosen[c.chosen] = chosen.get(c.chosen, 0) + 1
+    console.print("Chosen: " + ", ".join(f"{k} {v}x" for k, v in sorted(
+        chosen.items(), key=lambda kv: -kv[1])))
+    t = Table(title="Nested selection against the plain hindcast's forecasts (mean log-score "
+              "difference per case, 90% paired bootstrap)", title_justify="left")
+    t.add_column("comparison")
+    t.add_column("difference", justify="right")
+    t.add_column("90% interval", justify="right")
+    for d in n.versus:
+        t.add_row(f"{d.a} - {d.b}", f"{d.mean:+.3f}", f"{d.low:+.2f} to {d.high:+.2f}")
+    console.print(t)
 
 
 def render_burden(r: HindcastReport, console: Console) -> None:

@@ -115,6 +115,16 @@ class CouncilModel(Protocol):
         """(n_params,) bool: parameters calibration keeps at the prior centre."""
         ...
 
+    def pinned(self, name: str, value: float) -> tuple[int, float]:
+        """theta's index and value for the parameter `name` (its scenario name under
+        `council.`) held at `value` (natural scale) instead of fitted."""
+        ...
+
+    def with_pins(self, pins: tuple[tuple[str, float], ...]) -> CouncilModel:
+        """The same model with these parameters held at their values: fixed() marks them and
+        prior_theta() holds their values, so calibration and sampling leave them there."""
+        ...
+
     def for_alliances(self, alliances: tuple[str, ...]) -> CouncilModel:
         """The same model with a parameter of its own for each alliance (calibration gives it
         the alliances of the cases it fits)."""
