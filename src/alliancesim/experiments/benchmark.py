@@ -4,9 +4,9 @@ recomputes it; results/bands.benchmark reads it and labels it).
 
 - **Base rates by request.** For each request level and each alliance with cases, the frequency
   of each collective rung among that alliance's cases that made that request, with add-one-half
-  smoothing over the rungs the request allows: the hindcast's request base rate
-  (hindcast.request_base_rate) trained on the alliance's cases; and the same over every case
-  ("all", for an alliance without a case with that request).
+  smoothing over the rungs the request allows: the hindcast's alliance-aware baseline
+  (baselines.alliance_base_rate); and its pooled form over every case ("all", for an alliance
+  without a case with that request: baselines.request_base_rate).
 - **The request stage's held-out score.** The leave-one-out log score per case of the fitted
   request stage (request_fit.leave_one_out, loo_scores) against a uniform third and the other
   cases' frequency of requests: how far the mixture over the request stage can be trusted.
@@ -21,7 +21,7 @@ import yaml
 
 from alliancesim.cases import Case, design, load_cases, to_scenario
 from alliancesim.experiments import request_fit
-from alliancesim.experiments.hindcast import request_base_rate
+from alliancesim.experiments.baselines import alliance_base_rate, request_base_rate
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.bands import POOLED
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
@@ -47,13 +47,13 @@ def record(cases: list[Case] | None = None) -> dict[str, Any]:
         cap = int(REQUEST_CAP[k])
         rates[level] = {}
         for alliance in [POOLED, *sorted({d.alliance for d in designs})]:
-            train = designs if alliance == POOLED else [d for d in designs
-                                                        if d.alliance == alliance]
-            same = [d for d in train if d.request == k]
-            if same:
-                rates[level][alliance] = {
-                    "cases": len(same),
-                    "response": [float(p) for p in request_base_rate(train, k, cap)]}
+            same = [d for d in designs
+                    if d.request == k and alliance in (POOLED, d.alliance)]
+            if same:  # an alliance without a case with this request reads the pooled entry
+                p = (request_base_rate(designs, k, cap) if alliance == POOLED
+                     else alliance_base_rate(designs, alliance, k, cap))
+                rates[level][alliance] = {"cases": len(same),
+                                          "response": [float(x) for x in p]}
     data = [request_fit.request_case(c.id, m) for c, m in zip(cases, models, strict=True)]
     log, _, _ = request_fit.loo_scores(data, request_fit.leave_one_out(data))
     return {"base_rates": rates,

@@ -120,7 +120,7 @@ def _request_note(c: CrisisSummary, s: EnsembleSummary | None) -> Text | None:
     if c.request_fixed is not None:
         return None
     r = c.request
-    text = (f"mixed: {c.victim}'s request drawn by the fitted request stage (no request "
+    text = (f"Mixed: {c.victim}'s request drawn by the fitted request stage (no request "
             f"{pct(r['none'])}, consultations {pct(r['consultations'])}, military help "
             f"{pct(r['military'])})")
     score = None if s is None else s.request_stage
@@ -197,7 +197,7 @@ def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
         outcomes,
     )
     title = f"[bold]{c.title}[/bold]"
-    runs = (f"{c.trials:,} trials for each request and mixed" if c.by_request
+    runs = (f"{c.trials:,} trials for each request and {c.trials:,} mixed" if c.by_request
             else f"{c.trials:,} trials")
     sub = Text(f"{c.victim} hit by {c.aggressor}: {c.threat.replace('_', ' ')}; {runs}",
                style="dim")
