@@ -241,8 +241,8 @@ def render(record: dict[str, Any],
         "standard errors (the trials' own randomness). The ranges are what the uncertainty "
         "of the fitted parameters gives: for a run with parameter uncertainty (the default of "
         "<code>alliancesim run</code>), the central 90 % over the posterior draws made during "
-        "the run, with the Monte Carlo noise removed; otherwise over 20 parameter sets drawn "
-        "around the run's values with the calibration's standard errors (2,000 trials each). "
+        "the run, with the Monte Carlo noise removed; otherwise the same from the run's "
+        "scenario run again with them (40,000 trials, one posterior draw per 128). "
         "They are far wider, and are the honest reading.</p>")
     if record.get("scenario_yaml"):
         assumptions += ("<details><summary>The scenario (resolved)</summary><pre>"
