@@ -106,6 +106,12 @@ def test_an_alliance_without_cases_gets_the_pooled_record_and_says_so() -> None:
         assert rate.alliance == "" and rate.label.startswith("pooled: all ")
         assert "(EDP has none)" in rate.label
         assert rate.response == everyone.base_rates[level].response
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    render_summary(s, console)
+    text = console.export_text()
+    assert "base: 5 cases, pooled" in text and "base: 7 cases, pooled" in text
     # NATO has no case without a request: pooled for that level only
     nato = api.load_scenario("nato-2021-baltic")
     assert isinstance(nato.alliance, Alliance)
@@ -148,10 +154,11 @@ def test_the_tables_show_each_request_then_the_mixture() -> None:
     render_summary(s, console)
     text = console.export_text()
     first = text[:text.index("Low-level infiltration")]
-    order = [first.index(x) for x in ("if asked for military help", "if asked for consultations",
-                                      "if no request", "mixed over the request stage")]
+    order = [first.index(x) for x in ("asked for military help", "asked for consultations",
+                                      "no request", "mixed (request stage)")]
     assert order == sorted(order)
-    assert "base rate: CSTO's 3 cases" in first and "base rate: CSTO's 1 case " in first
+    assert "base: 3 CSTO cases" in first and "base: 1 CSTO case " in first
+    assert "base: mixed likewise" in first
     score = s.request_stage
     assert score is not None and score.fitted < score.uniform  # worse than a uniform third
     assert (f"held-out log score is {score.fitted:.3f} per case against {score.uniform:.3f} "
@@ -163,4 +170,4 @@ def test_the_tables_show_each_request_then_the_mixture() -> None:
     render_summary(nato, console)
     text = console.export_text()
     assert "EST asks for military help (the scenario says so)" in text
-    assert "base rate: NATO's 4 cases" in text and "mixed" not in text.split("wants mil.")[0]
+    assert "base: 4 NATO cases" in text and "mixed" not in text.split("wants mil.")[0]

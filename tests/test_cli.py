@@ -28,9 +28,9 @@ def test_run_default_prints_every_table() -> None:
                     "Low-level infiltration and insurgency", "Azerbaijan attacks Armenia",
                     "Armed clash on the Kyrgyz-Tajik border"]:
         assert heading in out
-    for label in ["Collective response, by what TJK asks for", "if asked for military help",
-                  "if asked for consultations", "mixed over the request stage",
-                  "base rate: CSTO's 3 cases", "Members, if TJK asks for military help",
+    for label in ["Collective response, by what TJK asks for", "asked for military help",
+                  "asked for consultations", "mixed (request stage)",
+                  "base: 3 CSTO cases", "Members, if TJK asks for military help",
                   "held-out log score", "holds out", "veto",
                   "Acts without the alliance", "leader's share", "First allied troops",
                   "with alliance", "victim alone", "repelled", "contained", "lost"]:

@@ -151,7 +151,7 @@ def test_run_shows_bands_by_default_and_not_when_off() -> None:
         return r.stdout
 
     on = run()
-    assert "90% band, parameters" in on and "base rate: CSTO's 3 cases" in on
+    assert "90% band, parameters" in on and "base: 3 CSTO cases" in on
     assert "Parameter uncertainty: the council's" in on
     off = run("--parameter-uncertainty", "off")
     assert "90% band" not in off and "Parameters fixed" in off

@@ -46,20 +46,21 @@ def _probability_row(title: str, probs: dict[str, float]) -> Table:
     return t
 
 
-ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
-         "none": "if no request"}
+# row labels short enough for an 80-column terminal (the HTML report spells them out)
+ASKED = {"military": "asked for military help", "consultations": "asked for consultations",
+         "none": "no request"}
 FIXED = {"military": "asks for military help", "consultations": "asks for consultations",
          "none": "makes no request"}
-MIXED = "mixed over the request stage"
+MIXED = "mixed (request stage)"
 
 
 def _base_rate_label(c: CrisisSummary, level: str) -> str:
-    """'base rate: CSTO's 3 cases' or 'base rate: pooled, all 7 cases' (the request is the
+    """'base: 3 CSTO cases' or 'base: 7 cases, pooled' (the base rate; the request is the
     block's)."""
     assert c.base_rates is not None
     r = c.base_rates[level]
-    return (f"  base rate: {r.alliance}'s {r.cases} case{'s' if r.cases != 1 else ''}"
-            if r.alliance else f"  base rate: pooled, all {r.cases} cases")
+    cases = f"{r.cases} {r.alliance + ' ' if r.alliance else ''}case{'s' if r.cases != 1 else ''}"
+    return f"  base: {cases}" + ("" if r.alliance else ", pooled")
 
 
 def _response_rows(t: Table, c: CrisisSummary, label: str, level: str | None,
@@ -82,7 +83,7 @@ def _response_rows(t: Table, c: CrisisSummary, label: str, level: str | None,
     if c.base_rate is not None and c.base_rates is not None:
         base = c.base_rate
         name = (_base_rate_label(c, level) if level is not None
-                else "  base rate, mixed the same way")
+                else "  base: mixed likewise")
         t.add_row(name, *cells(lambda k: pct(base[k])), style="dim", end_section=not last)
     elif not last:
         t.rows[-1].end_section = True
@@ -234,7 +235,7 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
     if any(c.by_request for c in s.crises):
         note = ("By request: a crisis whose request the scenario leaves open is run once more "
                 "for each request with the request fixed, with the same seed and random streams "
-                "(common random numbers): 'if asked for ...' is the forecast given that "
+                "(common random numbers): 'asked for ...' is the forecast given that "
                 "request, which is what the historical cases score; 'mixed' draws the request "
                 "by the fitted request stage.")
         score = s.request_stage
@@ -246,7 +247,9 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
                      "(experiments/request_fit.py).")
         console.print(note, style="dim")
     console.print(
-        "base rate: how often the bundled cases of the same alliance that made the same request "
-        "got each response (add-one-half smoothing over the responses the request allows); "
-        "pooled: every alliance's cases with that request, where this alliance has none. The "
-        "benchmark the model has to beat (docs/validation.md).", style="dim")
+        "base: the base rate, how often the bundled cases of the same alliance that made the same "
+        "request got each response (add-one-half smoothing over the responses the request "
+        "allows; '3 CSTO cases': the CSTO's 3 cases with that request); pooled: every "
+        "alliance's cases with that request, where this alliance has none; mixed likewise: over "
+        "the crisis's requests, as the mixture. The benchmark the model has to beat "
+        "(docs/validation.md).", style="dim")
