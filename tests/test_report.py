@@ -49,7 +49,7 @@ def test_every_page_is_self_contained(pages: dict[str, Path]) -> None:
     assert "Taliban-linked fighters cross into Tajikistan" in run
     # both kinds of uncertainty: Monte Carlo errors and the parameters' ranges, and the scenario
     assert "Monte Carlo" in run and "90 % range, parameter uncertainty" in run
-    assert re.search(r"\d+\.\d% to \d+\.\d%", run) and "The scenario (resolved)" in run
+    assert re.search(r"\d+–\d+%", run) and "The scenario (resolved)" in run
     # the response by request first, beside the alliance's own base rate; then the mixture,
     # labelled with the request stage's held-out score
     first = run[:run.index("Low-level infiltration")]

@@ -38,6 +38,8 @@ img { max-width: 100%; border: 1px solid #eee; margin: 0.5rem 0; }
 .note { color: #555; font-size: 0.9rem; }
 footer { margin-top: 3rem; color: #666; font-size: 0.8rem; border-top: 1px solid #ddd; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
+table.response td:not(:first-child) { white-space: nowrap; }
+table.response tr.req td { font-weight: 600; border-top: 2px solid #bbb; }
 """
 
 CITATION = ("The alliancesim authors (2026). alliancesim: simulating collective-security "
@@ -63,10 +65,19 @@ def _figure(make: Callable[[Path], object], alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def _table(head: list[str], rows: list[list[str]], css: str = "") -> str:
+    """A table; a row whose first cell starts with "if " or "mixed" or is "model" opens a
+    request's block (class 'req')."""
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    def tr(r: list[str]) -> str:
+        opens = css == "response" and (r[0].startswith(("if ", "mixed")) or r[0] == "model")
+        return (("<tr class='req'>" if opens else "<tr>")
+                + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>")
+
+    cls = f" class='{css}'" if css else ""
+    return (f"<table{cls}><thead><tr>{th}</tr></thead><tbody>{''.join(map(tr, rows))}"
+            "</tbody></table>")
 
 
 ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
@@ -88,12 +99,16 @@ def _response_rows(c: CrisisSummary, label: str, level: str | None,
     rows = [row(label, lambda k: f"{_pct(c.response[k])} ± {100 * c.response_se[k]:.1f}")]
     if spread:
         rows.append(row("90 % range, parameter uncertainty",
-                        lambda k: f"{_pct(spread[k][0])} to {_pct(spread[k][1])}"
+                        lambda k: f"{100 * spread[k][0]:.0f}–{100 * spread[k][1]:.0f}%"
                         if k in spread else "-"))
-    if c.base_rate is not None and c.base_rates is not None:
+    if c.base_rate is not None:
         base = c.base_rate
-        name = ("base rate: " + c.base_rates[level].label if level is not None
-                else "base rate, mixed the same way")
+        if c.base_rates is None:  # a record kept before 0.4: every alliance's cases
+            name = "base rate (all cases with the same request)"
+        elif level is not None:
+            name = "base rate: " + c.base_rates[level].label
+        else:
+            name = "base rate, mixed the same way"
         rows.append(row(name, lambda k: _pct(base[k])))
     return rows
 
@@ -145,18 +160,18 @@ def _run(s: EnsembleSummary,
                                         for k in ("repelled", "contained", "lost"))],
                 ["victim alone", *(_pct(d.outcome_alone[k])
                                    for k in ("repelled", "contained", "lost"))]]
-        runs = (f"{c.trials:,} trials for each request and mixed" if c.by_request
+        runs = (f"{c.trials:,} trials for each request and {c.trials:,} mixed" if c.by_request
                 else f"{c.trials:,} trials")
         parts.append(
             f"<h3>{_e(c.title)}</h3><p>{_e(c.victim)} hit by {_e(c.aggressor)} "
             f"({_e(c.threat.replace('_', ' '))}); {runs}.</p>"
-            + _table([caption, *c.response], rows)
+            + _table([caption, *c.response], rows, css="response")
             + (_request_note(c, s) if c.request_fixed is None else "")
             + f"<h4>Members{_e(given)}</h4>"
             + _table(["member", "role", "wants military help", "holds out", "sole veto",
                       "expected troops"], members)
-            + f"<p>{_e(f'If {c.victim} asks for military help: ' if given else '')}"
-            f"Acts without the alliance: {_pct(d.p_acts_without_alliance)}; troops sent "
+            + f"<p>{_e(f'If {c.victim} asks for military help, acts' if given else 'Acts')}"
+            f" without the alliance: {_pct(d.p_acts_without_alliance)}; troops sent "
             f"in {_pct(d.p_troops_sent)} of trials; leader's share of troops "
             f"{_pct(d.leader_share)}.</p>"
             + _table([f"how it ends{given}", "repelled", "contained", "lost"], ends))
