@@ -46,6 +46,22 @@ def test_each_request_equals_a_run_with_the_request_fixed_in_the_scenario() -> N
         assert c.response == m.response and m.by_request is None
 
 
+def test_a_crisis_with_a_fixed_request_is_run_once_beside_drawn_ones() -> None:
+    sc = api.load_scenario("csto-2021-autumn")
+    crises = [sc.crises[0].model_copy(update={"request": "consultations"}), *sc.crises[1:]]
+    s = api.simulate(sc.model_copy(update={"crises": crises}), trials=1500, seed=8).summary()
+    fixed, drawn = s.crises[0], s.crises[1]
+    assert fixed.request_fixed == "consultations" and fixed.by_request is None
+    assert fixed.base_rates is not None and list(fixed.base_rates) == ["consultations"]
+    assert fixed.base_rate == fixed.base_rates["consultations"].response
+    assert drawn.by_request is not None and len(drawn.by_request) == 3
+    # the fixed crisis is the same run as the drawn crisis's run asked for consultations would
+    # be for that crisis: the other crises do not touch its streams
+    alone = api.simulate(sc, trials=1500, seed=8).summary().crises[0]
+    assert alone.by_request is not None
+    assert alone.by_request["consultations"].response == fixed.response
+
+
 def test_the_process_backend_gives_the_same_conditional_runs() -> None:
     sc = api.load_scenario("csto-2021-autumn")
     local = api.simulate(sc, trials=1500, seed=3).summary()
