@@ -349,7 +349,8 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the parameter file here (for `run --params`): the MAP as "
         "the parameters, and the posterior's draws.")] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON (the posterior's "
+                                        "summary; --out writes its draws).")] = False,
     posterior: Annotated[bool, typer.Option(
         "--posterior/--no-posterior", help="Also draw from the exact posterior by MCMC "
         "(emcee; about a minute): posterior mean, sd, 5-95% interval, R-hat and effective "
@@ -364,8 +365,9 @@ def calibrate(
         report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior)
     if out is not None:
         api.write_parameters(report, out)
-    if json_:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    if json_:  # the draws (thousands of rows) go to --out's file, not the terminal
+        sys.stdout.write(report.model_dump_json(
+            indent=2, exclude={"council_draws", "request_draws"}) + "\n")
         return
     post = {p.name: p for p in report.posterior}
 
