@@ -117,7 +117,8 @@ class RequestStageScore(BaseModel):
 
 class Benchmark(BaseModel):
     """What a run is measured against: the base rates of its alliance by request level, and
-    the request stage's held-out score (built by experiments/benchmark.py)."""
+    the request stage's held-out score (from data/base_rates.yaml, which experiments/benchmark.py
+    writes)."""
 
     base_rates: dict[str, BaseRate]  # request level -> base rate
     request_stage: RequestStageScore | None = None
