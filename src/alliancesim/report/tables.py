@@ -129,7 +129,9 @@ def _request_note(c: CrisisSummary, s: EnsembleSummary | None) -> Text | None:
         worse = score.fitted < score.uniform
         text += (f", whose held-out log score is {score.fitted:.3f} per case against "
                  f"{score.uniform:.3f} for a uniform third"
-                 + (" (worse than chance: read the rows by request)" if worse else ""))
+                 + ((" (worse than chance: read the rows by request)" if c.by_request else
+                     " (worse than chance: without --mixed-only, run shows the forecast by "
+                     "request)") if worse else ""))
     text += "."
     return Text(text, style="dim")
 
