@@ -132,7 +132,8 @@ def test_score_cases_uses_the_given_parameters_without_refitting() -> None:
 
     default = score_cases()
     assert len(default.cases) == 17
-    assert set(default.log_score) == {"model", "leader decides", "request base rate",
+    assert set(default.log_score) == {"model", "alliance base rate", "alliance grants",
+                                      "alliance probit", "leader decides", "request base rate",
                                       "frequency", "uniform over allowed", "always decline"}
     for c in default.cases:
         for name in default.log_score:
@@ -147,12 +148,17 @@ def test_score_cases_uses_the_given_parameters_without_refitting() -> None:
            for k, d in enumerate(ds)]
     assert default.log_score["request base rate"] == pytest.approx(np.mean(loo), abs=1e-12)
     assert default.log_score["request base rate"] == pytest.approx(-1.026, abs=5e-4)
+    # the alliance-aware baselines are the hindcast's too (docs/validation.md)
+    assert default.log_score["alliance grants"] == pytest.approx(-0.857, abs=5e-4)
+    assert default.log_score["alliance probit"] == pytest.approx(-0.948, abs=5e-4)
+    assert default.log_score["alliance base rate"] == pytest.approx(-1.012, abs=5e-4)
     # a different parameter set gives different scores, and reports the set it used
     other = score_cases(params={"council": {"coefficients": {"in_scope": 0.0}}})
     assert other.parameters["coefficients"]["in_scope"] == 0.0
     assert other.log_score["model"] != pytest.approx(default.log_score["model"])
     # the baselines need no fit: the same under any parameters
-    for name in ("request base rate", "frequency", "uniform over allowed", "always decline"):
+    for name in ("request base rate", "frequency", "uniform over allowed", "always decline",
+                 "alliance base rate", "alliance grants", "alliance probit"):
         assert other.log_score[name] == default.log_score[name], name
     assert other.log_score["leader decides"] != pytest.approx(default.log_score["leader decides"])
 

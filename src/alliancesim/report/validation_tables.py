@@ -164,23 +164,21 @@ def render_ablation(r: HindcastReport, console: Console) -> None:
 def render_codings(r: HindcastReport, console: Console) -> None:
     if not r.codings:
         return
-    names = list(r.log_score)
-    t = Table(title="Contested codings: the hindcast with outcomes read another way (mean log "
-              "score per case)", title_justify="left")
-    t.add_column("reading")
-    t.add_column("cases", justify="right")
-    for n in names:
-        t.add_column(n, justify="right")
-    rows = [("as coded", len(r.cases), r.log_score)] + [
+    cols = [("as coded", len(r.cases), r.log_score)] + [
         (c.coding, c.cases, c.log_score) for c in r.codings]
-    for label, n, ls in rows:
-        best = max(ls.values())
-        t.add_row(label, str(n), *((f"[bold]{ls[k]:.3f}[/bold]" if ls[k] == best
-                                    else f"{ls[k]:.3f}") for k in names))
+    t = Table(title="Contested codings: the hindcast with outcomes read another way (mean log "
+              "score per case; bold: the best in its column)", title_justify="left")
+    t.add_column("forecast")
+    for label, n, _ in cols:
+        t.add_column(f"{label} ({n})", justify="right")
+    best = [max(ls.values()) for _, _, ls in cols]
+    for name in r.log_score:
+        t.add_row(name, *((f"[bold]{ls[name]:.3f}[/bold]" if ls[name] == b else
+                           f"{ls[name]:.3f}") for (_, _, ls), b in zip(cols, best, strict=True)))
     console.print(t)
     console.print("; ".join(f"{c.coding}: " + ", ".join(
-        f"{k} -> {v or 'left out'}" for k, v in c.recoded.items()) for c in r.codings[:-1])
-                  + ". Bold: the best in its row.", style="dim")
+        f"{k} -> {v or 'left out'}" for k, v in c.recoded.items()) for c in r.codings
+        if c.coding != "all three") + ".", style="dim")
 
 
 def render_nested(r: HindcastReport, console: Console) -> None:

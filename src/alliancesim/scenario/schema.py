@@ -241,11 +241,11 @@ class CouncilCoefficients(_Strict):
     data/calibrated.yaml, docs/validation.md). tests/test_calibration.py checks they match.
     """
 
-    exposure: AnyReal = 1.0001
-    affinity_victim: AnyReal = 0.4086
-    affinity_aggressor: AnyReal = -0.15
-    leader_stake: AnyReal = -0.2408
-    in_scope: AnyReal = 1.518
+    exposure: AnyReal = 1.0282
+    affinity_victim: AnyReal = 0.4122
+    affinity_aggressor: AnyReal = -0.1382
+    leader_stake: AnyReal = -0.1271
+    in_scope: AnyReal = 1.5795
     cost: AnyReal = -0.5
     is_aggressor: AnyReal = -6.0
 
@@ -261,26 +261,28 @@ class CouncilParameters(_Strict):
     )
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     alliance_intercepts: dict[str, AnyReal] = Field(
-        default_factory=lambda: dict[str, Quantity](csto=-0.9382, nato=0.9621),  # calibrated
+        default_factory=lambda: dict[str, Quantity](csto=-1.0208, nato=1.057),  # calibrated
         description="b_a by alliance id, added to the intercept for that alliance's members: "
                     "how willing its members are on the whole, beyond their features "
                     "(calibrated on each alliance's cases; an alliance not listed takes 0)",
     )
     coefficients: CouncilCoefficients = CouncilCoefficients()
     cutpoints: list[AnyReal] = Field(
-        default_factory=lambda: _quantities(-1.5238, -0.8782, -0.2879, 0.3588),  # calibrated
+        default_factory=lambda: _quantities(-1.5362, -0.9291, -0.3824, 0.2673),  # calibrated
         description="tau_1 < tau_2 < tau_3 < tau_4 between the five rungs",
     )
-    noise: Literal["independent", "common_shock"] = "common_shock"
+    # the common shock did not earn its place out of sample (docs/validation.md, "Ablation"):
+    # the calibrated model's members' noise is independent
+    noise: Literal["independent", "common_shock"] = "independent"
     shock_correlation: Correlation = Field(
-        default=0.3139,  # calibrated
+        default=0.3,  # the 0.1 judgement; used only with noise: common_shock
         description="rho: eps_i = sqrt(rho) z + sqrt(1 - rho) e_i under the common shock")
     leader_weight: UnitInterval = Field(
-        default=0.5624,  # calibrated
+        default=0.5,  # held at its prior centre: fitting it did not earn its place (ablation)
         description="omega: the share of crises in which the leader's preference alone decides "
                     "(the alliance's own rule in the others); 0 for an alliance without a leader")
     unilateral_margin: Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_COEFFICIENT))] = Field(
-        default=0.4176,  # calibrated
+        default=0.5145,  # calibrated
         description="delta >= 0: a member acts without the alliance (fallback) only when its "
                     "latent support exceeds tau_4 + delta",
     )

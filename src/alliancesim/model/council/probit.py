@@ -635,8 +635,9 @@ class OrderedProbit:
             "coefficients": {f: round(float(theta[k]), 4)
                              for k, f in enumerate(COUNCIL_FEATURES)},
             "cutpoints": [round(float(t), 4) for t in cutpoints(theta)],
-            "noise": "common_shock",
-            "shock_correlation": round(shock_correlation(theta), 4),
+            **({"noise": "independent"} if shock_correlation(theta) < 1e-9 else
+               {"noise": "common_shock",
+                "shock_correlation": round(shock_correlation(theta), 4)}),
             "leader_weight": round(leader_weight(theta), 4),
             "unilateral_margin": round(margin(theta), 4),
         }
