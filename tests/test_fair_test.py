@@ -167,3 +167,14 @@ def test_nested_selection_never_sees_the_held_out_outcome(designs: list[CaseDesi
     np.testing.assert_array_equal(a.forecast.probs["model"], b.forecast.probs["model"])
     assert a.chosen in {s.name for s in few}
     assert a.inner[a.chosen] == max(a.inner.values())
+
+
+@pytest.mark.slow
+def test_the_documented_nested_selection(designs: list[CaseDesign]) -> None:
+    # docs/validation.md, "Nested selection": every candidate of specs.NESTED, chosen per case
+    res = hindcast.nested_leave_one_out(designs, workers=2)
+    s = hindcast.score([r.forecast for r in res])
+    assert round(s.log_score["model"], 3) == -0.978
+    assert round(s.brier["model"], 3) == 0.495
+    chosen = [r.chosen for r in res]
+    assert chosen.count("consensus on every rung") == 15
