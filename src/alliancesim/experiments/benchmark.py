@@ -7,6 +7,8 @@ recomputes it; results/bands.benchmark reads it and labels it).
   smoothing over the rungs the request allows: the hindcast's alliance-aware baseline
   (baselines.alliance_base_rate); and its pooled form over every case ("all", for an alliance
   without a case with that request: baselines.request_base_rate).
+- **The model against the best baseline that knows the alliance**, held out (the hindcast,
+  experiments/hindcast.py): what `run` says its forecast adds over that baseline.
 - **The request stage's held-out score.** The leave-one-out log score per case of the fitted
   request stage (request_fit.leave_one_out, loo_scores) against a uniform third and the other
   cases' frequency of requests: how far the mixture over the request stage can be trusted.
@@ -20,8 +22,9 @@ from typing import Any
 import yaml
 
 from alliancesim.cases import Case, design, load_cases, to_scenario
-from alliancesim.experiments import request_fit
+from alliancesim.experiments import hindcast, request_fit
 from alliancesim.experiments.baselines import alliance_base_rate, request_base_rate
+from alliancesim.model.council import CaseDesign
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.bands import POOLED
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
@@ -33,6 +36,8 @@ HEADER = """\
 # case) -> the cases with that request and the smoothed frequency of each rung (none,
 # statement, consultations, mission, military). request_stage: the request stage's
 # leave-one-out log score per case, against a uniform third and the cases' frequency.
+# held_out: the hindcast's leave-one-out log score per case of the model and of the best
+# baseline that knows the alliance, with the paired-bootstrap 90% interval of the difference.
 """
 
 
@@ -58,7 +63,21 @@ def record(cases: list[Case] | None = None) -> dict[str, Any]:
     log, _, _ = request_fit.loo_scores(data, request_fit.leave_one_out(data))
     return {"base_rates": rates,
             "request_stage": {"cases": len(data), "fitted": log["request model"],
-                              "uniform": log["uniform"], "frequency": log["request frequency"]}}
+                              "uniform": log["uniform"], "frequency": log["request frequency"]},
+            "held_out": held_out(designs)}
+
+
+def held_out(designs: list[CaseDesign]) -> dict[str, Any]:
+    """The hindcast's comparison of the model with the best baseline that knows the alliance:
+    leave-one-out mean log scores per case and the paired-bootstrap interval of the
+    difference (what `run` says its forecast adds over that baseline)."""
+    forecasts = hindcast.leave_one_out(designs)
+    scores = hindcast.score(forecasts)
+    best = max(hindcast.ALLIANCE_AWARE, key=lambda k: scores.log_score[k])
+    d = hindcast.paired_bootstrap(forecasts, "model", best)
+    return {"cases": len(designs), "model": scores.log_score["model"], "baseline": best,
+            "baseline_score": scores.log_score[best], "difference": d.mean, "low": d.low,
+            "high": d.high}
 
 
 def write(path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from alliancesim.report import plots
+from alliancesim.report.tables import held_out_note
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.summary import (
@@ -180,6 +181,8 @@ def _run(s: EnsembleSummary,
                  "made the same request got each response (add-one-half smoothing over the "
                  "responses the request allows); pooled: every alliance's cases with that "
                  "request, where this alliance has none.</p>")
+    if s.held_out is not None:
+        parts.append(f"<p class='note'>{_e(held_out_note(s.held_out))}</p>")
     parts.append(_figure(lambda p: plots.response_figure(s, p), "collective response"))
     parts.append(_figure(lambda p: plots.contributions_figure(s, p), "contributions"))
     parts.append(_figure(lambda p: plots.outcomes_figure(s, p), "outcomes"))

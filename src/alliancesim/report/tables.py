@@ -9,6 +9,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from alliancesim.results.bands import HeldOut
 from alliancesim.results.summary import (
     SHOWN_REQUESTS,
     CrisisSummary,
@@ -255,3 +256,26 @@ def render_summary(s: EnsembleSummary, console: Console) -> None:
         "alliance's cases with that request, where this alliance has none; mixed likewise: over "
         "the crisis's requests, as the mixture. The benchmark the model has to beat "
         "(docs/validation.md).", style="dim")
+    if s.held_out is not None:
+        console.print(held_out_note(s.held_out))
+
+
+BASELINE_NAMES = {"alliance grants": "'the alliance grants what was asked'",
+                  "alliance probit": "an ordered probit with an alliance intercept and the treaty "
+                                     "scope",
+                  "alliance base rate": "the alliance's own base rate within the request"}
+
+
+def held_out_note(h: HeldOut) -> str:
+    """What the model's forecast adds over the best baseline that knows the alliance."""
+    name = BASELINE_NAMES.get(h.baseline, h.baseline)
+    tied = h.low < 0.0 < h.high
+    verdict = ("no more accurate than it, nor less (the interval spans 0)" if tied else
+               "less accurate" if h.difference < 0 else "more accurate")
+    return (f"What the model adds: held out on the {h.cases} bundled cases, its response "
+            f"probabilities score {h.model:.3f} per case against {h.baseline_score:.3f} for the "
+            f"best baseline that knows the alliance, {name} (difference {h.difference:+.3f}, "
+            f"90% interval {h.low:+.2f} to {h.high:+.2f}): {verdict}. What it adds is the "
+            "mechanism - who holds out and vetoes, whether the leader acts alone, who sends how "
+            "many troops, how the crisis ends - and a forecast where the alliance has no record "
+            "(docs/validation.md).")

@@ -115,6 +115,19 @@ class RequestStageScore(BaseModel):
     frequency: float  # the other cases' frequency of each request (smoothed)
 
 
+class HeldOut(BaseModel):
+    """The hindcast's leave-one-out comparison of the model with the best baseline that knows
+    the alliance (docs/validation.md), mean log score per case."""
+
+    cases: int
+    model: float
+    baseline: str  # e.g. "alliance grants"
+    baseline_score: float
+    difference: float  # model - baseline
+    low: float  # 90% paired-bootstrap interval of the difference
+    high: float
+
+
 class Benchmark(BaseModel):
     """What a run is measured against: the base rates of its alliance by request level, and
     the request stage's held-out score (from data/base_rates.yaml, which experiments/benchmark.py
@@ -122,6 +135,7 @@ class Benchmark(BaseModel):
 
     base_rates: dict[str, BaseRate]  # request level -> base rate
     request_stage: RequestStageScore | None = None
+    held_out: HeldOut | None = None
 
 
 ASKING = {"none": "making no request", "consultations": "asking for consultations",
@@ -162,4 +176,5 @@ def benchmark(alliance: Alliance) -> Benchmark:
                                 response=dict(zip(RUNGS, r["response"], strict=True)),
                                 label=label)
     return Benchmark(base_rates=rates,
-                     request_stage=RequestStageScore(**record["request_stage"]))
+                     request_stage=RequestStageScore(**record["request_stage"]),
+                     held_out=HeldOut(**record["held_out"]) if "held_out" in record else None)

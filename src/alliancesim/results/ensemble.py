@@ -71,7 +71,7 @@ class Ensemble:
             trials=self.trials, seed=self.seed, version=__version__,
             crises=[summarise(c, t, names, bench, self.by_request.get(c.crisis_id))
                     for c, t in zip(self.crises, self.tallies, strict=True)],
-            request_stage=bench.request_stage,
+            request_stage=bench.request_stage, held_out=bench.held_out,
         )
 
     def to_pandas(self) -> pd.DataFrame:

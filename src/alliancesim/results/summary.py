@@ -9,6 +9,7 @@ from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.bands import (
     BaseRate,
     Benchmark,
+    HeldOut,
     RequestStageScore,
     headline_bands,
     response_se,
@@ -102,6 +103,8 @@ class EnsembleSummary(BaseModel):
     crises: list[CrisisSummary]
     # the held-out score of the request stage that draws the requests of the mixed rows
     request_stage: RequestStageScore | None = None
+    # the model against the best baseline that knows the alliance, held out (the hindcast)
+    held_out: HeldOut | None = None
 
 
 def _spread(hist: np.ndarray) -> Spread | None:
