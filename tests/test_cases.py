@@ -216,3 +216,26 @@ def test_the_private_benefit_is_set_from_the_nato_records_alone() -> None:
     assert sorted(tokens) == [350, 350, 350, 370]
     forces = Parameters().forces
     assert forces.private_benefit == pytest.approx(1 + np.mean(tokens) / forces.token_scale)
+
+
+def test_hindcast_nested_ablation_and_codings_from_the_command_line(tmp_path: Path) -> None:
+    # a small record (five cases of both alliances, NATO 2003 among them) keeps it quick
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for case in ("csto_2010_kgz_osh", "csto_2021_arm_may", "csto_2022_kaz_january",
+                 "nato_2003_tur_iraq", "nato_2012_tur_jet"):
+        shutil.copy(bundled.case_path(case), folder / f"{case}.yaml")
+    r = run("hindcast", "--cases", str(folder), "--nested", "--workers", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    nested = report["nested"]
+    assert len(nested["cases"]) == 5 and set(nested["candidates"]) >= {"model", "prior sd 2"}
+    for c in nested["cases"]:
+        assert c["chosen"] in nested["candidates"] and 0.0 < c["p_observed"] <= 1.0
+    assert {d["b"] for d in nested["versus"]} >= {"model", "alliance grants"}
+    assert [a["name"] for a in report["ablation"]][0] == "model"
+    # only the reading whose cases are all in the record is re-scored
+    assert [c["coding"] for c in report["codings"]] == ["NATO 2003 as consultations"]
+    assert report["codings"][0]["recoded"] == {"nato_2003_tur_iraq": "consultations"}
+    bad = run("hindcast", "--workers", "0")
+    assert bad.returncode == 2 and "--workers" in bad.stderr
