@@ -370,25 +370,32 @@ def calibrate(
             indent=2, exclude={"council_draws", "request_draws"}) + "\n")
         return
     post = {p.name: p for p in report.posterior}
+    narrow = out_console.width < 140  # compact headers and names that fit 80 columns
 
     def columns(table: Table) -> None:
-        cols = (["parameter", "MAP", "Laplace se"]
-                + (["mean", "sd", "5%", "95%", "R-hat", "ESS bulk", "ESS tail"] if post else [])
-                + ["prior centre"])
+        cols = ((["parameter", "MAP", "se"]
+                 + (["mean", "sd", "5%", "95%", "R-hat", "ESS", "tail"] if post else [])
+                 + ["prior"]) if narrow else
+                (["parameter", "MAP", "Laplace se"]
+                 + (["mean", "sd", "5%", "95%", "R-hat", "ESS bulk", "ESS tail"] if post else [])
+                 + ["prior centre"]))
         for col in cols:
             table.add_column(col, justify="left" if col == "parameter" else "right",
                              no_wrap=col == "parameter")
 
     def row(table: Table, name: str, value: float, se: float, prior_centre: float) -> None:
         p = post.get(name)
-        cells = [name, f"{value:.3f}", f"{se:.3f}"]
+        shown = name.removeprefix("coefficients.").removeprefix("request.") if narrow else name
+        cells = [shown, f"{value:.2f}" if narrow else f"{value:.3f}",
+                 f"{se:.2f}" if narrow else f"{se:.3f}"]
         if post:
             if p is None or p.rhat is None:
                 cells += [f"{value:.3f}", "fixed", "", "", "", "", ""]
             else:
-                cells += [f"{p.mean:.3f}", f"{p.sd:.3f}", f"{p.q05:.3f}", f"{p.q95:.3f}",
+                f = "{:.2f}" if narrow else "{:.3f}"
+                cells += [f.format(p.mean), f.format(p.sd), f.format(p.q05), f.format(p.q95),
                           f"{p.rhat:.3f}", f"{p.ess_bulk or 0:,.0f}", f"{p.ess_tail or 0:,.0f}"]
-        table.add_row(*cells, f"{prior_centre:.3f}")
+        table.add_row(*cells, f"{prior_centre:.2f}" if narrow else f"{prior_centre:.3f}")
 
     table = Table(title=f"Calibration on {len(report.cases)} cases (prior sd {prior_sd:g}): "
                   f"log-likelihood {report.log_likelihood:.2f} at the MAP, mean log score in "
@@ -403,7 +410,14 @@ def calibrate(
     out_console.print("The common intercept is fixed at 0 (not identified apart from the "
                       "cut-points); the alliances' intercepts are identified by their prior."
                       + (f" Kept at the prior centre (no information in the cases): "
-                         f"{', '.join(kept)}." if kept else ""))
+                         f"{', '.join(kept)}." if kept else "")
+                      + (f" Held, not fitted (they did not earn their place out of sample: "
+                         f"docs/validation.md, Ablation): {held}." if (held := ", ".join(
+                             f"{e.name} {round(e.value, 6):g}" for e in report.estimates
+                             if not e.name.startswith("coefficients.") and e.se == 0.0))
+                         else "")
+                      + (" se: Laplace standard error; ESS, tail: bulk and tail effective "
+                         "sample sizes; prior: its centre." if narrow else ""))
     if report.request is not None:
         rt = Table(title=f"Request stage on the same cases: log-likelihood "
                    f"{report.request_log_likelihood:.2f} at the MAP", title_justify="left")
