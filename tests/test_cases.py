@@ -233,7 +233,7 @@ def test_hindcast_nested_ablation_and_codings_from_the_command_line(tmp_path: Pa
     for c in nested["cases"]:
         assert c["chosen"] in nested["candidates"] and 0.0 < c["p_observed"] <= 1.0
     assert {d["b"] for d in nested["versus"]} >= {"model", "alliance grants"}
-    assert [a["name"] for a in report["ablation"]][0] == "model"
+    assert next(a["name"] for a in report["ablation"]) == "model"
     # only the reading whose cases are all in the record is re-scored
     assert [c["coding"] for c in report["codings"]] == ["NATO 2003 as consultations"]
     assert report["codings"][0]["recoded"] == {"nato_2003_tur_iraq": "consultations"}
