@@ -160,13 +160,20 @@ def test_nested_selection_never_sees_the_held_out_outcome(designs: list[CaseDesi
     few = (specs.MODEL, specs.by_name("common shock fitted"))
     sub = designs[::2]  # nine cases, both alliances
     k = next(i for i, d in enumerate(sub) if d.case_id == "csto_2022_kaz_january")
-    a = hindcast._nested_one((sub, k, few))
-    changed = [*sub[:k], replace(sub[k], observed=2), *sub[k + 1:]]
-    b = hindcast._nested_one((changed, k, few))
-    assert a.chosen == b.chosen and a.inner == b.inner
-    np.testing.assert_array_equal(a.forecast.probs["model"], b.forecast.probs["model"])
-    assert a.chosen in {s.name for s in few}
-    assert a.inner[a.chosen] == max(a.inner.values())
+    a = hindcast.nested_leave_one_out(sub, few)
+    changed = [*sub[:k], replace(sub[k], observed=2), *sub[k + 1 :]]
+    b = hindcast.nested_leave_one_out(changed, few, workers=2)
+    assert a[k].chosen == b[k].chosen and a[k].inner == b[k].inner
+    np.testing.assert_array_equal(a[k].forecast.probs["model"], b[k].forecast.probs["model"])
+    # ... while the other cases' inner scores use it
+    assert any(a[j].inner != b[j].inner for j in range(len(sub)) if j != k)
+    for r in a:
+        assert r.chosen in {s.name for s in few}
+        assert r.inner[r.chosen] == max(r.inner.values())
+    # the inner score is the plain leave-one-out of the candidate on the other cases
+    train = sub[:k] + sub[k + 1 :]
+    plain = hindcast.score(hindcast.spec_leave_one_out(specs.MODEL, train))
+    assert a[k].inner["model"] == pytest.approx(plain.log_score["model"], abs=1e-12)
 
 
 @pytest.mark.slow

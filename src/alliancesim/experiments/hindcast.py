@@ -136,12 +136,6 @@ def spec_leave_one_out(spec: Spec, designs: list[CaseDesign],
             for k, d in enumerate(designs)]
 
 
-def _mean_log_score(spec: Spec, designs: list[CaseDesign]) -> float:
-    return float(np.mean([np.log(max(p[d.observed], PROB_FLOOR)) for d, p in zip(
-        designs, (spec_forecast(spec, designs[:k] + designs[k + 1 :], d)
-                  for k, d in enumerate(designs)), strict=True)]))
-
-
 @dataclass(frozen=True)
 class NestedForecast:
     """One outer case of the nested selection: the specification the inner leave-one-out chose
@@ -153,38 +147,77 @@ class NestedForecast:
     forecast: CaseForecast
 
 
-def _nested_one(args: tuple[list[CaseDesign], int, tuple[Spec, ...]]) -> NestedForecast:
-    designs, k, candidates = args
-    train, held = designs[:k] + designs[k + 1 :], designs[k]
-    inner = {s.name: _mean_log_score(s, train) for s in candidates}
-    best = max(candidates, key=lambda s: (inner[s.name], -candidates.index(s)))
-    return NestedForecast(held.case_id, best.name, inner, CaseForecast(
-        held.case_id, held.observed, held.cap, {"model": spec_forecast(best, train, held)},
-        alliance=held.alliance))
+def _pair_job(args: tuple[list[CaseDesign], Spec, list[tuple[int, int]]]
+              ) -> list[tuple[float, float]]:
+    """For each pair (i, j): the spec fitted without both, log P(observed) of i and of j."""
+    designs, spec, pairs = args
+    out = []
+    for i, j in pairs:
+        train = [d for k, d in enumerate(designs) if k not in (i, j)]
+        fit = spec.fit(train)
+        li, lj = (float(np.log(max(fit.probabilities(spec.held(designs[k]))[
+            designs[k].observed], PROB_FLOOR))) for k in (i, j))
+        out.append((li, lj))
+    return out
+
+
+def _loo_job(args: tuple[list[CaseDesign], Spec, list[int]]) -> list[np.ndarray]:
+    designs, spec, ks = args
+    return [spec_forecast(spec, designs[:k] + designs[k + 1 :], designs[k]) for k in ks]
 
 
 def nested_leave_one_out(designs: list[CaseDesign], candidates: tuple[Spec, ...] = NESTED,
                          workers: int = 1, progress: Callable[[int], None] | None = None
                          ) -> list[NestedForecast]:
-    """Nested selection: for each held-out case, every candidate specification is scored by a
-    leave-one-out on the other cases only; the best (ties to the earlier candidate) is fitted
-    on them and forecasts the held-out case. workers > 1: outer cases on a process pool (the
-    same numbers). progress(n): called with 1 after each outer case."""
-    jobs = [(designs, k, candidates) for k in range(len(designs))]
-    if workers <= 1:
+    """Nested selection: for each held-out case k, every candidate specification is scored by a
+    leave-one-out on the other cases only (each other case j forecast by the candidate fitted
+    without j and k); the best (ties to the earlier candidate) is fitted on the cases other
+    than k and forecasts k. The fit without {j, k} serves both outer k (inner j) and outer j
+    (inner k), so each pair is fitted once per candidate. workers > 1: on a process pool (the
+    same numbers). progress(n): called with the number of fits done after each batch."""
+    n = len(designs)
+    pairs = list(itertools.combinations(range(n), 2))
+    batch = max(1, -(-len(pairs) // 8))
+    pair_jobs = [(designs, s, pairs[b : b + batch]) for s in candidates
+                 for b in range(0, len(pairs), batch)]
+    loo_jobs = [(designs, s, list(range(n))) for s in candidates]
+
+    def run(fn: Callable[..., list], jobs: list, pool: ProcessPoolExecutor | None) -> list:  # type: ignore[type-arg]
         out = []
-        for j in jobs:
-            out.append(_nested_one(j))
-            if progress:
-                progress(1)
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        out = []
-        for r in pool.map(_nested_one, jobs):
+        for job, r in zip(jobs, map(fn, jobs) if pool is None else pool.map(fn, jobs),
+                          strict=True):
             out.append(r)
             if progress:
-                progress(1)
+                progress(len(job[2]))
         return out
+
+    if workers <= 1:
+        pair_res, loo_res = run(_pair_job, pair_jobs, None), run(_loo_job, loo_jobs, None)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pair_res = run(_pair_job, pair_jobs, pool)
+            loo_res = run(_loo_job, loo_jobs, pool)
+    # inner[s][k, j]: log P(j observed) by candidate s fitted without j and k
+    inner = {s.name: np.full((n, n), np.nan) for s in candidates}
+    for (_, s, ps), res in zip(pair_jobs, pair_res, strict=True):
+        for (i, j), (li, lj) in zip(ps, res, strict=True):
+            inner[s.name][j, i], inner[s.name][i, j] = li, lj
+    out = []
+    for k, held in enumerate(designs):
+        scores = {s.name: float(np.nanmean(np.delete(inner[s.name][k], k)))
+                  for s in candidates}
+        best = max(range(len(candidates)),
+                   key=lambda c: (scores[candidates[c].name], -c))
+        out.append(NestedForecast(held.case_id, candidates[best].name, scores, CaseForecast(
+            held.case_id, held.observed, held.cap, {"model": loo_res[best][k]},
+            alliance=held.alliance)))
+    return out
+
+
+def nested_fits(n: int, candidates: int = len(NESTED)) -> int:
+    """How many fits the nested selection of n cases takes (pairs and the plain leave-one-out
+    for each candidate), for a progress bar."""
+    return candidates * (n * (n - 1) // 2 + n)
 
 
 def recoded(designs: list[CaseDesign], coding: dict[str, int | None]) -> list[CaseDesign]:

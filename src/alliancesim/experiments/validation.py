@@ -242,15 +242,15 @@ def codings(ds: list[CaseDesign], prior_sd: float, prior: str,
 def nested(ds: list[CaseDesign], forecasts: list[hindcast.CaseForecast], workers: int = 1,
            progress: Callable[[str], None] | None = None) -> NestedReport:
     """The nested selection over specs.NESTED, beside the plain hindcast's forecasts."""
-    done = [0]
+    done, total = [0], hindcast.nested_fits(len(ds))
 
     def tick(n: int) -> None:
         done[0] += n
         if progress:
-            progress(f"nested selection: case {done[0]} of {len(ds)}")
+            progress(f"nested selection: {done[0]:,} of {total:,} fits")
 
     if progress:
-        progress(f"nested selection: {len(specs.NESTED)} candidates, {len(ds)} cases")
+        progress(f"nested selection: {len(specs.NESTED)} candidates, {total:,} fits")
     res = hindcast.nested_leave_one_out(ds, specs.NESTED, workers, tick)
     nf = [r.forecast for r in res]
     s = hindcast.score(nf)
