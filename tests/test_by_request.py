@@ -179,6 +179,9 @@ def test_run_says_what_it_adds_over_the_best_alliance_baseline(tmp_path) -> None
     assert ("What the model adds: held out on the 17 bundled cases, its response probabilities "
             "score -0.864 per case against -0.857") in text
     assert "'the alliance grants what was asked'" in text and "no more accurate" in text
+    from alliancesim.report import html
+
+    assert "What the model adds: held out on the 17 bundled cases" in html._run(s)
 
 
 def test_the_tables_show_each_request_then_the_mixture() -> None:
