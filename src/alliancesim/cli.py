@@ -453,15 +453,16 @@ def hindcast(
     json_: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
     ablation: Annotated[bool, typer.Option(
         "--ablation/--no-ablation", help="Score every specification with one component off or "
-        "held (about 45 s).")] = True,
+        "held (about 40 s).")] = True,
     codings: Annotated[bool, typer.Option(
         "--codings/--no-codings", help="Re-score with the contested outcome codings (NATO "
-        "2003, Kyrgyz-Tajik 2022, Belarus 2020; about 40 s).")] = True,
+        "2003, Kyrgyz-Tajik 2022, Belarus 2020; about 30 s).")] = True,
     nested: Annotated[bool, typer.Option(
         "--nested", help="Choose the specification inside the leave-one-out loop (an inner "
         "leave-one-out per case; several minutes).")] = False,
     workers: Annotated[int, typer.Option(
-        "--workers", help="Processes for --nested (same numbers).", min=1)] = 1,
+        "--workers", help="Processes for the ablation and --nested (same numbers).",
+        min=1)] = 1,
 ) -> None:
     """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
     from alliancesim.report.validation_tables import render_burden, render_hindcast

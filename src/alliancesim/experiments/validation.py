@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -193,14 +195,25 @@ def _differences(forecasts: list[hindcast.CaseForecast], a: str, names: tuple[st
     return [ScoreDifference(**vars(hindcast.paired_bootstrap(forecasts, a, b))) for b in names]
 
 
-def ablation(ds: list[CaseDesign], progress: Callable[[str], None] | None = None
-             ) -> list[SpecScore]:
-    """Every specification of experiments/specs.py, leave-one-out, against the model."""
-    runs = []
-    for spec in specs.ABLATION:
-        if progress:
-            progress(f"ablation: {spec.name}")
-        runs.append((spec, hindcast.spec_leave_one_out(spec, ds)))
+def _spec_loo(args: tuple[specs.Spec, list[CaseDesign]]) -> list[hindcast.CaseForecast]:
+    return hindcast.spec_leave_one_out(*args)
+
+
+def ablation(ds: list[CaseDesign], progress: Callable[[str], None] | None = None,
+             workers: int = 1) -> list[SpecScore]:
+    """Every specification of experiments/specs.py, leave-one-out, against the model
+    (workers > 1: the specifications on a process pool; the same numbers)."""
+    jobs = [(spec, ds) for spec in specs.ABLATION]
+    results: list[list[hindcast.CaseForecast]] = []
+    with contextlib.ExitStack() as stack:
+        pool = (stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+                if workers > 1 else None)
+        for (spec, _), fc in zip(jobs, map(_spec_loo, jobs) if pool is None
+                                 else pool.map(_spec_loo, jobs), strict=True):
+            if progress:
+                progress(f"ablation: {spec.name}")
+            results.append(fc)
+    runs = list(zip(specs.ABLATION, results, strict=True))
     base = runs[0][1]
     out = []
     for spec, fc in runs:
@@ -313,7 +326,7 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                               forecasts, "model", b))) for b in hindcast.BASELINES],
                           by_alliance=groups, decline_eps=hindcast.DECLINE_EPS,
                           alliance_aware=list(hindcast.ALLIANCE_AWARE),
-                          ablation=ablation(ds, progress) if with_ablation else [],
+                          ablation=ablation(ds, progress, workers) if with_ablation else [],
                           codings=codings(ds, prior_sd, prior, progress) if with_codings else [],
                           nested=nested(ds, forecasts, workers, progress) if with_nested
                           else None)
