@@ -29,10 +29,12 @@ leave-one-out on the other cases chose), and the contested outcome codings (CODI
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -56,6 +58,9 @@ FORECASTS = ("model", *ALLIANCE_AWARE, "leader decides", "request base rate", "f
 BASELINES = FORECASTS[1:]
 __all__ = ["ALLIANCE_AWARE", "BASELINES", "DECLINE_EPS", "FORECASTS", "decline_forecast",
            "frequency_forecast", "request_base_rate"]
+
+J = TypeVar("J")
+R = TypeVar("R")
 
 # Contested outcome codings (docs/validation.md, "Contested codings"): case -> the rung it takes
 # under the other reading (None: the case is left out of the record).
@@ -147,6 +152,19 @@ class NestedForecast:
     forecast: CaseForecast
 
 
+def pool_map(fn: Callable[[J], R], jobs: list[J], workers: int = 1,
+             done: Callable[[J], None] | None = None) -> Iterator[R]:
+    """fn over jobs, in order: in this process, or on a pool of `workers` processes (the same
+    results: every job is deterministic); done(job) after each result."""
+    with contextlib.ExitStack() as stack:
+        results = (map(fn, jobs) if workers <= 1 else
+                   stack.enter_context(ProcessPoolExecutor(max_workers=workers)).map(fn, jobs))
+        for job, r in zip(jobs, results, strict=True):
+            if done:
+                done(job)
+            yield r
+
+
 def _pair_job(args: tuple[list[CaseDesign], Spec, list[tuple[int, int]]]
               ) -> list[tuple[float, float]]:
     """For each pair (i, j): the spec fitted without both, log P(observed) of i and of j."""
@@ -182,21 +200,12 @@ def nested_leave_one_out(designs: list[CaseDesign], candidates: tuple[Spec, ...]
                  for b in range(0, len(pairs), batch)]
     loo_jobs = [(designs, s, list(range(n))) for s in candidates]
 
-    def run(fn: Callable[..., list], jobs: list, pool: ProcessPoolExecutor | None) -> list:  # type: ignore[type-arg]
-        out = []
-        for job, r in zip(jobs, map(fn, jobs) if pool is None else pool.map(fn, jobs),
-                          strict=True):
-            out.append(r)
-            if progress:
-                progress(len(job[2]))
-        return out
+    def done(job: tuple[list[CaseDesign], Spec, list[Any]]) -> None:
+        if progress:
+            progress(len(job[2]))  # the fits in the job
 
-    if workers <= 1:
-        pair_res, loo_res = run(_pair_job, pair_jobs, None), run(_loo_job, loo_jobs, None)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            pair_res = run(_pair_job, pair_jobs, pool)
-            loo_res = run(_loo_job, loo_jobs, pool)
+    pair_res = list(pool_map(_pair_job, pair_jobs, workers, done))
+    loo_res = list(pool_map(_loo_job, loo_jobs, workers, done))
     # inner[s][k, j]: log P(j observed) by candidate s fitted without j and k
     inner = {s.name: np.full((n, n), np.nan) for s in candidates}
     for (_, s, ps), res in zip(pair_jobs, pair_res, strict=True):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -204,15 +202,12 @@ def ablation(ds: list[CaseDesign], progress: Callable[[str], None] | None = None
     """Every specification of experiments/specs.py, leave-one-out, against the model
     (workers > 1: the specifications on a process pool; the same numbers)."""
     jobs = [(spec, ds) for spec in specs.ABLATION]
-    results: list[list[hindcast.CaseForecast]] = []
-    with contextlib.ExitStack() as stack:
-        pool = (stack.enter_context(ProcessPoolExecutor(max_workers=workers))
-                if workers > 1 else None)
-        for (spec, _), fc in zip(jobs, map(_spec_loo, jobs) if pool is None
-                                 else pool.map(_spec_loo, jobs), strict=True):
-            if progress:
-                progress(f"ablation: {spec.name}")
-            results.append(fc)
+
+    def done(job: tuple[specs.Spec, list[CaseDesign]]) -> None:
+        if progress:
+            progress(f"ablation: {job[0].name}")
+
+    results = list(hindcast.pool_map(_spec_loo, jobs, workers, done))
     runs = list(zip(specs.ABLATION, results, strict=True))
     base = runs[0][1]
     out = []
