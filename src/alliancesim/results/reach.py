@@ -165,9 +165,9 @@ def _unmet(what: str, value: str, alliance: str, seen: frozenset[str], record: R
         return None
     label = record.names.get(alliance, f"'{alliance}'")
     if not seen:
-        text = f"no case had {what} {value}"
+        text = f"no case with {what} {value}"
     elif own:
-        text = f"no {label} case had {what} {value} (only {_whose(seen, record)})"
+        text = f"no {label} case with {what} {value} (only {_whose(seen, record)})"
     else:
         text = f"{what} {value} seen only in {_whose(seen, record)} cases"
     return Extrapolation(kind="threat" if what == "threat" else "request", text=text,
@@ -196,8 +196,8 @@ def beyond_record(model: CompiledCrisis, record: RecordSpan | None = None
             out.append(request)
     rule = rule_label(model)
     if rule not in record.rules:
-        out.append(Extrapolation(
-            kind="rule", text=f"decision rule {rule} (the cases: {', '.join(sorted(record.rules))})"))
+        cases = ", ".join(sorted(record.rules))
+        out.append(Extrapolation(kind="rule", text=f"decision rule {rule} (the cases: {cases})"))
     lo, hi = record.members
     if not lo <= model.n_members <= hi:
         out.append(Extrapolation(
@@ -213,7 +213,7 @@ def beyond_record(model: CompiledCrisis, record: RecordSpan | None = None
             beyond = beyond[:1]
         for _, m, v in sorted(beyond, key=lambda b: -b[0]):
             member = None if f in CRISIS_FEATURES else m
-            who = f"{f}" if member is None else f"{member}'s {f}"
+            who = f if member is None else f"{f} of {member}"
             out.append(Extrapolation(
                 kind="feature", feature=f, member=member, value=float(v), low=lo_f, high=hi_f,
                 text=f"{who} {_n(float(v))} beyond the cases' {_n(lo_f)} to {_n(hi_f)}"))
@@ -239,7 +239,7 @@ def record_line(reasons: list[Extrapolation], shown: int = SHOWN) -> str | None:
     for rs in clauses:
         others = len(rs) - 1
         texts.append(rs[0].text if not others else rs[0].text.replace(
-            " beyond", f" (and {others} other member{'s' if others > 1 else ''}'s) beyond", 1))
+            " beyond", f" (and {others} other member{'s' if others > 1 else ''}) beyond", 1))
     more = len(texts) - shown
     body = "; ".join(texts[:shown]) + (f"; and {more} more" if more > 0 else "")
     return f"Outside the record: {body} - the forecast extrapolates."
