@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
 from alliancesim import api
 from alliancesim.cases import load_cases, to_scenario
 from alliancesim.cli import app
 from alliancesim.data import bundled
+from alliancesim.report.comparison_tables import render_comparison
+from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.reach import (
     MARGIN,
     Extrapolation,
@@ -25,9 +28,10 @@ from alliancesim.results.reach import (
     beyond_record,
     record_line,
     span,
+    span_of,
     voting_features,
 )
-from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES, Scenario
 
 GCC = Path(__file__).parent / "fixtures" / "scenarios" / "gcc-unrest.yaml"
@@ -48,11 +52,18 @@ def _flat(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the record
-def test_the_span_is_what_the_case_files_say() -> None:
+@pytest.fixture(scope="module")
+def case_models() -> list[CompiledCrisis]:
+    return [compile_crisis(to_scenario(c), 0) for c in load_cases()]
+
+
+def test_the_span_is_what_the_case_files_say(case_models: list[CompiledCrisis]) -> None:
     """Counted from the case files' own YAML (not through the loader): alliances, threats,
-    requests; every case's voting members lie inside the feature span, which each end attains."""
+    requests, members; every case's voting members lie inside the feature span, which each end
+    attains."""
     raw = [yaml.safe_load(p.read_text()) for p in sorted(bundled.CASES.glob("*.yaml"))]
     record = span()
+    assert record == span_of(case_models)
     assert record.cases == {a: sum(c["alliance"] == a for c in raw)
                             for a in {c["alliance"] for c in raw}}
     for threat in {c["crisis"]["threat"] for c in raw}:
@@ -61,14 +72,12 @@ def test_the_span_is_what_the_case_files_say() -> None:
     for level in {c["crisis"]["request"] for c in raw}:
         assert record.requests[level] == {c["alliance"] for c in raw
                                           if c["crisis"]["request"] == level}
-    models = [compile_crisis(to_scenario(c), 0) for c in load_cases()]
-    x = np.concatenate([voting_features(m)[1] for m in models])
+    x = np.concatenate([voting_features(m)[1] for m in case_models])
     for k, f in enumerate(COUNCIL_FEATURES):
         assert record.features[f] == (x[:, k].min(), x[:, k].max()), f
-    sizes = [m.n_members for m in models]
     listed = [len(c.get("members") or yaml.safe_load(bundled.alliance_path(c["alliance"])
                                                      .read_text())["members"]) for c in raw]
-    assert record.members == (min(sizes), max(sizes)) == (min(listed), max(listed))
+    assert record.members == (min(listed), max(listed))
 
 
 def test_the_victim_is_not_a_voter() -> None:
@@ -222,23 +231,30 @@ def test_the_json_holds_the_reasons() -> None:
     assert cost["kind"] == "feature" and cost["feature"] == "cost" and cost["value"] > cost["high"]
 
 
-def test_compare_and_the_pages_say_it(tmp_path: Path) -> None:
-    store = tmp_path / "runs.duckdb"
-    cmp_ = api.compare(["csto-2021-autumn", "examples/csto-two-thirds.yaml"], trials=500)
-    by_id = {c.crisis_id: c.outside_record for c in cmp_.crises}
+def test_compare_and_its_page_say_it(tmp_path: Path) -> None:
+    """Per variant: the base's insurgency, the two-thirds variant's rule (twice: two crises)."""
+    r = CliRunner().invoke(app, ["--no-store", "compare", "csto-2021-autumn",
+                                 "examples/csto-two-thirds.yaml", "-n", "500", "--json"])
+    assert r.exit_code == 0, r.output
+    report = ComparisonReport.model_validate_json(r.stdout)
+    by_id = {c.crisis_id: c.outside_record for c in report.crises}
     assert set(by_id["armenia-attack"]) == {"examples/csto-two-thirds.yaml"}
     assert set(by_id["afghan-border-insurgency"]) == {"csto-2021-autumn"}
-    r = CliRunner().invoke(app, ["--no-store", "compare", "csto-2021-autumn",
-                                 "examples/csto-two-thirds.yaml", "-n", "500"])
-    assert r.exit_code == 0, r.output
-    out = _flat(r.output)
+    console = Console(record=True, width=400)
+    render_comparison(report, console)
+    out = console.export_text()
     assert out.count("Outside the record (examples/csto-two-thirds.yaml): decision rule "
                      "qualified_majority 0.667") == 2
     assert "Outside the record (csto-2021-autumn): no CSTO case with threat insurgency" in out
-    page = api.report(api.record("compare", cmp_, store=store), out=tmp_path / "c.html",
+    store = tmp_path / "runs.duckdb"
+    page = api.report(api.record("compare", report, store=store), out=tmp_path / "c.html",
                       store=store).read_text()
     assert len(re.findall(r"<p class='outside'>Outside the record \(examples/csto-two-thirds"
                           r"\.yaml\): decision rule qualified_majority", page)) == 2
+
+
+def test_the_run_page_says_it(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
     ens = api.simulate(GCC, trials=500, seed=1)
     run_id = api.record("run", ens.summary(), scenario=ens.scenario, seed=1, trials=500,
                         store=store)
