@@ -114,12 +114,14 @@ def test_distance_delays_and_shrinks_a_far_members_contingent(write_yaml: Any) -
 
 
 def test_travel_adds_distance_over_pace_to_arrival() -> None:
-    from alliancesim.model.deployment import trial_deployment
+    from alliancesim.model.deployment import trial_deployment, trial_travel
 
     sent, based = np.array([500.0, 500.0]), np.array([0.0, 0.0])
-    distance = np.array([0.0, 3500.0])
+    travel = np.empty(2)
+    trial_travel(np.array([0.0, 3500.0]), 2000.0, travel)
+    assert list(travel) == [0.0, 1.75]
     arrival, day0, later = np.empty(2), np.empty(2), np.empty(2)
-    first = trial_deployment(4, 1.0, 0.5, np.array([1.0, 2.0]), 1.0, distance, 2000.0, sent,
-                             based, arrival, day0, later)
+    first = trial_deployment(4, 1.0, 0.5, np.array([1.0, 2.0]), 1.0, travel, sent, based,
+                             arrival, day0, later)
     assert list(arrival) == [3.0, math.ceil(1.0 + 2.0 + 1.0 + 3500.0 / 2000.0)]  # 3, 6
     assert first == 3.0

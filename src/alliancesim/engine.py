@@ -369,9 +369,20 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
     sched = np.zeros(horizon + 1)
     given = sc[_STRENGTH] >= 0
+    # the geography's per-member terms: once here, per trial only when d_half or v is drawn
+    reach, travel = np.empty(M), np.empty(M)
+    forces.trial_reach(distance, x[sc[_HALF_STRENGTH]], reach)
+    deployment.trial_travel(distance, x[sc[_KM_PER_DAY]], travel)
+    geo_drawn = False
+    for r in range(drawn_at.shape[0]):
+        at = drawn_at[r]
+        geo_drawn = geo_drawn or at == sc[_HALF_STRENGTH] or at == sc[_KM_PER_DAY]
     for t in range(T):
         for r in range(drawn_at.shape[0]):
             x[drawn_at[r]] = drawn[r, t]
+        if geo_drawn:
+            forces.trial_reach(distance, x[sc[_HALF_STRENGTH]], reach)
+            deployment.trial_travel(distance, x[sc[_KM_PER_DAY]], travel)
         for i in range(M):
             troops[i] = x[mem[_TROOPS, i]]
             quality[i] = x[mem[_QUALITY, i]]
@@ -418,7 +429,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
         if through == 3:
             continue
         # 4. forces
-        forces.trial_contributions(part, standing, based, distance, half, troops, stake,
+        forces.trial_contributions(part, standing, based, reach, troops, stake,
                                    x[sc[_VALUATION]],
                                    x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]], x[sc[_TOKEN]], V,
                                    cap_i, sent[t])
@@ -427,7 +438,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
         # 5. deployment
         first[t] = deployment.trial_deployment(
             L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
-            distance, x[sc[_KM_PER_DAY]], sent[t], based, arrival, day0, later)
+            travel, sent[t], based, arrival, day0, later)
         if through == 5:
             continue
         # 6. engagement, with and without the alliance (the same when no one arrives)

@@ -22,24 +22,32 @@ from numba import njit
 
 
 @njit(cache=True)
+def trial_travel(distance: np.ndarray, km_per_day: float, out: np.ndarray) -> None:
+    """d_i / v for every member (M,): the days of travel from its capital to the victim.
+    Written once per chunk when v is fixed, per trial when it is drawn."""
+    for i in range(distance.shape[0]):
+        out[i] = distance[i] / km_per_day
+
+
+@njit(cache=True)
 def trial_deployment(rung: int, decision_delay: float, unilateral_delay: float,
-                     readiness: np.ndarray, transport: float, distance: np.ndarray,
-                     km_per_day: float, sent: np.ndarray, based: np.ndarray,
+                     readiness: np.ndarray, transport: float, travel: np.ndarray,
+                     sent: np.ndarray, based: np.ndarray,
                      arrival: np.ndarray, day0: np.ndarray, later: np.ndarray) -> float:
     """The deployment stage of one trial, compiled. Returns the day the first allied troops
     are in the victim (NaN when none are sent) and writes, per member (M,):
 
     - arrival_i = ceil(delay + readiness_i + transport + d_i / v), delay the alliance's
       decision delay when it decided on military help (rung 4), else the unilateral delay of
-      members acting without it; d_i the member's distance to the victim (km), v the pace
-      (km a day);
+      members acting without it; travel_i = d_i / v (trial_travel), d_i the member's
+      distance to the victim (km), v the pace (km a day);
     - day0_i = min(c_i, base_i): the troops already based in the victim, there on day 0;
     - later_i = c_i - day0_i, arriving on arrival_i.
     """
     delay = decision_delay if rung == 4 else unilateral_delay
     first = np.inf
     for i in range(sent.shape[0]):
-        arrival[i] = np.ceil(delay + readiness[i] + transport + distance[i] / km_per_day)
+        arrival[i] = np.ceil(delay + readiness[i] + transport + travel[i])
         day0[i] = min(sent[i], based[i])
         later[i] = sent[i] - day0[i]
         if day0[i] > 0.0:

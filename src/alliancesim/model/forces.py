@@ -99,8 +99,17 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
 
 
 @njit(cache=True)
+def trial_reach(distance: np.ndarray, half_strength: float, out: np.ndarray) -> None:
+    """g(d_i) for every member (M,): the share of its pledge that reaches the victim,
+    1 / (1 + d_i / d_half) (model/crisis.projection). Written once per chunk when d_half is
+    fixed, per trial when it is drawn."""
+    for i in range(distance.shape[0]):
+        out[i] = projection(distance[i], half_strength)
+
+
+@njit(cache=True)
 def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
-                        distance: np.ndarray, half_strength: float,
+                        reach: np.ndarray,
                         troops: np.ndarray, stake_: np.ndarray, valuation: float,
                         reference_army: float, S: float, pi: float, s0: float,
                         V: np.ndarray, cap: np.ndarray, out: np.ndarray) -> None:
@@ -114,14 +123,13 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
     Zeckhauser 1966: the larger ally's larger valuation of the collective good). cap_i =
     standing_i g(d_i) + based_i (its standing-force pledge projected over its distance d_i to
     the victim, km, and its troops based in the victim) for a participant, 0 for the others;
-    g(d) = 1 / (1 + d / d_half), d_half = parameters.geography.half_strength_km. V, cap: (M,)
-    scratch."""
+    reach_i = g(d_i) = 1 / (1 + d_i / d_half) (trial_reach), d_half =
+    parameters.geography.half_strength_km. V, cap: (M,) scratch."""
     M = participant.shape[0]
     anyone = False
     for i in range(M):
         V[i] = valuation * stake_[i] * troops[i] / reference_army
-        cap[i] = (standing[i] * projection(distance[i], half_strength) + based[i]
-                  if participant[i] else 0.0)
+        cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
         anyone = anyone or participant[i]
     if anyone:
         trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out)
