@@ -288,12 +288,13 @@ SCALARS = (
     "forces.token_scale", "forces.reference_army", "deployment.transport_days",
     "deployment.unilateral_delay_days", "engagement.attrition",
     "engagement.irregular_efficiency", "engagement.aggressor_break",
-    "engagement.defender_break_ratio",
+    "engagement.defender_break_ratio", "geography.half_strength_km", "geography.km_per_day",
 )
 (_STRENGTH, _AGG_TROOPS, _AGG_COMMIT, _AGG_QUALITY, _DEF_COMMIT, _TRUST, _DECISION_DELAY,
  _INTERCEPT, _ALLIANCE_INTERCEPT, _LEADER_WEIGHT, _RHO, _MARGIN, _REQ_INTERCEPT, _REQ_THREAT,
  _REQ_TRUST, _REQ_RHO1, _REQ_RHO2, _VALUATION, _PRIVATE, _TOKEN, _REF_ARMY, _TRANSPORT,
- _UNILATERAL_DELAY, _ATTRITION, _IRREGULAR_EFF, _AGG_BREAK, _DEF_BREAK) = range(len(SCALARS))
+ _UNILATERAL_DELAY, _ATTRITION, _IRREGULAR_EFF, _AGG_BREAK, _DEF_BREAK, _HALF_STRENGTH,
+ _KM_PER_DAY) = range(len(SCALARS))
 MEMBER_INPUTS = ("troops", "quality", "readiness_days", "standing_forces", "base_in_victim")
 _TROOPS, _QUALITY, _READINESS, _STANDING, _BASED = range(len(MEMBER_INPUTS))
 
@@ -342,7 +343,8 @@ def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
 def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.ndarray,
           mem: np.ndarray, coef: np.ndarray, cut: np.ndarray, rows: np.ndarray,
           is_row: np.ndarray, cost_at: int, stake: np.ndarray, tied: np.ndarray,
-          request_fixed: int, victim: int, aggressor_member: int, leader: int, rule_code: int,
+          distance: np.ndarray, aggressor_distance: float, request_fixed: int, victim: int,
+          aggressor_member: int, leader: int, rule_code: int,
           need: np.ndarray, common: bool, irregular: bool, horizon: int,
           eta: np.ndarray, e: np.ndarray, z: np.ndarray, leader_draw: np.ndarray,
           req: np.ndarray, rung: np.ndarray, pref: np.ndarray, holds: np.ndarray,
@@ -376,13 +378,14 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
             ready[i] = x[mem[_READINESS, i]]
             standing[i] = x[mem[_STANDING, i]]
             based[i] = x[mem[_BASED, i]]
+        half = x[sc[_HALF_STRENGTH]]
         if given:
-            S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0,
+            S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0, 0.0, half,
                                                 x[sc[_DEF_COMMIT]], troops[victim])
         else:
             S, D0 = crisis.trial_opening_forces(False, 0.0, x[sc[_AGG_TROOPS]],
-                                                x[sc[_AGG_COMMIT]], x[sc[_DEF_COMMIT]],
-                                                troops[victim])
+                                                x[sc[_AGG_COMMIT]], aggressor_distance, half,
+                                                x[sc[_DEF_COMMIT]], troops[victim])
         if through == 0:
             continue
         # 1. request
@@ -415,7 +418,8 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
         if through == 3:
             continue
         # 4. forces
-        forces.trial_contributions(part, standing, based, troops, stake, x[sc[_VALUATION]],
+        forces.trial_contributions(part, standing, based, distance, half, troops, stake,
+                                   x[sc[_VALUATION]],
                                    x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]], x[sc[_TOKEN]], V,
                                    cap_i, sent[t])
         if through == 4:
@@ -423,7 +427,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
         # 5. deployment
         first[t] = deployment.trial_deployment(
             L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
-            sent[t], based, arrival, day0, later)
+            distance, x[sc[_KM_PER_DAY]], sent[t], based, arrival, day0, later)
         if through == 5:
             continue
         # 6. engagement, with and without the alliance (the same when no one arrives)
@@ -477,8 +481,9 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
 
     def run(through: int) -> None:
         _pass(lay.fixed, lay.drawn, lay.drawn_at, lay.scalars, lay.members, lay.coefficients,
-              lay.cutpoints, rows, is_row, cost_at, stake,
-              tied, model.request_fixed, model.victim, model.aggressor_member, model.leader,
+              lay.cutpoints, rows, is_row, cost_at, stake, tied,
+              np.ascontiguousarray(model.distance, dtype=np.float64), model.aggressor_distance,
+              model.request_fixed, model.victim, model.aggressor_member, model.leader,
               code, need, model.noise == "common_shock", model.irregular, model.horizon_days,
               np.ascontiguousarray(inputs.eta), np.ascontiguousarray(inputs.e),
               np.ascontiguousarray(inputs.z), np.ascontiguousarray(inputs.leader_draw),

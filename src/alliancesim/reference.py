@@ -131,6 +131,19 @@ class Crisis:
     tie_to_victim: list[float]
     tie_to_aggressor: list[float]
     in_scope: float
+    distance: list[float]  # km from each member to the victim for the loss of strength
+    aggressor_distance: float
+
+
+def _capitals_km(scenario: Scenario, a: str, b: str) -> float | None:
+    ca, cb = scenario.actors[a].capital, scenario.actors[b].capital
+    if ca is None or cb is None:
+        return None
+    # the haversine formula on a sphere of the mean Earth radius
+    la1, la2 = math.radians(ca.lat), math.radians(cb.lat)
+    h = (math.sin((la2 - la1) / 2) ** 2
+         + math.cos(la1) * math.cos(la2) * math.sin(math.radians(cb.lon - ca.lon) / 2) ** 2)
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def read_crisis(scenario: Scenario, index: int) -> Crisis:
@@ -165,6 +178,33 @@ def read_crisis(scenario: Scenario, index: int) -> Crisis:
         return strength
 
     tie_v = [tie(m, c.victim) for m in members]
+    pairs = {frozenset((g.a, g.b)): (g.contiguity, g.distance_km) for g in scenario.geography}
+
+    def distance(a: str, based: bool) -> float:
+        """The loss-of-strength distance from a to the victim (docs/model.md, "Geography")."""
+        cont, mind = pairs.get(frozenset((a, c.victim)), (0, None))
+        if a == c.victim or based or cont in (1, 2, 3):
+            return 0.0
+        caps = _capitals_km(scenario, a, c.victim)
+        return caps if caps is not None else (mind if mind is not None else 0.0)
+
+    def proximity(a: str, b: str) -> float:
+        cont, mind = pairs.get(frozenset((a, b)), (0, None))
+        if cont:
+            return {1: 0.3, 2: 0.2, 3: 0.2, 4: 0.1, 5: 0.1}[cont]
+        near = mind if mind is not None else _capitals_km(scenario, a, b)
+        return 0.0 if near is None else 0.1 * max(0.0, 1.0 - near / 1000.0)
+
+    def exposure(i: int, m: str) -> float:
+        hand = c.exposure.get(m)
+        if hand is not None:
+            return float(hand if isinstance(hand, float | int) else hand.value)
+        if i == victim:
+            return 1.0
+        near = proximity(m, c.victim)
+        return round(max(near, proximity(m, c.aggressor)) if m != c.aggressor else near, 6)
+
+    based_in_victim = {b.owner for b in alliance.bases if b.host == c.victim}
     d = alliance.disputed_territory_coverage.value
     disputed = d if isinstance(d, float | int) else d.mean()
     coverage = alliance.scope[c.threat].coverage * (disputed if c.territory == "disputed"
@@ -191,13 +231,16 @@ def read_crisis(scenario: Scenario, index: int) -> Crisis:
         request_fixed=["none", "consultations", "military"].index(c.request)
         if c.request != "auto" else -1,
         irregular=irregular, horizon_days=scenario.parameters.engagement.horizon_days,
-        exposure=[c.exposure.get(m, 1.0 if i == victim else 0.0) for i, m in enumerate(members)],
+        exposure=[exposure(i, m) for i, m in enumerate(members)],
         affinity_victim=[affinity(m, c.victim) for m in members],
         affinity_aggressor=[affinity(m, c.aggressor) for m in members],
         leader_stake=[tie_v[i] if i == leader else 0.0 for i in range(n)],
         is_aggressor=[1.0 if i == agg else 0.0 for i in range(n)],
         tie_to_victim=tie_v, tie_to_aggressor=[tie(m, c.aggressor) for m in members],
         in_scope=float(coverage),
+        distance=[distance(m, m in based_in_victim) for m in members],
+        aggressor_distance=(distance(c.aggressor, False)
+                            if scenario.actors[c.aggressor].kind == "state" else 0.0),
     )
 
 
@@ -212,10 +255,12 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
     M, v = len(members), model.victim
     troops = [x[f"troops.{m}"] for m in members]
     quality = [x[f"quality.{m}"] for m in members]
+    half = x["geography.half_strength_km"]
     if "aggressor_strength" in x:
         S = x["aggressor_strength"]
-    else:
-        S = max(x["aggressor_troops"] * x["aggressor_commitment"], 1.0)
+    else:  # projected over the aggressor's distance to the victim
+        S = max(x["aggressor_troops"] * x["aggressor_commitment"]
+                / (1.0 + model.aggressor_distance / half), 1.0)
     D0 = x["defender_commitment"] * troops[v]
 
     # 1. request
@@ -283,8 +328,8 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
 
     # 4. forces
     base = [x[f"base_in_victim.{m}"] for m in members]
-    caps = [(x[f"standing_forces.{m}"] + base[i]) if participant[i] else 0.0
-            for i, m in enumerate(members)]
+    caps = [(x[f"standing_forces.{m}"] / (1.0 + model.distance[i] / half) + base[i])
+            if participant[i] else 0.0 for i, m in enumerate(members)]
     stake = [max(0.0, model.exposure[i] + max(model.affinity_victim[i], 0.0)
                  - max(model.affinity_aggressor[i], 0.0) + model.leader_stake[i])
              for i in range(M)]
@@ -298,7 +343,8 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
     arrivals: list[tuple[int, float]] = []
     first = math.inf
     for i, m in enumerate(members):
-        arrive = math.ceil(delay + x[f"readiness_days.{m}"] + x["deployment.transport_days"])
+        arrive = math.ceil(delay + x[f"readiness_days.{m}"] + x["deployment.transport_days"]
+                           + model.distance[i] / x["geography.km_per_day"])
         on_day0 = min(sent[i], base[i])
         later = sent[i] - on_day0
         factor = quality[i] / quality[v]

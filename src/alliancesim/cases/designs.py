@@ -27,7 +27,7 @@ def point_features(model: CompiledCrisis) -> np.ndarray:
     """The members' council features x (M, K) at the point values."""
     v = point_values(model)
     troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
-    return council_features(model, aggressor_strength(v), troops)[0]
+    return council_features(model, aggressor_strength(v, model.aggressor_distance), troops)[0]
 
 
 def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int = -1

@@ -17,6 +17,7 @@ CALIBRATED = DATA / "calibrated.yaml"
 LARGE_N_PRIOR = DATA / "large_n_prior.yaml"
 ALLIANCE_IDS = DATA / "alliance_ids.yaml"
 AFFINITY_YEARS = DATA / "affinity_years.yaml"
+GEOGRAPHY = DATA / "geography.yaml"  # written by scripts/make_geography.py
 DEFAULT_SCENARIO = "csto-2021-autumn"
 
 

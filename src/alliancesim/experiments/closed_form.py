@@ -33,7 +33,7 @@ def request_probabilities(model: CompiledCrisis) -> np.ndarray:
         return out
     v = point_values(model)
     troops = np.stack([v[f"troops.{m}"] for m in model.members], axis=1)
-    S = crisis.aggressor_strength(v)
+    S = crisis.aggressor_strength(v, model.aggressor_distance)
     D0 = crisis.committed_forces(v, troops[:, model.victim])
     latent = request.request_latent(v["request.intercept"], v["request.threat"],
                                     v["request.trust_weight"], S, D0, v["trust"])

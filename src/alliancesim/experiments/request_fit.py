@@ -57,7 +57,7 @@ def request_case(case_id: str, model: CompiledCrisis) -> RequestCase:
     """One case's request data from its compiled one-crisis scenario (request fixed)."""
     v = point_values(model)
     vic = model.members[model.victim]
-    S = crisis.aggressor_strength(v)
+    S = crisis.aggressor_strength(v, model.aggressor_distance)
     D0 = crisis.committed_forces(v, v[f"troops.{vic}"])
     ratio = float(np.log(max(S[0], 1e-9) / max(D0[0], 1e-9)))
     return RequestCase(case_id, ratio, float(v["trust"][0]), int(model.request_fixed))

@@ -10,7 +10,10 @@ Each participant i chooses troops c_i in [0, cap_i] to maximise (in soldier unit
 - the private (joint-product) benefit pi s0 log(1 + c_i / s0) rewards a member's own visible
   contingent: standing with the leader, side payments, training (Sandler & Hartley 1995);
   s0 is the size of a token contingent (a company, ~100);
-- cap_i is what i can deploy fast: its standing-force pledge plus its base in the victim.
+- cap_i is what i can deploy fast: its standing-force pledge, projected over its distance to
+  the victim, plus its base in the victim: cap_i = standing_i g(d_i) + base_i, g(d) = 1 /
+  (1 + d / d_half) (Boulding's loss-of-strength gradient, model/crisis.projection; d_i = 0
+  for a member contiguous with the victim or based in it: scenario/geography.py).
 
 Interior first-order condition: V_i S / (S + C) + pi s0 / (s0 + c_i) = 1. Given the total C
 each member's best share is
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from alliancesim.model.crisis import projection
 
 EQUILIBRIUM_ITERATIONS = 60  # Newton steps at most (a handful are typical), bisection fallback
 
@@ -95,6 +100,7 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
 
 @njit(cache=True)
 def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
+                        distance: np.ndarray, half_strength: float,
                         troops: np.ndarray, stake_: np.ndarray, valuation: float,
                         reference_army: float, S: float, pi: float, s0: float,
                         V: np.ndarray, cap: np.ndarray, out: np.ndarray) -> None:
@@ -106,13 +112,16 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
     troops, N_ref (parameters.forces.reference_army, default 10^6: an army of a million counts
     at face value). A bigger army values the common defence more per soldier sent (Olson &
     Zeckhauser 1966: the larger ally's larger valuation of the collective good). cap_i =
-    standing_i + based_i (its standing-force pledge and its troops based in the victim) for a
-    participant, 0 for the others. V, cap: (M,) scratch."""
+    standing_i g(d_i) + based_i (its standing-force pledge projected over its distance d_i to
+    the victim, km, and its troops based in the victim) for a participant, 0 for the others;
+    g(d) = 1 / (1 + d / d_half), d_half = parameters.geography.half_strength_km. V, cap: (M,)
+    scratch."""
     M = participant.shape[0]
     anyone = False
     for i in range(M):
         V[i] = valuation * stake_[i] * troops[i] / reference_army
-        cap[i] = standing[i] + based[i] if participant[i] else 0.0
+        cap[i] = (standing[i] * projection(distance[i], half_strength) + based[i]
+                  if participant[i] else 0.0)
         anyone = anyone or participant[i]
     if anyone:
         trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out)

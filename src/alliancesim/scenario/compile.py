@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alliancesim.scenario.distributions import Quantity, is_uncertain, point
+from alliancesim.scenario.geography import Geography, exposures
 from alliancesim.scenario.loading import bundled_posterior
 from alliancesim.scenario.schema import (
     COUNCIL_FEATURES,
@@ -94,6 +95,11 @@ class CompiledCrisis:
     tie_to_victim: np.ndarray
     tie_to_aggressor: np.ndarray
     in_scope: float
+    # geography (scenario/geography.py): the loss-of-strength distance of each member to the
+    # victim (km; 0 contiguous, based there or unknown) and of the aggressor
+    distance: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    aggressor_distance: float = 0.0
+    exposure_origin: tuple[str, ...] = ()  # per member: 'rule', 'hand' or 'hand: <reason>'
     quantities: tuple[QuantitySpec, ...] = field(default_factory=tuple)
     posterior: Posterior | None = None  # parameter uncertainty (parameters.uncertainty)
 
@@ -131,8 +137,9 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         default = member_default if (a in index and b in index) else AFFINITY_DEFAULT
         return aff.get(frozenset((a, b)), default)
 
-    exposure = np.array([crisis.exposure.get(m, 1.0 if i == v else 0.0)
-                         for i, m in enumerate(members)])
+    exposure_list, exposure_origin = exposures(scenario, crisis_index)
+    exposure = np.array(exposure_list)
+    geo = Geography(scenario)
     aff_v = np.array([affinity(m, crisis.victim) for m in members])
     aff_a = np.array([affinity(m, crisis.aggressor) for m in members])
     ties = {frozenset((t.a, t.b)): t.strength for t in alliance.ties}
@@ -145,6 +152,10 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
             tie_v[index[b.owner]] = max(tie_v[index[b.owner]], 1.0)
         if b.host == crisis.aggressor and b.owner in index:
             tie_a[index[b.owner]] = max(tie_a[index[b.owner]], 1.0)
+    distance = np.array([geo.projection_km(m, crisis.victim, based=m in base_in_victim)
+                         for m in members])
+    aggressor_distance = (geo.projection_km(crisis.aggressor, crisis.victim)
+                          if actors[crisis.aggressor].kind == "state" else 0.0)
     is_leader = np.array([1.0 if i == leader else 0.0 for i in range(M)])
     leader_stake = is_leader * tie_v
     is_agg = np.array([1.0 if i == agg_member else 0.0 for i in range(M)])
@@ -210,6 +221,8 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
     add("deployment.transport_days", p.deployment.transport_days, 0.0, MAX_DAYS)
     add("deployment.unilateral_delay_days", p.deployment.unilateral_delay_days, 0.0,
         MAX_DAYS)
+    add("geography.half_strength_km", p.geography.half_strength_km, 1.0, 1e6)
+    add("geography.km_per_day", p.geography.km_per_day, 1.0, 1e6)
     e = p.engagement
     add("engagement.attrition", e.attrition, 1e-9, 1.0)
     add("engagement.irregular_efficiency", e.irregular_efficiency, 1e-9, 100.0)
@@ -243,6 +256,9 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         tie_to_victim=tie_v,
         tie_to_aggressor=tie_a,
         in_scope=float(coverage),
+        distance=distance,
+        aggressor_distance=float(aggressor_distance),
+        exposure_origin=tuple(exposure_origin),
         quantities=tuple(qs),
         posterior=_posterior(p, qs) if p.uncertainty == "posterior" else None,
     )

@@ -18,7 +18,14 @@ from pydantic import BaseModel, ValidationError
 from alliancesim.data import bundled
 from alliancesim.scenario.distributions import DIST_NAMES
 from alliancesim.scenario.errors import Problem, ScenarioError
-from alliancesim.scenario.schema import Actor, AffinityPair, Alliance, Scenario
+from alliancesim.scenario.schema import (
+    Actor,
+    AffinityPair,
+    Alliance,
+    Capital,
+    GeoPair,
+    Scenario,
+)
 from alliancesim.scenario.yaml_lines import MAX_BYTES, Path, line_of, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -202,6 +209,22 @@ def bundled_actors() -> dict[str, Actor]:
         data, _lines = parse_yaml(path.read_text(encoding="utf-8"), str(path))
         out.update({k: validate(Actor, v, {}, str(path)) for k, v in data["actors"].items()})
     return out
+
+
+@cache
+def bundled_geography() -> tuple[dict[str, Capital], tuple[GeoPair, ...]]:
+    """The bundled states' capitals and nearby pairs (data/geography.yaml, written by
+    scripts/make_geography.py from COW capitals, Direct Contiguity 3.2 and CShapes 2.0)."""
+    path = bundled.GEOGRAPHY
+    data, _ = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    src = (f"COW capitals via peacesciencer ({path.name}, {data['year']})")
+    capitals = {k: Capital(name=v["name"], lat=v["lat"], lon=v["lon"], source=src + (
+        f"; corrected: {v['corrected']}" if "corrected" in v else ""))
+        for k, v in data["capitals"].items()}
+    pairs = tuple(GeoPair(**p, source=(
+        "COW Direct Contiguity 3.2 (2016) and CShapes 2.0 minimum distance (2019), "
+        f"via peacesciencer ({path.name})")) for p in data["pairs"])
+    return capitals, pairs
 
 
 def bundled_affinity() -> tuple[float, list[AffinityPair]]:
@@ -404,6 +427,9 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
     for i, pair in enumerate(scenario.affinity):
         check_actor(("affinity", i, "a"), pair.a)
         check_actor(("affinity", i, "b"), pair.b)
+    for i, g in enumerate(scenario.geography):
+        check_actor(("geography", i, "a"), g.a)
+        check_actor(("geography", i, "b"), g.b)
     if problems:
         raise ScenarioError(problems)
 
@@ -415,10 +441,20 @@ def resolve(scenario: Scenario, source: str = "<scenario>", lines: dict[Path, in
         merged[frozenset((p.a, p.b))] = p
     used = set(members) | {c.aggressor for c in scenario.crises} | {b.owner for b in alliance.bases}
     used |= {b.host for b in alliance.bases}
+    capitals, bundled_pairs = bundled_geography()
+    chosen = {k: actors[k] for k in sorted(used)}
+    for k, a in chosen.items():  # the bundled capital where the actor gives none
+        if a.capital is None and a.kind == "state" and k in capitals and \
+                k not in scenario.actors:
+            chosen[k] = a.model_copy(update={"capital": capitals[k]})
+    geo: dict[frozenset[str], GeoPair] = {}
+    for g in [*bundled_pairs, *scenario.geography]:
+        geo[frozenset((g.a, g.b))] = g
     return scenario.model_copy(update={
         "alliance": alliance,
         "alliance_changes": {},
-        "actors": {k: actors[k] for k in sorted(used)},
+        "actors": chosen,
         "affinity": [p for key, p in merged.items() if key <= used],
+        "geography": [g for key, g in geo.items() if key <= used],
     })
 

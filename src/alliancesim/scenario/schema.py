@@ -78,6 +78,16 @@ RUNGS: tuple[str, ...] = tuple(r.value for r in Rung)
 
 
 # --------------------------------------------------------------------------- actors
+class Capital(_Strict):
+    """Where a state's forces start from: its capital (COW capitals with coordinates, as
+    peacesciencer keeps them; data/geography.yaml for the bundled states)."""
+
+    name: str = ""
+    lat: float = Field(ge=-90.0, le=90.0)
+    lon: float = Field(ge=-180.0, le=180.0)
+    source: str = ""
+
+
 class Actor(_Strict):
     name: str
     kind: Literal["state", "nonstate"] = "state"
@@ -87,8 +97,28 @@ class Actor(_Strict):
     population_m: float | None = Field(default=None, ge=0, le=1e5)
     quality: Quality = 1.0
     readiness_days: Days = 2.0
+    capital: Capital | None = None
     source: str = ""
     judgement: str = ""
+
+
+class GeoPair(_Strict):
+    """The geography of a pair of actors: COW direct contiguity (conttype 1 land or river
+    border; 2-5 separated by at most 12, 24, 150 or 400 miles of water; 0 none) and the minimum
+    distance between their territories in km (CShapes 2.0 via peacesciencer's cow_mindist; null
+    when not known: the distance between the capitals is used). docs/model.md, "Geography"."""
+
+    a: ActorId
+    b: ActorId
+    contiguity: int = Field(ge=0, le=5)
+    distance_km: float | None = Field(default=None, ge=0.0, le=20_100.0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> GeoPair:
+        if self.a == self.b:
+            raise ValueError(f"a pair needs two different actors (got {self.a} twice)")
+        return self
 
 
 class AffinityPair(_Strict):
@@ -332,6 +362,28 @@ class DeploymentParameters(_Strict):
     unilateral_delay_days: Days = 0.5
 
 
+class GeographyParameters(_Strict):
+    """Power projection over distance (docs/model.md, "Geography").
+
+    The loss-of-strength gradient (Boulding 1962, Conflict and Defense, ch. 12): of a force
+    based d km from the theatre the share g(d) = 1 / (1 + d / half_strength_km) can be brought
+    to bear fast; contiguity (COW conttype 1-3) or a base in the victim cancels it (d = 0).
+    Travel adds d / km_per_day days to a contingent's arrival.
+    """
+
+    half_strength_km: Annotated[Quantity, AfterValidator(_in_range(1.0, 1e6))] = Field(
+        default=5000.0,
+        description="d_half: the distance at which half of a member's fast-deployable force "
+                    "(or of the aggressor's committed force) reaches the theatre. JUDGEMENT: "
+                    "the United States projected about half its rapid-reaction pledges across "
+                    "the Atlantic in the first weeks (docs/model.md)")
+    km_per_day: Annotated[Quantity, AfterValidator(_in_range(1.0, 1e6))] = Field(
+        default=2000.0,
+        description="v: the pace of moving a contingent by air and road, km per day. "
+                    "JUDGEMENT: Belarusian and Armenian contingents (3,800 and 2,900 km) reached "
+                    "Kazakhstan one to two days after the decision in January 2022")
+
+
 class EngagementParameters(_Strict):
     attrition: Annotated[Quantity, AfterValidator(_in_range(1e-9, 1.0))] = 0.005
     irregular_efficiency: Annotated[Quantity, AfterValidator(_in_range(1e-9, 100.0))] = 0.1
@@ -351,10 +403,23 @@ class Parameters(_Strict):
     request: RequestParameters = RequestParameters()
     forces: ForceParameters = ForceParameters()
     deployment: DeploymentParameters = DeploymentParameters()
+    geography: GeographyParameters = GeographyParameters()
     engagement: EngagementParameters = EngagementParameters()
 
 
 # --------------------------------------------------------------------------- crisis
+class ExposureOverride(_Strict):
+    """A hand value of a member's exposure, with its reason (shown as a judgement)."""
+
+    value: float = Field(ge=0.0, le=1.0)
+    reason: str = Field(min_length=1)
+
+
+def exposure_value(v: float | ExposureOverride) -> float:
+    """The number of a crisis's exposure entry."""
+    return float(v.value if isinstance(v, ExposureOverride) else v)
+
+
 class Crisis(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     title: str = ""
@@ -368,14 +433,19 @@ class Crisis(_Strict):
     defender_commitment: UnitInterval = 0.3
     request: Literal["auto", "none", "consultations", "military"] = "auto"
     trust: UnitInterval = 0.5
-    exposure: dict[ActorId, float] = Field(default_factory=dict)
+    exposure: dict[ActorId, float | ExposureOverride] = Field(
+        default_factory=dict,
+        description="a member's spill-over exposure set by hand, overriding the rule over the "
+                    "geography (docs/coding.md, 'Exposure'): a number in [0, 1] or "
+                    "{value, reason}")
     engagement_law: Literal["auto", "square", "irregular"] = "auto"
 
     @model_validator(mode="after")
     def _check(self) -> Crisis:
         if self.victim == self.aggressor:
             raise ValueError(f"victim and aggressor are both '{self.victim}'")
-        bad = {k: v for k, v in self.exposure.items() if not 0.0 <= v <= 1.0}
+        bad = {k: v for k, v in self.exposure.items()
+               if isinstance(v, float | int) and not 0.0 <= v <= 1.0}
         if bad:
             raise ValueError(f"exposure values must be in [0, 1] (got {bad})")
         return self
@@ -394,6 +464,10 @@ class Scenario(_Strict):
     )
     actors: dict[ActorId, Actor] = Field(default_factory=dict)
     affinity: list[AffinityPair] = Field(default_factory=list)
+    geography: list[GeoPair] = Field(
+        default_factory=list,
+        description="contiguity and distance between pairs of actors; the bundled geography "
+                    "(data/geography.yaml) fills the pairs not given here")
     affinity_year: int | None = Field(
         default=None, ge=1946, le=2100,
         description="take affinities from data/affinity_years.yaml (UN ideal points of that "
