@@ -247,3 +247,92 @@ def find(ctx: BuildContext, members: list[int], crisis_id: str, window: int
         f"non-member in {ctx.year - window}-{ctx.year} (MID: a member and a non-member on "
         "opposite sides; UCDP: an intrastate conflict of a member's government); see "
         "alliancesim data crises", param="crisis", value=crisis_id)
+
+
+# --------------------------------------------------------------------------- non-state sides
+# The strength a build writes for a non-state aggressor (the crisis's aggressor_strength), by
+# rule; every figure is a JUDGEMENT and says so in the crisis description.
+UNREST_STRENGTH: dict[str, Any] = {"dist": "uniform", "low": 1000, "high": 5000}
+UNREST_STRENGTH_WHY = ("JUDGEMENT: the armed part of unrest, 1,000-5,000, the span of the "
+                       "bundled cases' judgements (Belarus 2020: 1,000; Osh 2010: 3,000; "
+                       "Kazakhstan 2022: 5,000)")
+UCDP_STRENGTH = {1: 1000, 2: 10000}  # UCDP intensity level -> fighters (JUDGEMENT)
+UCDP_STRENGTH_WHY = ("JUDGEMENT by rule over UCDP intensity: 1,000 fighters for a minor "
+                     "conflict (25-999 battle deaths in the year), 10,000 for a war (1,000 or "
+                     "more), about one fighter for each battle death a year, an order of "
+                     "magnitude, not a count")
+# The threat a non-state aggressor makes by default (`--threat` overrides). al-Qaeda: the rule T1
+# of docs/coding.md (an armed attack from abroad on the scale of a state's: the NATO 2001 case).
+NONSTATE_THREAT = {"UNREST": "internal_unrest", "ALQAEDA": "interstate_attack"}
+NONSTATE_QUALITY = 0.7  # JUDGEMENT: an armed group fighting a state on its territory
+
+
+@dataclass(frozen=True)
+class NonStateSide:
+    """A non-state aggressor: its id, what the scenario must carry for it, and its threat."""
+
+    id: str
+    name: str
+    actor: dict[str, Any] | None  # an actor entry to write (UCDP groups); None: bundled
+    strength: Any | None  # aggressor_strength to write; None: the bundled actor's troops
+    strength_why: str
+    threat: str
+
+
+def bundled_nonstate() -> dict[str, dict[str, Any]]:
+    """The bundled non-state actors (data/actors.yaml, kind: nonstate) by id."""
+    import yaml
+
+    from alliancesim.data import bundled
+
+    doc = yaml.safe_load(bundled.ACTORS.read_text(encoding="utf-8"))["actors"]
+    return {k: v for k, v in doc.items() if v.get("kind") == "nonstate"}
+
+
+def _positive(troops: Any) -> bool:
+    if isinstance(troops, int | float):
+        return troops > 0
+    return isinstance(troops, dict) and float(troops.get("high", troops.get("mean", 0))) > 0
+
+
+def nonstate_side(ctx: BuildContext, aid: str, found: Candidate | None) -> NonStateSide | None:
+    """The non-state aggressor `aid` (a bundled non-state actor, or UCDP_N for the armed group
+    of UCDP conflict N), or None when `aid` is not one."""
+    bundled_ = bundled_nonstate()
+    if aid in bundled_:
+        entry = bundled_[aid]
+        threat = NONSTATE_THREAT.get(aid, "insurgency")
+        if _positive(entry.get("troops")):
+            return NonStateSide(aid, entry["name"], None, None, (
+                f"the bundled actor's strength ({entry.get('source', '')})"), threat)
+        if aid == "UNREST":
+            return NonStateSide(aid, entry["name"], None, UNREST_STRENGTH, UNREST_STRENGTH_WHY,
+                                threat)
+        return NonStateSide(aid, entry["name"], None, UCDP_STRENGTH[1],
+                            "the bundled actor has no sourced strength: " + UCDP_STRENGTH_WHY
+                            + " (a minor conflict)", threat)
+    if not aid.startswith("UCDP_") or not aid[5:].isdigit():
+        return None
+    cid = int(aid[5:])
+    if found is not None and found.id == f"ucdp:{cid}":
+        name, level = found.other_name, found.intensity or 1
+        year = found.year
+    else:
+        ctx.store.require("ucdp-acd", purpose=f"the armed group {aid}")
+        rows = ctx.query("SELECT year, side_b, incompatibility, intensity_level FROM ucdp_acd "
+                         "WHERE conflict_id = ? AND year <= ? ORDER BY year DESC LIMIT 1",
+                         [cid, ctx.year])
+        if not rows:
+            raise UsageError(f"no UCDP conflict {cid} in or before {ctx.year} in the data "
+                             "store's ucdp-acd", param="aggressor", value=aid)
+        year, side_b, incomp, level = rows[0]
+        name, level, year = ucdp_label(cid, side_b, incomp), int(level), int(year)
+    rel = ctx.use("ucdp-acd")
+    strength = UCDP_STRENGTH.get(level, UCDP_STRENGTH[1])
+    actor = {"name": name[:120], "kind": "nonstate", "troops": strength,
+             "quality": NONSTATE_QUALITY, "readiness_days": 1.0,
+             "source": f"UCDP/PRIO ACD conflict {cid}, intensity {level} in {year} "
+                       f"[ucdp-acd {rel}]; troops: {UCDP_STRENGTH_WHY}",
+             "judgement": f"quality {NONSTATE_QUALITY}: an armed group fighting a state on its "
+                          "territory (JUDGEMENT)"}
+    return NonStateSide(aid, name, actor, strength, UCDP_STRENGTH_WHY, "insurgency")
