@@ -534,7 +534,9 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
         "title": (f"{a_name} against {state_name(v_code)} ("
                   + (f"{found.id}, {found.year}; " if found is not None else "")
                   + f"the alliance as of {member_day})"),
-        "description": f"Crisis chosen as {why}. Crisis day {member_day} ({day_why}).",
+        "description": f"Crisis chosen as {why}. Crisis day {day} ({day_why})" + (
+            f"; the members as of {member_day}, the last day the membership data give"
+            if member_day != day else "") + ".",
         "victim": ids[v_code], "aggressor": a_id, "threat": threat,
     }
     if found is not None and found.member_revisionist and found.member == v_code:

@@ -242,8 +242,9 @@ def find(ctx: BuildContext, members: list[int], crisis_id: str, window: int
     if exists[0] is None:
         raise UsageError(f"no such {'dispute' if prefix == 'mid' else 'conflict'} in the data "
                          f"store's {need}", param="crisis", value=crisis_id)
+    span = str(exists[0]) if exists[0] == exists[1] else f"{exists[0]}-{exists[1]}"
     raise UsageError(
-        f"{crisis_id} ({exists[0]}-{exists[1]}) does not involve a member against a "
+        f"{key} ({span}) does not involve a member against a "
         f"non-member in {ctx.year - window}-{ctx.year} (MID: a member and a non-member on "
         "opposite sides; UCDP: an intrastate conflict of a member's government); see "
         "alliancesim data crises", param="crisis", value=crisis_id)
@@ -292,7 +293,7 @@ def bundled_nonstate() -> dict[str, dict[str, Any]]:
 def _positive(troops: Any) -> bool:
     if isinstance(troops, int | float):
         return troops > 0
-    return isinstance(troops, dict) and float(troops.get("high", troops.get("mean", 0))) > 0
+    return isinstance(troops, dict) and float(troops.get("high") or troops.get("mean") or 0) > 0
 
 
 def nonstate_side(ctx: BuildContext, aid: str, found: Candidate | None) -> NonStateSide | None:
