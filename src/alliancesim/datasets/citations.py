@@ -32,14 +32,24 @@ def _entry(kind: str, release: str) -> str:
                   flags=re.M)
 
 
-def _bibtex(used: Iterable[tuple[str, str]]) -> str:
+def _bibtex(used: Iterable[tuple[str, str]], also: Iterable[str] = ()) -> str:
+    """The entries of the datasets used; an entry that several kinds share (the second and
+    later entries of a kind's BibTeX, e.g. peacesciencer's) is given once."""
     entries = []
     seen: set[str] = set()
     for kind, release in sorted(set(used)):
-        bib = _entry(kind, release)
+        first, *rest = re.split(r"\n(?=@)", _entry(kind, release))
+        if first in seen:
+            continue
+        seen.add(first)
+        shared = [e for e in rest if e not in seen]
+        seen.update(shared)
+        bib = "\n".join([first, *shared])
+        entries.append(f"% {KINDS[kind].title}, release {release}\n{bib}")
+    for bib in also:
         if bib not in seen:
             seen.add(bib)
-            entries.append(f"% {KINDS[kind].title}, release {release}\n{bib}")
+            entries.append(f"% the package that re-saved a dataset above\n{bib}")
     entries.append(SELF)
     return "\n\n".join(entries) + "\n"
 
@@ -65,4 +75,8 @@ def bibtex_for_scenario(scenario: Scenario) -> str:
 
 
 def bibtex_for_store(imported: list[Imported]) -> str:
-    return _bibtex((i.kind, i.release) for i in imported)
+    """The entries of every imported dataset, and of the package that re-saved a file when its
+    layout says so (Layout.also_cite)."""
+    also = [lay.also_cite[1] for i in imported if i.kind in KINDS
+            for lay in KINDS[i.kind].layouts if lay.name == i.layout and lay.also_cite]
+    return _bibtex(((i.kind, i.release) for i in imported), also)

@@ -115,3 +115,38 @@ def _by_name() -> dict[str, int]:
 def ccode_of_name(name: str) -> int | None:
     """The COW code of a country as a publisher names it (None if unknown)."""
     return _by_name().get(normalise(name))
+
+
+# Gleditsch & Ward (1999), 'A Revised List of Independent States since the Congress of
+# Vienna', International Interactions 25(4): 393-413, number states as COW does except where
+# their list of states differs. UCDP/PRIO uses their codes (gwno_*). The differences, as
+# (GW code, first year, last year, COW code or None, why); a year is read at mid-year (1 July),
+# as elsewhere in this module. Every other GW code is the same state's COW code (e.g. GW 816
+# Vietnam (Democratic Republic) = COW 816, GW 817 Republic of Vietnam = COW 817, GW 730 Korea,
+# 731 North and 732 South Korea = COW 730/731/732, GW 265 GDR = COW 265, GW 365 = COW 365).
+GW_COW_DIFFERENCES: tuple[tuple[int, int, int, int | None, str], ...] = (
+    (260, 1816, 1990, 260, "German Federal Republic (COW 260 to 2 Oct 1990)"),
+    (260, 1991, 9999, 255, "GW 260 continues as united Germany after 3 Oct 1990; COW 255"),
+    (678, 1816, 1989, 678, "Yemen Arab Republic (COW 678 to 21 May 1990)"),
+    (678, 1990, 9999, 679, "GW 678 continues as united Yemen after 22 May 1990; COW 679"),
+    (340, 1816, 9999, 345, "Serbia (GW 340, 1878-1915 and from 2006); COW 345 throughout"),
+    (341, 1816, 2005, None, "Montenegro 1868-1915: not a COW state (COW 341 from 2006)"),
+    (751, 1816, 9999, None, "Hyderabad 1947-1948: not a COW state"),
+    (711, 1816, 9999, None, "Tibet 1913-1950: not a COW state"),
+    (563, 1816, 9999, None, "Transvaal 1852-1902: not a COW state"),
+    (564, 1816, 9999, None, "Orange Free State 1854-1910: not a COW state"),
+    (89, 1816, 9999, None, "United Provinces of Central America 1823-1839: not a COW state"),
+    (99, 1816, 9999, None, "Great Colombia 1821-1830: not a COW state"),
+    (815, 1816, 9999, None, "Vietnam (Annam) 1816-1893: not a COW state"),
+)
+
+
+def cow_of_gw(gwno: int, year: int) -> int | None:
+    """The COW code of Gleditsch-Ward state `gwno` in `year` (None: no COW state).
+
+    Rules: GW_COW_DIFFERENCES, else the same number (Gleditsch & Ward 1999 keep COW's numbers
+    for the states both lists hold)."""
+    for gw, first, last, cow, _ in GW_COW_DIFFERENCES:
+        if gw == gwno and first <= year <= last:
+            return cow
+    return gwno

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gzip
 import re
 import tempfile
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from alliancesim.datasets.codes import ccode_of_name
+from alliancesim.datasets.codes import ccode_of_name, cow_of_gw
 from alliancesim.datasets.kinds import KINDS, Kind, Layout
 from alliancesim.scenario.errors import Problem, ScenarioError
 
@@ -79,7 +80,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     for encoding in ("utf-8", "latin-1", "cp1252"):
         source = path
         if encoding == "cp1252":  # DuckDB reads UTF-8/16 and Latin-1; Windows-1252 via a copy
-            if path.stat().st_size > TRANSCODE_MAX:
+            if path.stat().st_size > TRANSCODE_MAX or _gzipped(path):
                 break
             text = path.read_bytes().decode("cp1252", errors="replace")
             with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8",
@@ -117,16 +118,22 @@ def _ragged_line(path: Path) -> tuple[int, int, int] | None:
     """The first line whose number of fields differs from the header's (streamed)."""
     import csv
 
-    with path.open(newline="", encoding="latin-1") as fh:
+    with (gzip.open(path, "rt", newline="", encoding="latin-1") if _gzipped(path)
+          else path.open(newline="", encoding="latin-1")) as fh:
         rows = csv.reader(fh)
         try:
             width = len(next(rows))
             for n, row in enumerate(rows, start=2):
                 if row and len(row) != width:
                     return n, len(row), width
-        except csv.Error:
+        except (csv.Error, EOFError, OSError):  # a damaged or cut gzip stream
             return None
     return None
+
+
+def _gzipped(path: Path) -> bool:
+    """A .gz file (DuckDB reads gzip-compressed CSV itself, by the name's ending)."""
+    return path.suffix.lower() == ".gz"
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -191,6 +198,30 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path) -> No
                                    "row needs it")
 
 
+_MISSING = "('', 'NA', '.')"  # cells that mean "no value"
+
+
+def _check_dates(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str],
+                 key: tuple[str, ...], path: Path) -> None:
+    """Every non-empty cell of `columns` (name shown -> name in `table`) is a YYYY-MM-DD date;
+    the ones in `key` are never empty."""
+    for shown, col in columns.items():
+        q = _quote(col)
+        bad = con.execute(
+            f"SELECT _line, {q} FROM {table} WHERE {q} IS NOT NULL AND trim({q}) NOT IN "
+            f"{_MISSING} AND TRY_CAST(trim({q}) AS DATE) IS NULL ORDER BY _line LIMIT 1"
+        ).fetchone()
+        if bad:
+            raise DatasetError(path, line=bad[0], column=shown, message=f"{bad[1]!r} is not a "
+                               "date (YYYY-MM-DD)")
+        if shown in key:
+            empty = con.execute(f"SELECT _line FROM {table} WHERE {q} IS NULL OR trim({q}) IN "
+                                f"{_MISSING} ORDER BY _line LIMIT 1").fetchone()
+            if empty:
+                raise DatasetError(path, line=empty[0], column=shown, message="empty; every "
+                                   "row needs it")
+
+
 def _typed_select(kind: Kind, names: list[str]) -> str:
     parts = []
     for col in names:
@@ -199,6 +230,8 @@ def _typed_select(kind: Kind, names: list[str]) -> str:
             parts.append(f"CAST(round(TRY_CAST({q} AS DOUBLE)) AS BIGINT) AS {q}")
         elif col in kind.numbers:
             parts.append(f"TRY_CAST({q} AS DOUBLE) AS {q}")
+        elif col in kind.dates:
+            parts.append(f"TRY_CAST(NULLIF(NULLIF(trim({q}), ''), 'NA') AS DATE) AS {q}")
         else:
             parts.append(f"NULLIF(trim({q}), '') AS {q}")
     return ", ".join(parts)
@@ -268,6 +301,96 @@ def _attach_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
         else []
 
 
+def _duplicate(con: duckdb.DuckDBPyConnection, key: tuple[str, ...], path: Path) -> None:
+    keys = ", ".join(_quote(k) for k in key)
+    dup = con.execute(f"SELECT min(_line), max(_line), {keys} FROM staged GROUP BY {keys} "
+                      f"HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()
+    if dup:
+        vals = ", ".join(f"{k}={v}" for k, v in zip(key, dup[2:], strict=True))
+        raise DatasetError(path, f"lines {dup[0]} and {dup[1]}: the same row twice "
+                           f"({vals}); each ({', '.join(key)}) must appear once")
+
+
+def _gather(con: duckdb.DuckDBPyConnection, kind: Kind, layout: Layout, names: list[str],
+            path: Path) -> None:
+    """Gather a layout's one-row-per-state columns back into one row per key.
+
+    The rows of one key must agree on every other column; each gathered column becomes the
+    published list ('651, 645, 663'): its distinct values in the order the file first gives
+    them (peacesciencer's rows keep UCDP's order)."""
+    _duplicate(con, (*kind.key, *layout.gather), path)
+    keys = ", ".join(_quote(k) for k in kind.key)
+    others = [n for n in names if n not in kind.key and n not in layout.gather]
+    row = ", ".join(_quote(c) for c in others)
+    bad = con.execute(f"SELECT min(_line), max(_line), {keys} FROM staged GROUP BY {keys} "
+                      f"HAVING count(DISTINCT row({row})) > 1 ORDER BY 1 LIMIT 1").fetchone()
+    if bad:
+        vals = ", ".join(f"{k}={v}" for k, v in zip(kind.key, bad[2:], strict=True))
+        raise DatasetError(path, f"lines {bad[0]} to {bad[1]}: the rows of one ({vals}) differ "
+                           f"in {', '.join(others)}; they may differ only in "
+                           f"{', '.join(layout.gather)}")
+    joins, cols = [], []
+    for i, col in enumerate(layout.gather):
+        q = _quote(col)
+        on = " AND ".join(f"b.{_quote(k)} = g{i}.{_quote(k)}" for k in kind.key)
+        joins.append(f"LEFT JOIN (SELECT {keys}, string_agg({q}, ', ' ORDER BY l) AS v FROM "
+                     f"(SELECT {keys}, {q}, min(_line) AS l FROM staged WHERE {q} IS NOT NULL "
+                     f"GROUP BY ALL) GROUP BY ALL) g{i} ON {on}")
+    for n in names:
+        cols.append(f"g{layout.gather.index(n)}.v AS {_quote(n)}" if n in layout.gather
+                    else f"b.{_quote(n)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT b._line, {', '.join(cols)} "
+                f"FROM (SELECT min(_line) AS _line, {keys}, {row} FROM staged GROUP BY ALL) b "
+                f"{' '.join(joins)} ORDER BY b._line")
+
+
+def _check_rules(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path) -> None:
+    for col, condition, valid in kind.checks:
+        bad = con.execute(f"SELECT _line, {_quote(col)} FROM staged WHERE ({condition}) IS NOT "
+                          f"TRUE ORDER BY _line LIMIT 1").fetchone()
+        if bad:
+            shown = "empty" if bad[1] is None else repr(bad[1]) if isinstance(bad[1], str) \
+                else str(bad[1])
+            raise DatasetError(path, line=bad[0], column=col, message=f"{shown}: expected "
+                               f"{valid}")
+
+
+def _mirror(con: duckdb.DuckDBPyConnection, kind: Kind, names: list[str]) -> list[str]:
+    """Add the reverse of every dyad the file gives in one direction only."""
+    assert kind.mirror is not None
+    a, b = (_quote(c) for c in kind.mirror)
+    swap = {kind.mirror[0]: b, kind.mirror[1]: a}
+    cols = ", ".join(f"s.{swap.get(n, _quote(n))}" for n in names)
+    added = con.execute(f"INSERT INTO staged SELECT s._line, {cols} FROM staged s WHERE NOT "
+                        f"EXISTS (SELECT 1 FROM staged t WHERE t.{a} = s.{b} AND t.{b} = s.{a})"
+                        ).fetchone()
+    n = int(added[0]) if added else 0
+    return [f"{n} row(s) added for the reverse direction of dyads the file gives one way "
+            f"only"] if n else []
+
+
+def _gw_to_cow(con: duckdb.DuckDBPyConnection, kind: Kind) -> list[str]:
+    """Fill each COW column from the first Gleditsch-Ward code of its list, in the row's year."""
+    notes = []
+    y = _quote(kind.year)
+    for target, source in kind.gw_to_cow:
+        first = f"TRY_CAST(split_part({_quote(source)}, ',', 1) AS INTEGER)"
+        pairs = con.execute(f"SELECT DISTINCT {first}, {y} FROM staged WHERE {first} IS NOT "
+                            f"NULL").fetchall()
+        mapped = [(gw, year, cow_of_gw(gw, year)) for gw, year in pairs]
+        con.execute("CREATE OR REPLACE TEMP TABLE gw_map (gw INTEGER, year BIGINT, "
+                    "ccode BIGINT)")
+        con.executemany("INSERT INTO gw_map VALUES (?, ?, ?)", mapped)
+        con.execute(f"UPDATE staged SET {_quote(target)} = m.ccode FROM gw_map m WHERE "
+                    f"m.gw = TRY_CAST(split_part(staged.{_quote(source)}, ',', 1) AS INTEGER) "
+                    f"AND m.year = staged.{y}")
+        none = sorted({gw for gw, _, cow in mapped if cow is None})
+        if none:
+            notes.append(f"{target} left empty where the first {source} is Gleditsch-Ward "
+                         f"{', '.join(map(str, none))}: no COW state (datasets.codes)")
+    return notes
+
+
 def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
           release: str | None = None) -> Staged:
     """Read and check `path` as `kind` into the temporary table `staged`."""
@@ -295,6 +418,8 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
         names = ["country", "year", "milex_usd_m"]
         kind = dataclasses.replace(kind, integers=(*kind.integers, "year"))
     else:
+        _check_dates(con, "raw", {c: columns[c] for c in layout.raw_dates}, layout.raw_dates,
+                     path)
         selects = ", ".join(f"CAST({_expression(sql, columns)} AS VARCHAR) AS {_quote(col)}"
                             for col, sql in layout.select.items())
         try:
@@ -304,9 +429,14 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
                                f"({str(exc).splitlines()[0][:200]})") from None
         names = list(layout.select)
     _check_numbers(con, kind, path)
+    _check_dates(con, "canon", {c: c for c in kind.dates}, (), path)  # kinds check emptiness
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS SELECT _line, "
                 f"{_typed_select(kind, names)} FROM canon")
     notes: list[str] = []
+    if layout.drop:
+        dropped = con.execute(f"DELETE FROM staged WHERE {layout.drop[0]}").fetchone()
+        if dropped and dropped[0]:
+            notes.append(f"{dropped[0]} {layout.drop[1]}")
     if layout.wide_years:
         con.execute("DELETE FROM staged WHERE milex_usd_m IS NULL")
         notes += _attach_codes(con)
@@ -317,6 +447,8 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
     rows = int(con.execute("SELECT count(*) FROM staged").fetchone()[0])  # type: ignore[index]
     if rows == 0:
         raise DatasetError(path, "no data rows")
+    if layout.gather:
+        _gather(con, kind, layout, names, path)
     for col in kind.codes:
         bad = con.execute(f"SELECT _line, {_quote(col)} FROM staged WHERE {_quote(col)} IS NOT "
                           f"NULL AND ({_quote(col)} < 2 OR {_quote(col)} > {kind.code_max}) "
@@ -326,27 +458,36 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
                                f"state code (2 to {kind.code_max})")
     first_year = last_year = None
     if kind.year:
-        y = _quote(kind.year)
-        bad = con.execute(f"SELECT _line, {y} FROM staged WHERE {y} IS NOT NULL AND ({y} < "
-                          f"{kind.first_year} OR {y} > {YEAR_MAX}) ORDER BY _line LIMIT 1"
-                          ).fetchone()
-        if bad:
-            raise DatasetError(path, line=bad[0], column=kind.year, message=f"year {bad[1]} is "
-                               f"outside {kind.first_year}-{YEAR_MAX}")
-        first_year, last_year = con.execute(f"SELECT min({y}), max({y}) FROM staged").fetchone()  # type: ignore[misc]
+        y = kind.year_sql or _quote(kind.year)
+        y0 = kind.first_year_sql or y
+        for expr in dict.fromkeys((y, y0)):
+            column = re.search(r"[a-z_][a-z0-9_]*", expr)
+            bad = con.execute(f"SELECT _line, {expr} FROM staged WHERE {expr} IS NOT NULL AND "
+                              f"({expr} < {kind.first_year} OR {expr} > {YEAR_MAX}) ORDER BY "
+                              f"_line LIMIT 1").fetchone()
+            if bad:
+                raise DatasetError(path, line=bad[0], column=column.group(0) if column else "",
+                                   message=f"year {bad[1]} is outside "
+                                   f"{kind.first_year}-{YEAR_MAX}")
+        first_year, last_year = con.execute(f"SELECT min({y0}), max({y}) FROM staged").fetchone()  # type: ignore[misc]
+    _check_rules(con, kind, path)
     if kind.key:
-        keys = ", ".join(_quote(k) for k in kind.key)
-        dup = con.execute(f"SELECT min(_line), max(_line), {keys} FROM staged GROUP BY {keys} "
-                          f"HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()
-        if dup:
-            vals = ", ".join(f"{k}={v}" for k, v in zip(kind.key, dup[2:], strict=True))
-            raise DatasetError(path, f"lines {dup[0]} and {dup[1]}: the same row twice "
-                               f"({vals}); each ({', '.join(kind.key)}) must appear once")
+        _duplicate(con, kind.key, path)
+    if kind.mirror:
+        notes += _mirror(con, kind, names)
+    if kind.gw_to_cow:
+        notes += _gw_to_cow(con, kind)
     chosen, more = _release(kind, layout, con, columns, last_year, release, path)
     notes += more
     expected = kind.rows.get(chosen)
     if expected is not None and rows != expected and not layout.wide_years:
         raise DatasetError(path, f"{rows} data rows, but {kind.title} v{chosen} has "
                            f"{expected}: a truncated or altered file")
+    if layout.rows is not None:
+        published = int(con.execute("SELECT count(*) FROM raw").fetchone()[0])  # type: ignore[index]
+        if published != layout.rows:
+            raise DatasetError(path, f"{published} data rows, but {layout.name} has "
+                               f"{layout.rows}: a truncated or altered file")
+    rows = int(con.execute("SELECT count(*) FROM staged").fetchone()[0])  # type: ignore[index]
     return Staged(kind=kind, layout=layout, release=chosen, rows=rows, first_year=first_year,
                   last_year=last_year, notes=tuple(notes))

@@ -136,6 +136,8 @@ class DataStore:
             staged = stage(con, kind, path, release)
             stat = path.stat()
             citation = kind.cite.replace("{release}", staged.release)
+            if staged.layout.also_cite:
+                citation += " " + staged.layout.also_cite[0]
             row = Imported(
                 kind=kind.name, table_name=kind.table, title=kind.title, release=staged.release,
                 layout=staged.layout.name, path=str(path.resolve()), bytes=stat.st_size,
