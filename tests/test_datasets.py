@@ -305,13 +305,13 @@ def test_build_errors(store: DataStore) -> None:
         build_scenario(store, "atop:9001", 1980)
     with pytest.raises(UsageError, match="victim='USA': not a member"):
         build_scenario(store, "atop:9001", 2001, victim="USA", aggressor="AZE")
-    with pytest.raises(UsageError, match="aggressor='ZZZ': not an actor this tool knows: a "
-                       "state .* a bundled non-state actor .*UNREST.* or UCDP_N"):
+    with pytest.raises(UsageError, match=r"aggressor='ZZZ': not an actor this tool knows: a "
+                       r"state .* a bundled non-state actor .*UNREST.* or UCDP_N"):
         build_scenario(store, "atop:9001", 2001, victim="ARM", aggressor="ZZZ")
     with pytest.raises(UsageError, match="crisis='mid:1': no such dispute"):
         build_scenario(store, "atop:9001", 2001, crisis="mid:1")
-    with pytest.raises(UsageError, match="crisis='mid:9101': mid:9101 \\(2010\\) does not involve a member "
-                       "against a non-member in 1991-2001"):
+    with pytest.raises(UsageError, match=r"crisis='mid:9101': mid:9101 \(2010\) does not "
+                       "involve a member against a non-member in 1991-2001"):
         build_scenario(store, "atop:9001", 2001, crisis="mid:9101")
     with pytest.raises(UsageError, match="crisis='war:3': a crisis id is mid:DISPNUM"):
         build_scenario(store, "atop:9001", 2001, crisis="war:3")

@@ -5,21 +5,28 @@ scenario.schema.Scenario) and the notes that say what was carried or assumed. Ev
 carries its source: the dataset, its release and the variable (docs/data.md, "Building a
 scenario", gives each rule):
 
-- members: ATOP member level (atopid; a member in `year` when yrent <= year <= yrexit, or
-  yrexit 0), else COW Formal Alliances (mem_st_year <= year <= mem_end_year).
+- the crisis (crises.py): `--crisis ID` (a MID or UCDP conflict of `data crises`), else the
+  most severe attack on a member's territory in the window (the year and the ten before), else a
+  stated HYPOTHETICAL (the smallest member against the non-member, among the ten largest
+  militaries, with the lowest affinity to it); the user's victim and aggressor (a state, a
+  bundled non-state actor, or UCDP_N) override its sides. The crisis day is the crisis's start
+  when it lies in the year, else the date given, else 1 July.
+- members (membership.py): in force on the crisis day by ATOP's entry and exit dates, else COW
+  Formal Alliances; after the dataset's end, its last membership (a note; the source says so).
 - capabilities: NMC milper (thousands) -> troops; milex (thousands of current US$) -> milex;
   tpop -> population. After NMC's last year, SIPRI for milex where it has the year, and the
   last NMC year for troops (said in the source).
-- leader: the COW major power among the members (the one with the largest military
-  expenditure if several); none if there is none.
+- leader and the leader's stake (leaders.py): COW major power, else Maoz regional power, else
+  the member with half the members' capabilities, else none; the stake as a leader-victim tie.
 - provisions: ATOP alliance level (defense, consul, defcon and the member-level defence
   conditions) mapped onto the alliance's scope; ATOP codes no decision rule, so consensus.
 - standing forces: no dataset codes pledges: STANDING_SHARE of each member's personnel.
 - ties: every other ATOP defence pact in force between the leader and a member.
 - affinities: datasets.affinity (ideal points; portfolio similarity before 1946).
-- the crisis: the most recent MID (within CRISIS_LOOKBACK years) between a member and a
-  non-member, else the smallest member against the non-member with the lowest affinity
-  among the ten largest militaries; or the victim and aggressor the user names.
+- geography (geography.py): capitals of the states; contiguity and distance of every member
+  with the victim and with a state aggressor. Crisis exposure is left to the model's rule, and a
+  state aggressor's strength to the model (troops x commitment discounted by distance); a
+  non-state aggressor's strength is written by crises.py's rules.
 """
 
 from __future__ import annotations
@@ -30,7 +37,6 @@ from typing import Any
 
 import yaml
 
-from alliancesim.data import bundled
 from alliancesim.datasets import crises
 from alliancesim.datasets.affinity import (
     PairAffinity,
@@ -41,7 +47,13 @@ from alliancesim.datasets.codes import actor_id, ccode_of, state_name
 from alliancesim.datasets.context import BuildContext, mid_year
 from alliancesim.datasets.geography import capital
 from alliancesim.datasets.geography import pairs as geo_pairs
-from alliancesim.datasets.leaders import choose_leader, in_force, leader_stake
+from alliancesim.datasets.leaders import choose_leader, leader_stake
+from alliancesim.datasets.membership import (
+    AllianceRef,
+    alliance_ref,
+    members_in_year,
+    members_on,
+)
 from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.errors import UsageError
 
@@ -49,14 +61,6 @@ STANDING_SHARE = 0.05  # JUDGEMENT: share of personnel deployable fast to a coll
 CONDITIONAL_COVERAGE = 0.75  # JUDGEMENT: coverage of a defence clause with conditions
 CONSULTATION_COVERAGE = 0.25  # JUDGEMENT: coverage when the treaty only promises consultation
 QUALITY, READINESS = 1.0, 2.0  # stated defaults (the datasets code neither)
-
-
-@dataclass(frozen=True)
-class AllianceRef:
-    label: str
-    name: str
-    atop: int | None
-    cow: int | None
 
 
 @dataclass
@@ -75,114 +79,17 @@ class Built:
         return "\n".join(head) + "\n" + body
 
 
-def alliance_ref(spec: str) -> AllianceRef:
-    """NAME (data/alliance_ids.yaml), atop:ID, cow:ID, or a bare number (>= 1000: ATOP)."""
-    known = yaml.safe_load(bundled.ALLIANCE_IDS.read_text())
-    key = spec.strip().lower()
-    if key in known:
-        e = known[key]
-        return AllianceRef(key, e["name"], e.get("atop"), e.get("cow"))
-    prefix, _, num = key.partition(":")
-    if not num:
-        prefix, num = ("atop" if key.isdigit() and int(key) >= 1000 else "cow"), key
-    if prefix in ("atop", "cow") and num.isdigit():
-        n = int(num)
-        return AllianceRef(f"{prefix}-{n}", f"{prefix.upper()} alliance {n}",
-                           n if prefix == "atop" else None, n if prefix == "cow" else None)
-    raise UsageError(f"not an alliance this tool knows; give a name ({', '.join(known)}), "
-                     "atop:ID, cow:ID or a number", param="alliance", value=spec)
-
-
 class _Builder(BuildContext):
     def __init__(self, store: DataStore, ref: AllianceRef, year: int) -> None:
         super().__init__(store, year)
         self.ref = ref
 
     # ------------------------------------------------------------------ members
-    def _membership_kind(self) -> str:
-        ref = self.ref
-        if ref.atop is not None and self.has("atop-members"):
-            return "atop-members"
-        if ref.cow is not None and self.has("cow-alliance"):
-            return "cow-alliance"
-        need = "atop-members" if ref.atop is not None else "cow-alliance"
-        self.store.require(need, purpose=f"building {ref.label}")
-        raise AssertionError("unreachable")
-
     def members_in_year(self) -> list[int]:
-        """Every member at any time in the year (or the dataset's last year): the states whose
-        crises are searched."""
-        kind = self._membership_kind()
-        y = min(self.year, self.last_year(kind))
-        if kind == "atop-members":
-            rows = self.query(
-                "SELECT DISTINCT member FROM atop_members WHERE atopid = ? AND yrent <= ? AND "
-                "(yrexit IS NULL OR yrexit = 0 OR yrexit >= ?) ORDER BY member",
-                [self.ref.atop, y, y])
-        else:
-            rows = self.query(
-                "SELECT DISTINCT ccode FROM cow_alliance WHERE version4id = ? AND mem_st_year "
-                "<= ? AND (mem_end_year IS NULL OR mem_end_year >= ?) ORDER BY ccode",
-                [self.ref.cow, y, y])
-        codes = [int(r[0]) for r in rows if int(r[0]) <= 999]
-        if len(codes) < 2:
-            span = self._span(kind)
-            raise UsageError(f"{self.ref.name} has {len(codes)} member state(s) in {self.year} "
-                             f"in {kind} {self.use(kind)}{span}; an alliance needs two: not in "
-                             "force that year", param="year", value=self.year)
-        return codes
-
-    def _span(self, kind: str) -> str:
-        if kind == "atop-members":
-            r = self.query("SELECT min(yrent), max(CASE WHEN coalesce(yrexit, 0) = 0 THEN NULL "
-                           "ELSE yrexit END), bool_or(coalesce(yrexit, 0) = 0) FROM "
-                           "atop_members WHERE atopid = ?", [self.ref.atop])[0]
-        else:
-            r = self.query("SELECT min(mem_st_year), max(mem_end_year), false FROM "
-                           "cow_alliance WHERE version4id = ?", [self.ref.cow])[0]
-        if r[0] is None:
-            return " (no such alliance id in the data)"
-        return f" (members from {r[0]} to " + ("the data's end" if r[2] else f"{r[1]}") + ")"
+        return members_in_year(self, self.ref)
 
     def members(self, day: datetime.date) -> tuple[list[int], str, datetime.date]:
-        """The members in force on `day` (ATOP entry and exit dates; COW's start and end
-        dates), their source, and the day used (the dataset's last day after it ends)."""
-        ref = self.ref
-        kind = self._membership_kind()
-        rel = self.use(kind)
-        last = datetime.date(self.last_year(kind), 12, 31)
-        d = min(day, last)
-        flag = ""
-        if d != day:
-            self.note(f"{kind} {rel} ends in {last.year}: the members as of {d} (the last "
-                      f"membership the data give), not of {day}")
-            flag = f" (the data end in {last.year}: the last membership, not {day}'s)"
-        if kind == "atop-members":
-            rows = self.query(
-                "SELECT DISTINCT member FROM atop_members m WHERE atopid = ? AND "
-                f"{in_force('m')} ORDER BY member", [ref.atop, d, d])
-            src = (f"ATOP v{rel} member level, atopid {ref.atop}, members in force on {d} "
-                   f"(entry and exit dates){flag} [atop-members {rel}]")
-        else:
-            start = ("make_date(mem_st_year, CAST(coalesce(nullif(mem_st_month, -9), 1) AS "
-                     "INTEGER), CAST(coalesce(nullif(mem_st_day, -9), 1) AS INTEGER))")
-            rows = self.query(
-                f"SELECT DISTINCT ccode FROM cow_alliance WHERE version4id = ? AND {start} <= ? "
-                "AND (mem_end_year IS NULL OR mem_end_year > ? OR (mem_end_year = ? AND "
-                "coalesce(mem_end_month, 12) * 100 + coalesce(mem_end_day, 31) >= ?)) "
-                "ORDER BY ccode", [ref.cow, d, d.year, d.year, d.month * 100 + d.day])
-            src = (f"COW Formal Alliances v{rel}, version4id {ref.cow}, members on {d}{flag} "
-                   f"[cow-alliance {rel}]")
-        codes = [int(r[0]) for r in rows]
-        outside = [c for c in codes if c > 999]
-        if outside:
-            self.note(f"left out member code(s) {outside}: not states of the COW system")
-        codes = [c for c in codes if c <= 999]
-        if len(codes) < 2:
-            raise UsageError(f"{ref.name} has {len(codes)} member state(s) on {d} in the "
-                             f"data ({src}){self._span(kind)}; an alliance needs two: not in "
-                             "force that day", param="date", value=str(day))
-        return codes, src, d
+        return members_on(self, self.ref, day)
 
     # ------------------------------------------------------------------ capabilities
     def actor(self, ccode: int) -> dict[str, Any]:

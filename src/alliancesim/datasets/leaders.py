@@ -26,6 +26,7 @@ from typing import Any
 
 from alliancesim.datasets.codes import actor_id, state_name
 from alliancesim.datasets.context import BuildContext
+from alliancesim.datasets.membership import in_force
 
 MAJORITY_SHARE = 0.5  # the capabilities branch: a member with >= half the members' summed CINC
 SEA_STAKE = 0.5  # the stake for contiguity across water (COW types 2-5) alone
@@ -167,20 +168,6 @@ def _other_pacts(ctx: BuildContext, a: int, b: int, day: datetime.date,
 def _clip_to(ctx: BuildContext, day: datetime.date, kind: str) -> datetime.date:
     last = ctx.last_year(kind)
     return min(day, datetime.date(last, 12, 31))
-
-
-def in_force(t: str) -> str:
-    """SQL: ATOP member row `t` in force on a day (two parameters: the day, twice, for entry and
-    exit). Entry on (yrent, moent or 1, dayent or 1); in force until the exit day (exclusive);
-    yrexit 0 or missing: still in force. Missing exit month or day: the year's or month's end."""
-    entry = (f"make_date(CAST({t}.yrent AS INTEGER), CAST(coalesce(nullif({t}.moent, 0), 1) AS "
-             f"INTEGER), CAST(coalesce(nullif({t}.dayent, 0), 1) AS INTEGER))")
-    exit_ = (f"(CASE WHEN nullif({t}.moexit, 0) IS NULL THEN make_date(CAST({t}.yrexit AS "
-             f"INTEGER), 12, 31) + 1 WHEN nullif({t}.dayexit, 0) IS NULL THEN last_day("
-             f"make_date(CAST({t}.yrexit AS INTEGER), CAST({t}.moexit AS INTEGER), 1)) + 1 ELSE "
-             f"make_date(CAST({t}.yrexit AS INTEGER), CAST({t}.moexit AS INTEGER), "
-             f"CAST({t}.dayexit AS INTEGER)) END)")
-    return f"({entry} <= ? AND (coalesce({t}.yrexit, 0) = 0 OR {exit_} > ?))"
 
 
 def leader_stake(ctx: BuildContext, lead: int, victim: int, aggressor: int | None,
