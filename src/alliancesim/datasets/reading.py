@@ -326,8 +326,12 @@ def _gather(con: duckdb.DuckDBPyConnection, kind: Kind, layout: Layout, names: l
                       f"HAVING count(DISTINCT row({row})) > 1 ORDER BY 1 LIMIT 1").fetchone()
     if bad:
         vals = ", ".join(f"{k}={v}" for k, v in zip(kind.key, bad[2:], strict=True))
+        where = " AND ".join(f"{_quote(k)} = ?" for k in kind.key)
+        differ = [c for c in others if con.execute(
+            f"SELECT count(DISTINCT row({_quote(c)})) FROM staged WHERE {where}",
+            list(bad[2:])).fetchone()[0] > 1]  # type: ignore[index]
         raise DatasetError(path, f"lines {bad[0]} to {bad[1]}: the rows of one ({vals}) differ "
-                           f"in {', '.join(others)}; they may differ only in "
+                           f"in {', '.join(differ)}; they may differ only in "
                            f"{', '.join(layout.gather)}")
     joins, cols = [], []
     for i, col in enumerate(layout.gather):
