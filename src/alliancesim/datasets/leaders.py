@@ -8,7 +8,8 @@ The leader (docs/data.md, "Building a scenario"), the first branch that applies:
    (`maoz_powers`: `regstdate`..`regenddate` or `globstdate`..`globenddate`; several: the
    largest military expenditure).
 3. **capabilities**: the member holding at least half of the members' summed NMC composite
-   index (`cinc`) in the year (the last NMC year after NMC ends).
+   index (`cinc`) in the year, and more than any other member (the last NMC year after NMC
+   ends).
 4. **none**: no member leads.
 
 The leader's stake in the victim (docs/coding.md, "The leader's stake"), written as an alliance
@@ -96,13 +97,14 @@ def choose_leader(ctx: BuildContext, members: list[int], day: datetime.date,
         if total > 0:
             top = max(cinc, key=lambda c: (cinc[c], -c))
             share = cinc[top] / total
-            if share >= MAJORITY_SHARE:
+            alone = sum(1 for v in cinc.values() if v == cinc[top]) == 1
+            if share >= MAJORITY_SHARE and alone:
                 return Leader(top, "capabilities", (
                     "no COW major power and no Maoz regional power among the members; the "
                     f"member with at least half their summed capabilities: {state_name(top)} "
                     f"holds {share:.0%} of the members' CINC in {y}, NMC v{rel} [nmc {rel}]"))
-            tried.append(f"no member holds half the members' CINC in {y} (the largest, "
-                         f"{state_name(top)}, {share:.0%})")
+            tried.append(f"no member holds half the members' CINC in {y} and more than any "
+                         f"other (the largest, {state_name(top)}, {share:.0%})")
     ctx.note("no leader: " + "; ".join(tried))
     return Leader(None, "none", "; ".join(tried))
 
