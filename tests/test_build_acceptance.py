@@ -22,8 +22,8 @@ from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import Scenario
 
-pytestmark = [needs_shared("datasets", "peacesciencer_derived", "ucdp_acd.csv"),
-              pytest.mark.slow]  # about 30 s: seven builds and runs on the published files
+# about 12 s for the module (6 s of it the imports): not marked slow
+pytestmark = needs_shared("datasets", "peacesciencer_derived", "ucdp_acd.csv")
 
 KINDS = [  # kind, file under ../shared/datasets
     ("nmc", "peacesciencer_derived/cow_nmc.csv"),

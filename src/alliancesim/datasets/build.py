@@ -96,7 +96,7 @@ class _Builder(BuildContext):
         year = self.year
         self.store.require("nmc", purpose="actors' capabilities")
         rel = self.use("nmc")
-        rows = self.store.query(
+        rows = self.query(
             "SELECT year, milper, milex, tpop FROM nmc WHERE ccode = ? AND year <= ? AND "
             "milper IS NOT NULL ORDER BY year DESC LIMIT 1", [ccode, year])
         name = state_name(ccode)
@@ -113,7 +113,7 @@ class _Builder(BuildContext):
             sources.append(f"milex: NMC v{rel} {y} (thousands of current US$) [nmc {rel}]")
         elif self.has("sipri"):
             srel = self.imports["sipri"].release
-            hit = self.store.query("SELECT milex_usd_m FROM sipri_milex WHERE ccode = ? AND "
+            hit = self.query("SELECT milex_usd_m FROM sipri_milex WHERE ccode = ? AND "
                                    "year = ?", [ccode, year])
             if hit:
                 self.used["sipri"] = srel
@@ -142,7 +142,7 @@ class _Builder(BuildContext):
         src = ""
         if ref.atop is not None and self.has("atop-alliances"):
             rel = self.use("atop-alliances")
-            cur = self.store.query("SELECT defense, offense, neutral, nonagg, consul, conditio, "
+            cur = self.query("SELECT defense, offense, neutral, nonagg, consul, conditio, "
                                    "defcon, milaid, base, intcom, organ1 FROM atop_alliances "
                                    "WHERE atopid = ?", [ref.atop])
             if cur:
@@ -151,7 +151,7 @@ class _Builder(BuildContext):
                 flags = {n: float(v or 0) for n, v in zip(names, cur[0], strict=True)}
                 src = f"ATOP v{rel} alliance level, atopid {ref.atop} [atop-alliances {rel}]"
             if self.has("atop-members"):
-                conds = self.store.query(
+                conds = self.query(
                     "SELECT max(defcoadv), max(defcoloc), max(defcocon), max(defconum), "
                     "max(defcodem), max(defconpr) FROM atop_members WHERE atopid = ?",
                     [ref.atop])
@@ -160,7 +160,7 @@ class _Builder(BuildContext):
                     flags[n] = float(v or 0)
         elif ref.cow is not None and self.has("cow-alliance"):
             rel = self.use("cow-alliance")
-            cur = self.store.query("SELECT max(defense), max(neutrality), max(nonaggression), "
+            cur = self.query("SELECT max(defense), max(neutrality), max(nonaggression), "
                                    "max(entente) FROM cow_alliance WHERE version4id = ?",
                                    [ref.cow])
             values = [float(v or 0) for v in cur[0]]
@@ -211,7 +211,7 @@ class _Builder(BuildContext):
         for m in members:
             if m in (lead, victim):
                 continue
-            rows = self.store.query(
+            rows = self.query(
                 "SELECT DISTINCT a.atopid FROM atop_members a JOIN atop_members b "
                 "ON a.atopid = b.atopid WHERE a.member = ? AND b.member = ? AND a.atopid != ? "
                 "AND a.defense = 1 AND b.defense = 1 AND a.yrent <= ? AND b.yrent <= ? AND "
@@ -261,7 +261,7 @@ class _Builder(BuildContext):
         non-member, among the ten largest militaries, with the lowest affinity to it."""
         smallest = min((m for m in members if m != lead), key=lambda m: actors[m]["troops"])
         y = min(self.year, self.last_year("nmc"))
-        big = [int(r[0]) for r in self.store.query(
+        big = [int(r[0]) for r in self.query(
             "SELECT ccode FROM nmc WHERE year = ? AND milper IS NOT NULL ORDER BY milper DESC "
             "LIMIT 10", [y])]
         candidates = [c for c in big if c not in members] or big
@@ -318,6 +318,14 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
         raise UsageError("must be a year from 1816 on", param="year", value=year)
     store.require("nmc", purpose="building a scenario")
     b = _Builder(store, ref, year)
+    with b.session():
+        return _build(b, victim=victim, aggressor=aggressor, threat=threat, crisis=crisis,
+                      window=window, date=date)
+
+
+def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: str | None,
+           crisis: str | None, window: int, date: datetime.date | None) -> Built:
+    ref, year = b.ref, b.year
     year_members = b.members_in_year()
     v_code = None
     if victim is not None:
@@ -458,7 +466,7 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
     scenario: dict[str, Any] = {
         "name": f"{alliance_id}-{year}",
         "title": f"{ref.name}, {year} (built from the datasets)",
-        "description": f"Built by alliancesim data build --alliance {alliance} --year {year}"
+        "description": f"Built by alliancesim data build --alliance {ref.label} --year {year}"
                        + (f" --crisis {crisis}" if crisis else "") + ".",
         "alliance": body,
         "actors": out_actors,
@@ -477,7 +485,8 @@ def crisis_list(store: DataStore, alliance: str, year: int,
     b = _Builder(store, ref, year)
     if not b.has("mid-participants") and not b.has("ucdp-acd"):
         store.require("mid-participants", "ucdp-acd", purpose="listing crises")
-    found = crises.candidates(b, b.members_in_year(), window)
+    with b.session():
+        found = crises.candidates(b, b.members_in_year(), window)
     return found, Built(scenario={}, notes=b.notes, datasets=dict(b.used))
 
 

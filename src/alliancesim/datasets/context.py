@@ -9,7 +9,11 @@ through one `BuildContext`, so every release they use is recorded once for `data
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import duckdb
 
 from alliancesim.datasets.store import DataStore
 
@@ -22,6 +26,17 @@ class BuildContext:
         self.imports = {i.kind: i for i in store.imported()}
         self.notes: list[str] = []
         self.used: dict[str, str] = {}
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[BuildContext]:
+        """One read-only connection for every query of the build (a build makes hundreds)."""
+        with self.store.connect(read_only=True) as con:
+            self._con = con
+            try:
+                yield self
+            finally:
+                self._con = None
 
     def use(self, kind: str) -> str:
         """The release of `kind` in the store, recorded as used."""
@@ -37,7 +52,9 @@ class BuildContext:
         return int(y) if y is not None else self.year
 
     def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        return self.store.query(sql, params)
+        if self._con is None:
+            return self.store.query(sql, params)
+        return self._con.execute(sql, list(params)).fetchall()
 
     def note(self, text: str) -> None:
         if text not in self.notes:
