@@ -79,7 +79,9 @@ def _dist(draw: Any, low: float, high: float) -> Any:
 
 @st.composite
 def scenarios(draw: Any) -> dict[str, Any]:
-    """Random valid scenarios over the CSTO's members, rules, noises, threats and parameters."""
+    """Random valid scenarios over the CSTO's members, rules, noises, threats, parameters and
+    geography (random contiguity and distances over the bundled capitals, an aggressor's
+    strength from its troops and distance or given)."""
     alliance = bundled_alliance("csto").model_dump(mode="json", by_alias=True)
     rule = draw(st.sampled_from(["consensus", "qualified_majority", "simple_majority", "leader"]))
     alliance["decision_rule"] = {"rule": rule}
@@ -94,11 +96,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
     crisis = {
         "id": "random", "victim": victim, "aggressor": aggressor, "threat": threat,
         "territory": draw(st.sampled_from(["undisputed", "disputed"])),
-        "aggressor_strength": _dist(draw, 100, 40000),
+        **({"aggressor_strength": _dist(draw, 100, 40000)} if draw(st.booleans()) else {}),
         "defender_commitment": draw(st.floats(0.05, 1.0)),
         "request": draw(st.sampled_from(["auto", "none", "consultations", "military"])),
         "trust": draw(st.floats(0.0, 1.0)),
-        "exposure": {m: draw(st.floats(0.0, 1.0)) for m in members if draw(st.booleans())},
+        "exposure": {m: (draw(st.floats(0.0, 1.0)) if draw(st.booleans()) else
+                         {"value": draw(st.floats(0.0, 1.0)), "reason": "test"})
+                     for m in members if draw(st.booleans())},
         "engagement_law": draw(st.sampled_from(["auto", "square", "irregular"])),
     }
     noise = draw(st.sampled_from(["independent", "common_shock"]))
@@ -110,8 +114,15 @@ def scenarios(draw: Any) -> dict[str, Any]:
                    "private_benefit": draw(st.floats(0.0, 5.0))},
         "engagement": {"attrition": draw(st.floats(0.001, 0.05)),
                        "horizon_days": draw(st.integers(1, 90))},
+        "geography": {"half_strength_km": _dist(draw, 200, 9000),
+                      "km_per_day": _dist(draw, 100, 4000)},
     }
-    return {"name": "random", "alliance": alliance, "parameters": params, "crises": [crisis]}
+    others = [a for a in {*members, aggressor} if a != victim]
+    geography = [{"a": a, "b": b, "contiguity": draw(st.integers(0, 5)),
+                  "distance_km": draw(st.one_of(st.none(), st.floats(0.0, 3000.0)))}
+                 for a in others for b in (victim, aggressor) if a != b and draw(st.booleans())]
+    return {"name": "random", "alliance": alliance, "parameters": params, "crises": [crisis],
+            "geography": geography}
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -36,7 +36,9 @@ from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
+from alliancesim.scenario.distributions import point
 from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim.scenario.geography import Geography, exposures
 from alliancesim.scenario.loading import load_scenario_file, resolve
 from alliancesim.scenario.params import apply_parameters, load_parameters
 from alliancesim.scenario.schema import Scenario
@@ -120,6 +122,36 @@ def affinities_used(name: str | Path) -> list[dict[str, Any]]:
                               if "[ideal-points" in reason else "judgement 2021")
                 rows.append({"crisis": c.id, "member": m, "with": other, "role": role,
                              "value": value, "origin": origin, "reason": reason})
+    return rows
+
+
+def geography_used(name: str | Path) -> list[dict[str, Any]]:
+    """Each member's (and each aggressor's) distance to the victim as the model uses it, with
+    the branch of the rule that gave it, the share of its force that reaches the victim at the
+    scenario's half-strength distance, the travel days, and each member's exposure with its
+    origin ('rule', 'hand', 'hand: <reason>'): docs/model.md, "Geography"."""
+    sc = load_scenario_or_case(name)
+    alliance = sc.alliance
+    assert not isinstance(alliance, str)
+    geo = Geography(sc)
+    half = float(point(sc.parameters.geography.half_strength_km))
+    pace = float(point(sc.parameters.geography.km_per_day))
+    rows: list[dict[str, Any]] = []
+    for k, c in enumerate(sc.crises):
+        based = {b.owner for b in alliance.bases if b.host == c.victim}
+        values, origins = exposures(sc, k)
+        who = [(m, "member", m in based) for m in alliance.members]
+        if c.aggressor not in alliance.members:
+            who.append((c.aggressor, "aggressor", False))
+        for i, (m, role, b) in enumerate(who):
+            state = sc.actors[m].kind == "state"
+            d, why = geo.projection(m, c.victim, b) if state else (0.0, "non-state: inside")
+            row = {"crisis": c.id, "actor": m, "role": role, "distance_km": round(d, 1),
+                   "why": why, "reach": 1.0 / (1.0 + d / half),
+                   "travel_days": d / pace}
+            if role == "member":
+                row.update(exposure=values[i], exposure_origin=origins[i])
+            rows.append(row)
     return rows
 
 

@@ -284,6 +284,15 @@ def show(
         origin = f"data {year.group(1)}" if r["origin"] == "data" and year else r["origin"]
         lines.append(f"#   {r['crisis']}: {r['member']}-{r['with']} ({r['role']}) "
                      f"{r['value']:+.2f} {origin}{why}")
+    lines += ["", "# Geography the model uses (docs/model.md, 'Geography'): distance to the "
+              "victim,", "# the share of its force that reaches it, the travel days, "
+              "and each member's exposure (rule: docs/coding.md; hand: set by the case or "
+              "scenario)."]
+    for g in api.geography_used(name):
+        exposure = (f"; exposure {g['exposure']:.2f} {g['exposure_origin'][:80]}"
+                    if "exposure" in g else "")
+        lines.append(f"#   {g['crisis']}: {g['actor']} ({g['role']}) {g['distance_km']:,.0f} km "
+                     f"{g['why']}, reach {g['reach']:.2f}, +{g['travel_days']:.1f} d{exposure}")
     sys.stdout.write("\n".join(lines) + "\n")
 
 

@@ -94,14 +94,22 @@ class Geography:
     def projection_km(self, origin: str, victim: str, based: bool = False) -> float:
         """d: 0 for the victim itself, a contiguous state or one with troops based in the
         victim; else the capitals' distance, else the minimum distance, else 0 (unknown)."""
-        if origin == victim or based:
-            return 0.0
+        return self.projection(origin, victim, based)[0]
+
+    def projection(self, origin: str, victim: str, based: bool = False) -> tuple[float, str]:
+        """(d, why): projection_km and the branch of the rule that gave it."""
+        if origin == victim:
+            return 0.0, "the victim"
+        if based:
+            return 0.0, "troops based in the victim"
         f = self.facts(origin, victim)
         if 1 <= f.contiguity <= CONTIGUOUS_UP_TO:
-            return 0.0
+            return 0.0, f"contiguous (COW conttype {f.contiguity})"
         if f.capitals_km is not None:
-            return f.capitals_km
-        return f.distance_km if f.distance_km is not None else 0.0
+            return f.capitals_km, "between the capitals"
+        if f.distance_km is not None:
+            return f.distance_km, "minimum distance (a capital unknown)"
+        return 0.0, "unknown (no capital, no pair): no loss of strength"
 
     def proximity(self, a: str, b: str) -> float:
         """p(a, b) of the exposure rule (module docstring)."""
