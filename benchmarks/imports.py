@@ -3,8 +3,9 @@
     python benchmarks/imports.py [DATASETS_FOLDER] [--rounds 3]
 
 Each import runs in a fresh process (so its peak resident memory is its own) into a fresh
-data store: the ATOP 5.1 directed dyad-year file (273,296 rows), the MID 5.0 participants and
-the UN ideal points. Prints every round and the median seconds and peak MiB per file.
+data store: the ATOP 5.1 directed dyad-year file (273,296 rows), the MID 5.0 participants,
+the UN ideal points, NMC 7.0, the minimum distances (875,215 rows, gzipped) and UCDP/PRIO.
+Prints every round and the median seconds and peak MiB per file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ FILES = [
     ("mid-participants", "cow_mid/MIDB_5.0.csv"),
     ("ideal-points", "unga_idealpoints/IdealpointsJuly2025.csv"),
     ("nmc", "peacesciencer_derived/cow_nmc.csv"),
+    ("cow-mindist", "peacesciencer_derived/cow_mindist_1946.csv.gz"),
+    ("ucdp-acd", "peacesciencer_derived/ucdp_acd.csv"),
 ]
 
 ONE = """

@@ -2,9 +2,9 @@
 
 One `Kind` per dataset the field uses (docs/data.md lists them). A file is recognised by its
 header (a `Layout`'s required columns), converted to the kind's canonical columns by SQL
-expressions, checked (types, code ranges, unique keys, year coverage), and labelled with a
-release: the release whose last year the file reaches (a file that stops short of every
-release is refused as truncated), or the one the user names.
+expressions, checked (types, dates, code ranges, the kind's own rules, unique keys, year
+coverage), and labelled with a release: the release whose last year the file reaches (a file
+that stops short of every release is refused as truncated), or the one the user names.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Read one published file into a checked, canonical table (in a DuckDB connection).
 
-`stage(con, kind, path, release)` reads the file (CSV in UTF-8 or Latin-1, or Stata .dta),
-recognises its layout from the header, converts it to the kind's canonical columns, and
-checks it: every number parses, every COW code is a state code, keys are unique, and the
-years reach the end of a known release (a file cut short is refused as truncated). Problems
+`stage(con, kind, path, release)` reads the file (CSV in UTF-8 or Latin-1, gzipped CSV as
+.csv.gz, or Stata .dta), recognises its layout from the header, converts it to the kind's
+canonical columns (leaving out rows a re-save adds, gathering rows it spreads, adding the
+reverse of one-way dyads, COW codes for Gleditsch-Ward codes), and checks it: every number and
+date parses, every COW code is a state code, the kind's own rules hold, keys are unique, and
+the years reach the end of a known release (a file cut short is refused as truncated). Problems
 raise `DatasetError` naming the file, the column, the line and what would be valid; nothing
 is written to the store until every check has passed (datasets.store commits in one
 transaction).
