@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -455,7 +456,9 @@ def _cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "alliancesim.cli", *args], capture_output=True,
                           text=True, timeout=300,
                           env={"COLUMNS": "120", "PATH": "/usr/bin:/bin",
-                               "ALLIANCESIM_DATA": str(store), "HOME": str(store.parent)})
+                               "ALLIANCESIM_DATA": str(store), "HOME": str(store.parent),
+                               # the checkout under test, when it is not the installed one
+                               "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
 
 
 def test_cli_data_commands(tmp_path: Path) -> None:
@@ -485,6 +488,20 @@ def test_cli_data_commands(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = _cli("data", "cite", str(out), store=store)
     assert r.returncode == 0 and "@incollection{singer1972nmc_50" in r.stdout
+    r = _cli("data", "crises", "--alliance", "atop:9001", "--year", "2009", "--json",
+             store=store)
+    assert r.returncode == 0, r.stderr
+    (listed,) = json.loads(r.stdout)  # one dispute in the fixtures' window with a member
+    assert (listed["id"], listed["member_id"], listed["other_id"]) == ("mid:9100", "ARM", "AZE")
+    assert listed["territory"] is True
+    r = _cli("data", "crises", "--alliance", "atop:9001", "--year", "2009", store=store)
+    assert r.returncode == 0 and "mid:9100 *" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2008", "--crisis",
+             "mid:9100", "--date", "2008-03-04", store=store)
+    assert r.returncode == 0 and "victim: ARM" in r.stdout and "aggressor: AZE" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--crisis",
+             "mid:77", store=store)
+    assert r.returncode == 2 and "no such dispute" in r.stderr and "Traceback" not in r.stderr
     r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--threat", "war",
              store=store)
     assert r.returncode == 2 and "--threat" in r.stderr and "interstate_attack" in r.stderr
