@@ -51,6 +51,7 @@ from alliancesim.datasets.leaders import choose_leader, leader_stake
 from alliancesim.datasets.membership import (
     AllianceRef,
     alliance_ref,
+    in_force,
     members_in_year,
     members_on,
 )
@@ -201,12 +202,14 @@ class _Builder(BuildContext):
         return scope, f"{src}: defense={flags.get('defense', 0):g}" + (
             f"; {', '.join(extra)}" if extra else "")
 
-    def ties(self, lead: int, members: list[int], victim: int) -> list[dict[str, Any]]:
-        """Leader-member ties from other ATOP defence pacts (the victim's: leaders.py)."""
+    def ties(self, lead: int, members: list[int], victim: int, day: datetime.date
+             ) -> list[dict[str, Any]]:
+        """Leader-member ties from other ATOP defence pacts in force on `day` (the dataset's
+        last day after it ends); the victim's tie is the leader's stake (leaders.py)."""
         if self.ref.atop is None or not self.has("atop-members"):
             return []
         rel = self.use("atop-members")
-        y = min(self.year, self.last_year("atop-members"))
+        d = min(day, datetime.date(self.last_year("atop-members"), 12, 31))
         out = []
         for m in members:
             if m in (lead, victim):
@@ -214,15 +217,13 @@ class _Builder(BuildContext):
             rows = self.query(
                 "SELECT DISTINCT a.atopid FROM atop_members a JOIN atop_members b "
                 "ON a.atopid = b.atopid WHERE a.member = ? AND b.member = ? AND a.atopid != ? "
-                "AND a.defense = 1 AND b.defense = 1 AND a.yrent <= ? AND b.yrent <= ? AND "
-                "(a.yrexit = 0 OR a.yrexit IS NULL OR a.yrexit >= ?) AND "
-                "(b.yrexit = 0 OR b.yrexit IS NULL OR b.yrexit >= ?) ORDER BY 1",
-                [lead, m, self.ref.atop, y, y, y, y])
+                f"AND a.defense = 1 AND b.defense = 1 AND {in_force('a')} AND {in_force('b')} "
+                "ORDER BY 1", [lead, m, self.ref.atop, d, d, d, d])
             if rows:
                 ids = ", ".join(str(r[0]) for r in rows)
                 out.append({"a": actor_id(lead, self.year), "b": actor_id(m, self.year),
                             "strength": 1.0, "source": (
-                                f"ATOP v{rel}: other defence pact(s) in force in {y}, "
+                                f"ATOP v{rel}: other defence pact(s) in force on {d}, "
                                 f"atopid {ids} [atop-members {rel}]")})
         return out
 
@@ -432,7 +433,7 @@ def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: st
     if scope:
         body["scope"] = scope
     body["standing_forces"] = standing
-    ties = b.ties(lead, members, v_code) if lead is not None else []
+    ties = b.ties(lead, members, v_code, member_day) if lead is not None else []
     if lead is not None:
         stake = leader_stake(b, lead, v_code, a_code, member_day, ref.atop)
         if stake is not None:
