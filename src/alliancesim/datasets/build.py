@@ -370,6 +370,9 @@ def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: st
     why = ("the crisis " + found.describe()) if found is not None else ""
     if found is None and (v_code is None or (a_code is None and nonstate is None)):
         v_fb, a_fb, why = b.fallback_crisis(members, lead, actors)
+        if aggressor is not None:  # only the victim is missing
+            why = (f"the aggressor {aggressor} named by the user; the victim, none being named, "
+                   "the smallest member other than the leader")
         b.note(why)
         v_code = v_code if v_code is not None else v_fb
         if a_code is None and nonstate is None:
