@@ -302,7 +302,7 @@ def _crisis_day(b: _Builder, found: crises.Candidate | None,
         return date, "the date given"
     if found is not None and found.date is not None and found.date.year == b.year:
         return found.date, f"the start of {found.id}"
-    return mid_year(b.year), "1 July of the year (no crisis date in the year)"
+    return mid_year(b.year), "1 July of the year: no crisis date in the year"
 
 
 def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | None = None,

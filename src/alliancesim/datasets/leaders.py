@@ -61,7 +61,7 @@ def choose_leader(ctx: BuildContext, members: list[int], day: datetime.date,
                 f"the COW major power among the members, COW major powers v{rel} "
                 f"[cow-majors {rel}], {y}: " + ", ".join(state_name(m) for m in among)
                 + ("; the largest military expenditure" if len(among) > 1 else "")))
-        tried.append(f"no COW major power ({rel}, {y})")
+        tried.append(f"no COW major power among the members in {y} [cow-majors {rel}]")
     else:
         tried.append("cow-majors not imported")
     if ctx.has("maoz-powers"):
@@ -78,12 +78,12 @@ def choose_leader(ctx: BuildContext, members: list[int], day: datetime.date,
         among = [m for m in members if m in powers]
         if among:
             lead = _largest(among, milex)
-            return Leader(lead, "regional", (
-                f"no COW major power among the members; Maoz's regional or global power "
-                f"among them on {d} [maoz-powers {rel}]: "
+            return Leader(lead, "regional", "; ".join(tried) + (
+                f"; Maoz's regional or global power among them on {d} [maoz-powers {rel}]: "
                 + ", ".join(state_name(m) for m in among)
                 + ("; the largest military expenditure" if len(among) > 1 else "")))
-        tried.append(f"no Maoz regional or global power ({rel}, {d})")
+        tried.append(f"no Maoz regional or global power among them on {d} "
+                     f"[maoz-powers {rel}]")
     else:
         tried.append("maoz-powers not imported")
     if ctx.has("nmc"):
@@ -99,12 +99,12 @@ def choose_leader(ctx: BuildContext, members: list[int], day: datetime.date,
             share = cinc[top] / total
             alone = sum(1 for v in cinc.values() if v == cinc[top]) == 1
             if share >= MAJORITY_SHARE and alone:
-                return Leader(top, "capabilities", (
-                    "no COW major power and no Maoz regional power among the members; the "
-                    f"member with at least half their summed capabilities: {state_name(top)} "
+                return Leader(top, "capabilities", "; ".join(tried) + (
+                    "; the member with at least half their summed capabilities and more than "
+                    f"any other: {state_name(top)} "
                     f"holds {share:.0%} of the members' CINC in {y}, NMC v{rel} [nmc {rel}]"))
             tried.append(f"no member holds half the members' CINC in {y} and more than any "
-                         f"other (the largest, {state_name(top)}, {share:.0%})")
+                         f"other (the largest, {state_name(top)}, {share:.0%}) [nmc {rel}]")
     ctx.note("no leader: " + "; ".join(tried))
     return Leader(None, "none", "; ".join(tried))
 
