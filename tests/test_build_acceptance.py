@@ -171,6 +171,7 @@ def test_csto_2016(real: DataStore, tmp_path: Path) -> None:
     assert not isinstance(al, str)
     assert al.members == ["RUS", "BLR", "ARM", "TJK", "KGZ", "KAZ"] and al.leader == "RUS"
     c = sc.crises[0]
+    assert (c.victim, c.aggressor, c.threat) == ("RUS", "UCDP_13588", "insurgency")
     assert "a member's territory attacked" in (c.description or "")
     _check_geography(sc, raw)
     # an interstate crisis on a member's territory: the Uzbek-Kyrgyz border clash of 2012
@@ -193,7 +194,7 @@ def test_rio_treaty_1982_and_the_falklands(real: DataStore, tmp_path: Path) -> N
     assert al.leader == "USA" and "BHS" not in al.members  # the Bahamas join on 8 Nov 1982
     c = sc.crises[0]
     assert "a member's territory attacked" in (c.description or "")
-    assert c.threat == "insurgency"  # the default: a UCDP civil war in a member
+    assert (c.victim, c.aggressor, c.threat) == ("SLV", "UCDP_316", "insurgency")  # civil war
     _check_geography(sc, raw)
     # the Falklands: Argentina, the member, is the revisionist initiator (MID side A); the
     # United Kingdom the other side; the islands' territory disputed
