@@ -196,6 +196,10 @@ def test_nonstate_aggressors(store: DataStore) -> None:
     c = built.scenario["crises"][0]
     assert (c["victim"], c["aggressor"]) == ("ARM", "UNREST")  # the smallest non-leader
     assert "the aggressor UNREST named by the user; the victim" in c["description"]
+    built = build_scenario(store, "atop:9001", 2010, victim="RUS")  # no attack on Russia
+    c = built.scenario["crises"][0]
+    assert c["victim"] == "RUS" and "the victim RUS named by the user; no attack" in \
+        c["description"] and "HYPOTHETICAL" in c["description"]
     with pytest.raises(UsageError, match="no UCDP conflict 9399 in or before 2010"):
         build_scenario(store, "atop:9001", 2010, victim="BLR", aggressor="UCDP_9399")
 

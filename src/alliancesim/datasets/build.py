@@ -257,10 +257,13 @@ class _Builder(BuildContext):
 
     # ------------------------------------------------------------------ fallback crisis
     def fallback_crisis(self, members: list[int], lead: int | None,
-                        actors: dict[int, dict[str, Any]]) -> tuple[int, int, str]:
-        """No attack on a member's territory in the window: the smallest member against the
-        non-member, among the ten largest militaries, with the lowest affinity to it."""
-        smallest = min((m for m in members if m != lead), key=lambda m: actors[m]["troops"])
+                        actors: dict[int, dict[str, Any]], victim: int | None = None
+                        ) -> tuple[int, int, str]:
+        """No attack on a member's territory in the window: the smallest member (or `victim`)
+        against the non-member, among the ten largest militaries, with the lowest affinity to
+        it."""
+        smallest = victim if victim is not None else min(
+            (m for m in members if m != lead), key=lambda m: actors[m]["troops"])
         y = min(self.year, self.last_year("nmc"))
         big = [int(r[0]) for r in self.query(
             "SELECT ccode FROM nmc WHERE year = ? AND milper IS NOT NULL ORDER BY milper DESC "
@@ -369,10 +372,15 @@ def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: st
         v_code = found.member
     why = ("the crisis " + found.describe()) if found is not None else ""
     if found is None and (v_code is None or (a_code is None and nonstate is None)):
-        v_fb, a_fb, why = b.fallback_crisis(members, lead, actors)
+        v_fb, a_fb, why = b.fallback_crisis(members, lead, actors,
+                                            v_code if v_code in members else None)
         if aggressor is not None:  # only the victim is missing
             why = (f"the aggressor {aggressor} named by the user; the victim, none being named, "
                    "the smallest member other than the leader")
+        elif victim is not None:
+            why = (f"the victim {victim} named by the user; no attack on its territory in the "
+                   "window: a HYPOTHETICAL aggressor, the non-member among the ten largest "
+                   "militaries with the lowest affinity to it")
         b.note(why)
         v_code = v_code if v_code is not None else v_fb
         if a_code is None and nonstate is None:
