@@ -12,6 +12,7 @@ trials are decided the same way in both and the paired error is far smaller.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,17 +22,30 @@ from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport, CrisisComparison, Difference
 from alliancesim.results.ensemble import simulate_scenario
 from alliancesim.results.headlines import TRIAL_HEADLINES as HEADLINES
+from alliancesim.results.reach import Extrapolation, beyond_record
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import Scenario
 
 
-def _indicators(scenario: Scenario, trials: int, seed: int, **options: Any
-                ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, str]]:
-    """Per crisis id, per headline: the (trials,) boolean indicator, in trial order."""
+@dataclass(frozen=True)
+class _Run:
+    """One variant's run: per crisis id, per headline, the (trials,) boolean indicator in
+    trial order; each crisis's title and where it lies outside the record."""
+
+    indicators: dict[str, dict[str, np.ndarray]]
+    titles: dict[str, str]
+    outside: dict[str, list[Extrapolation]]
+
+
+def _indicators(scenario: Scenario, trials: int, seed: int, **options: Any) -> _Run:
+    """Simulate one variant, keeping each headline's indicator per trial."""
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     titles: dict[str, str] = {}
+    outside: dict[str, list[Extrapolation]] = {}
 
     def collect(model: CompiledCrisis, r: TrialResults, first: int) -> None:
+        if model.crisis_id not in titles:
+            outside[model.crisis_id] = beyond_record(model)
         titles[model.crisis_id] = model.title
         mine = parts.setdefault(model.crisis_id, {h: [] for h in HEADLINES})
         for h, f in HEADLINES.items():
@@ -39,8 +53,8 @@ def _indicators(scenario: Scenario, trials: int, seed: int, **options: Any
 
     simulate_scenario(scenario, trials=trials, seed=seed, keep_trials=False,
                       on_trials=collect, **options)
-    return ({c: {h: np.concatenate(v) for h, v in hs.items()} for c, hs in parts.items()},
-            titles)
+    return _Run({c: {h: np.concatenate(v) for h, v in hs.items()} for c, hs in parts.items()},
+                titles, outside)
 
 
 def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
@@ -51,16 +65,20 @@ def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
         if progress is not None:
             progress(name)
         runs.append(_indicators(sc, trials, seed, **options))
-    base_name, (base, titles) = variants[0][0], runs[0]
+    base_name, base = variants[0][0], runs[0]
     crises = []
     skipped: dict[str, list[str]] = {}
-    for cid, base_ind in base.items():
+    for cid, base_ind in base.indicators.items():
         values = {base_name: {h: float(x.mean()) for h, x in base_ind.items()}}
+        outside = {base_name: base.outside[cid]} if base.outside[cid] else {}
         diffs = []
-        for (name, _), (ind, _) in zip(variants[1:], runs[1:], strict=True):
+        for (name, _), run in zip(variants[1:], runs[1:], strict=True):
+            ind = run.indicators
             if cid not in ind:
                 skipped.setdefault(name, []).append(cid)
                 continue
+            if run.outside[cid]:
+                outside[name] = run.outside[cid]
             values[name] = {h: float(x.mean()) for h, x in ind[cid].items()}
             for h in HEADLINES:
                 d = ind[cid][h].astype(float) - base_ind[h].astype(float)
@@ -69,7 +87,7 @@ def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
                     variant=name, headline=h, difference=float(d.mean()),
                     se_paired=float(d.std(ddof=1) / np.sqrt(trials)) if trials > 1 else 0.0,
                     se_independent=float(np.sqrt((pv * (1 - pv) + pb * (1 - pb)) / trials))))
-        crises.append(CrisisComparison(crisis_id=cid, title=titles[cid], values=values,
-                                       differences=diffs))
+        crises.append(CrisisComparison(crisis_id=cid, title=base.titles[cid], values=values,
+                                       differences=diffs, outside_record=outside))
     return ComparisonReport(base=base_name, variants=[n for n, _ in variants], trials=trials,
                             seed=seed, version=__version__, crises=crises, skipped=skipped)

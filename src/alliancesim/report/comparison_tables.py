@@ -7,9 +7,24 @@ from rich.console import Console
 from rich.table import Table
 
 from alliancesim.report.tables import pct
-from alliancesim.results.comparison import ComparisonReport
+from alliancesim.results.comparison import ComparisonReport, CrisisComparison
+from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
+
+
+def outside_lines(c: CrisisComparison, variants: list[str]) -> list[str]:
+    """Where a crisis lies outside the record, one line per distinct finding, naming the
+    variants it holds for ('every variant' when all of them)."""
+    lines: dict[str, list[str]] = {}
+    for v in variants:
+        line = record_line(c.outside_record.get(v, []))
+        if line is not None:
+            lines.setdefault(line, []).append(v)
+    shown = [v for v in variants if v in c.values]
+    return [line.replace("Outside the record:", "Outside the record (" + (
+        "every variant" if vs == shown and len(vs) > 1 else ", ".join(vs)) + "):", 1)
+        for line, vs in lines.items()]
 
 
 def render_comparison(r: ComparisonReport, console: Console) -> None:
@@ -32,6 +47,8 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
                              f"{100 * d.se_paired:.1f} [{100 * d.se_independent:.1f}]")
             table.add_row(h, *cells)
         console.print(table)
+        for line in outside_lines(c, r.variants):
+            console.print(line, style="yellow")
     for v, ids in r.skipped.items():
         console.print(f"'{v}' has no crisis {', '.join(ids)}: not compared there.", style="dim")
     console.print("Each variant: its probability, then its difference from the base in "

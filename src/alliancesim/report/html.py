@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from alliancesim.report import plots
+from alliancesim.report.comparison_tables import outside_lines
 from alliancesim.report.tables import held_out_note
 from alliancesim.results.comparison import ComparisonReport
+from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.summary import (
     SHOWN_REQUESTS,
@@ -37,6 +39,8 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: rig
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.5rem 0; }
 .note { color: #555; font-size: 0.9rem; }
+.outside { color: #8a4b00; background: #fff7e6; font-size: 0.85rem; padding: 0.2rem 0.5rem;
+           border-left: 3px solid #e0a040; }
 footer { margin-top: 3rem; color: #666; font-size: 0.8rem; border-top: 1px solid #ddd; }
 code { background: #f4f4f4; padding: 0 0.2rem; }
 table.response td:not(:first-child) { white-space: nowrap; }
@@ -129,6 +133,11 @@ def _request_note(c: CrisisSummary, s: EnsembleSummary) -> str:
     return f"<p class='note'>{_e(text)}</p>"
 
 
+def _outside(lines: list[str]) -> str:
+    """Where the crisis lies outside the record: a small note under its heading."""
+    return "".join(f"<p class='outside'>{_e(line)}</p>" for line in lines)
+
+
 def _run(s: EnsembleSummary,
          ranges: dict[str, dict[str, tuple[float, float]]] | None = None) -> str:
     parts = []
@@ -166,6 +175,7 @@ def _run(s: EnsembleSummary,
         parts.append(
             f"<h3>{_e(c.title)}</h3><p>{_e(c.victim)} hit by {_e(c.aggressor)} "
             f"({_e(c.threat.replace('_', ' '))}); {runs}.</p>"
+            + _outside([line] if (line := record_line(c.outside_record)) else [])
             + _table([caption, *c.response], rows, css="response")
             + (_request_note(c, s) if c.request_fixed is None else "")
             + f"<h4>Members{_e(given)}</h4>"
@@ -205,7 +215,8 @@ def _compare(r: ComparisonReport) -> str:
                            f"{100 * d.se_paired:.1f} pp; independent ± "
                            f"{100 * d.se_independent:.1f})")
             rows.append(row)
-        parts.append(f"<h3>{_e(c.title)}</h3>" + _table(["headline", r.base, *others], rows))
+        parts.append(f"<h3>{_e(c.title)}</h3>" + _outside(outside_lines(c, r.variants))
+                     + _table(["headline", r.base, *others], rows))
     return "".join(parts)
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from alliancesim.results.bands import HeldOut
+from alliancesim.results.reach import record_line
 from alliancesim.results.summary import (
     SHOWN_REQUESTS,
     CrisisSummary,
@@ -205,7 +206,9 @@ def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
             else f"{c.trials:,} trials")
     sub = Text(f"{c.victim} hit by {c.aggressor}: {c.threat.replace('_', ' ')}; {runs}",
                style="dim")
-    return Group(Rule(title, align="left"), sub, Text(""), body, Text(""))
+    outside = record_line(c.outside_record)
+    return Group(Rule(title, align="left"), sub,
+                 *([Text(outside, style="yellow")] if outside else []), Text(""), body, Text(""))
 
 
 def render_summary(s: EnsembleSummary, console: Console) -> None:

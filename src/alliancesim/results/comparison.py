@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from alliancesim.results.reach import Extrapolation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,6 +27,9 @@ class CrisisComparison(BaseModel):
     title: str
     values: dict[str, dict[str, float]]  # variant -> headline -> probability
     differences: list[Difference]
+    # variant -> where that variant's crisis lies outside the record (results/reach.py); only
+    # the variants with something to say
+    outside_record: dict[str, list[Extrapolation]] = Field(default_factory=dict)
 
 
 class ComparisonReport(BaseModel):

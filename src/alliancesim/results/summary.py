@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.bands import (
@@ -14,6 +14,7 @@ from alliancesim.results.bands import (
     headline_bands,
     response_se,
 )
+from alliancesim.results.reach import Extrapolation, beyond_record
 from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
@@ -79,6 +80,9 @@ class CrisisSummary(BaseModel):
     # the headline: the same crisis run with the request fixed at each level (same seed and
     # streams: common random numbers), when the scenario leaves the request to the request stage
     by_request: dict[str, CrisisSummary] | None = None
+    # where the crisis lies outside what the calibration's cases span (results/reach.py): the
+    # alliance, threat, request, rule, number of members or a member's feature; empty: within
+    outside_record: list[Extrapolation] = Field(default_factory=list)
 
 
 # the order the reports show the request levels in: the request that opens troops first
@@ -184,4 +188,5 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
         by_request=None if not by_request else {
             level: summarise(m, tally, names, benchmark) for level, (m, tally)
             in by_request.items()},
+        outside_record=beyond_record(model),
     )
