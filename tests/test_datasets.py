@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -261,7 +262,8 @@ def test_build_a_scenario_from_the_fixtures(store: DataStore) -> None:
     # the crisis: the 2008 dispute, Azerbaijan using force against Armenia
     (c,) = sc.crises
     assert (c.victim, c.aggressor) == ("ARM", "AZE")
-    assert "MID 9100 (2008)" in (c.description or "")
+    assert "mid:9100 (2008)" in (c.description or "")
+    assert "a member's territory attacked" in (c.description or "")
     # every pair has an affinity with its source and formula
     assert {(p.a, p.b) for p in sc.affinity} >= {("RUS", "BLR"), ("ARM", "AZE")}
     assert all("[ideal-points 2020]" in p.reason for p in sc.affinity
@@ -271,12 +273,14 @@ def test_build_a_scenario_from_the_fixtures(store: DataStore) -> None:
     assert set(used_datasets(text)) >= {("nmc", "5.0"), ("atop-members", "3.0"),
                                         ("cow-majors", "2011"), ("ideal-points", "2020"),
                                         ("mid-participants", "4.01")}
-    assert "ATOP 3.0 ends in 2003: members as of 2003" in " ".join(built.notes)
+    assert "atop-members 3.0 ends in 2003: the members as of 2003-12-31" in " ".join(built.notes)
 
 
 def test_build_after_the_data_end_says_so_and_user_crisis(store: DataStore) -> None:
     built = build_scenario(store, "atop:9001", 2015, victim="ARM", aggressor="USA")
-    assert any("ATOP 3.0 ends in 2003: members as of 2003" in n for n in built.notes)
+    assert any("atop-members 3.0 ends in 2003: the members as of 2003-12-31" in n
+               for n in built.notes)
+    assert "the data end in 2003: the last membership" in built.scenario["alliance"]["source"]
     sc = _load(built.scenario)
     assert "NMC ends before 2015" in sc.actors["ARM"].source
     assert sc.actors["ARM"].milex_usd_m == 323.0  # SIPRI 2015, where NMC has ended
@@ -286,11 +290,12 @@ def test_build_after_the_data_end_says_so_and_user_crisis(store: DataStore) -> N
 def test_build_membership_by_year_and_the_fallback_crisis(store: DataStore) -> None:
     built = build_scenario(store, "atop:9001", 1995)
     assert built.scenario["alliance"]["members"] == ["RUS", "BLR", "ARM", "AZE"]
-    # no dispute in 1985-1995: the smallest member against the non-member with the lowest
+    # no attack in 1985-1995: the smallest member against the non-member with the lowest
     # affinity to it among the largest militaries (here the only non-member, the USA)
     sc = _load(built.scenario)
     assert (sc.crises[0].victim, sc.crises[0].aggressor) == ("ARM", "USA")
-    assert "no recent militarized dispute" in (sc.crises[0].description or "")
+    assert "no attack on a member's territory in the window" in (sc.crises[0].description or "")
+    assert "HYPOTHETICAL" in (sc.crises[0].description or "")
     # (a build before the UN, on portfolio similarity, is in the real-file tests: 1936)
 
 
@@ -301,8 +306,16 @@ def test_build_errors(store: DataStore) -> None:
         build_scenario(store, "atop:9001", 1980)
     with pytest.raises(UsageError, match="victim='USA': not a member"):
         build_scenario(store, "atop:9001", 2001, victim="USA", aggressor="AZE")
-    with pytest.raises(UsageError, match="aggressor='ZZZ': not a state"):
+    with pytest.raises(UsageError, match=r"aggressor='ZZZ': not an actor this tool knows: a "
+                       r"state .* a bundled non-state actor .*UNREST.* or UCDP_N"):
         build_scenario(store, "atop:9001", 2001, victim="ARM", aggressor="ZZZ")
+    with pytest.raises(UsageError, match="crisis='mid:1': no such dispute"):
+        build_scenario(store, "atop:9001", 2001, crisis="mid:1")
+    with pytest.raises(UsageError, match=r"crisis='mid:9101': mid:9101 \(2010\) does not "
+                       "involve a member against a non-member in 1991-2001"):
+        build_scenario(store, "atop:9001", 2001, crisis="mid:9101")
+    with pytest.raises(UsageError, match="crisis='war:3': a crisis id is mid:DISPNUM"):
+        build_scenario(store, "atop:9001", 2001, crisis="war:3")
 
 
 def test_api_build_writes_a_runnable_scenario(store: DataStore, tmp_path: Path) -> None:
@@ -443,7 +456,9 @@ def _cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "alliancesim.cli", *args], capture_output=True,
                           text=True, timeout=300,
                           env={"COLUMNS": "120", "PATH": "/usr/bin:/bin",
-                               "ALLIANCESIM_DATA": str(store), "HOME": str(store.parent)})
+                               "ALLIANCESIM_DATA": str(store), "HOME": str(store.parent),
+                               # the checkout under test, when it is not the installed one
+                               "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
 
 
 def test_cli_data_commands(tmp_path: Path) -> None:
@@ -473,6 +488,20 @@ def test_cli_data_commands(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = _cli("data", "cite", str(out), store=store)
     assert r.returncode == 0 and "@incollection{singer1972nmc_50" in r.stdout
+    r = _cli("data", "crises", "--alliance", "atop:9001", "--year", "2009", "--json",
+             store=store)
+    assert r.returncode == 0, r.stderr
+    (listed,) = json.loads(r.stdout)  # one dispute in the fixtures' window with a member
+    assert (listed["id"], listed["member_id"], listed["other_id"]) == ("mid:9100", "ARM", "AZE")
+    assert listed["territory"] is True
+    r = _cli("data", "crises", "--alliance", "atop:9001", "--year", "2009", store=store)
+    assert r.returncode == 0 and "mid:9100 *" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2008", "--crisis",
+             "mid:9100", "--date", "2008-03-04", store=store)
+    assert r.returncode == 0 and "victim: ARM" in r.stdout and "aggressor: AZE" in r.stdout
+    r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--crisis",
+             "mid:77", store=store)
+    assert r.returncode == 2 and "no such dispute" in r.stderr and "Traceback" not in r.stderr
     r = _cli("data", "build", "--alliance", "atop:9001", "--year", "2009", "--threat", "war",
              store=store)
     assert r.returncode == 2 and "--threat" in r.stderr and "interstate_attack" in r.stderr

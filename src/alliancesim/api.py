@@ -17,6 +17,7 @@ option, ScenarioError (file, line, field) for an input file.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -667,23 +668,32 @@ def data_cite(scenario: str | Path | None = None, *,
 
 
 def data_build(alliance: str, *, year: int, victim: str | None = None,
-               aggressor: str | None = None, threat: str = "interstate_attack",
+               aggressor: str | None = None, threat: str | None = None,
+               crisis: str | None = None, window: int | None = None,
+               date: str | datetime.date | None = None,
                out: str | Path | None = None, data_store: str | Path | None = None) -> Any:
     """A scenario for `alliance` (a name, atop:ID or cow:ID) in `year`, built from the data
-    store; written to `out` (YAML, atomically) when given. The result is checked by loading it
-    as any scenario is. Returns datasets.build.Built (scenario dict, notes, datasets used)."""
+    store; written to `out` (YAML, atomically) when given. The crisis: `crisis` (an id from
+    `data_crises`), else the most severe attack on a member's territory in the `window` years
+    to `year`; `victim`/`aggressor` override its sides (a state, a bundled non-state actor or
+    UCDP_N), `threat` its threat type, `date` (YYYY-MM-DD, in `year`) its day, which decides
+    the membership. The result is checked by loading it as any scenario is. Returns
+    datasets.build.Built (scenario dict, notes, datasets used)."""
     from alliancesim.datasets.build import build_scenario
+    from alliancesim.datasets.crises import CRISIS_WINDOW
     from alliancesim.datasets.store import DataStore
     from alliancesim.scenario.schema import ThreatType
     from alliancesim.store.files import write_text_atomic
 
-    if threat not in ThreatType.__members__:
+    if threat is not None and threat not in ThreatType.__members__:
         raise UsageError(f"unknown threat type; one of {', '.join(ThreatType.__members__)}",
                          param="threat", value=threat)
+    day = _crisis_date(date)
     if out is not None:
         check_out_file(Path(out))
     built = build_scenario(DataStore(data_store), alliance, year, victim=victim,
-                           aggressor=aggressor, threat=threat)
+                           aggressor=aggressor, threat=threat, crisis=crisis,
+                           window=CRISIS_WINDOW if window is None else window, date=day)
     text = built.to_yaml()
     from alliancesim.scenario.loading import resolve, validate
 
@@ -691,6 +701,30 @@ def data_build(alliance: str, *, year: int, victim: str | None = None,
     if out is not None:
         write_text_atomic(Path(out), text)
     return built
+
+
+def _crisis_date(date: str | datetime.date | None) -> datetime.date | None:
+    if date is None or isinstance(date, datetime.date):
+        return date
+    try:
+        return datetime.date.fromisoformat(date)
+    except ValueError:
+        raise UsageError("a date is YYYY-MM-DD (e.g. 1968-08-20)", param="date",
+                         value=date) from None
+
+
+def data_crises(alliance: str, *, year: int, window: int | None = None,
+                data_store: str | Path | None = None) -> tuple[list[Any], list[str]]:
+    """The candidate crises of `alliance` in the `window` years to `year` (MIDs and UCDP
+    conflicts that hit a member; datasets/crises.py gives the rules and the order), and the
+    build's notes. Each is a datasets.crises.Candidate (`as_dict()` for JSON)."""
+    from alliancesim.datasets.build import crisis_list
+    from alliancesim.datasets.crises import CRISIS_WINDOW
+    from alliancesim.datasets.store import DataStore
+
+    found, built = crisis_list(DataStore(data_store), alliance, year,
+                               CRISIS_WINDOW if window is None else window)
+    return found, built.notes
 
 
 def reliability_fit(*, data_store: str | Path | None = None) -> Any:

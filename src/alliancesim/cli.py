@@ -692,33 +692,88 @@ def data_cite(
     sys.stdout.write(api.data_cite(scenario, data_store=DATA["path"]))
 
 
+_ALLIANCE_HELP = ("A name (csto, nato, warsaw-pact, anzus, rio-treaty, gcc, little-entente, "
+                  "baltic-entente), atop:ID, cow:ID, or a number (>= 1000: ATOP).")
+_WINDOW_HELP = ("Years before --year searched for crises (default 10): the crises of the "
+                "years YEAR-WINDOW..YEAR.")
+
+
+@data_app.command("crises")
+def data_crises(
+    alliance: Annotated[str, typer.Option("--alliance", help=_ALLIANCE_HELP)],
+    year: Annotated[int, typer.Option("--year", min=1816, max=2100, help="The year.")],
+    window: Annotated[int | None, typer.Option("--window", min=0, max=100,
+                                               help=_WINDOW_HELP)] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """The crises worth simulating: MIDs and UCDP conflicts that hit a member, attacks on a
+    member's territory first, then by severity (docs/data.md, "Crises worth simulating")."""
+    with _status(f"listing crises of {alliance} {year}"):
+        found, notes = api.data_crises(alliance, year=year, window=window,
+                                       data_store=DATA["path"])
+    if json_:
+        import json
+
+        sys.stdout.write(json.dumps([c.as_dict() for c in found], indent=2) + "\n")
+        return
+    span = f"{year - (10 if window is None else window)}-{year}"
+    if not found:
+        out_console.print(f"no MID or UCDP conflict hit a member of {alliance} in {span}")
+    else:
+        table = Table(title=f"Crises of {alliance}, {span} ({len(found)}; `data build "
+                      "--crisis ID` builds one; the first marked * is the default)",
+                      title_justify="left")
+        for col in ("id", "year", "member hit", "other side", "hostility", "highest action",
+                    "fatalities", "territory", "severity"):
+            table.add_column(col, overflow="fold")
+        default = next((c.id for c in found if c.territory), None)
+        for c in found:
+            table.add_row(c.id + (" *" if c.id == default else ""), str(c.year),
+                          c.as_dict()["member_id"], f"{c.other_name} ({c.other_id})",
+                          str(c.hostility), c.action, c.fatalities,
+                          "attacked" if c.territory else "no", str(c.severity))
+        out_console.print(table)
+    for note in notes:
+        err_console.print(f"note: {note}", style="dim")
+
+
 @data_app.command("build")
 def data_build(
-    alliance: Annotated[str, typer.Option(
-        "--alliance", help="A name (csto, nato, warsaw-pact, little-entente, baltic-entente), "
-        "atop:ID, cow:ID, or a number (>= 1000: ATOP).")],
+    alliance: Annotated[str, typer.Option("--alliance", help=_ALLIANCE_HELP)],
     year: Annotated[int, typer.Option("--year", min=1816, max=2100, help="The year.")],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the scenario here (YAML); default: print it.")] = None,
+    crisis: Annotated[str | None, typer.Option(
+        "--crisis", help="The crisis (an id of `alliancesim data crises`: mid:N or ucdp:N); "
+        "default: the most severe attack on a member's territory in the window.")] = None,
     victim: Annotated[str | None, typer.Option(
-        "--victim", help="The member that is hit (an actor id, e.g. ARM); default: from the "
-        "most recent militarized dispute.")] = None,
+        "--victim", help="The member that is hit (an actor id, e.g. ARM); default: the "
+        "crisis's.")] = None,
     aggressor: Annotated[str | None, typer.Option(
-        "--aggressor", help="Who hits it (an actor id, e.g. AZE).")] = None,
-    threat: Annotated[str, typer.Option(
-        "--threat", help="The threat type of the crisis.")] = "interstate_attack",
+        "--aggressor", help="Who hits it: a state (e.g. AZE), a bundled non-state actor "
+        "(UNREST, ALQAEDA, TALIBAN, ISKP, ISIL) or UCDP_N (the armed group of UCDP conflict "
+        "N).")] = None,
+    threat: Annotated[str | None, typer.Option(
+        "--threat", help="The threat type; default: the crisis's (UCDP intrastate: "
+        "insurgency; UNREST: internal_unrest; a MID: interstate_attack).")] = None,
+    window: Annotated[int | None, typer.Option("--window", min=0, max=100,
+                                               help=_WINDOW_HELP)] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", help="The crisis day (YYYY-MM-DD, in --year); the members are those in "
+        "force that day. Default: the crisis's start when in the year, else 1 July.")] = None,
 ) -> None:
     """Write a complete scenario for an alliance in a year, every value from the datasets."""
     with _status(f"building {alliance} {year}"):
         built = api.data_build(alliance, year=year, victim=victim, aggressor=aggressor,
-                               threat=threat, out=out, data_store=DATA["path"])
+                               threat=threat, crisis=crisis, window=window, date=date,
+                               out=out, data_store=DATA["path"])
     if out is None:
         sys.stdout.write(built.to_yaml())
     else:
-        crisis = built.scenario["crises"][0]
+        c = built.scenario["crises"][0]
         err_console.print(f"wrote {out}: {len(built.scenario['alliance']['members'])} members, "
-                          f"crisis {crisis['victim']} hit by {crisis['aggressor']}; run it with "
-                          f"`alliancesim run {out}`")
+                          f"crisis {c['victim']} hit by {c['aggressor']} ({c['threat']}); run "
+                          f"it with `alliancesim run {out}`")
     for note in built.notes:
         err_console.print(f"note: {note}", style="dim")
 

@@ -5,53 +5,63 @@ scenario.schema.Scenario) and the notes that say what was carried or assumed. Ev
 carries its source: the dataset, its release and the variable (docs/data.md, "Building a
 scenario", gives each rule):
 
-- members: ATOP member level (atopid; a member in `year` when yrent <= year <= yrexit, or
-  yrexit 0), else COW Formal Alliances (mem_st_year <= year <= mem_end_year).
+- the crisis (crises.py): `--crisis ID` (a MID or UCDP conflict of `data crises`), else the
+  most severe attack on a member's territory in the window (the year and the ten before), else a
+  stated HYPOTHETICAL (the smallest member against the non-member, among the ten largest
+  militaries, with the lowest affinity to it); the user's victim and aggressor (a state, a
+  bundled non-state actor, or UCDP_N) override its sides. The crisis day is the crisis's start
+  when it lies in the year, else the date given, else 1 July.
+- members (membership.py): in force on the crisis day by ATOP's entry and exit dates, else COW
+  Formal Alliances; after the dataset's end, its last membership (a note; the source says so).
 - capabilities: NMC milper (thousands) -> troops; milex (thousands of current US$) -> milex;
   tpop -> population. After NMC's last year, SIPRI for milex where it has the year, and the
   last NMC year for troops (said in the source).
-- leader: the COW major power among the members (the one with the largest military
-  expenditure if several); none if there is none.
+- leader and the leader's stake (leaders.py): COW major power, else Maoz regional power, else
+  the member with half the members' capabilities, else none; the stake as a leader-victim tie.
 - provisions: ATOP alliance level (defense, consul, defcon and the member-level defence
   conditions) mapped onto the alliance's scope; ATOP codes no decision rule, so consensus.
 - standing forces: no dataset codes pledges: STANDING_SHARE of each member's personnel.
 - ties: every other ATOP defence pact in force between the leader and a member.
 - affinities: datasets.affinity (ideal points; portfolio similarity before 1946).
-- the crisis: the most recent MID (within CRISIS_LOOKBACK years) between a member and a
-  non-member, else the smallest member against the non-member with the lowest affinity
-  among the ten largest militaries; or the victim and aggressor the user names.
+- geography (geography.py): capitals of the states; contiguity and distance of every member
+  with the victim and with a state aggressor. Crisis exposure is left to the model's rule, and a
+  state aggressor's strength to the model (troops x commitment discounted by distance); a
+  non-state aggressor's strength is written by crises.py's rules.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from alliancesim.data import bundled
+from alliancesim.datasets import crises
 from alliancesim.datasets.affinity import (
     PairAffinity,
     ideal_point_affinities,
     portfolio_similarity,
 )
 from alliancesim.datasets.codes import actor_id, ccode_of, state_name
+from alliancesim.datasets.context import BuildContext, mid_year
+from alliancesim.datasets.geography import capital
+from alliancesim.datasets.geography import pairs as geo_pairs
+from alliancesim.datasets.leaders import choose_leader, leader_stake
+from alliancesim.datasets.membership import (
+    AllianceRef,
+    alliance_ref,
+    in_force,
+    members_in_year,
+    members_on,
+)
 from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.errors import UsageError
 
 STANDING_SHARE = 0.05  # JUDGEMENT: share of personnel deployable fast to a collective operation
 CONDITIONAL_COVERAGE = 0.75  # JUDGEMENT: coverage of a defence clause with conditions
 CONSULTATION_COVERAGE = 0.25  # JUDGEMENT: coverage when the treaty only promises consultation
-CRISIS_LOOKBACK = 10  # years of MIDs searched for the default crisis
 QUALITY, READINESS = 1.0, 2.0  # stated defaults (the datasets code neither)
-
-
-@dataclass(frozen=True)
-class AllianceRef:
-    label: str
-    name: str
-    atop: int | None
-    cow: int | None
 
 
 @dataclass
@@ -70,89 +80,24 @@ class Built:
         return "\n".join(head) + "\n" + body
 
 
-def alliance_ref(spec: str) -> AllianceRef:
-    """NAME (data/alliance_ids.yaml), atop:ID, cow:ID, or a bare number (>= 1000: ATOP)."""
-    known = yaml.safe_load(bundled.ALLIANCE_IDS.read_text())
-    key = spec.strip().lower()
-    if key in known:
-        e = known[key]
-        return AllianceRef(key, e["name"], e.get("atop"), e.get("cow"))
-    prefix, _, num = key.partition(":")
-    if not num:
-        prefix, num = ("atop" if key.isdigit() and int(key) >= 1000 else "cow"), key
-    if prefix in ("atop", "cow") and num.isdigit():
-        n = int(num)
-        return AllianceRef(f"{prefix}-{n}", f"{prefix.upper()} alliance {n}",
-                           n if prefix == "atop" else None, n if prefix == "cow" else None)
-    raise UsageError(f"not an alliance this tool knows; give a name ({', '.join(known)}), "
-                     "atop:ID, cow:ID or a number", param="alliance", value=spec)
-
-
-class _Builder:
+class _Builder(BuildContext):
     def __init__(self, store: DataStore, ref: AllianceRef, year: int) -> None:
-        self.store, self.ref, self.year = store, ref, year
-        self.imports = {i.kind: i for i in store.imported()}
-        self.notes: list[str] = []
-        self.used: dict[str, str] = {}
-
-    def use(self, kind: str) -> str:
-        release = self.imports[kind].release
-        self.used[kind] = release
-        return release
-
-    def has(self, kind: str) -> bool:
-        return kind in self.imports
-
-    def last_year(self, kind: str) -> int:
-        y = self.imports[kind].last_year
-        return int(y) if y is not None else self.year
+        super().__init__(store, year)
+        self.ref = ref
 
     # ------------------------------------------------------------------ members
-    def members(self) -> tuple[list[int], str]:
-        ref, year = self.ref, self.year
-        if ref.atop is not None and self.has("atop-members"):
-            rel = self.use("atop-members")
-            y = min(year, self.last_year("atop-members"))
-            if y != year:
-                self.notes.append(f"ATOP {rel} ends in {y}: members as of {y}")
-            rows = self.store.query(
-                "SELECT DISTINCT member FROM atop_members WHERE atopid = ? AND yrent <= ? AND "
-                "(yrexit IS NULL OR yrexit = 0 OR yrexit >= ?) ORDER BY member",
-                [ref.atop, y, y])
-            src = (f"ATOP v{rel} member level, atopid {ref.atop}, members in {y} "
-                   f"[atop-members {rel}]")
-        elif ref.cow is not None and self.has("cow-alliance"):
-            rel = self.use("cow-alliance")
-            y = min(year, self.last_year("cow-alliance"))
-            if y != year:
-                self.notes.append(f"COW Formal Alliances {rel} ends in {y}: members as of {y}")
-            rows = self.store.query(
-                "SELECT DISTINCT ccode FROM cow_alliance WHERE version4id = ? AND mem_st_year "
-                "<= ? AND (mem_end_year IS NULL OR mem_end_year >= ?) ORDER BY ccode",
-                [ref.cow, y, y])
-            src = (f"COW Formal Alliances v{rel}, version4id {ref.cow}, members in {y} "
-                   f"[cow-alliance {rel}]")
-        else:
-            need = "atop-members" if ref.atop is not None else "cow-alliance"
-            self.store.require(need, purpose=f"building {ref.label}")
-            raise AssertionError("unreachable")
-        codes = [int(r[0]) for r in rows]
-        outside = [c for c in codes if c > 999]
-        if outside:
-            self.notes.append(f"left out member code(s) {outside}: not states of the COW system")
-        codes = [c for c in codes if c <= 999]
-        if len(codes) < 2:
-            raise UsageError(f"{ref.name} has {len(codes)} member state(s) in {year} in the "
-                             f"data ({src}); an alliance needs two. Is it in force that year?",
-                             param="year", value=year)
-        return codes, src
+    def members_in_year(self) -> list[int]:
+        return members_in_year(self, self.ref)
+
+    def members(self, day: datetime.date) -> tuple[list[int], str, datetime.date]:
+        return members_on(self, self.ref, day)
 
     # ------------------------------------------------------------------ capabilities
     def actor(self, ccode: int) -> dict[str, Any]:
         year = self.year
         self.store.require("nmc", purpose="actors' capabilities")
         rel = self.use("nmc")
-        rows = self.store.query(
+        rows = self.query(
             "SELECT year, milper, milex, tpop FROM nmc WHERE ccode = ? AND year <= ? AND "
             "milper IS NOT NULL ORDER BY year DESC LIMIT 1", [ccode, year])
         name = state_name(ccode)
@@ -169,7 +114,7 @@ class _Builder:
             sources.append(f"milex: NMC v{rel} {y} (thousands of current US$) [nmc {rel}]")
         elif self.has("sipri"):
             srel = self.imports["sipri"].release
-            hit = self.store.query("SELECT milex_usd_m FROM sipri_milex WHERE ccode = ? AND "
+            hit = self.query("SELECT milex_usd_m FROM sipri_milex WHERE ccode = ? AND "
                                    "year = ?", [ccode, year])
             if hit:
                 self.used["sipri"] = srel
@@ -191,25 +136,6 @@ class _Builder:
                              "defaults (no dataset codes them); override in the scenario")
         return out
 
-    # ------------------------------------------------------------------ leader
-    def leader(self, members: list[int], actors: dict[int, dict[str, Any]]) -> int | None:
-        if not self.has("cow-majors"):
-            self.notes.append("no cow-majors dataset imported: no leader")
-            return None
-        rel = self.use("cow-majors")
-        y = min(self.year, self.last_year("cow-majors"))
-        majors = {int(r[0]) for r in self.store.query(
-            "SELECT ccode FROM cow_majors WHERE styear <= ? AND endyear >= ?", [y, y])}
-        among = [m for m in members if m in majors]
-        if not among:
-            self.notes.append(f"no COW major power ({rel}, {y}) among the members: no leader")
-            return None
-        lead = max(among, key=lambda m: actors[m].get("milex_usd_m") or 0.0)
-        self.leader_source = (f"COW major powers v{rel} [cow-majors {rel}], {y}: "
-                              + ", ".join(state_name(m) for m in among)
-                              + ("; the largest military expenditure" if len(among) > 1 else ""))
-        return lead
-
     # ------------------------------------------------------------------ provisions
     def provisions(self) -> tuple[dict[str, Any], str]:
         ref = self.ref
@@ -217,7 +143,7 @@ class _Builder:
         src = ""
         if ref.atop is not None and self.has("atop-alliances"):
             rel = self.use("atop-alliances")
-            cur = self.store.query("SELECT defense, offense, neutral, nonagg, consul, conditio, "
+            cur = self.query("SELECT defense, offense, neutral, nonagg, consul, conditio, "
                                    "defcon, milaid, base, intcom, organ1 FROM atop_alliances "
                                    "WHERE atopid = ?", [ref.atop])
             if cur:
@@ -226,7 +152,7 @@ class _Builder:
                 flags = {n: float(v or 0) for n, v in zip(names, cur[0], strict=True)}
                 src = f"ATOP v{rel} alliance level, atopid {ref.atop} [atop-alliances {rel}]"
             if self.has("atop-members"):
-                conds = self.store.query(
+                conds = self.query(
                     "SELECT max(defcoadv), max(defcoloc), max(defcocon), max(defconum), "
                     "max(defcodem), max(defconpr) FROM atop_members WHERE atopid = ?",
                     [ref.atop])
@@ -235,7 +161,7 @@ class _Builder:
                     flags[n] = float(v or 0)
         elif ref.cow is not None and self.has("cow-alliance"):
             rel = self.use("cow-alliance")
-            cur = self.store.query("SELECT max(defense), max(neutrality), max(nonaggression), "
+            cur = self.query("SELECT max(defense), max(neutrality), max(nonaggression), "
                                    "max(entente) FROM cow_alliance WHERE version4id = ?",
                                    [ref.cow])
             values = [float(v or 0) for v in cur[0]]
@@ -276,27 +202,28 @@ class _Builder:
         return scope, f"{src}: defense={flags.get('defense', 0):g}" + (
             f"; {', '.join(extra)}" if extra else "")
 
-    def ties(self, lead: int, members: list[int]) -> list[dict[str, Any]]:
+    def ties(self, lead: int, members: list[int], victim: int, day: datetime.date
+             ) -> list[dict[str, Any]]:
+        """Leader-member ties from other ATOP defence pacts in force on `day` (the dataset's
+        last day after it ends); the victim's tie is the leader's stake (leaders.py)."""
         if self.ref.atop is None or not self.has("atop-members"):
             return []
         rel = self.use("atop-members")
-        y = min(self.year, self.last_year("atop-members"))
+        d = min(day, datetime.date(self.last_year("atop-members"), 12, 31))
         out = []
         for m in members:
-            if m == lead:
+            if m in (lead, victim):
                 continue
-            rows = self.store.query(
+            rows = self.query(
                 "SELECT DISTINCT a.atopid FROM atop_members a JOIN atop_members b "
                 "ON a.atopid = b.atopid WHERE a.member = ? AND b.member = ? AND a.atopid != ? "
-                "AND a.defense = 1 AND b.defense = 1 AND a.yrent <= ? AND b.yrent <= ? AND "
-                "(a.yrexit = 0 OR a.yrexit IS NULL OR a.yrexit >= ?) AND "
-                "(b.yrexit = 0 OR b.yrexit IS NULL OR b.yrexit >= ?) ORDER BY 1",
-                [lead, m, self.ref.atop, y, y, y, y])
+                f"AND a.defense = 1 AND b.defense = 1 AND {in_force('a')} AND {in_force('b')} "
+                "ORDER BY 1", [lead, m, self.ref.atop, d, d, d, d])
             if rows:
                 ids = ", ".join(str(r[0]) for r in rows)
                 out.append({"a": actor_id(lead, self.year), "b": actor_id(m, self.year),
                             "strength": 1.0, "source": (
-                                f"ATOP v{rel}: other defence pact(s) in force in {y}, "
+                                f"ATOP v{rel}: other defence pact(s) in force on {d}, "
                                 f"atopid {ids} [atop-members {rel}]")})
         return out
 
@@ -327,30 +254,18 @@ class _Builder:
                 "reason": v.reason} for (a, b), v in sorted(found.items())]
         return out, list(found.values())
 
-    # ------------------------------------------------------------------ crisis
-    def default_crisis(self, members: list[int], lead: int | None,
-                       actors: dict[int, dict[str, Any]]) -> tuple[int, int, str]:
-        if self.has("mid-participants"):
-            rel = self.use("mid-participants")
-            marks = ",".join(str(m) for m in members)
-            lead_code = lead if lead is not None else -1
-            rows = self.store.query(
-                f"SELECT a.dispnum, a.styear, a.ccode, b.ccode, b.hostlev FROM mid_participants "
-                f"a JOIN mid_participants b ON a.dispnum = b.dispnum AND a.sidea != b.sidea "
-                f"WHERE a.ccode IN ({marks}) AND b.ccode NOT IN ({marks}) AND a.sidea = 0 AND "
-                f"b.hostlev >= 3 AND a.styear BETWEEN ? AND ? ORDER BY (a.ccode = ?) ASC, "
-                f"(b.hostlev >= 4) DESC, a.styear DESC, a.dispnum DESC LIMIT 1",
-                [self.year - CRISIS_LOOKBACK, self.year, lead_code])
-            if rows:
-                disp, y, v, a, host = (int(x) for x in rows[0])
-                return v, a, (f"the most recent militarized dispute in the {CRISIS_LOOKBACK} "
-                              f"years to {self.year} in which a member (preferably not the "
-                              f"leader) was targeted by a non-member that displayed or used "
-                              f"force (hostility {host}, uses of force first): MID {disp} "
-                              f"({y}), MID v{rel} [mid-participants {rel}]")
-        smallest = min((m for m in members if m != lead), key=lambda m: actors[m]["troops"])
+
+    # ------------------------------------------------------------------ fallback crisis
+    def fallback_crisis(self, members: list[int], lead: int | None,
+                        actors: dict[int, dict[str, Any]], victim: int | None = None
+                        ) -> tuple[int, int, str]:
+        """No attack on a member's territory in the window: the smallest member (or `victim`)
+        against the non-member, among the ten largest militaries, with the lowest affinity to
+        it."""
+        smallest = victim if victim is not None else min(
+            (m for m in members if m != lead), key=lambda m: actors[m]["troops"])
         y = min(self.year, self.last_year("nmc"))
-        big = [int(r[0]) for r in self.store.query(
+        big = [int(r[0]) for r in self.query(
             "SELECT ccode FROM nmc WHERE year = ? AND milper IS NOT NULL ORDER BY milper DESC "
             "LIMIT 10", [y])]
         candidates = [c for c in big if c not in members] or big
@@ -359,59 +274,166 @@ class _Builder:
                  if smallest in (p.a, p.b)}
         aggressor = min(candidates, key=lambda c: score.get(c, 0.0))
         return smallest, aggressor, (
-            "no recent militarized dispute found: the smallest member against the non-member, "
+            "no attack on a member's territory in the window (docs/data.md, 'Crises worth "
+            "simulating'): a HYPOTHETICAL crisis, the smallest member against the non-member, "
             "among the ten largest militaries, with the lowest affinity to it")
 
 
+def _default_candidate(b: _Builder, found: list[crises.Candidate], victim: int | None
+                       ) -> crises.Candidate | None:
+    """The first candidate with a member's territory attacked (for `victim` when given) whose
+    member is a member on the crisis day (its start, in the build's year; else mid-year)."""
+    for c in found:
+        if not c.territory or (victim is not None and c.member != victim):
+            continue
+        day = c.date if c.date is not None and c.date.year == b.year else mid_year(b.year)
+        try:
+            on_day, _, _ = b.members(day)
+        except UsageError:
+            continue
+        if c.member in on_day:
+            return c
+    return None
+
+
+def _crisis_day(b: _Builder, found: crises.Candidate | None,
+                date: datetime.date | None) -> tuple[datetime.date, str]:
+    if date is not None:
+        if date.year != b.year:
+            raise UsageError(f"the crisis date must lie in the build's year {b.year}",
+                             param="date", value=str(date))
+        return date, "the date given"
+    if found is not None and found.date is not None and found.date.year == b.year:
+        return found.date, f"the start of {found.id}"
+    return mid_year(b.year), "1 July of the year: no crisis date in the year"
+
+
 def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | None = None,
-                   aggressor: str | None = None,
-                   threat: str = "interstate_attack") -> Built:
-    """A complete scenario for `alliance` in `year`, every value from the datasets or stated."""
+                   aggressor: str | None = None, threat: str | None = None,
+                   crisis: str | None = None, window: int = crises.CRISIS_WINDOW,
+                   date: datetime.date | None = None) -> Built:
+    """A complete scenario for `alliance` in `year`, every value from the datasets or stated.
+
+    The crisis: `crisis` (an id of `alliancesim data crises`), else the most severe attack on a
+    member's territory in the window (crises.py), else a stated hypothetical; `victim` and
+    `aggressor` override its sides. Members are those in force on the crisis day."""
     ref = alliance_ref(alliance)
     if not 1816 <= year <= 2100:
         raise UsageError("must be a year from 1816 on", param="year", value=year)
     store.require("nmc", purpose="building a scenario")
     b = _Builder(store, ref, year)
-    members, member_src = b.members()
-    actors = {m: b.actor(m) for m in members}
-    lead = b.leader(members, actors)
-    scope, prov_src = b.provisions()
+    with b.session():
+        return _build(b, victim=victim, aggressor=aggressor, threat=threat, crisis=crisis,
+                      window=window, date=date)
+
+
+def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: str | None,
+           crisis: str | None, window: int, date: datetime.date | None) -> Built:
+    ref, year = b.ref, b.year
+    year_members = b.members_in_year()
+    v_code = None
     if victim is not None:
         v_code = ccode_of(victim, year)
-        if v_code not in members:
+        if v_code is None or v_code not in year_members:
             raise UsageError(f"not a member of {ref.name} in {year} (members: "
-                             f"{', '.join(actor_id(m, year) for m in members)})",
+                             f"{', '.join(actor_id(m, year) for m in year_members)})",
                              param="victim", value=victim)
-    if aggressor is not None and ccode_of(aggressor, year) is None:
-        raise UsageError("not a state this tool knows (an ISO 3166 alpha-3 code, "
-                         "data/cow_iso.csv)", param="aggressor", value=aggressor)
-    if victim is not None and aggressor is not None:
-        v, a = ccode_of(victim, year), ccode_of(aggressor, year)
+    found: crises.Candidate | None = None
+    if crisis is not None:
+        found = crises.find(b, year_members, crisis, window)
+    elif aggressor is None:
+        found = _default_candidate(b, crises.candidates(b, year_members, window), v_code)
+    day, day_why = _crisis_day(b, found, date)
+    members, member_src, member_day = b.members(day)
+    actors = {m: b.actor(m) for m in members}
+    leader = choose_leader(b, members, member_day,
+                           {m: actors[m].get("milex_usd_m") for m in members})
+    lead = leader.ccode
+    scope, prov_src = b.provisions()
+
+    # the sides
+    nonstate: crises.NonStateSide | None = None
+    a_code: int | None = None
+    if aggressor is not None:
+        a_code = ccode_of(aggressor, year)
+        if a_code is None:
+            nonstate = crises.nonstate_side(b, aggressor, found)
+            if nonstate is None:
+                raise UsageError(
+                    "not an actor this tool knows: a state (ISO 3166 alpha-3, data/cow_iso.csv),"
+                    " a bundled non-state actor (" + ", ".join(crises.bundled_nonstate())
+                    + ") or UCDP_N for the armed group of UCDP conflict N", param="aggressor",
+                    value=aggressor)
+    elif found is not None:
+        a_code = found.other
+        if a_code is None:
+            nonstate = crises.nonstate_side(b, found.other_id, found)
+    if v_code is None and found is not None:
+        v_code = found.member
+    why = ("the crisis " + found.describe()) if found is not None else ""
+    if found is None and (v_code is None or (a_code is None and nonstate is None)):
+        v_fb, a_fb, why = b.fallback_crisis(members, lead, actors,
+                                            v_code if v_code in members else None)
+        if aggressor is not None:  # only the victim is missing
+            why = (f"the aggressor {aggressor} named by the user; the victim, none being named, "
+                   "the smallest member other than the leader")
+        elif victim is not None:
+            why = (f"the victim {victim} named by the user; no attack on its territory in the "
+                   "window: a HYPOTHETICAL aggressor, the non-member among the ten largest "
+                   "militaries with the lowest affinity to it")
+        b.note(why)
+        v_code = v_code if v_code is not None else v_fb
+        if a_code is None and nonstate is None:
+            a_code = a_fb
+    elif found is None:
         why = "victim and aggressor named by the user"
-    else:
-        v, a, why = b.default_crisis(members, lead, actors)
-        if victim is not None:
-            v = ccode_of(victim, year)
-        if aggressor is not None:
-            a = ccode_of(aggressor, year)
-    assert v is not None and a is not None
-    if v == a:
+    elif victim is not None or aggressor is not None:
+        why += "; " + " and ".join(x for x in (
+            f"the victim {victim}" if victim is not None else "",
+            f"the aggressor {aggressor}" if aggressor is not None else "") if x) + \
+            " named by the user"
+    assert v_code is not None
+    if v_code not in members:
+        raise UsageError(f"{state_name(v_code)} is not a member of {ref.name} on {member_day} "
+                         f"({member_src}); members: "
+                         f"{', '.join(actor_id(m, year) for m in members)}",
+                         param="victim" if victim is not None else "crisis",
+                         value=victim or (found.id if found else ""))
+    if a_code is not None and a_code == v_code:
         raise UsageError("the victim and the aggressor are the same state", param="aggressor",
                          value=aggressor)
-    if a not in actors:
-        actors[a] = b.actor(a)
-    codes = [*members, *([a] if a not in members else [])]
-    pairs, _ = b.affinities(codes)
+    if a_code is not None and a_code in members:
+        b.note(f"the aggressor {state_name(a_code)} is a member: a clash between members")
+    if a_code is not None and a_code not in actors:
+        actors[a_code] = b.actor(a_code)
+
+    # threat
+    if threat is None:
+        if nonstate is not None:
+            threat = nonstate.threat
+        elif found is not None:
+            threat = found.threat
+        else:
+            threat = "member_clash" if a_code in members else "interstate_attack"
+    codes = [*members, *([a_code] if a_code is not None and a_code not in members else [])]
     ids = {c: actor_id(c, year) for c in codes}
+    for c in codes:
+        cap = capital(b, c, member_day)
+        if cap is not None:
+            actors[c]["capital"] = cap
+    pairs, _ = b.affinities(codes)
+    geography = geo_pairs(b, members, v_code, a_code, member_day)
     alliance_id = ref.label.replace("_", "-")
     standing = {ids[m]: {"troops": round(STANDING_SHARE * actors[m]["troops"]), "source": (
         f"JUDGEMENT: {STANDING_SHARE:.0%} of NMC personnel; no dataset codes pledges")}
         for m in members}
     body: dict[str, Any] = {
-        "id": alliance_id, "name": ref.name, "as_of": str(year),
+        "id": alliance_id, "name": ref.name, "as_of": str(member_day),
         "members": [ids[m] for m in members],
         "leader": ids[lead] if lead is not None else None,
-        "source": member_src + (f"; leader: {b.leader_source}" if lead is not None else "")
+        "source": member_src + f" (the crisis day: {day_why})"
+        + (f"; leader ({leader.branch}): {leader.source}" if lead is not None
+           else "; no leader: " + leader.source)
         + (f"; provisions: {prov_src}" if prov_src else ""),
         "decision_rule": {"rule": "consensus", "source": (
             "JUDGEMENT: ATOP and COW code no decision rule; consensus, the norm of alliance "
@@ -422,26 +444,62 @@ def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | 
     if scope:
         body["scope"] = scope
     body["standing_forces"] = standing
-    ties = b.ties(lead, members) if lead is not None else []
+    ties = b.ties(lead, members, v_code, member_day) if lead is not None else []
+    if lead is not None:
+        stake = leader_stake(b, lead, v_code, a_code, member_day, ref.atop)
+        if stake is not None:
+            ties.append(stake)
     if ties:
         body["ties"] = ties
-    scenario = {
+    a_id = ids[a_code] if a_code is not None else (nonstate.id if nonstate else "")
+    a_name = state_name(a_code) if a_code is not None else (nonstate.name if nonstate else "")
+    out_actors = {ids[c]: actors[c] for c in codes}
+    if nonstate is not None and nonstate.actor is not None:
+        out_actors[nonstate.id] = nonstate.actor
+    the_crisis: dict[str, Any] = {
+        "id": f"{ids[v_code].lower().replace('_', '-')}-{a_id.lower().replace('_', '-')}",
+        "title": (f"{a_name} against {state_name(v_code)} ("
+                  + (f"{found.id}, {found.year}; " if found is not None else "")
+                  + f"the alliance as of {member_day})"),
+        "description": f"Crisis chosen as {why}. Crisis day {day} ({day_why})" + (
+            f"; the members as of {member_day}, the last day the membership data give"
+            if member_day != day else "") + ".",
+        "victim": ids[v_code], "aggressor": a_id, "threat": threat,
+    }
+    if found is not None and found.member_revisionist and found.member == v_code:
+        the_crisis["territory"] = "disputed"
+        the_crisis["description"] += (" Territory disputed: the member is the revisionist "
+                                      "initiator of the dispute (MID side A, revstate 1).")
+    if nonstate is not None and nonstate.strength is not None:
+        the_crisis["aggressor_strength"] = nonstate.strength
+        the_crisis["description"] += f" Aggressor strength: {nonstate.strength_why}."
+    elif nonstate is not None:
+        the_crisis["description"] += f" Aggressor strength: {nonstate.strength_why}."
+    scenario: dict[str, Any] = {
         "name": f"{alliance_id}-{year}",
         "title": f"{ref.name}, {year} (built from the datasets)",
-        "description": f"Built by alliancesim data build --alliance {alliance} --year {year}.",
+        "description": f"Built by alliancesim data build --alliance {ref.label} --year {year}"
+                       + (f" --crisis {crisis}" if crisis else "") + ".",
         "alliance": body,
-        "actors": {ids[c]: actors[c] for c in codes},
+        "actors": out_actors,
         "affinity": pairs,
-        "crises": [{
-            "id": f"{ids[v].lower().replace('_', '-')}-{ids[a].lower().replace('_', '-')}",
-            "title": (f"{state_name(a)} attacks {state_name(v)} ({year})"
-                      if victim is not None and aggressor is not None else
-                      f"{state_name(a)} against {state_name(v)} ({year}, from the record)"),
-            "description": f"Crisis chosen as {why}.",
-            "victim": ids[v], "aggressor": ids[a], "threat": threat,
-        }],
     }
+    if geography:
+        scenario["geography"] = geography
+    scenario["crises"] = [the_crisis]
     return Built(scenario=scenario, notes=b.notes, datasets=dict(b.used))
+
+
+def crisis_list(store: DataStore, alliance: str, year: int,
+                window: int = crises.CRISIS_WINDOW) -> tuple[list[crises.Candidate], Built]:
+    """The candidate crises of `alliance` in `year` (crises.py's order) and the notes."""
+    ref = alliance_ref(alliance)
+    b = _Builder(store, ref, year)
+    if not b.has("mid-participants") and not b.has("ucdp-acd"):
+        store.require("mid-participants", "ucdp-acd", purpose="listing crises")
+    with b.session():
+        found = crises.candidates(b, b.members_in_year(), window)
+    return found, Built(scenario={}, notes=b.notes, datasets=dict(b.used))
 
 
 def actor_from_datasets(store: DataStore, ccode: int, year: int
