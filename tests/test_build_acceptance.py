@@ -19,6 +19,7 @@ from tests.conftest import SHARED, needs_shared
 from alliancesim import api
 from alliancesim.datasets.build import build_scenario, crisis_list
 from alliancesim.datasets.store import DataStore
+from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import Scenario
 
@@ -60,6 +61,18 @@ def _run(real: DataStore, tmp_path: Path, alliance: str, year: int, **kw: Any
     sc = api.load_scenario(out)
     ens = api.simulate(sc, trials=2000, seed=7)
     assert ens.summary().crises[0].trials == 2000
+    # distance enters deployment: a member not contiguous with the victim (COW conttype 0, 4
+    # or 5) has its pledge shrunk and delayed by its distance; a neighbour does not
+    model = compile_crisis(sc, 0)
+    victim = sc.crises[0].victim
+    cont = {(p["a"] if p["b"] == victim else p["b"]): p["contiguity"]
+            for p in built.scenario.get("geography", []) if victim in (p["a"], p["b"])}
+    for m, d in zip(model.members, model.distance, strict=True):
+        if m in cont:
+            assert (d > 0.0) == (cont[m] not in (1, 2, 3)), (m, cont[m], d)
+    # a treaty that obliges consultation (ATOP consul) takes consultations by majority
+    rule = built.scenario["alliance"]["decision_rule"]
+    assert rule.get("consensus_from") == "mission" or "no consultation" in rule["source"]
     return sc, built.scenario
 
 

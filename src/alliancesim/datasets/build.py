@@ -84,6 +84,7 @@ class _Builder(BuildContext):
     def __init__(self, store: DataStore, ref: AllianceRef, year: int) -> None:
         super().__init__(store, year)
         self.ref = ref
+        self.consults = False  # the treaty obliges consultation (ATOP consul, COW entente)
 
     # ------------------------------------------------------------------ members
     def members_in_year(self) -> list[int]:
@@ -196,6 +197,7 @@ class _Builder(BuildContext):
             "member_clash": {"coverage": 0.0, "source": (
                 "JUDGEMENT: defence obligations are against non-members")},
         }
+        self.consults = flags.get("consul") == 1
         extra = [f"{n}={flags[n]:g}" for n in ("offense", "neutral", "nonagg", "consul",
                                                 "milaid", "base", "intcom", "organ1")
                  if flags.get(n)]
@@ -435,9 +437,15 @@ def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: st
         + (f"; leader ({leader.branch}): {leader.source}" if lead is not None
            else "; no leader: " + leader.source)
         + (f"; provisions: {prov_src}" if prov_src else ""),
-        "decision_rule": {"rule": "consensus", "source": (
-            "JUDGEMENT: ATOP and COW code no decision rule; consensus, the norm of alliance "
-            "councils")},
+        "decision_rule": ({"rule": "consensus", "consensus_from": "mission", "source": (
+            f"consultations at a member's request: the treaty obliges consultation (consul=1, "
+            f"{prov_src.split(':')[0]}), as the CSTO's art. 2 and NATO's art. 4 do, so they "
+            "take a simple majority; consensus from missions up: JUDGEMENT, the norm of "
+            "alliance councils (ATOP and COW code no decision rule)")}
+            if b.consults else {"rule": "consensus", "source": (
+                "JUDGEMENT: ATOP and COW code no decision rule; consensus, the norm of alliance "
+                "councils (the treaty codes no consultation obligation: consensus on every "
+                "rung)")}),
     }
     if body["leader"] is None:
         del body["leader"]
