@@ -25,15 +25,12 @@ import yaml
 
 from alliancesim.data import bundled
 from alliancesim.datasets.codes import ccode_of
+from alliancesim.datasets.geography import CAPITAL_ERRATA
 from alliancesim.scenario.geography import NEAR_KM
 
 YEAR = 2021
 CONTIGUITY_YEAR = 2016  # COW Direct Contiguity 3.2 ends in 2016
 DISTANCE_YEAR = 2019  # peacesciencer's cow_mindist (CShapes 2.0) ends in 2019
-# Where peacesciencer's file geocodes a capital at the country's centre, the capital's own
-# coordinates (GeoNames, geonames.org: Brasilia 3469058, Riyadh 108410).
-ERRATA = {"BRA": (-15.7797, -47.9297, "GeoNames 3469058 (the file has Brazil's centre)"),
-          "SAU": (24.6877, 46.7219, "GeoNames 108410 (the file has Saudi Arabia's centre)")}
 HEAD = """\
 # The bundled states' geography, written by scripts/make_geography.py (do not edit by hand).
 # capitals: COW capitals with coordinates as peacesciencer keeps them (cow_capitals; peacesciencer
@@ -78,8 +75,9 @@ def main(folder: Path) -> None:
         d = dist.get((a, b))
         pairs.append({"a": back[a], "b": back[b], "contiguity": int(cont.get((a, b), 0)),
                       "distance_km": None if d is None else round(float(d), 1)})
-    for aid, (lat, lon, why) in ERRATA.items():
-        if aid in capitals:
+    for (ccode, name), (lat, lon, why) in CAPITAL_ERRATA.items():
+        aid = back.get(ccode)
+        if aid in capitals and capitals[aid]["name"] == name:
             capitals[aid].update(lat=lat, lon=lon, corrected=why)
     missing = sorted(set(code) - set(capitals))
     body = {"year": YEAR, "capitals": capitals, "pairs": pairs}

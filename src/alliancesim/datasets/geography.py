@@ -20,6 +20,13 @@ from alliancesim.datasets.context import BuildContext
 from alliancesim.datasets.leaders import contiguity
 
 MINDIST_FIRST_YEAR = 1946
+# Capitals that peacesciencer's cow_capitals geocodes at the country's centre (checked against
+# GeoNames, geonames.org): (COW code, capital) -> (lat, lon, what was corrected). Used by the
+# build and by scripts/make_geography.py.
+CAPITAL_ERRATA: dict[tuple[int, str], tuple[float, float, str]] = {
+    (140, "Brasilia"): (-15.7797, -47.9297, "GeoNames 3469058 (the file has Brazil's centre)"),
+    (670, "Riyadh"): (24.6877, 46.7219, "GeoNames 108410 (the file has Saudi Arabia's centre)"),
+}
 
 
 def capital(ctx: BuildContext, ccode: int, day: datetime.date) -> dict[str, Any] | None:
@@ -37,10 +44,14 @@ def capital(ctx: BuildContext, ccode: int, day: datetime.date) -> dict[str, Any]
         return None
     name, lat, lng, st, en = rows[0]
     inside = (st is None or st <= day) and (en is None or en >= day)
+    fix = CAPITAL_ERRATA.get((ccode, str(name)))
+    if fix is not None:
+        lat, lng = fix[0], fix[1]
     return {"name": str(name), "lat": round(float(lat), 4), "lon": round(float(lng), 4),
             "source": f"COW capitals ({st}-{en}" + ("" if inside else f"; the last listed, "
                                                      f"{day} is outside it")
-                      + f") [cow-capitals {rel}]"}
+                      + f") [cow-capitals {rel}]"
+                      + (f"; coordinates corrected: {fix[2]}" if fix is not None else "")}
 
 
 def _distance(ctx: BuildContext, a: int, b: int) -> tuple[float | None, str]:
