@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from alliancesim.backends import Backend, check_backend
-from alliancesim.cases import Case, load_cases, load_scenario_or_case
+from alliancesim.cases import Case, contribution_text, load_cases, load_scenario_or_case
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
@@ -56,6 +56,7 @@ __all__ = [
     "calibrate",
     "check_options",
     "compare",
+    "contribution_text",
     "hindcast",
     "list_scenarios",
     "load_cases",

@@ -333,7 +333,7 @@ def cases(
     contingents.add_column("by member", overflow="fold")
     contingents.add_column("total", justify="right")
     for c in loaded:
-        table.add_row(c.id, str(c.date), c.alliance.upper(),
+        table.add_row(c.id, str(c.date), c.alliance_id.upper(),
                       f"{c.crisis.victim} -> {c.crisis.aggressor}",
                       c.crisis.threat.value.replace("_", " ")
                       + (" (disputed)" if c.crisis.territory == "disputed" else ""),
@@ -341,7 +341,7 @@ def cases(
                       short.get(c.observed.rung.value, c.observed.rung.value))
         if c.observed.contributions or c.observed.contributions_total:
             contingents.add_row(
-                c.id, ", ".join(f"{k} {'?' if v == 'unconfirmed' else f'{v:,}'}"
+                c.id, ", ".join(f"{k} {api.contribution_text(v)}"
                                 for k, v in c.observed.contributions.items()) or "-",
                 f"{c.observed.contributions_total:,}" if c.observed.contributions_total else "-")
     out_console.print(table)

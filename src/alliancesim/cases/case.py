@@ -28,10 +28,12 @@ from alliancesim.scenario.loading import (
 )
 from alliancesim.scenario.schema import (
     RUNGS,
+    Actor,
     ActorId,
     AffinityPair,
     Alliance,
     Crisis,
+    GeoPair,
     Rung,
     Scenario,
     _Strict,
@@ -42,11 +44,45 @@ Decision = Literal["collective_military", "fact_finding", "consultation_only", "
                    "no_request"]
 
 
+class Contribution(_Strict):
+    """What one member sent: troops, aircraft, ships (any of them; each a count)."""
+
+    troops: int | None = Field(default=None, ge=0)
+    aircraft: int | None = Field(default=None, ge=0)
+    ships: int | None = Field(default=None, ge=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _some(self) -> Contribution:
+        if self.troops is None and self.aircraft is None and self.ships is None:
+            raise ValueError("a contribution gives troops, aircraft or ships")
+        return self
+
+
+def troops_of(value: int | str | Contribution | None) -> int | None:
+    """The troops of a recorded contribution (None: unconfirmed, or none recorded)."""
+    if isinstance(value, Contribution):
+        return value.troops
+    return value if isinstance(value, int) else None
+
+
+def contribution_text(value: int | str | Contribution) -> str:
+    """A recorded contribution in words: '1,200', '?' (unconfirmed), '6 aircraft, 2 ships'."""
+    if isinstance(value, Contribution):
+        parts = [f"{n:,} {what}" for what, n in (("troops", value.troops),
+                                                 ("aircraft", value.aircraft),
+                                                 ("ships", value.ships)) if n is not None]
+        return ", ".join(parts)
+    return "?" if value == "unconfirmed" else f"{value:,}"
+
+
 class Observed(_Strict):
     decision: Decision
     rung: Rung
     days_to_decision: int | Literal["unconfirmed"] | None = None
-    contributions: dict[str, int | Literal["unconfirmed"]] = Field(default_factory=dict)
+    contributions: dict[str, int | Literal["unconfirmed"] | Contribution] = Field(
+        default_factory=dict,
+        description="by member: troops (a count), 'unconfirmed', or {troops, aircraft, ships}")
     contributions_total: int | None = None
     contributions_notes: str = ""
     outside_military_action: bool | None = None
@@ -58,15 +94,28 @@ class Case(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     title: str
     date: datetime.date | str
-    alliance: str
+    alliance: str | Alliance = Field(
+        description="a bundled alliance (csto, nato) or the alliance inline, with its sources "
+                    "(e.g. the alliance block `alliancesim data build` writes)")
     members: list[ActorId] | None = None
     membership_source: str = ""
+    actors: dict[ActorId, Actor] = Field(
+        default_factory=dict, description="actors the bundled data lack, or override, by id")
+    geography: list[GeoPair] = Field(
+        default_factory=list, description="contiguity and distance of pairs the bundled "
+                                          "geography lacks (docs/scenario.md)")
     requester: str
     adversary: str
     threat_recorded: str = ""
     article_invoked: str = ""
     crisis: Crisis
-    affinity: list[AffinityPair] = Field(default_factory=list)
+    affinity_data: list[AffinityPair] = Field(
+        default_factory=list,
+        description="affinities from a dataset, each reason naming the dataset and its "
+                    "release: used as they are, never relabelled")
+    affinity: list[AffinityPair] = Field(
+        default_factory=list,
+        description="JUDGEMENT overrides by a written rule (docs/coding.md, Affinity A2-A3)")
     aggressor_affinity: float | None = Field(default=None, ge=-1.0, le=1.0)
     coding: dict[str, str] = Field(default_factory=dict)
     observed: Observed
@@ -88,8 +137,17 @@ class Case(_Strict):
                                  "the day is not known") from None
         return value
 
+    @property
+    def alliance_id(self) -> str:
+        """The alliance's id: the bundled name, or the inline alliance's id."""
+        return self.alliance if isinstance(self.alliance, str) else self.alliance.id
+
     @model_validator(mode="after")
     def _check(self) -> Case:
+        blank = [f"{p.a}-{p.b}" for p in self.affinity_data if not p.reason.strip()]
+        if blank:
+            raise ValueError(f"affinity_data pairs need their dataset in `reason` (missing: "
+                             f"{', '.join(blank)}); a judgement goes under affinity:")
         if self.crisis.request == "auto":
             raise ValueError("a case fixes the request the victim made (none, consultations or "
                              "military), not auto: the hindcast predicts the response to it")
@@ -143,7 +201,8 @@ def _judgement(reason: str) -> str:
 
 def to_scenario(case: Case) -> Scenario:
     """The case as a resolved one-crisis scenario (membership at the time, case affinities)."""
-    alliance = bundled_alliance(case.alliance)
+    alliance = (bundled_alliance(case.alliance) if isinstance(case.alliance, str)
+                else case.alliance)
     if case.members is not None:
         members = list(case.members)
         data = alliance.model_dump(mode="json", by_alias=True)
@@ -167,7 +226,8 @@ def to_scenario(case: Case) -> Scenario:
     # aggressor_affinity covers only members the data have no figure for (non-state
     # aggressors); anything else keeps the bundled judgement (data/affinity.yaml).
     year = case.affinity_year
-    pairs = [p.model_copy(update={"reason": _judgement(p.reason)}) for p in case.affinity]
+    pairs = [*case.affinity_data,
+             *(p.model_copy(update={"reason": _judgement(p.reason)}) for p in case.affinity)]
     if case.aggressor_affinity is not None:
         listed = {frozenset((p.a, p.b)) for p in pairs}
         listed |= {frozenset((p.a, p.b)) for p in bundled_affinity_years().get(year, [])}
@@ -178,7 +238,8 @@ def to_scenario(case: Case) -> Scenario:
                   not in listed]
     try:
         scenario = Scenario(name=case.id, title=case.title, alliance=alliance, affinity=pairs,
-                            affinity_year=year, crises=[case.crisis])
+                            affinity_year=year, crises=[case.crisis], actors=case.actors,
+                            geography=case.geography)
     except ValidationError as exc:
         raise ScenarioError([Problem(case.id, ".".join(str(x) for x in e["loc"]),
                                      one_line(e["msg"])) for e in exc.errors()]) from None
@@ -198,9 +259,10 @@ def load_case(path: Path) -> Case:
     source = str(path)
     data, lines = parse_yaml(read_text(path), source)
     case = validate(Case, data, lines, source)
-    if case.alliance not in bundled.alliance_names():
+    if isinstance(case.alliance, str) and case.alliance not in bundled.alliance_names():
         raise ScenarioError([Problem(source, "alliance", f"unknown alliance '{case.alliance}' "
-                                     f"(bundled: {', '.join(bundled.alliance_names())})",
+                                     f"(bundled: {', '.join(bundled.alliance_names())}; or "
+                                     "give the alliance inline)",
                                      line_of(lines, ("alliance",)))])
     try:
         to_scenario(case)

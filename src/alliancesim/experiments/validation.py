@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from alliancesim.cases import Case, design, load_cases, to_scenario
+from alliancesim.cases import Case, design, load_cases, to_scenario, troops_of
 from alliancesim.experiments import baselines, calibration, hindcast, posterior, request_fit, specs
 from alliancesim.experiments.closed_form import response_probabilities
 from alliancesim.model.council import CaseDesign
@@ -139,7 +139,7 @@ def contingents(cases: list[Case], trials: int = 20_000, seed: int = 2022,
             if i == model.victim:
                 continue
             sent = r.troops[mil, i]
-            recorded = c.observed.contributions.get(m)
+            recorded = troops_of(c.observed.contributions.get(m))
             mean = float(sent.mean()) if n else None
             rows.append({"id": m, "recorded": recorded,
                          "recorded_token": (recorded < TOKEN_TROOPS
@@ -301,8 +301,8 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
     groups = {}
-    for alliance in sorted({c.alliance for c in cases}):
-        sub = [f for c, f in zip(cases, forecasts, strict=True) if c.alliance == alliance]
+    for alliance in sorted({c.alliance_id for c in cases}):
+        sub = [f for c, f in zip(cases, forecasts, strict=True) if c.alliance_id == alliance]
         s = hindcast.score(sub)
         groups[alliance] = GroupScores(cases=len(sub), log_score=s.log_score, brier=s.brier,
                                        differences=[ScoreDifference(**vars(
