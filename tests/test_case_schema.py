@@ -92,7 +92,7 @@ def test_bad_case_files_get_precise_errors(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="affinity_data pairs need their dataset"):
         load_case(_write(tmp_path, bad))
     unknown = {**CASE, "id": "x", "alliance": "rio"}
-    with pytest.raises(ScenarioError, match="unknown alliance 'rio'.*inline"):
+    with pytest.raises(ScenarioError, match=r"unknown alliance 'rio'.*inline"):
         load_case(_write(tmp_path, unknown))
     missing = {**CASE, "id": "y", "actors": {}}
     with pytest.raises(ScenarioError, match="CRI"):
