@@ -369,27 +369,27 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
     sched = np.zeros(horizon + 1)
     given = sc[_STRENGTH] >= 0
-    # the geography's per-member terms: once here, per trial only when d_half or v is drawn
+    # the geography's per-member terms, recomputed only when d_half or v changes (drawn per
+    # trial, or every quantity laid out per trial): most passes compute them once
     reach, travel = np.empty(M), np.empty(M)
-    forces.trial_reach(distance, x[sc[_HALF_STRENGTH]], reach)
-    deployment.trial_travel(distance, x[sc[_KM_PER_DAY]], travel)
-    geo_drawn = False
-    for r in range(drawn_at.shape[0]):
-        at = drawn_at[r]
-        geo_drawn = geo_drawn or at == sc[_HALF_STRENGTH] or at == sc[_KM_PER_DAY]
+    half_at, pace_at = sc[_HALF_STRENGTH], sc[_KM_PER_DAY]
+    last_half, last_pace = np.nan, np.nan
     for t in range(T):
         for r in range(drawn_at.shape[0]):
             x[drawn_at[r]] = drawn[r, t]
-        if geo_drawn:
-            forces.trial_reach(distance, x[sc[_HALF_STRENGTH]], reach)
-            deployment.trial_travel(distance, x[sc[_KM_PER_DAY]], travel)
+        if x[half_at] != last_half:
+            last_half = x[half_at]
+            forces.trial_reach(distance, last_half, reach)
+        if x[pace_at] != last_pace:
+            last_pace = x[pace_at]
+            deployment.trial_travel(distance, last_pace, travel)
         for i in range(M):
             troops[i] = x[mem[_TROOPS, i]]
             quality[i] = x[mem[_QUALITY, i]]
             ready[i] = x[mem[_READINESS, i]]
             standing[i] = x[mem[_STANDING, i]]
             based[i] = x[mem[_BASED, i]]
-        half = x[sc[_HALF_STRENGTH]]
+        half = last_half
         if given:
             S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0, 0.0, half,
                                                 x[sc[_DEF_COMMIT]], troops[victim])
