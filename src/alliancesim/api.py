@@ -93,6 +93,10 @@ def scenario_source(name: str | Path) -> str:
     """The text of a bundled scenario or case, or of a scenario file, as written."""
     if str(name) not in bundled.scenario_names() and str(name) in bundled.case_names():
         return bundled.case_path(str(name)).read_text(encoding="utf-8")
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.is_file():  # a case file or a scenario file
+        load_scenario_or_case(path)  # checked first: a bad file is an error, not a printout
+        return path.read_text(encoding="utf-8")
     _, source, _ = load_scenario_file(name)
     return Path(source).read_text(encoding="utf-8")
 
