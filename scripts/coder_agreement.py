@@ -18,8 +18,9 @@ from alliancesim.experiments.agreement import agreement
 folder = Path(sys.argv[1] if len(sys.argv) > 1 else "research/issue20")
 a = yaml.safe_load((folder / "codes_A.yaml").read_text())
 b = yaml.safe_load((folder / "codes_B.yaml").read_text())
-print(f"sheets: A {len(a)}, B {len(b)}; codable by A {sum(bool(v.get('codable', True)) for v in a.values())}, "
-      f"by B {sum(bool(v.get('codable', True)) for v in b.values())}")
+codable_a = sum(bool(v.get("codable", True)) for v in a.values())
+codable_b = sum(bool(v.get("codable", True)) for v in b.values())
+print(f"sheets: A {len(a)}, B {len(b)}; codable by A {codable_a}, by B {codable_b}")
 for field in ("rung", "request"):
     r = agreement(a, b, field)
     print(f"\n{field}: {len(r.cases)} cases coded by both; agreement {r.observed:.0%}; "
