@@ -90,7 +90,8 @@ def make_case(store: DataStore, entry: dict[str, Any]) -> dict[str, Any]:
                         "by the rules of `alliancesim data build` for the crisis day "
                         "(docs/data.md); affinities rule A1 (the year before)",
         },
-        "observed": {"decision": entry.get("decision", DECISION[entry["rung"]]),
+        "observed": {"decision": entry.get("decision", "no_request" if entry["request"] == "none"
+                                           else DECISION[entry["rung"]]),
                      "rung": entry["rung"],
                      **({"outside_military_action": entry["outside_military_action"],
                          "outside_action_notes": entry["outside_action_notes"]}
