@@ -119,6 +119,58 @@ def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1
                         held.alliance)
 
 
+def unseen_alliance_probabilities(fit: Any, d: CaseDesign, sd: float = 1.0,
+                                  nodes: int = 24) -> np.ndarray:
+    """P(rung) of a case whose alliance the fit has no case of: its intercept b_a is not
+    known, so the forecast integrates over its prior, b_a ~ N(0, sd),
+
+        P(l) = E_b[P(l | theta, b_a = b)]  (Gauss-Hermite, `nodes` points),
+
+    instead of fixing b_a at the prior's centre. sd = 0 gives the forecast at b_a = 0."""
+    if d.alliance in fit.model.alliances:
+        return np.asarray(fit.probabilities(d))
+    model = fit.model.for_alliances((*fit.model.alliances, d.alliance))
+    if sd <= 0.0:
+        return np.asarray(model.probabilities(np.append(fit.theta, 0.0), d))
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    return np.asarray(sum(wk * model.probabilities(np.append(fit.theta, sd * xk), d)
+                          for xk, wk in zip(x, w, strict=True)))
+
+
+def leave_one_alliance_out(designs: list[CaseDesign], prior_sd: float = 1.0,
+                           council: CouncilModel = DEFAULT_MODEL) -> list[CaseForecast]:
+    """Every case forecast by fits on the other alliances' cases only: the model (and the
+    leader rule) with the held-out alliance's intercept integrated over its prior N(0,
+    prior_sd) (unseen_alliance_probabilities), the baselines as they treat an alliance without
+    a record (pooled); the test of what the member model says about an alliance it never saw."""
+    out: list[CaseForecast] = []
+    for alliance in sorted({d.alliance for d in designs}):
+        train = [d for d in designs if d.alliance != alliance]
+        if not train:
+            raise ValueError("leave-one-alliance-out needs cases of two alliances or more")
+        model = MODEL.fit(train, council)
+        leader = MODEL.fit(train, council, rule="leader")
+        probit = fit_alliance_probit(train, prior_sd)
+        for held in (d for d in designs if d.alliance == alliance):
+            probs = {
+                "model": unseen_alliance_probabilities(model, held, prior_sd),
+                "alliance base rate": alliance_base_rate(train, held.alliance, held.request,
+                                                         held.cap),
+                "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
+                "alliance probit": probit.probabilities(held),
+                "leader decides": unseen_alliance_probabilities(
+                    leader, held.with_rule("leader"), prior_sd),
+                "request base rate": request_base_rate(train, held.request, held.cap),
+                "frequency": frequency_forecast(train, held.cap),
+                "always decline": decline_forecast(held.cap),
+            }
+            out.append(CaseForecast(held.case_id, held.observed, held.cap, probs,
+                                    alliance=held.alliance))
+    order = {d.case_id: k for k, d in enumerate(designs)}
+    return sorted(out, key=lambda f: order[f.case_id])
+
+
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                   council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
                   ) -> list[CaseForecast]:
