@@ -1,0 +1,114 @@
+"""Score the cases beyond the CSTO and NATO (issue 20): frozen first, then refitted.
+
+    python scripts/score_beyond.py [NEW_CASES_FOLDER]
+
+1. Frozen: the new cases forecast by the parameters shipped before they were coded (the fit on
+   the 17 bundled cases, tag params-frozen-issue20; an alliance without cases has its intercept
+   integrated over its prior N(0, 1)), against every baseline computed from the bundled record.
+2. Refitted on all the cases: leave-one-out, and leave-one-alliance-out (each alliance forecast
+   by the others' cases only), overall, per alliance and per era.
+Each comparison with the best alliance-aware baseline gets a 90% paired-bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from alliancesim.cases import load_cases
+from alliancesim.data import bundled
+from alliancesim.experiments import hindcast, validation
+from alliancesim.experiments.baselines import (
+    alliance_base_rate,
+    decline_forecast,
+    fit_alliance_probit,
+    frequency_forecast,
+    grants_forecast,
+    request_base_rate,
+)
+from alliancesim.experiments.specs import MODEL
+
+NEW = Path(sys.argv[1]) if len(sys.argv) > 1 else bundled.DATA / "cases_beyond"
+
+
+def frozen(train: list, new: list) -> list[hindcast.CaseForecast]:  # type: ignore[type-arg]
+    model = MODEL.fit(train)
+    leader = MODEL.fit(train, rule="leader")
+    probit = fit_alliance_probit(train, 1.0)
+    out = []
+    for d in new:
+        probs = {
+            "model": hindcast.unseen_alliance_probabilities(model, d, 1.0),
+            "alliance base rate": alliance_base_rate(train, d.alliance, d.request, d.cap),
+            "alliance grants": grants_forecast(train, d.alliance, d.request, d.cap),
+            "alliance probit": probit.probabilities(d),
+            "leader decides": hindcast.unseen_alliance_probabilities(
+                leader, d.with_rule("leader"), 1.0),
+            "request base rate": request_base_rate(train, d.request, d.cap),
+            "frequency": frequency_forecast(train, d.cap),
+            "always decline": decline_forecast(d.cap),
+        }
+        out.append(hindcast.CaseForecast(d.case_id, d.observed, d.cap, probs,
+                                         alliance=d.alliance))
+    return out
+
+
+def table(title: str, forecasts: list[hindcast.CaseForecast],
+          groups: dict[str, Callable[[hindcast.CaseForecast], bool]]) -> None:
+    print(f"\n{title}")
+    names = list(forecasts[0].probs)
+    head = "  forecast            " + "".join(f"{g[:14]:>16}" for g in groups)
+    print(head)
+    for n in names:
+        row = f"  {n:<20}"
+        for keep in groups.values():
+            sub = [f for f in forecasts if keep(f)]
+            s = hindcast.score(sub) if sub else None
+            row += (f"{s.log_score[n]:>9.3f} / {s.brier[n]:.2f}" if s else f"{'-':>16}")
+        print(row)
+    s = hindcast.score(forecasts)
+    aware = max(hindcast.ALLIANCE_AWARE, key=lambda n: s.log_score[n])
+    d = hindcast.paired_bootstrap(forecasts, "model", aware)
+    print(f"  model - {aware} (best alliance-aware): {d.mean:+.3f} per case, 90% {d.low:+.2f} "
+          f"to {d.high:+.2f}")
+
+
+def main() -> None:
+    old_cases = load_cases()
+    new_cases = load_cases(NEW)
+    old = validation.designs(old_cases)
+    new = validation.designs(new_cases)
+    year = {c.id: int(str(c.date)[:4]) for c in [*old_cases, *new_cases]}
+    alliances = sorted({d.alliance for d in new})
+    print(f"{len(new)} new cases from {len(alliances)} alliances ({', '.join(alliances)}); "
+          f"{len(old)} bundled")
+    every: dict[str, Callable[[hindcast.CaseForecast], bool]] = {"all": lambda f: True}
+    by_alliance = {a: (lambda f, a=a: f.alliance == a) for a in sorted(
+        {d.alliance for d in [*old, *new]})}
+    era = {"before 1990": lambda f: year[f.case_id] < 1990,
+           "1990-2009": lambda f: 1990 <= year[f.case_id] < 2010,
+           "2010 on": lambda f: year[f.case_id] >= 2010}
+    fz = frozen(old, new)
+    table("1. Frozen (the shipped parameters, fitted on the 17 bundled cases; no refit): "
+          "mean log score / Brier", fz, {**every, **{a: g for a, g in by_alliance.items()
+                                                     if a in alliances}})
+    for f in fz:
+        p = f.probs["model"]
+        print(f"    {f.case_id:<36} observed {f.observed}  model P(observed) {p[f.observed]:.3f}"
+              f"  grants {f.probs['alliance grants'][f.observed]:.3f}")
+    everything = [*old, *new]
+    loo = hindcast.leave_one_out(everything)
+    table("2a. Refitted, leave-one-out on all cases", loo, {**every, **era})
+    table("2a'. ... per alliance", loo, by_alliance)
+    loao = hindcast.leave_one_alliance_out(everything)
+    table("2b. Refitted, leave-one-alliance-out", loao, {**every, **era})
+    table("2b'. ... per alliance", loao, by_alliance)
+    print("\nmean per-case P(observed), model:",
+          f"frozen {np.mean([f.probs['model'][f.observed] for f in fz]):.3f}")
+
+
+if __name__ == "__main__":
+    main()
