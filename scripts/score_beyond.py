@@ -46,7 +46,7 @@ def frozen(train: list, new: list) -> list[hindcast.CaseForecast]:  # type: igno
             "alliance grants": grants_forecast(train, d.alliance, d.request, d.cap),
             "alliance probit": probit.probabilities(d),
             "leader decides": hindcast.unseen_alliance_probabilities(
-                leader, d.with_rule("leader"), 1.0),
+                leader, hindcast.leader_rule(d), 1.0),
             "request base rate": request_base_rate(train, d.request, d.cap),
             "frequency": frequency_forecast(train, d.cap),
             "always decline": decline_forecast(d.cap),
@@ -69,6 +69,8 @@ def table(title: str, forecasts: list[hindcast.CaseForecast],
             s = hindcast.score(sub) if sub else None
             row += (f"{s.log_score[n]:>9.3f} / {s.brier[n]:.2f}" if s else f"{'-':>16}")
         print(row)
+    if "all" not in groups:
+        return
     s = hindcast.score(forecasts)
     aware = max(hindcast.ALLIANCE_AWARE, key=lambda n: s.log_score[n])
     d = hindcast.paired_bootstrap(forecasts, "model", aware)

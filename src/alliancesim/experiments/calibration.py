@@ -70,10 +70,12 @@ class Fit:
 
 def loglik(theta: np.ndarray, designs: list[CaseDesign], rule: str | None = None,
            model: CouncilModel = DEFAULT_MODEL) -> tuple[float, np.ndarray]:
-    """Sum over cases of log P(observation) and its gradient; rule overrides every case's."""
+    """Sum over cases of log P(observation) and its gradient; rule overrides every case's (a
+    case of an alliance without a leader keeps its own rule under rule 'leader')."""
     total, grad = 0.0, np.zeros(model.n_params)
     for d in designs:
-        ll, g = model.case_loglik(theta, d.with_rule(rule))
+        keep = rule == "leader" and d.leader < 0
+        ll, g = model.case_loglik(theta, d if keep else d.with_rule(rule))
         total += ll
         grad += g
     return total, grad

@@ -90,6 +90,12 @@ class Scores:
     brier: dict[str, float]
 
 
+def leader_rule(d: CaseDesign) -> CaseDesign:
+    """The case under "the leader decides"; an alliance without a leader keeps its own rule
+    (the leader rule then forecasts as the model fitted with it does)."""
+    return d.with_rule("leader") if d.leader >= 0 else d
+
+
 def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1.0,
                   council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
                   ) -> CaseForecast:
@@ -110,7 +116,7 @@ def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1
         "alliance base rate": alliance_base_rate(train, held.alliance, held.request, held.cap),
         "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
         "alliance probit": fit_alliance_probit(train, prior_sd).probabilities(held),
-        "leader decides": leader.probabilities(held.with_rule("leader")),
+        "leader decides": leader.probabilities(leader_rule(held)),
         "request base rate": request_base_rate(train, held.request, held.cap),
         "frequency": frequency_forecast(train, held.cap),
         "always decline": decline_forecast(held.cap),
@@ -160,7 +166,7 @@ def leave_one_alliance_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                 "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
                 "alliance probit": probit.probabilities(held),
                 "leader decides": unseen_alliance_probabilities(
-                    leader, held.with_rule("leader"), prior_sd),
+                    leader, leader_rule(held), prior_sd),
                 "request base rate": request_base_rate(train, held.request, held.cap),
                 "frequency": frequency_forecast(train, held.cap),
                 "always decline": decline_forecast(held.cap),
