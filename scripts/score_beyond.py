@@ -7,6 +7,7 @@
    integrated over its prior N(0, 1)), against every baseline computed from the bundled record.
 2. Refitted on all the cases: leave-one-out, and leave-one-alliance-out (each alliance forecast
    by the others' cases only), overall, per alliance and per era.
+3. The same with the alliances' intercepts partially pooled (calibration.fit_pooled).
 Each comparison with the best alliance-aware baseline gets a 90% paired-bootstrap interval.
 """
 
@@ -108,6 +109,14 @@ def main() -> None:
     loao = hindcast.leave_one_alliance_out(everything)
     table("2b. Refitted, leave-one-alliance-out", loao, {**every, **era})
     table("2b'. ... per alliance", loao, by_alliance)
+    loao_p = hindcast.leave_one_alliance_out(everything, pooled=True)
+    table("3a. Intercepts partially pooled (tau chosen on the training alliances), "
+          "leave-one-alliance-out", loao_p, {**every, **era})
+    table("3a'. ... per alliance", loao_p, by_alliance)
+    ploo = hindcast.pooled_leave_one_out(everything)
+    sp = hindcast.score(ploo)
+    print(f"\n3b. Intercepts partially pooled, leave-one-out (tau chosen in each fold): "
+          f"{sp.log_score['model, pooled']:.3f} / {sp.brier['model, pooled']:.2f}")
     print("\nmean per-case P(observed), model:",
           f"frozen {np.mean([f.probs['model'][f.observed] for f in fz]):.3f}")
 

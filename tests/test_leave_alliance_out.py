@@ -49,3 +49,17 @@ def test_unseen_alliance_integrates_over_the_intercept(designs: list[CaseDesign]
     mc = np.mean([model.probabilities(np.append(fit.theta, x), held) for x in b], axis=0)
     np.testing.assert_allclose(wide, mc, atol=0.02)
     assert not np.allclose(wide, at_zero)
+
+
+def test_partial_pooling_chooses_the_spread_by_the_evidence(designs: list[CaseDesign]) -> None:
+    from alliancesim.experiments import calibration
+
+    p = calibration.fit_pooled(designs, grid=(0.5, 3.0))
+    assert p.tau in (0.5, 3.0) and p.evidence[p.tau] == max(p.evidence.values())
+    assert all(np.isfinite(v) for v in p.evidence.values())
+    # the intercepts' prior sd is the chosen spread: a tighter one pulls them towards 0
+    tight = calibration.fit(designs, standard_errors=False, intercept_sd=0.05)
+    sl = calibration.intercept_slice(tight.model)
+    assert np.abs(tight.theta[sl]).max() < np.abs(p.fit.theta[sl]).max()
+    with pytest.raises(ValueError, match="intercept_sd"):
+        calibration.fit(designs, intercept_sd=0.0)

@@ -135,10 +135,16 @@ def hessian(theta: np.ndarray, designs: list[CaseDesign], prior_sd: float | np.n
     return 0.5 * (H + H.T)
 
 
+def intercept_slice(model: CouncilModel) -> slice:
+    """Where the alliances' intercepts sit in theta: one per alliance, appended last
+    (CouncilModel.for_alliances)."""
+    return slice(model.n_params - len(model.alliances), model.n_params)
+
+
 def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
         standard_errors: bool = True, model: CouncilModel = DEFAULT_MODEL,
         prior: str = "large-n", pin: Mapping[str, float] | None = None,
-        intercepts: bool = True) -> Fit:
+        intercepts: bool = True, intercept_sd: float | None = None) -> Fit:
     """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
     standard_errors=False skips the Hessian (leave-one-out fits need only the estimate);
     prior: "judgement" or "large-n" (prior_of). The model gets one intercept for each alliance
@@ -146,7 +152,8 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     stay at the prior centre (zero variance). pin: the parameters held at a given value
     instead of fitted, replacing the model's own pins (DEFAULT_PINS) when given (scenario
     names, e.g. {"leader_weight": 0.5, "coefficients.exposure": 0.0}; the specifications of
-    experiments/specs.py)."""
+    experiments/specs.py). intercept_sd: the prior sd of the alliances' intercepts (default
+    prior_sd; fit_pooled chooses it from the record)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
     model = model.for_alliances(tuple(sorted({d.alliance for d in designs if d.alliance}))
@@ -154,6 +161,10 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     if pin is not None:  # replaces the model's own pins
         model = model.with_pins(tuple(pin.items()))
     centre, sds = prior_of(prior, prior_sd, model)
+    if intercept_sd is not None:
+        if intercept_sd <= 0:
+            raise ValueError(f"intercept_sd must be > 0 (got {intercept_sd})")
+        sds[intercept_slice(model)] = intercept_sd
     fixed = model.fixed()
     bounds = [(float(centre[j]), float(centre[j])) if fixed[j] else b
               for j, b in enumerate(model.bounds())]
@@ -172,3 +183,56 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     ll = loglik(theta, designs, rule, model)[0]
     return Fit(model, theta, cov, ll, -float(res.fun), prior_sd, len(designs),
                bool(res.success), str(res.message), rule)
+
+
+POOL_GRID = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+
+
+@dataclass(frozen=True)
+class PooledFit:
+    """The fit with the alliances' intercepts partially pooled: b_a ~ N(0, tau^2), tau chosen
+    by the Laplace approximation of the marginal likelihood (type-II maximum likelihood)."""
+
+    fit: Fit
+    tau: float
+    evidence: dict[float, float]  # tau -> log marginal likelihood (Laplace), up to a constant
+
+
+def log_evidence(f: Fit, designs: list[CaseDesign], tau: float, rule: str | None = None,
+                 prior: str = "large-n") -> float:
+    """Laplace approximation of log p(cases | tau), up to terms that do not depend on tau:
+
+        log p(y | theta*) + log N(b* | 0, tau^2 I) + (k/2) log 2 pi - 1/2 log det H,
+
+    theta* the penalised fit at tau, H the Hessian of its objective over the free parameters
+    (the other parameters' Gaussian priors enter as in the objective; their constants do not
+    depend on tau)."""
+    model = f.model
+    centre, sds = prior_of(prior, f.prior_sd, model)
+    sds[intercept_slice(model)] = tau
+    free = np.flatnonzero(~model.fixed())
+    H = hessian(f.theta, designs, sds, rule, model, centre=centre)[np.ix_(free, free)]
+    sign, logdet = np.linalg.slogdet(H)
+    if sign <= 0:
+        return -np.inf
+    penalty = objective(f.theta, designs, sds, rule, model, centre)[0]  # -(ll - quad)
+    n_a = len(model.alliances)
+    return float(-penalty - n_a * np.log(tau) + 0.5 * free.size * np.log(2 * np.pi)
+                 - 0.5 * logdet)
+
+
+def fit_pooled(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
+               grid: tuple[float, ...] = POOL_GRID, prior: str = "large-n") -> PooledFit:
+    """Partial pooling of the alliances' intercepts (issue 20): for each tau on the grid, the
+    penalised fit with b_a ~ N(0, tau^2); tau is the grid point of the highest Laplace
+    evidence (log_evidence). A new alliance then draws its intercept from N(0, tau^2): the
+    spread the record's alliances show, not a stated 1."""
+    evidence: dict[float, float] = {}
+    fits: dict[float, Fit] = {}
+    for tau in grid:
+        f = fit(designs, prior_sd, rule, standard_errors=False, prior=prior,
+                intercept_sd=tau)
+        fits[tau] = f
+        evidence[tau] = log_evidence(f, designs, tau, rule, prior)
+    best = max(evidence, key=lambda t: evidence[t])
+    return PooledFit(fits[best], best, evidence)

@@ -47,7 +47,7 @@ from alliancesim.experiments.baselines import (
     grants_forecast,
     request_base_rate,
 )
-from alliancesim.experiments.calibration import DEFAULT_MODEL
+from alliancesim.experiments.calibration import DEFAULT_MODEL, fit_pooled
 from alliancesim.experiments.specs import MODEL, NESTED, Spec
 from alliancesim.model.council import CaseDesign, CouncilModel
 from alliancesim.model.council.probit import PROB_FLOOR
@@ -145,28 +145,36 @@ def unseen_alliance_probabilities(fit: Any, d: CaseDesign, sd: float = 1.0,
 
 
 def leave_one_alliance_out(designs: list[CaseDesign], prior_sd: float = 1.0,
-                           council: CouncilModel = DEFAULT_MODEL) -> list[CaseForecast]:
+                           council: CouncilModel = DEFAULT_MODEL, pooled: bool = False
+                           ) -> list[CaseForecast]:
     """Every case forecast by fits on the other alliances' cases only: the model (and the
     leader rule) with the held-out alliance's intercept integrated over its prior N(0,
     prior_sd) (unseen_alliance_probabilities), the baselines as they treat an alliance without
-    a record (pooled); the test of what the member model says about an alliance it never saw."""
+    a record (pooled); the test of what the member model says about an alliance it never saw.
+    pooled: the intercepts partially pooled (calibration.fit_pooled: their spread tau chosen on
+    the training alliances), and the held-out alliance's intercept integrated over N(0, tau)."""
     out: list[CaseForecast] = []
     for alliance in sorted({d.alliance for d in designs}):
         train = [d for d in designs if d.alliance != alliance]
         if not train:
             raise ValueError("leave-one-alliance-out needs cases of two alliances or more")
-        model = MODEL.fit(train, council)
-        leader = MODEL.fit(train, council, rule="leader")
+        if pooled:
+            pm, pl = fit_pooled(train), fit_pooled(train, rule="leader")
+            model, leader, sd, sd_leader = pm.fit, pl.fit, pm.tau, pl.tau
+        else:
+            model = MODEL.fit(train, council)
+            leader = MODEL.fit(train, council, rule="leader")
+            sd = sd_leader = prior_sd
         probit = fit_alliance_probit(train, prior_sd)
         for held in (d for d in designs if d.alliance == alliance):
             probs = {
-                "model": unseen_alliance_probabilities(model, held, prior_sd),
+                "model": unseen_alliance_probabilities(model, held, sd),
                 "alliance base rate": alliance_base_rate(train, held.alliance, held.request,
                                                          held.cap),
                 "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
                 "alliance probit": probit.probabilities(held),
                 "leader decides": unseen_alliance_probabilities(
-                    leader, leader_rule(held), prior_sd),
+                    leader, leader_rule(held), sd_leader),
                 "request base rate": request_base_rate(train, held.request, held.cap),
                 "frequency": frequency_forecast(train, held.cap),
                 "always decline": decline_forecast(held.cap),
@@ -175,6 +183,22 @@ def leave_one_alliance_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                                     alliance=held.alliance))
     order = {d.case_id: k for k, d in enumerate(designs)}
     return sorted(out, key=lambda f: order[f.case_id])
+
+
+def pooled_leave_one_out(designs: list[CaseDesign],
+                         grid: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 6.0)
+                         ) -> list[CaseForecast]:
+    """Leave-one-out of the model with partially pooled intercepts: each fold chooses its own
+    spread tau on the other cases (calibration.fit_pooled over `grid`); a held-out case of an
+    alliance the fold has no case of integrates its intercept over N(0, tau)."""
+    out = []
+    for k, held in enumerate(designs):
+        p = fit_pooled(designs[:k] + designs[k + 1 :], grid=grid)
+        out.append(CaseForecast(held.case_id, held.observed, held.cap,
+                                {"model, pooled": unseen_alliance_probabilities(p.fit, held,
+                                                                                p.tau)},
+                                alliance=held.alliance))
+    return out
 
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,

@@ -77,6 +77,11 @@ class CouncilModel(Protocol):
         """The name a scenario selects it by (parameters.council.model)."""
         ...
 
+    @property
+    def alliances(self) -> tuple[str, ...]:
+        """The alliances with their own intercept, appended last in theta (for_alliances)."""
+        ...
+
     def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],
                     e: np.ndarray, z: np.ndarray, noise: str) -> Preferences:
         """Preferred rungs per trial. features: K arrays broadcastable to (T, M) in the order of
