@@ -116,7 +116,7 @@ def main() -> None:
     ploo = hindcast.pooled_leave_one_out(everything)
     sp = hindcast.score(ploo)
     print(f"\n3b. Intercepts partially pooled, leave-one-out (tau chosen in each fold): "
-          f"{sp.log_score['model, pooled']:.3f} / {sp.brier['model, pooled']:.2f}")
+          f"{sp.log_score['model']:.3f} / {sp.brier['model']:.2f}")
     print("\nmean per-case P(observed), model:",
           f"frozen {np.mean([f.probs['model'][f.observed] for f in fz]):.3f}")
 

@@ -195,7 +195,7 @@ def pooled_leave_one_out(designs: list[CaseDesign],
     for k, held in enumerate(designs):
         p = fit_pooled(designs[:k] + designs[k + 1 :], grid=grid)
         out.append(CaseForecast(held.case_id, held.observed, held.cap,
-                                {"model, pooled": unseen_alliance_probabilities(p.fit, held,
+                                {"model": unseen_alliance_probabilities(p.fit, held,
                                                                                 p.tau)},
                                 alliance=held.alliance))
     return out
