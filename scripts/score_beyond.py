@@ -22,39 +22,8 @@ import numpy as np
 from alliancesim.cases import load_cases
 from alliancesim.data import bundled
 from alliancesim.experiments import hindcast, validation
-from alliancesim.experiments.baselines import (
-    alliance_base_rate,
-    decline_forecast,
-    fit_alliance_probit,
-    frequency_forecast,
-    grants_forecast,
-    request_base_rate,
-)
-from alliancesim.experiments.specs import MODEL
 
 NEW = Path(sys.argv[1]) if len(sys.argv) > 1 else bundled.DATA / "cases_beyond"
-
-
-def frozen(train: list, new: list) -> list[hindcast.CaseForecast]:  # type: ignore[type-arg]
-    model = MODEL.fit(train)
-    leader = MODEL.fit(train, rule="leader")
-    probit = fit_alliance_probit(train, 1.0)
-    out = []
-    for d in new:
-        probs = {
-            "model": hindcast.unseen_alliance_probabilities(model, d, 1.0),
-            "alliance base rate": alliance_base_rate(train, d.alliance, d.request, d.cap),
-            "alliance grants": grants_forecast(train, d.alliance, d.request, d.cap),
-            "alliance probit": probit.probabilities(d),
-            "leader decides": hindcast.unseen_alliance_probabilities(
-                leader, hindcast.leader_rule(d), 1.0),
-            "request base rate": request_base_rate(train, d.request, d.cap),
-            "frequency": frequency_forecast(train, d.cap),
-            "always decline": decline_forecast(d.cap),
-        }
-        out.append(hindcast.CaseForecast(d.case_id, d.observed, d.cap, probs,
-                                         alliance=d.alliance))
-    return out
 
 
 def table(title: str, forecasts: list[hindcast.CaseForecast],
@@ -94,7 +63,7 @@ def main() -> None:
     era = {"before 1990": lambda f: year[f.case_id] < 1990,
            "1990-2009": lambda f: 1990 <= year[f.case_id] < 2010,
            "2010 on": lambda f: year[f.case_id] >= 2010}
-    fz = frozen(old, new)
+    fz = hindcast.unseen_forecasts(old, new)
     table("1. Frozen (the shipped parameters, fitted on the 17 bundled cases; no refit): "
           "mean log score / Brier", fz, {**every, **{a: g for a, g in by_alliance.items()
                                                      if a in alliances}})

@@ -68,14 +68,19 @@ class Fit:
         return self.model.case_loglik(self.theta, d)[0]
 
 
+def with_rule(d: CaseDesign, rule: str | None) -> CaseDesign:
+    """The case under `rule` (None: its own); a case of an alliance without a leader keeps its
+    own rule under 'the leader decides'."""
+    return d if rule == "leader" and d.leader < 0 else d.with_rule(rule)
+
+
 def loglik(theta: np.ndarray, designs: list[CaseDesign], rule: str | None = None,
            model: CouncilModel = DEFAULT_MODEL) -> tuple[float, np.ndarray]:
-    """Sum over cases of log P(observation) and its gradient; rule overrides every case's (a
-    case of an alliance without a leader keeps its own rule under rule 'leader')."""
+    """Sum over cases of log P(observation) and its gradient; rule overrides every case's
+    (with_rule)."""
     total, grad = 0.0, np.zeros(model.n_params)
     for d in designs:
-        keep = rule == "leader" and d.leader < 0
-        ll, g = model.case_loglik(theta, d if keep else d.with_rule(rule))
+        ll, g = model.case_loglik(theta, with_rule(d, rule))
         total += ll
         grad += g
     return total, grad

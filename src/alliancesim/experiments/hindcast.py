@@ -47,7 +47,7 @@ from alliancesim.experiments.baselines import (
     grants_forecast,
     request_base_rate,
 )
-from alliancesim.experiments.calibration import DEFAULT_MODEL, fit_pooled
+from alliancesim.experiments.calibration import DEFAULT_MODEL, fit_pooled, with_rule
 from alliancesim.experiments.specs import MODEL, NESTED, Spec
 from alliancesim.model.council import CaseDesign, CouncilModel
 from alliancesim.model.council.probit import PROB_FLOOR
@@ -91,9 +91,9 @@ class Scores:
 
 
 def leader_rule(d: CaseDesign) -> CaseDesign:
-    """The case under "the leader decides"; an alliance without a leader keeps its own rule
-    (the leader rule then forecasts as the model fitted with it does)."""
-    return d.with_rule("leader") if d.leader >= 0 else d
+    """The case under "the leader decides" (an alliance without a leader keeps its own rule:
+    calibration.with_rule)."""
+    return with_rule(d, "leader")
 
 
 def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1.0,
@@ -144,43 +144,51 @@ def unseen_alliance_probabilities(fit: Any, d: CaseDesign, sd: float = 1.0,
                           for xk, wk in zip(x, w, strict=True)))
 
 
+def unseen_forecasts(train: list[CaseDesign], held: list[CaseDesign], prior_sd: float = 1.0,
+                     council: CouncilModel = DEFAULT_MODEL, pooled: bool = False
+                     ) -> list[CaseForecast]:
+    """Every forecast of the `held` cases from one set of fits on `train` (which must not
+    contain them): the model and the leader rule with an alliance that has no case in `train`
+    taking its intercept integrated over N(0, prior_sd) (unseen_alliance_probabilities), the
+    baselines as they treat an alliance without a record (pooled). pooled: the intercepts
+    partially pooled (calibration.fit_pooled: their spread tau chosen on `train`), and an
+    unseen alliance's intercept integrated over N(0, tau)."""
+    if pooled:
+        pm, pl = fit_pooled(train), fit_pooled(train, rule="leader")
+        model, leader, sd, sd_leader = pm.fit, pl.fit, pm.tau, pl.tau
+    else:
+        model = MODEL.fit(train, council)
+        leader = MODEL.fit(train, council, rule="leader")
+        sd = sd_leader = prior_sd
+    probit = fit_alliance_probit(train, prior_sd)
+    out = []
+    for d in held:
+        probs = {
+            "model": unseen_alliance_probabilities(model, d, sd),
+            "alliance base rate": alliance_base_rate(train, d.alliance, d.request, d.cap),
+            "alliance grants": grants_forecast(train, d.alliance, d.request, d.cap),
+            "alliance probit": probit.probabilities(d),
+            "leader decides": unseen_alliance_probabilities(leader, leader_rule(d), sd_leader),
+            "request base rate": request_base_rate(train, d.request, d.cap),
+            "frequency": frequency_forecast(train, d.cap),
+            "always decline": decline_forecast(d.cap),
+        }
+        out.append(CaseForecast(d.case_id, d.observed, d.cap, probs, alliance=d.alliance))
+    return out
+
+
 def leave_one_alliance_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                            council: CouncilModel = DEFAULT_MODEL, pooled: bool = False
                            ) -> list[CaseForecast]:
-    """Every case forecast by fits on the other alliances' cases only: the model (and the
-    leader rule) with the held-out alliance's intercept integrated over its prior N(0,
-    prior_sd) (unseen_alliance_probabilities), the baselines as they treat an alliance without
-    a record (pooled); the test of what the member model says about an alliance it never saw.
-    pooled: the intercepts partially pooled (calibration.fit_pooled: their spread tau chosen on
-    the training alliances), and the held-out alliance's intercept integrated over N(0, tau)."""
+    """Every case forecast by fits on the other alliances' cases only (unseen_forecasts): the
+    test of what the member model says about an alliance it never saw."""
     out: list[CaseForecast] = []
     for alliance in sorted({d.alliance for d in designs}):
         train = [d for d in designs if d.alliance != alliance]
         if not train:
             raise ValueError("leave-one-alliance-out needs cases of two alliances or more")
-        if pooled:
-            pm, pl = fit_pooled(train), fit_pooled(train, rule="leader")
-            model, leader, sd, sd_leader = pm.fit, pl.fit, pm.tau, pl.tau
-        else:
-            model = MODEL.fit(train, council)
-            leader = MODEL.fit(train, council, rule="leader")
-            sd = sd_leader = prior_sd
-        probit = fit_alliance_probit(train, prior_sd)
-        for held in (d for d in designs if d.alliance == alliance):
-            probs = {
-                "model": unseen_alliance_probabilities(model, held, sd),
-                "alliance base rate": alliance_base_rate(train, held.alliance, held.request,
-                                                         held.cap),
-                "alliance grants": grants_forecast(train, held.alliance, held.request, held.cap),
-                "alliance probit": probit.probabilities(held),
-                "leader decides": unseen_alliance_probabilities(
-                    leader, leader_rule(held), sd_leader),
-                "request base rate": request_base_rate(train, held.request, held.cap),
-                "frequency": frequency_forecast(train, held.cap),
-                "always decline": decline_forecast(held.cap),
-            }
-            out.append(CaseForecast(held.case_id, held.observed, held.cap, probs,
-                                    alliance=held.alliance))
+        out += unseen_forecasts(train, [d for d in designs if d.alliance == alliance],
+                                prior_sd, council, pooled)
     order = {d.case_id: k for k, d in enumerate(designs)}
     return sorted(out, key=lambda f: order[f.case_id])
 
