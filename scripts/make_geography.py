@@ -1,9 +1,10 @@
 """Write src/alliancesim/data/geography.yaml: the bundled states' capitals and nearby pairs.
 
-A maintainer's script (not part of the package). It reads peacesciencer's re-saves of the
-published files (the team's ../shared/datasets/peacesciencer_derived/, or a folder given):
+A maintainer's script (not part of the package). It reads a data store with the geography
+kinds imported (`alliancesim data import cow-capitals|cow-contiguity|cow-mindist FILE`, from
+peacesciencer's re-saves in the team's ../shared/datasets/peacesciencer_derived/):
 
-    python scripts/make_geography.py [FOLDER]
+    python scripts/make_geography.py [DATA_STORE]
 
 - capitals (cow_capitals: COW capitals with coordinates) of every state in actors.yaml and
   actors_datasets.yaml, the capital in force in YEAR;
@@ -20,12 +21,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from alliancesim.data import bundled
 from alliancesim.datasets.codes import ccode_of
 from alliancesim.datasets.geography import CAPITAL_ERRATA
+from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.geography import NEAR_KM
 
 YEAR = 2021
@@ -44,7 +45,7 @@ HEAD = """\
 """
 
 
-def main(folder: Path) -> None:
+def main(store: DataStore) -> None:
     ids: list[str] = []
     for path in (bundled.ACTORS, bundled.ACTORS_DATASETS):
         for aid, a in yaml.safe_load(path.read_text())["actors"].items():
@@ -54,21 +55,20 @@ def main(folder: Path) -> None:
     code = {k: v for k, v in code.items() if v is not None}
     back = {v: k for k, v in code.items()}
     marks = ",".join(str(c) for c in code.values())
-    con = duckdb.connect()
-    caps = con.sql(
-        f"SELECT ccode, capital, lat, lng FROM read_csv('{folder / 'cow_capitals.csv'}') "
-        f"WHERE ccode IN ({marks}) AND year(stdate) <= {YEAR} AND year(enddate) >= {YEAR} "
-        "ORDER BY ccode").fetchall()
+    for kind in ("cow-capitals", "cow-contiguity", "cow-mindist"):
+        store.require(kind, purpose="the bundled geography")
+    caps = store.query(
+        f"SELECT ccode, capital, lat, lng FROM cow_capitals WHERE ccode IN ({marks}) AND "
+        f"year(stdate) <= {YEAR} AND year(enddate) >= {YEAR} ORDER BY ccode")
     capitals = {back[c]: {"name": n, "lat": round(lat, 4), "lon": round(lng, 4)}
                 for c, n, lat, lng in caps}
-    cont = {(a, b): t for a, b, t in con.sql(
-        f"SELECT ccode1, ccode2, conttype FROM read_csv('{folder / 'cow_contdir.csv'}') "
-        f"WHERE ccode1 IN ({marks}) AND ccode2 IN ({marks}) AND ccode1 < ccode2 AND "
-        f"year(stdate) <= {CONTIGUITY_YEAR} AND year(enddate) >= {CONTIGUITY_YEAR}").fetchall()}
-    dist = {(a, b): d for a, b, d in con.sql(
-        f"SELECT ccode1, ccode2, mindist FROM read_csv('{folder / 'cow_mindist_1946.csv.gz'}') "
-        f"WHERE ccode1 IN ({marks}) AND ccode2 IN ({marks}) AND ccode1 < ccode2 AND "
-        f"year = {DISTANCE_YEAR}").fetchall()}
+    cont = {(a, b): t for a, b, t in store.query(
+        f"SELECT ccode1, ccode2, conttype FROM cow_contiguity WHERE ccode1 IN ({marks}) AND "
+        f"ccode2 IN ({marks}) AND ccode1 < ccode2 AND begin <= {CONTIGUITY_YEAR * 100 + 12} "
+        f'AND "end" >= {CONTIGUITY_YEAR * 100 + 12}')}
+    dist = {(a, b): d for a, b, d in store.query(
+        f"SELECT ccode1, ccode2, mindist FROM cow_mindist WHERE ccode1 IN ({marks}) AND "
+        f"ccode2 IN ({marks}) AND ccode1 < ccode2 AND year = {DISTANCE_YEAR}")}
     pairs = []
     for (a, b) in sorted(set(cont) | {k for k, d in dist.items() if d < NEAR_KM},
                          key=lambda k: (back[k[0]], back[k[1]])):
@@ -91,5 +91,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    here = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "peacesciencer_derived"
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else here)
+    main(DataStore(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
