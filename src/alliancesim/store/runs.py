@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,6 +95,8 @@ class RunStore:
         except OSError as exc:
             raise UsageError(f"cannot create its folder ({exc.strerror or exc})",
                              param="store", value=self.path) from None
+        if not read_only and not self.path.exists():
+            self._create()
         con = duckdb.connect(str(self.path), read_only=read_only)
         try:
             if not read_only:
@@ -101,6 +104,31 @@ class RunStore:
             yield con
         finally:
             con.close()
+
+    def _create(self) -> None:
+        """Make a new store whole before any other process can see it.
+
+        The file is built under a temporary name beside its place and linked there with
+        ``os.link``, which refuses to replace a file: if another process created the store
+        first, its file stays and this one is thrown away. A process never opens a store
+        that another is still creating (DuckDB would call it "not a valid database file").
+        """
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute(SCHEMA)
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            with suppress(FileExistsError):
+                os.link(tmp, self.path)
+        except OSError as exc:
+            raise UsageError(f"cannot create the results store ({exc.strerror or exc})",
+                             param="store", value=self.path) from None
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
 
     def _retry(self, work: Callable[[], T]) -> T:
         """Run `work`, waiting while another process holds the file."""
