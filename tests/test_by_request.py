@@ -54,7 +54,7 @@ def test_a_crisis_with_a_fixed_request_is_run_once_beside_drawn_ones() -> None:
     assert fixed.request_fixed == "consultations" and fixed.by_request is None
     assert fixed.base_rates is not None and list(fixed.base_rates) == ["consultations"]
     assert fixed.base_rate == fixed.base_rates["consultations"].response
-    assert drawn.by_request is not None and len(drawn.by_request) == 3
+    assert drawn.by_request is not None and len(drawn.by_request) == 4
     # the fixed crisis is the same run as the drawn crisis's run asked for consultations would
     # be for that crisis: the other crises do not touch its streams
     alone = api.simulate(sc, trials=1500, seed=8).summary().crises[0]
@@ -74,7 +74,7 @@ def test_the_progress_counts_every_run() -> None:
     sc = api.load_scenario("csto-2021-autumn")
     seen: list[int] = []
     api.simulate(sc, trials=700, progress=seen.append)
-    assert sum(seen) == api.trials_to_run(sc, 700, by_request=True) == 700 * 4 * 4
+    assert sum(seen) == api.trials_to_run(sc, 700, by_request=True) == 700 * 4 * 5  # four crises, each mixed and at four requests
     nato = api.load_scenario("nato-2021-baltic")  # its request is fixed: one run
     assert api.trials_to_run(nato, 700, by_request=True) == 700
 
@@ -89,6 +89,10 @@ def test_the_base_rate_is_the_alliances_own_record() -> None:
     assert c.base_rates is not None and c.by_request is not None
     for k, level in enumerate(REQUEST_LEVELS):
         own = [x for x in cases if x.alliance == "csto" and x.crisis.request == level]
+        if level not in c.base_rates:  # no case in the record asked for it (material help)
+            assert not [x for x in cases if x.crisis.request == level]
+            assert c.by_request[level].base_rate is None
+            continue
         counts = np.bincount([x.observed_rung for x in own], minlength=5) + 0.5
         allowed = np.arange(5) <= REQUEST_CAP[k]
         expected = np.where(allowed, counts, 0.0) / np.where(allowed, counts, 0.0).sum()
@@ -106,7 +110,7 @@ def test_the_base_rate_is_the_alliances_own_record() -> None:
     for rung in RUNGS:
         assert c.base_rate is not None
         assert c.base_rate[rung] == pytest.approx(
-            sum(c.request[lv] * c.base_rates[lv].response[rung] for lv in REQUEST_LEVELS))
+            sum(c.request[lv] * c.base_rates[lv].response[rung] for lv in c.base_rates))
 
 
 def test_an_alliance_without_cases_gets_the_pooled_record_and_says_so() -> None:
@@ -209,3 +213,20 @@ def test_the_tables_show_each_request_then_the_mixture() -> None:
     text = console.export_text()
     assert "EST asks for military help (the scenario says so)" in text
     assert "base: 4 NATO cases" in text and "mixed" not in text.split("wants mil.")[0]
+
+
+def test_a_request_for_material_help_caps_the_response_at_a_mission() -> None:
+    """Material help (model/request.py, rule Q2) opens a mission but not troops: with the same
+    seed (common random numbers), its run is the run asked for military help with every trial
+    that reached military help stopped at a mission, and no troops go under the alliance."""
+    sc = api.load_scenario("csto-2021-autumn")
+    c = api.simulate(sc, trials=1500, seed=3).summary().crises[0]
+    assert c.by_request is not None
+    material, military = c.by_request["material"], c.by_request["military"]
+    assert material.request_fixed == "material" and material.response["military"] == 0.0
+    assert military.response["military"] > 0.1
+    assert material.response["mission"] == pytest.approx(
+        military.response["mission"] + military.response["military"])
+    for rung in ("none", "statement", "consultations"):
+        assert material.response[rung] == military.response[rung]
+    assert material.outside_record and any("material" in x.text for x in material.outside_record)

@@ -51,9 +51,9 @@ def test_run_json_is_machine_readable_and_consistent() -> None:
         assert {m["id"] for m in c["members"]} == {"RUS", "BLR", "ARM", "KAZ", "KGZ", "TJK"}
         # the request is drawn: each request level run too, beside the CSTO's own base rate
         assert c["request_fixed"] is None
-        assert set(c["by_request"]) == {"none", "consultations", "military"}
+        assert set(c["by_request"]) == {"none", "consultations", "material", "military"}
         assert c["by_request"]["military"]["request"] == {"none": 0.0, "consultations": 0.0,
-                                                           "military": 1.0}
+                                                           "military": 1.0, "material": 0.0}
         assert c["base_rates"]["military"]["label"] == "CSTO's 3 cases asking for military help"
     assert s["request_stage"]["fitted"] < s["request_stage"]["uniform"]
     # the clash between two members: the aggressor member never wants help for its victim

@@ -98,7 +98,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         "territory": draw(st.sampled_from(["undisputed", "disputed"])),
         **({"aggressor_strength": _dist(draw, 100, 40000)} if draw(st.booleans()) else {}),
         "defender_commitment": draw(st.floats(0.05, 1.0)),
-        "request": draw(st.sampled_from(["auto", "none", "consultations", "military"])),
+        "request": draw(st.sampled_from(["auto", "none", "consultations", "material", "military"])),
         "trust": draw(st.floats(0.0, 1.0)),
         "exposure": {m: (draw(st.floats(0.0, 1.0)) if draw(st.booleans()) else
                          {"value": draw(st.floats(0.0, 1.0)), "reason": "test"})

@@ -94,7 +94,7 @@ class TrialInputs:
 class TrialResults:
     """Per-trial outputs of one crisis. Arrays are trial-major; (T, M) by alliance member."""
 
-    request: np.ndarray  # int8 (T,): 0 none, 1 consultations, 2 military
+    request: np.ndarray  # int8 (T,): 0 none, 1 consultations, 2 military, 3 material
     rung: np.ndarray  # int8 (T,): collective rung 0..4
     preferred: np.ndarray  # int8 (T, M)
     holds_out: np.ndarray  # bool (T, M)

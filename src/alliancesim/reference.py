@@ -20,10 +20,11 @@ from alliancesim.engine import TrialInputs, TrialResults
 from alliancesim.scenario.schema import Alliance, Scenario
 
 NONE_, STATEMENT, CONSULTATIONS, MISSION, MILITARY = range(5)
-CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY}
+CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY, 3: MISSION}
 # the victim's own vote: nothing without a request (it refuses involvement), consultations when
-# it asked for them, every rung when it asked for military help
-VICTIM_VOTE = {0: 0, 1: CONSULTATIONS, 2: MILITARY}
+# it asked for them, every rung when it asked for military help, up to a mission when it asked
+# for material help (index 3: model/request.py)
+VICTIM_VOTE = {0: 0, 1: CONSULTATIONS, 2: MILITARY, 3: MISSION}
 REPELLED, CONTAINED, LOST = 0, 1, 2
 
 
@@ -228,7 +229,7 @@ def read_crisis(scenario: Scenario, index: int) -> Crisis:
         consensus_from=["none", "statement", "consultations", "mission", "military"].index(
             rule.consensus_from.value),
         noise=scenario.parameters.council.noise,
-        request_fixed=["none", "consultations", "military"].index(c.request)
+        request_fixed=["none", "consultations", "military", "material"].index(c.request)
         if c.request != "auto" else -1,
         irregular=irregular, horizon_days=scenario.parameters.engagement.horizon_days,
         exposure=[exposure(i, m) for i, m in enumerate(members)],

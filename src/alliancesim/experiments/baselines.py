@@ -51,7 +51,8 @@ from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.probit import PRIOR_TAU, PROB_FLOOR
 
 DECLINE_EPS = 0.05
-ASKED_RUNG = (0, 2, 4)  # the rung a request asks for: none, consultations, military help
+# the rung a request asks for: none, consultations, military help, material help (a mission)
+ASKED_RUNG = (0, 2, 4, 3)
 SCOPE = COUNCIL_FEATURES.index("in_scope")
 
 

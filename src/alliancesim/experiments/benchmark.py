@@ -50,6 +50,8 @@ def record(cases: list[Case] | None = None) -> dict[str, Any]:
     rates: dict[str, dict[str, Any]] = {}
     for k, level in enumerate(REQUEST_LEVELS):
         cap = int(REQUEST_CAP[k])
+        if not any(d.request == k for d in designs):
+            continue  # no case made this request (material help, so far): no base rate
         rates[level] = {}
         for alliance in [POOLED, *sorted({d.alliance for d in designs})]:
             same = [d for d in designs
@@ -59,7 +61,8 @@ def record(cases: list[Case] | None = None) -> dict[str, Any]:
                      else alliance_base_rate(designs, alliance, k, cap))
                 rates[level][alliance] = {"cases": len(same),
                                           "response": [float(x) for x in p]}
-    data = [request_fit.request_case(c.id, m) for c, m in zip(cases, models, strict=True)]
+    data = [request_fit.request_case(c.id, m) for c, m in zip(cases, models, strict=True)
+            if request_fit.drawn_level(c)]
     log, _, _ = request_fit.loo_scores(data, request_fit.leave_one_out(data))
     return {"base_rates": rates,
             "request_stage": {"cases": len(data), "fitted": log["request model"],

@@ -49,8 +49,17 @@ class RequestCase:
     observed: int  # 0 none, 1 consultations, 2 military
 
 
+def drawn_level(case: Case) -> bool:
+    """Whether the request stage can draw the case's request: it draws none, consultations or
+    military help; a case that asked for material help (model/request.py) is left out of its
+    fit and its score."""
+    return case.crisis.request != "material"
+
+
 def request_cases(cases: list[Case]) -> list[RequestCase]:
-    return [request_case(c.id, compile_crisis(to_scenario(c), 0)) for c in cases]
+    """The request data of the cases whose request the stage draws (drawn_level)."""
+    return [request_case(c.id, compile_crisis(to_scenario(c), 0)) for c in cases
+            if drawn_level(c)]
 
 
 def request_case(case_id: str, model: CompiledCrisis) -> RequestCase:

@@ -22,6 +22,9 @@ from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.summary import (
+    ASKED,
+    CAP,
+    FIXED,
     SHOWN_REQUESTS,
     CrisisSummary,
     EnsembleSummary,
@@ -85,17 +88,13 @@ def _table(head: list[str], rows: list[list[str]], css: str = "") -> str:
             "</tbody></table>")
 
 
-ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
-         "none": "if no request"}
-FIXED = {"military": "asks for military help", "consultations": "asks for consultations",
-         "none": "makes no request"}
 
 
 def _response_rows(c: CrisisSummary, label: str, level: str | None,
                    spread: dict[str, tuple[float, float]]) -> list[list[str]]:
     """One request's rows: the forecast with its Monte Carlo error, the parameter range, the
     base rate with whose cases it counts ('-': a rung the request rules out)."""
-    cap = {"none": 2, "consultations": 2}.get(level or "", 4)
+    cap = CAP.get(level or "", 4)
     rungs = list(c.response)
 
     def row(first: str, f: Callable[[str], str]) -> list[str]:
@@ -148,7 +147,7 @@ def _run(s: EnsembleSummary,
             for level in SHOWN_REQUESTS:
                 if level in c.by_request:
                     at = c.by_request[level]
-                    rows += _response_rows(at, ASKED[level], level, at.parameter_band or {})
+                    rows += _response_rows(at, f"if {ASKED[level]}", level, at.parameter_band or {})
             rows += _response_rows(c, "mixed over the request stage", None, own)
         else:
             rows += _response_rows(c, "model" if c.request_fixed else

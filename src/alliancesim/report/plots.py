@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.sensitivity import SensitivityReport
-from alliancesim.results.summary import SHOWN_REQUESTS, EnsembleSummary, detail
+from alliancesim.results.summary import ASKED, SHOWN_REQUESTS, EnsembleSummary, detail
 from alliancesim.results.sweep import SweepReport
 
 RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
@@ -48,8 +48,6 @@ def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
     return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
 
 
-ASKED = {"military": "if asked for military help", "consultations": "if asked for consultations",
-         "none": "if no request"}
 
 
 def _response_bars(s: EnsembleSummary) -> list[tuple[str, dict[str, float] | None]]:
@@ -60,11 +58,11 @@ def _response_bars(s: EnsembleSummary) -> list[tuple[str, dict[str, float] | Non
     for c, label in zip(s.crises, _labels(s, 45), strict=True):
         if c.by_request:
             rows.append((label, None))
-            rows += [(ASKED[lv], c.by_request[lv].response) for lv in SHOWN_REQUESTS
+            rows += [(f"if {ASKED[lv]}", c.by_request[lv].response) for lv in SHOWN_REQUESTS
                      if lv in c.by_request]
             rows.append(("mixed over the request stage", c.response))
         else:
-            what = "" if c.request_fixed is None else f"\n{ASKED[c.request_fixed]}"
+            what = "" if c.request_fixed is None else f"\nif {ASKED[c.request_fixed]}"
             rows.append((label + what, c.response))
     return rows
 

@@ -12,6 +12,9 @@ from rich.text import Text
 from alliancesim.results.bands import HeldOut
 from alliancesim.results.reach import record_line
 from alliancesim.results.summary import (
+    ASKED,
+    CAP,
+    FIXED,
     SHOWN_REQUESTS,
     CrisisSummary,
     EnsembleSummary,
@@ -49,10 +52,6 @@ def _probability_row(title: str, probs: dict[str, float]) -> Table:
 
 
 # row labels short enough for an 80-column terminal (the HTML report spells them out)
-ASKED = {"military": "asked for military help", "consultations": "asked for consultations",
-         "none": "no request"}
-FIXED = {"military": "asks for military help", "consultations": "asks for consultations",
-         "none": "makes no request"}
 MIXED = "mixed (request stage)"
 
 
@@ -70,7 +69,7 @@ def _response_rows(t: Table, c: CrisisSummary, label: str, level: str | None,
     """One block of the response table: the forecast, its Monte Carlo error, its parameter
     band and the base rate; rungs the request rules out are '-'. level: the request the run
     fixes (None: the mixture)."""
-    cap = {"none": 2, "consultations": 2}.get(level or "", 4)
+    cap = CAP.get(level or "", 4)
 
     def cells(f: Callable[[str], str]) -> list[str]:
         return [f(k) if j <= cap else "-" for j, k in enumerate(c.response)]

@@ -139,7 +139,7 @@ class Benchmark(BaseModel):
 
 
 ASKING = {"none": "making no request", "consultations": "asking for consultations",
-          "military": "asking for military help"}
+          "military": "asking for military help", "material": "asking for material help"}
 POOLED = "all"  # the key of every alliance's cases together in data/base_rates.yaml
 
 
@@ -167,7 +167,9 @@ def benchmark(alliance: Alliance) -> Benchmark:
     name = short_name(alliance)
     rates = {}
     for level in REQUEST_LEVELS:
-        by = record["base_rates"][level]
+        by = record["base_rates"].get(level)
+        if not by:  # no case in the record made this request (material help, so far)
+            continue
         own = alliance.id != POOLED and alliance.id in by
         r = by[alliance.id] if own else by[POOLED]
         label = (f"{name}'s {_cases(r['cases'])} {ASKING[level]}" if own else

@@ -6,6 +6,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from alliancesim.model.engagement import OUTCOMES
+from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.bands import (
     BaseRate,
     Benchmark,
@@ -86,7 +87,14 @@ class CrisisSummary(BaseModel):
 
 
 # the order the reports show the request levels in: the request that opens troops first
-SHOWN_REQUESTS = ("military", "consultations", "none")
+SHOWN_REQUESTS = ("military", "material", "consultations", "none")
+# the highest rung each request allows (model/request.py), by name; a drawn request allows all
+CAP = {level: int(REQUEST_CAP[k]) for k, level in enumerate(REQUEST_LEVELS)}
+# how the reports name a run by its request: the run as asked, and a crisis that fixes it
+ASKED = {"military": "asked for military help", "material": "asked for material help",
+         "consultations": "asked for consultations", "none": "no request"}
+FIXED = {"military": "asks for military help", "material": "asks for material help",
+         "consultations": "asks for consultations", "none": "makes no request"}
 DETAIL_REQUEST = "military"
 
 
@@ -122,8 +130,11 @@ def _freq(counts: np.ndarray, labels: tuple[str, ...], n: int) -> dict[str, floa
     return {lab: float(c) / n for lab, c in zip(labels, counts, strict=True)}
 
 
-def _mixed(request: dict[str, float], rates: dict[str, BaseRate]) -> dict[str, float]:
-    """The base rates mixed over a request distribution."""
+def _mixed(request: dict[str, float], rates: dict[str, BaseRate]) -> dict[str, float] | None:
+    """The base rates mixed over a request distribution (None if a level it gives weight to has
+    no case in the record: material help, so far)."""
+    if any(w > 0 and level not in rates for level, w in request.items()):
+        return None
     return {rung: sum(w * rates[level].response[rung] for level, w in request.items() if w > 0)
             for rung in RUNGS}
 
@@ -139,7 +150,8 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
     fixed = None if model.request_fixed < 0 else REQUEST_LEVELS[model.request_fixed]
     rates = None
     if benchmark is not None:
-        rates = {k: benchmark.base_rates[k] for k in ([fixed] if fixed else REQUEST_LEVELS)}
+        rates = {k: benchmark.base_rates[k] for k in ([fixed] if fixed else REQUEST_LEVELS)
+                 if k in benchmark.base_rates} or None
     response = _freq(t.rung, RUNGS, n)
     members: list[MemberSummary] = []
     for i, m in enumerate(model.members):

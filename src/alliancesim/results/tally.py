@@ -37,11 +37,11 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
                                        np.ndarray, np.ndarray, np.ndarray]:
     """One pass over a set of trials: the counts and sums of Tally.of. Returns (ints, members,
     troops, hists, losses, groups, (first arrival, end day, end day alone) histogram lengths):
-    ints = request (3), rung (5), outcome (3), outcome alone (3), fallback, leader alone,
+    ints = request (4), rung (5), outcome (3), outcome alone (3), fallback, leader alone,
     other member alone, coalition, any troops; members (4, M) = preferred military, holds out,
     sole veto, sends; the three histograms concatenated; losses (2,) with and alone."""
     T, M = preferred.shape
-    ints = np.zeros(19, dtype=np.int64)
+    ints = np.zeros(20, dtype=np.int64)
     members = np.zeros((4, M), dtype=np.int64)
     sums = np.zeros(M)
     losses = np.zeros(2)
@@ -56,9 +56,9 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
     hists = np.zeros(sizes[0] + sizes[1] + sizes[2], dtype=np.int64)
     for t in range(T):
         ints[request[t]] += 1
-        ints[3 + rung[t]] += 1
-        ints[8 + outcome[t]] += 1
-        ints[11 + outcome_alone[t]] += 1
+        ints[4 + rung[t]] += 1
+        ints[9 + outcome[t]] += 1
+        ints[12 + outcome_alone[t]] += 1
         n_sending = 0
         for i in range(M):
             members[0, i] += preferred[t, i] == 4
@@ -70,11 +70,11 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             sums[i] += troops[t, i]
         alone_leader = (fallback[t] and leader >= 0 and troops[t, leader] > 0.0
                         and n_sending == 1)
-        ints[14] += fallback[t]
-        ints[15] += alone_leader
-        ints[16] += fallback[t] and n_sending == 1 and not alone_leader
-        ints[17] += fallback[t] and n_sending >= 2
-        ints[18] += n_sending > 0
+        ints[15] += fallback[t]
+        ints[16] += alone_leader
+        ints[17] += fallback[t] and n_sending == 1 and not alone_leader
+        ints[18] += fallback[t] and n_sending >= 2
+        ints[19] += n_sending > 0
         if np.isfinite(first_arrival[t]):
             hists[np.int64(first_arrival[t])] += 1
         hists[sizes[0] + end_day[t]] += 1
@@ -94,7 +94,7 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
 @dataclass(frozen=True)
 class Tally:
     n: int
-    request: np.ndarray  # (3,) counts: none, consultations, military
+    request: np.ndarray  # (4,) counts: none, consultations, military, material (request.py)
     rung: np.ndarray  # (5,) counts of the collective rung
     preferred_military: np.ndarray  # (M,) counts
     holds_out: np.ndarray  # (M,)
@@ -129,12 +129,12 @@ class Tally:
             r.defender_losses, r.defender_losses_alone, leader, group)
         a, b = int(sizes[0]), int(sizes[0] + sizes[1])
         return Tally(
-            n=r.n, request=ints[0:3], rung=ints[3:8], preferred_military=members[0],
+            n=r.n, request=ints[0:4], rung=ints[4:9], preferred_military=members[0],
             holds_out=members[1], sole_veto=members[2], sends=members[3], troops=sums,
-            fallback=int(ints[14]), leader_alone=int(ints[15]),
-            other_member_alone=int(ints[16]), coalition=int(ints[17]),
-            any_troops=int(ints[18]), first_arrival=hists[:a], outcome=ints[8:11],
-            outcome_alone=ints[11:14], end_day=hists[a:b], end_day_alone=hists[b:],
+            fallback=int(ints[15]), leader_alone=int(ints[16]),
+            other_member_alone=int(ints[17]), coalition=int(ints[18]),
+            any_troops=int(ints[19]), first_arrival=hists[:a], outcome=ints[9:12],
+            outcome_alone=ints[12:15], end_day=hists[a:b], end_day_alone=hists[b:],
             defender_losses=float(losses[0]), defender_losses_alone=float(losses[1]),
             groups=groups)
 

@@ -34,7 +34,7 @@ AFFINITY_DEFAULT = 0.0  # pairs not listed in data/affinity.yaml or the scenario
 
 # Engagement law by threat type when a crisis says engagement_law: auto.
 IRREGULAR_THREATS = {ThreatType.insurgency, ThreatType.internal_unrest}
-REQUEST_LEVELS = ("none", "consultations", "military")
+REQUEST_LEVELS = ("none", "consultations", "military", "material")  # model/request.py
 
 
 @dataclass(frozen=True)

@@ -431,7 +431,7 @@ class Crisis(_Strict):
     aggressor_strength: Troops | None = None
     aggressor_commitment: UnitInterval = 0.3
     defender_commitment: UnitInterval = 0.3
-    request: Literal["auto", "none", "consultations", "military"] = "auto"
+    request: Literal["auto", "none", "consultations", "material", "military"] = "auto"
     trust: UnitInterval = 0.5
     exposure: dict[ActorId, float | ExposureOverride] = Field(
         default_factory=dict,
