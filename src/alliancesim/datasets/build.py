@@ -337,6 +337,8 @@ def _by_hand_rule(b: _Builder) -> dict[str, Any]:
         out["consensus_from"] = "mission"
         src += ("; consultations at a member's request by simple majority: the treaty obliges "
                 "consultation (consul=1)")
+    elif rule.rule == "consensus":
+        src += "; the treaty codes no consultation obligation (consul=0): consensus on every rung"
     out["source"] = src
     return out
 
