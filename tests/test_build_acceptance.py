@@ -159,6 +159,33 @@ def test_gcc_2011_bahrain_unrest(real: DataStore, tmp_path: Path) -> None:
     assert "a member's territory attacked" in (c2.description or "")
 
 
+def test_gcc_1981_by_hand_kuwait_1990(real: DataStore, tmp_path: Path) -> None:
+    """The GCC before its Joint Defence Agreement, given by hand (data/alliance_ids.yaml,
+    gcc-1981): Iraq against Kuwait, August 1990. The six signatories of 1981, Saudi Arabia the
+    leader by capabilities, no defence or consultation obligation in the Charter (coverage 0),
+    unanimity in the Supreme Council; the membership cites the Charter, not ATOP. Before the
+    Charter, refused."""
+    sc, raw = _run(real, tmp_path, "gcc-1981", 1990, victim="KWT", aggressor="IRQ",
+                   date="1990-08-02")
+    al = sc.alliance
+    assert not isinstance(al, str)
+    assert al.members == ["SAU", "KWT", "BHR", "QAT", "ARE", "OMN"] and al.leader == "SAU"
+    src = raw["alliance"]["source"]
+    assert src.startswith("by hand (data/alliance_ids.yaml, gcc-1981), members in force on "
+                          "1990-08-02") and "GCC Charter, Abu Dhabi, 25 May 1981" in src
+    assert "leader (capabilities)" in src and "[atop-members" not in src.split("; leader")[0]
+    assert raw["alliance"]["scope"]["interstate_attack"]["coverage"] == 0.0
+    assert raw["alliance"]["decision_rule"]["rule"] == "consensus"
+    assert "unanimous" in raw["alliance"]["decision_rule"]["source"]
+    # the Arab League's defence pact (ATOP 3205) ties the leader to the other members
+    assert any("atopid 3205" in t["source"] for t in raw["alliance"]["ties"])
+    _check_geography(sc, raw)
+    with pytest.raises(UsageError, match=r"year=1980: Gulf Cooperation Council \(Charter, "
+                       r"1981\) has 0 member state\(s\) in 1980 by hand .*members from "
+                       "1981-05-25"):
+        build_scenario(real, "gcc-1981", 1980)
+
+
 def test_warsaw_pact_1968_and_albania(real: DataStore, tmp_path: Path) -> None:
     sc, raw = _run(real, tmp_path, "warsaw-pact", 1968)
     al = sc.alliance

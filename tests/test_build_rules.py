@@ -6,24 +6,34 @@ scenario" and "Crises worth simulating"; fixtures: tests/fixtures/build/README.m
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from alliancesim import api
+from alliancesim.data import bundled
 from alliancesim.datasets import crises
 from alliancesim.datasets import kinds as kinds_module
 from alliancesim.datasets.build import build_scenario, crisis_list
 from alliancesim.datasets.context import BuildContext
 from alliancesim.datasets.geography import capital, pairs
 from alliancesim.datasets.leaders import choose_leader, leader_stake
-from alliancesim.datasets.membership import alliance_ref, in_force, members_on
+from alliancesim.datasets.membership import (
+    OBLIGATIONS,
+    alliance_entries,
+    alliance_ref,
+    in_force,
+    members_on,
+)
 from alliancesim.datasets.store import DataStore
-from alliancesim.scenario.errors import UsageError
+from alliancesim.scenario.errors import ScenarioError, UsageError
 
 FIX = Path(__file__).parent / "fixtures"
 FILES = [
@@ -262,3 +272,132 @@ def test_api_and_cli_crises(store: DataStore, tmp_path: Path) -> None:
     assert sc.crises[0].aggressor == "AZE"
     with pytest.raises(UsageError, match="date='2008-13-01': a date is YYYY-MM-DD"):
         api.data_build("atop:9001", year=2008, date="2008-13-01", data_store=store.path)
+
+
+# --------------------------------------------------------------------------- by hand
+BY_HAND_IDS = FIX / "build" / "alliance_ids_by_hand.yaml"
+
+
+def test_a_by_hand_alliance_builds_from_its_own_members_and_provisions(
+        store: DataStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An alliance ATOP does not code, given by hand (the invented entry of
+    tests/fixtures/build/alliance_ids_by_hand.yaml): members on the crisis day by its own
+    entry and exit dates, its provisions and decision rule with their sources, and ties from
+    every ATOP defence pact (here 9001) since the alliance is in none."""
+    monkeypatch.setattr(bundled, "ALLIANCE_IDS", BY_HAND_IDS)
+    with pytest.raises(UsageError, match=r"Armenia is not a member of Invented Pact \(by hand, "
+                       r"1995\) on 1996-06-14 \(by hand \(data/alliance_ids.yaml, "
+                       r"invented-1995\), members in force on 1996-06-14"):
+        build_scenario(store, "invented-1995", 1996, victim="ARM", aggressor="AZE",
+                       date=D(1996, 6, 14))
+    built = build_scenario(store, "invented-1995", 1996, victim="ARM", aggressor="AZE",
+                           date=D(1996, 6, 15))
+    al = built.scenario["alliance"]
+    assert al["id"] == "invented-1995" and al["members"] == ["RUS", "BLR", "ARM"]
+    assert al["leader"] == "RUS"  # the existing rule: the COW major power
+    assert al["source"].startswith("by hand (data/alliance_ids.yaml, invented-1995), members "
+                                   "in force on 1996-06-15")
+    assert "Invented Pact, art. 1" in al["source"] and "atopid" not in al["source"].split(
+        "; leader")[0]
+    assert "consul, invented art. 2" in al["source"]  # each provision's source is cited
+    assert al["scope"]["interstate_attack"]["coverage"] == 1.0
+    assert "defense=1, unconditional" in al["scope"]["interstate_attack"]["source"]
+    assert al["decision_rule"] == {
+        "rule": "consensus", "consensus_from": "mission", "source": (
+            "by hand (data/alliance_ids.yaml, invented-1995): invented art. 9: decisions by "
+            "consensus; consultations at a member's request by simple majority: the treaty "
+            "obliges consultation (consul=1)")}
+    ties = {(t["a"], t["b"]): t["source"] for t in al["ties"]}
+    assert "atopid 9001" in ties[("RUS", "BLR")]
+    # Armenia leaves on 2002-01-01: out on the day, in on the day before
+    assert build_scenario(store, "invented-1995", 2001, victim="BLR", aggressor="AZE",
+                          date=D(2001, 12, 31)).scenario["alliance"]["members"] == \
+        ["RUS", "BLR", "ARM"]
+    assert build_scenario(store, "invented-1995", 2002, victim="BLR", aggressor="AZE",
+                          date=D(2002, 1, 1)).scenario["alliance"]["members"] == ["RUS", "BLR"]
+
+
+def test_a_by_hand_alliance_is_refused_before_it_begins(
+        store: DataStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bundled, "ALLIANCE_IDS", BY_HAND_IDS)
+    with pytest.raises(UsageError, match=r"year=1994: Invented Pact \(by hand, 1995\) has 0 "
+                       r"member state\(s\) in 1994 by hand \(data/alliance_ids.yaml, "
+                       r"invented-1995\) \(members from 1995-03-01 to today\); an alliance "
+                       "needs two: not in force that year"):
+        build_scenario(store, "invented-1995", 1994)
+    with pytest.raises(UsageError, match=r"has 0 member state\(s\) on 1995-02-28 by hand .*"
+                       r"Russia from 1995-03-01"):
+        members_on(_ctx(store, 1995), alliance_ref("invented-1995"), D(1995, 2, 28))
+    ref = alliance_ref("nato")  # an id entry beside it still resolves to its ids
+    assert (ref.atop, ref.cow, ref.by_hand) == (3180, 227, None)
+
+
+def test_the_builds_of_atop_alliances_are_unchanged(store: DataStore) -> None:
+    """Byte-identical to the build before by-hand alliances existed: the golden file was
+    written by the code of commit 48be66e (tests/fixtures/build/golden_atop9001_2008.yaml)."""
+    built = build_scenario(store, "atop:9001", 2008, crisis="mid:9200")
+    assert built.to_yaml() == (FIX / "build" / "golden_atop9001_2008.yaml").read_text()
+
+
+GOOD = yaml.safe_load(BY_HAND_IDS.read_text())["invented-1995"]
+
+
+@pytest.mark.parametrize(("change", "where", "message"), [
+    (lambda e: e["by_hand"]["members"][2].update(left=D(1996, 1, 1)),
+     "bad.by_hand.members.2", "left (1996-01-01) must come after entered (1996-06-15)"),
+    (lambda e: e["by_hand"]["members"][0].update(ccode=999),
+     "bad.by_hand.members.0", "ccode 999 is not a COW state code"),
+    (lambda e: e["by_hand"]["members"][1].update(ccode=365),
+     "bad.by_hand", "ccode 365 listed twice"),
+    (lambda e: e["by_hand"].update(members=e["by_hand"]["members"][:1]),
+     "bad.by_hand.members", "at least 2 items"),
+    (lambda e: e["by_hand"]["provisions"].pop("consul"),
+     "bad.by_hand", "consul missing (the five obligations defense, offense, neutral, nonagg, "
+     "consul are required"),
+    (lambda e: e["by_hand"]["provisions"].update(defense={"value": 2, "source": "x"}),
+     "bad.by_hand", "provisions.defense.value: 2 is not an ATOP value of defense (0 to 1)"),
+    (lambda e: e["by_hand"]["provisions"].update(pledge={"value": 1, "source": "x"}),
+     "bad.by_hand", "provisions: unknown pledge (valid, ATOP's names: defense"),
+    (lambda e: e["by_hand"]["provisions"]["defense"].pop("source"),
+     "bad.by_hand.provisions.defense.source", "required: where the value comes from"),
+    (lambda e: e["by_hand"]["members"][0].update(entered="soon"),
+     "bad.by_hand.members.0.entered", "date"),
+    (lambda e: e["by_hand"]["decision_rule"].update(rule="unanimity"),
+     "bad.by_hand.decision_rule.rule", "'consensus', 'qualified_majority'"),
+    (lambda e: e.update(atop=4965),
+     "bad", "either by its ids (atop, cow) or by_hand, not both"),
+    (lambda e: e.update(by_hand=None),
+     "bad", "needs atop, cow or by_hand"),
+    (lambda e: e.update(members=[365]),
+     "bad.members", "unknown field (an entry has name, atop, cow, by_hand, check"),
+])
+def test_bad_by_hand_entries_are_refused_precisely(
+        tmp_path: Path, change: Callable[[dict[str, Any]], object], where: str,
+        message: str) -> None:
+    entry = copy.deepcopy(GOOD)
+    change(entry)
+    path = tmp_path / "ids.yaml"
+    path.write_text(yaml.safe_dump({"bad": entry}))
+    with pytest.raises(ScenarioError) as err:
+        alliance_entries(path)
+    assert len(err.value.problems) == 1, err.value.problems
+    problem = err.value.problems[0]
+    assert problem.source == str(path) and problem.field == where, problem
+    assert message in problem.message, problem
+
+
+def test_the_bundled_gcc_1981_entry() -> None:
+    """The GCC Charter of 25 May 1981 (data/alliance_ids.yaml): the six signatories from that
+    day, the obligations coded from the Charter's words (no defence or consultation pledge),
+    unanimity in the Supreme Council; every value with a source."""
+    ref = alliance_ref("gcc-1981")
+    hand = ref.by_hand
+    assert hand is not None and (ref.atop, ref.cow) == (None, None)
+    assert sorted(m.ccode for m in hand.members) == [670, 690, 692, 694, 696, 698]
+    assert {m.entered for m in hand.members} == {D(1981, 5, 25)}
+    assert {n: p.value for n, p in hand.provisions.items() if n in OBLIGATIONS} == \
+        dict.fromkeys(OBLIGATIONS, 0)
+    assert hand.decision_rule is not None and hand.decision_rule.rule == "consensus"
+    assert "Peninsula Shield Force" in hand.provisions["intcom"].source
+    assert all("http" in hand.provisions[n].source or "as for defense" in
+               hand.provisions[n].source for n in OBLIGATIONS)

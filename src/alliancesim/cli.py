@@ -693,7 +693,8 @@ def data_cite(
 
 
 _ALLIANCE_HELP = ("A name (csto, nato, warsaw-pact, anzus, rio-treaty, gcc, little-entente, "
-                  "baltic-entente), atop:ID, cow:ID, or a number (>= 1000: ATOP).")
+                  "baltic-entente, ...; gcc-1981 given by hand: data/alliance_ids.yaml), "
+                  "atop:ID, cow:ID, or a number (>= 1000: ATOP).")
 _WINDOW_HELP = ("Years before --year searched for crises (default 10): the crises of the "
                 "years YEAR-WINDOW..YEAR.")
 

@@ -13,13 +13,17 @@ scenario", gives each rule):
   when it lies in the year, else the date given, else 1 July.
 - members (membership.py): in force on the crisis day by ATOP's entry and exit dates, else COW
   Formal Alliances; after the dataset's end, its last membership (a note; the source says so).
+  An alliance ATOP does not code is given by hand in data/alliance_ids.yaml (`by_hand`: members
+  with their dates, provisions in ATOP's terms, each with its source); its members and
+  provisions are used exactly where ATOP's would be, and its sources cited instead of ATOP.
 - capabilities: NMC milper (thousands) -> troops; milex (thousands of current US$) -> milex;
   tpop -> population. After NMC's last year, SIPRI for milex where it has the year, and the
   last NMC year for troops (said in the source).
 - leader and the leader's stake (leaders.py): COW major power, else Maoz regional power, else
   the member with half the members' capabilities, else none; the stake as a leader-victim tie.
 - provisions: ATOP alliance level (defense, consul, defcon and the member-level defence
-  conditions) mapped onto the alliance's scope; ATOP codes no decision rule, so consensus.
+  conditions) mapped onto the alliance's scope; ATOP codes no decision rule, so consensus (a
+  by-hand entry may give the treaty's own rule, with its source).
 - standing forces: no dataset codes pledges: STANDING_SHARE of each member's personnel.
 - ties: every other ATOP defence pact in force between the leader and a member.
 - affinities: datasets.affinity (ideal points; portfolio similarity before 1946).
@@ -85,6 +89,7 @@ class _Builder(BuildContext):
         super().__init__(store, year)
         self.ref = ref
         self.consults = False  # the treaty obliges consultation (ATOP consul, COW entente)
+        self.provisions_from = ""  # where the provisions came from (cited by the decision rule)
 
     # ------------------------------------------------------------------ members
     def members_in_year(self) -> list[int]:
@@ -142,7 +147,13 @@ class _Builder(BuildContext):
         ref = self.ref
         flags: dict[str, float] = {}
         src = ""
-        if ref.atop is not None and self.has("atop-alliances"):
+        cites = ""
+        if ref.by_hand is not None:
+            flags = ref.by_hand.flags()
+            src = f"by hand (data/alliance_ids.yaml, {ref.label})"
+            cites = " (read from: " + "; ".join(
+                f"{n}, {p.source}" for n, p in ref.by_hand.provisions.items()) + ")"
+        elif ref.atop is not None and self.has("atop-alliances"):
             rel = self.use("atop-alliances")
             cur = self.query("SELECT defense, offense, neutral, nonagg, consul, conditio, "
                                    "defcon, milaid, base, intcom, organ1 FROM atop_alliances "
@@ -198,18 +209,21 @@ class _Builder(BuildContext):
                 "JUDGEMENT: defence obligations are against non-members")},
         }
         self.consults = flags.get("consul") == 1
+        self.provisions_from = src
         extra = [f"{n}={flags[n]:g}" for n in ("offense", "neutral", "nonagg", "consul",
                                                 "milaid", "base", "intcom", "organ1")
                  if flags.get(n)]
         return scope, f"{src}: defense={flags.get('defense', 0):g}" + (
-            f"; {', '.join(extra)}" if extra else "")
+            f"; {', '.join(extra)}" if extra else "") + cites
 
     def ties(self, lead: int, members: list[int], victim: int, day: datetime.date
              ) -> list[dict[str, Any]]:
         """Leader-member ties from other ATOP defence pacts in force on `day` (the dataset's
-        last day after it ends); the victim's tie is the leader's stake (leaders.py)."""
-        if self.ref.atop is None or not self.has("atop-members"):
+        last day after it ends); the victim's tie is the leader's stake (leaders.py). A by-hand
+        alliance is in no ATOP pact: every ATOP defence pact between the two counts."""
+        if (self.ref.atop is None and self.ref.by_hand is None) or not self.has("atop-members"):
             return []
+        own = self.ref.atop if self.ref.atop is not None else -1
         rel = self.use("atop-members")
         d = min(day, datetime.date(self.last_year("atop-members"), 12, 31))
         out = []
@@ -220,7 +234,7 @@ class _Builder(BuildContext):
                 "SELECT DISTINCT a.atopid FROM atop_members a JOIN atop_members b "
                 "ON a.atopid = b.atopid WHERE a.member = ? AND b.member = ? AND a.atopid != ? "
                 f"AND a.defense = 1 AND b.defense = 1 AND {in_force('a')} AND {in_force('b')} "
-                "ORDER BY 1", [lead, m, self.ref.atop, d, d, d, d])
+                "ORDER BY 1", [lead, m, own, d, d, d, d])
             if rows:
                 ids = ", ".join(str(r[0]) for r in rows)
                 out.append({"a": actor_id(lead, self.year), "b": actor_id(m, self.year),
@@ -308,6 +322,25 @@ def _crisis_day(b: _Builder, found: crises.Candidate | None,
     if found is not None and found.date is not None and found.date.year == b.year:
         return found.date, f"the start of {found.id}"
     return mid_year(b.year), "1 July of the year: no crisis date in the year"
+
+
+def _by_hand_rule(b: _Builder) -> dict[str, Any]:
+    """The treaty's own decision rule from a by-hand entry, cited; under consensus with a
+    consultation obligation (consul=1), consultations take a simple majority as for an ATOP
+    alliance (the build's rule for consul)."""
+    hand = b.ref.by_hand
+    assert hand is not None and hand.decision_rule is not None
+    rule = hand.decision_rule
+    out: dict[str, Any] = {"rule": rule.rule}
+    src = f"by hand (data/alliance_ids.yaml, {b.ref.label}): {rule.source}"
+    if rule.rule == "consensus" and b.consults:
+        out["consensus_from"] = "mission"
+        src += ("; consultations at a member's request by simple majority: the treaty obliges "
+                "consultation (consul=1)")
+    elif rule.rule == "consensus":
+        src += "; the treaty codes no consultation obligation (consul=0): consensus on every rung"
+    out["source"] = src
+    return out
 
 
 def build_scenario(store: DataStore, alliance: str, year: int, *, victim: str | None = None,
@@ -437,9 +470,10 @@ def _build(b: _Builder, *, victim: str | None, aggressor: str | None, threat: st
         + (f"; leader ({leader.branch}): {leader.source}" if lead is not None
            else "; no leader: " + leader.source)
         + (f"; provisions: {prov_src}" if prov_src else ""),
-        "decision_rule": ({"rule": "consensus", "consensus_from": "mission", "source": (
+        "decision_rule": _by_hand_rule(b) if ref.by_hand and ref.by_hand.decision_rule else (
+            {"rule": "consensus", "consensus_from": "mission", "source": (
             f"consultations at a member's request: the treaty obliges consultation (consul=1, "
-            f"{prov_src.split(':')[0]}), as the CSTO's art. 2 and NATO's art. 4 do, so they "
+            f"{b.provisions_from}), as the CSTO's art. 2 and NATO's art. 4 do, so they "
             "take a simple majority; consensus from missions up: JUDGEMENT, the norm of "
             "alliance councils (ATOP and COW code no decision rule)")}
             if b.consults else {"rule": "consensus", "source": (
