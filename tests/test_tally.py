@@ -33,7 +33,7 @@ def numpy_tally(r: TrialResults, leader: int, group: int) -> dict[str, object]:
         groups[:, 7] = np.bincount(g, weights=r.fallback, minlength=G)
         groups[:, 8] = np.bincount(g, weights=r.outcome == 0, minlength=G)
     return dict(
-        n=r.n, request=np.bincount(r.request, minlength=3), rung=np.bincount(r.rung, minlength=5),
+        n=r.n, request=np.bincount(r.request, minlength=4), rung=np.bincount(r.rung, minlength=5),
         preferred_military=(r.preferred == 4).sum(axis=0), holds_out=r.holds_out.sum(axis=0),
         sole_veto=r.sole_veto.sum(axis=0), sends=sent.sum(axis=0), troops=r.troops.sum(axis=0),
         fallback=int(r.fallback.sum()), leader_alone=int(leader_alone.sum()),
