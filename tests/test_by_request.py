@@ -74,7 +74,8 @@ def test_the_progress_counts_every_run() -> None:
     sc = api.load_scenario("csto-2021-autumn")
     seen: list[int] = []
     api.simulate(sc, trials=700, progress=seen.append)
-    assert sum(seen) == api.trials_to_run(sc, 700, by_request=True) == 700 * 4 * 5  # four crises, each mixed and at four requests
+    # four crises, each mixed and at each of the four requests
+    assert sum(seen) == api.trials_to_run(sc, 700, by_request=True) == 700 * 4 * 5
     nato = api.load_scenario("nato-2021-baltic")  # its request is fixed: one run
     assert api.trials_to_run(nato, 700, by_request=True) == 700
 

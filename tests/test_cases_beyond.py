@@ -31,3 +31,38 @@ def test_they_load_beyond_two_alliances() -> None:
     assert len({c.alliance_id for c in cases} - {"csto", "nato"}) >= 6
     for c in cases:
         assert c.sources and c.coding.get("rung") and c.coding.get("request")
+
+
+def test_score_the_frozen_cases_from_the_command_line() -> None:
+    """`alliancesim score --cases data/cases_beyond` is the frozen test (docs/validation.md):
+    alliances the parameters give no intercept have it integrated over its prior, inputs given
+    as distributions are taken at their point values, and the model is set against the best
+    baseline that knows the alliance."""
+    import json
+
+    from test_cli import run
+
+    r = run("--no-store", "score", "--cases", str(FOLDER), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert len(data["cases"]) == len(list(FOLDER.glob("*.yaml")))
+    notes = {c["case_id"]: c["notes"] for c in data["cases"]}
+    assert any("integrated over its prior" in n for n in notes["sadc_2021_mozambique"])
+    assert notes["nato_1991_turkey_gulf"] == []  # NATO has a fitted intercept
+    assert any("aggressor_strength" in n for n in notes["seato_1962_thailand"])
+    best = data["against_best"]
+    assert best["b"] in ("alliance base rate", "alliance grants", "alliance probit")
+    assert best["low"] <= best["mean"] <= best["high"]
+    assert set(data["by_alliance"]) >= {"rio-treaty", "gcc-1981", "sadc"}
+
+
+def test_a_known_intercept_replaces_the_prior() -> None:
+    from alliancesim import score_cases
+
+    case = [c for c in load_cases(FOLDER) if c.id == "sadc_2021_mozambique"]
+    prior = score_cases(case)
+    known = score_cases(case, params={"council": {"alliance_intercepts": {"sadc": 0.0}}})
+    assert prior.cases[0].notes and not known.cases[0].notes
+    p, q = prior.cases[0].probabilities["model"], known.cases[0].probabilities["model"]
+    assert sum(p) == pytest.approx(1.0) and sum(q) == pytest.approx(1.0)
+    assert p != pytest.approx(q, abs=1e-3)  # the prior's spread moves the forecast

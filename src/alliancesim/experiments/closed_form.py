@@ -26,9 +26,10 @@ class NoClosedFormError(ValueError):
 
 
 def request_probabilities(model: CompiledCrisis) -> np.ndarray:
-    """P(request = none, consultations, military) at the point values."""
+    """P(request = none, consultations, military[, material]) at the point values: a fixed
+    request (any of the four levels) has probability 1; the stage draws the first three."""
     if model.request_fixed >= 0:
-        out = np.zeros(3)
+        out = np.zeros(len(request.REQUEST_CAP))
         out[model.request_fixed] = 1.0
         return out
     v = point_values(model)
@@ -41,11 +42,18 @@ def request_probabilities(model: CompiledCrisis) -> np.ndarray:
                                          float(v["request.cutpoints.2"][0]))
 
 
-def response_probabilities(model: CompiledCrisis) -> np.ndarray:
-    """P(collective rung = l), l = 0..4, in closed form. Raises NoClosedFormError if it has none."""
-    uncertain = [q.name for q in model.quantities
-                 if q.name.startswith(_PREFIXES) and is_uncertain(q.value)]
-    if uncertain:
+def uncertain_inputs(model: CompiledCrisis) -> list[str]:
+    """The council's and request stage's inputs that the crisis gives as distributions."""
+    return [q.name for q in model.quantities
+            if q.name.startswith(_PREFIXES) and is_uncertain(q.value)]
+
+
+def response_probabilities(model: CompiledCrisis, at_points: bool = False) -> np.ndarray:
+    """P(collective rung = l), l = 0..4, in closed form. Raises NoClosedFormError if an input
+    is uncertain, unless at_points: then every input is taken at its point value, as the fit and
+    the hindcast take a case's (cases.designs.point_values)."""
+    uncertain = uncertain_inputs(model)
+    if uncertain and not at_points:
         raise NoClosedFormError(f"uncertain council inputs: {', '.join(uncertain)}")
     values = {k: float(a[0]) for k, a in point_values(model).items()}
     x = point_features(model)

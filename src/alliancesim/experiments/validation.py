@@ -10,7 +10,7 @@ import numpy as np
 
 from alliancesim.cases import Case, design, load_cases, to_scenario, troops_of
 from alliancesim.experiments import baselines, calibration, hindcast, posterior, request_fit, specs
-from alliancesim.experiments.closed_form import response_probabilities
+from alliancesim.experiments.closed_form import response_probabilities, uncertain_inputs
 from alliancesim.model.council import CaseDesign
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.probit import PROB_FLOOR
@@ -40,7 +40,7 @@ from alliancesim.results.validation import (
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
 from alliancesim.scenario.params import apply_parameters
-from alliancesim.scenario.schema import RUNGS
+from alliancesim.scenario.schema import RUNGS, Scenario
 
 
 def designs(cases: list[Case]) -> list[CaseDesign]:
@@ -327,6 +327,27 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                           else None)
 
 
+UNSEEN_INTERCEPT_SD = 1.0  # the prior sd of an alliance's intercept (calibration.fit)
+
+
+def _fixed_forecast(sc: Scenario, alliance: str, known: bool, nodes: int = 24) -> np.ndarray:
+    """The closed-form P(rung) of a one-crisis case scenario with its parameters fixed, every
+    input at its point value (as the fit takes a case's). An alliance whose intercept the
+    parameters do not give (`known` False) has it integrated over its prior,
+    b_a ~ N(0, UNSEEN_INTERCEPT_SD), by Gauss-Hermite quadrature (as
+    hindcast.unseen_alliance_probabilities does for a fit)."""
+    if known:
+        return response_probabilities(compile_crisis(sc, 0), at_points=True)
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    out = np.zeros(5)
+    for xk, wk in zip(x, w, strict=True):
+        at = apply_parameters(sc, {"council": {"alliance_intercepts": {
+            alliance: UNSEEN_INTERCEPT_SD * float(xk)}}})
+        out += wk * response_probabilities(compile_crisis(at, 0), at_points=True)
+    return out
+
+
 def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:
     """Score each case with one fixed parameter set (the defaults laid over by `parameters`),
     without refitting: the model's closed-form P(rung) given the request made, beside every
@@ -334,12 +355,18 @@ def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> 
 
     - leader decides: the same parameters with the leader's weight 1 (the leader's preference
       decides; an alliance without a leader keeps its rule);
-    - request base rate and frequency: the hindcast's base rates taken from the bundled record,
-      leaving out the scored case itself when it is one of them;
+    - the alliance-aware baselines (its base rate, "it grants", the intercept probit) and the
+      request base rate and frequency: from the bundled record, leaving out the scored case
+      itself when it is one of them; an alliance without cases there reads the pooled ones;
     - uniform over the rungs the request allows; always decline.
+
+    An alliance whose intercept the parameters do not give has it integrated over its prior
+    (the frozen test of a new alliance: _fixed_forecast); inputs given as distributions are
+    taken at their point values, as the fit takes them. Both are noted per case.
     """
     record = designs(load_cases())
     rows = []
+    forecasts = []
     used: dict[str, Any] = {}
     for c in cases:
         sc = to_scenario(c)
@@ -347,32 +374,48 @@ def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> 
             sc = apply_parameters(sc, parameters)
         used = sc.parameters.council.model_dump(mode="json")
         model = compile_crisis(sc, 0)
-        led = compile_crisis(apply_parameters(sc, {"council": {"leader_weight": 1.0}}), 0)
+        alliance = model.alliance
+        known = alliance in sc.parameters.council.alliance_intercepts
+        notes = [] if known else [
+            f"{alliance}: no intercept in the parameters; integrated over its prior "
+            f"N(0, {UNSEEN_INTERCEPT_SD:g})"]
+        uncertain = uncertain_inputs(model)
+        if uncertain:
+            notes.append("at their point values: " + ", ".join(uncertain))
+        led = apply_parameters(sc, {"council": {"leader_weight": 1.0}})
         request = REQUEST_LEVELS.index(c.crisis.request)
         cap = int(REQUEST_CAP[request])
         others = [d for d in record if d.case_id != c.id]
-        uniform = np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0)
-        alliance = model.alliance
-        probs = {"model": response_probabilities(model),
+        probs = {"model": _fixed_forecast(sc, alliance, known),
                  "alliance base rate": baselines.alliance_base_rate(others, alliance, request,
                                                                     cap),
                  "alliance grants": baselines.grants_forecast(others, alliance, request, cap),
                  "alliance probit": baselines.fit_alliance_probit(others).probabilities(
                      design(model, 0, c.id)),
-                 "leader decides": response_probabilities(led),
+                 "leader decides": _fixed_forecast(led, alliance, known),
                  "request base rate": baselines.request_base_rate(others, request, cap),
                  "frequency": baselines.frequency_forecast(others, cap),
-                 "uniform over allowed": uniform,
+                 "uniform over allowed": np.where(np.arange(5) <= cap, 1.0 / (cap + 1), 0.0),
                  "always decline": baselines.decline_forecast(cap)}
         obs = c.observed_rung
+        forecasts.append(hindcast.CaseForecast(c.id, obs, cap, probs, alliance=alliance))
         rows.append(CaseScore(
-            case_id=c.id, request=c.crisis.request, observed=RUNGS[obs],
+            case_id=c.id, request=c.crisis.request, observed=RUNGS[obs], alliance=alliance,
             probabilities={k: [float(x) for x in p] for k, p in probs.items()},
-            log_score={k: float(np.log(max(p[obs], PROB_FLOOR))) for k, p in probs.items()}))
+            log_score={k: float(np.log(max(p[obs], PROB_FLOOR))) for k, p in probs.items()},
+            notes=notes))
     names = list(rows[0].log_score)
     onehots = [np.eye(5)[RUNGS.index(r.observed)] for r in rows]
+    log_score = {k: float(np.mean([r.log_score[k] for r in rows])) for k in names}
+    best = max(hindcast.ALLIANCE_AWARE, key=lambda n: log_score[n])
+    by_alliance: dict[str, dict[str, float]] = {}
+    for a in sorted({f.alliance for f in forecasts}):
+        own = [f for f in forecasts if f.alliance == a]
+        by_alliance[a] = {"cases": float(len(own)), **hindcast.score(own).log_score}
     return ScoreReport(
-        parameters=used, cases=rows,
-        log_score={k: float(np.mean([r.log_score[k] for r in rows])) for k in names},
+        parameters=used, cases=rows, log_score=log_score,
         brier={k: float(np.mean([((np.array(r.probabilities[k]) - o) ** 2).sum()
-                                 for r, o in zip(rows, onehots, strict=True)])) for k in names})
+                                 for r, o in zip(rows, onehots, strict=True)])) for k in names},
+        against_best=ScoreDifference(**vars(hindcast.paired_bootstrap(forecasts, "model",
+                                                                      best))),
+        by_alliance=by_alliance)

@@ -11,7 +11,7 @@ from alliancesim.results.validation import TOKEN_TROOPS, HindcastReport, ScoreRe
 from alliancesim.scenario.schema import RUNGS
 
 SHORT = {"none": "none", "statement": "stmt", "consultations": "cons", "mission": "miss",
-         "military": "mil"}
+         "military": "mil", "material": "mat"}
 
 
 def _yn(flag: bool | None) -> str:
@@ -267,9 +267,36 @@ def render_scores(r: ScoreReport, console: Console) -> None:
     for n in names:
         scores.add_row(n, f"{r.log_score[n]:.3f}", f"{r.brier[n]:.3f}")
     console.print(scores)
+    d = r.against_best
+    if d is not None:
+        console.print(f"model - {d.b} (the best baseline that knows the alliance): {d.mean:+.3f} "
+                      f"per case, 90% paired bootstrap {d.low:+.2f} to {d.high:+.2f}")
+    if len(r.by_alliance) > 1:
+        shown = [n for n in names if n in ("model", "alliance base rate", "alliance grants",
+                                           "alliance probit", "request base rate")]
+        by = Table(title="Mean log score by alliance", title_justify="left",
+                   box=box.SIMPLE_HEAD)
+        by.add_column("alliance")
+        by.add_column("cases", justify="right")
+        for n in shown:
+            by.add_column(n.replace("alliance ", "").replace("request ", "req. "),
+                          justify="right")
+        for a, s in r.by_alliance.items():
+            by.add_row(a, f"{s['cases']:.0f}", *[f"{s[n]:.2f}" for n in shown])
+        console.print(by)
+    notes: dict[str, list[str]] = {}
+    for c in r.cases:
+        for note in c.notes:
+            notes.setdefault(note, []).append(c.case_id)
+    for note, ids in notes.items():
+        console.print(f"{note} ({len(ids)} case{'s' if len(ids) != 1 else ''}"
+                      + ("" if "intercept" in note else ": " + ", ".join(ids)) + ")",
+                      style="dim")
     console.print("model and leader decides (the same parameters, the leader's weight 1): "
                   "in-sample if these parameters were fitted on these cases (the shipped "
                   "defaults were fitted on the 17 bundled cases; use `hindcast` for held-out "
-                  "scores). request base rate and frequency: from the bundled record without "
-                  "the scored case; uniform over the rungs the request allows; always decline: "
+                  "scores); an alliance the parameters give no intercept has it integrated over "
+                  "its prior. The baselines read the bundled record without the scored case: "
+                  "the alliance's base rate, 'it grants' and the intercept probit (pooled where "
+                  "it has no case), the request base rate and frequency; always decline: "
                   "'none' with probability 0.95.", style="dim")

@@ -267,6 +267,10 @@ class CaseScore(BaseModel):
     observed: str
     probabilities: dict[str, list[float]]  # forecast -> P(rung), rungs none..military
     log_score: dict[str, float]  # forecast -> log P(observed)
+    alliance: str = ""
+    # how the model's forecast was made where it is not the plain closed form: an alliance
+    # without an intercept in the parameters, inputs given as distributions
+    notes: list[str] = []
 
 
 class ScoreReport(BaseModel):
@@ -277,3 +281,7 @@ class ScoreReport(BaseModel):
     cases: list[CaseScore]
     log_score: dict[str, float]  # forecast -> mean log score
     brier: dict[str, float]  # forecast -> mean Brier score
+    # the model against the best baseline that knows the alliance (90% paired bootstrap)
+    against_best: ScoreDifference | None = None
+    # per alliance: cases, mean log score by forecast
+    by_alliance: dict[str, dict[str, float]] = {}
