@@ -170,7 +170,7 @@ def test_the_bundled_base_rates_are_what_the_cases_give() -> None:
         assert stored["held_out"][k] == (pytest.approx(v, rel=1e-9) if isinstance(v, float)
                                          else v), k
     assert stored["held_out"]["baseline"] == "alliance grants"
-    assert round(stored["held_out"]["model"], 3) == -0.869
+    assert round(stored["held_out"]["model"], 3) == -0.818
 
 
 def test_run_says_what_it_adds_over_the_best_alliance_baseline(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -182,7 +182,7 @@ def test_run_says_what_it_adds_over_the_best_alliance_baseline(tmp_path) -> None
     render_summary(s, console)
     text = " ".join(console.export_text().split())
     assert ("What the model adds: held out on the 17 bundled cases, its response probabilities "
-            "score -0.869 per case against -0.857") in text
+            "score -0.818 per case against -0.857") in text
     assert "'the alliance grants what was asked'" in text and "no more accurate" in text
     from alliancesim.report import html
 

@@ -369,6 +369,8 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
     sched = np.zeros(horizon + 1)
     given = sc[_STRENGTH] >= 0
+    # the council's leader: none when the leader is the member that attacked (rules.rule_of)
+    council_leader = -1 if leader == aggressor_member else leader
     # the geography's per-member terms, recomputed only when d_half or v changes (drawn per
     # trial, or every quantity laid out per trial): most passes compute them once
     reach, travel = np.empty(M), np.empty(M)
@@ -418,8 +420,13 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
                           x[sc[_INTERCEPT]] + x[sc[_ALLIANCE_INTERCEPT]], tau, x[sc[_RHO]],
                           common, e[t], z[t], x[sc[_MARGIN]], pref[t], unilateral[t], srt)
         pref[t, victim] = request.VICTIM_PREF[level]
-        L = trial_decide(pref[t], c, rule_code, need, leader, victim, leader_draw[t],
+        if aggressor_member >= 0:  # a party to the clash does not vote (rules.rule_of)
+            pref[t, aggressor_member] = 0
+        L = trial_decide(pref[t], c, rule_code, need, council_leader, victim, leader_draw[t],
                          x[sc[_LEADER_WEIGHT]], holds[t], sole[t], cnt)
+        if aggressor_member >= 0:
+            holds[t, aggressor_member] = False
+            sole[t, aggressor_member] = False
         rung[t] = L
         if through == 2:
             continue

@@ -211,20 +211,24 @@ def read_crisis(scenario: Scenario, index: int) -> Crisis:
     coverage = alliance.scope[c.threat].coverage * (disputed if c.territory == "disputed"
                                                     else 1.0)
     rule = alliance.decision_rule
-    if rule.rule == "consensus":
-        quota = n
-    elif rule.rule == "simple_majority":
-        quota = n // 2 + 1
-    elif rule.rule == "qualified_majority":
+    # a member that attacked another neither votes nor leads (model/council/rules.py,
+    # rule_of): the quota counts the other members, and a leader that attacked leads nothing
+    n_rule = n - (agg >= 0)
+    name = "consensus" if rule.rule == "leader" and (leader < 0 or leader == agg) else rule.rule
+    if name == "consensus":
+        quota = n_rule
+    elif name == "simple_majority":
+        quota = n_rule // 2 + 1
+    elif name == "qualified_majority":
         assert rule.threshold is not None
-        quota = max(1, math.ceil(rule.threshold * n - 1e-9))
+        quota = max(1, math.ceil(rule.threshold * n_rule - 1e-9))
     else:
         quota = 1
     law = c.engagement_law
     irregular = (c.threat in ("insurgency", "internal_unrest")) if law == "auto" else (
         law == "irregular")
     return Crisis(
-        members=members, victim=victim, leader=leader, aggressor_member=agg, rule=rule.rule,
+        members=members, victim=victim, leader=leader, aggressor_member=agg, rule=name,
         quota=quota,
         consensus_from=["none", "statement", "consultations", "mission", "military"].index(
             rule.consensus_from.value),
@@ -294,21 +298,32 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
         preferred.append(sum(1 for t in tau if mu + eps > t))
         support.append(mu + eps)
     preferred[v] = VICTIM_VOTE[req]
+    # a member that attacked another neither votes nor leads (model/council/rules.py, rule_of):
+    # the council is the other members; the party's own preference counts for nothing
+    a = model.aggressor_member
+    if a >= 0:
+        preferred[a] = NONE_
+    voters = [i for i in range(M) if i != a]
+    lead = voters.index(model.leader) if model.leader >= 0 and model.leader != a else -1
     # the leader's weight: in this share of trials the leader's preference alone decides
     rule = model.rule
-    if model.leader >= 0 and rule != "leader" and leader_draw < x["council.leader_weight"]:
+    if lead >= 0 and rule != "leader" and leader_draw < x["council.leader_weight"]:
         rule = "leader"
-    rung = min(decide(preferred, rule, model.quota, model.leader, model.consensus_from), cap)
-    holds_out = [i != v and rung < cap and preferred[i] <= rung for i in range(M)]
+
+    def council(prefs: list[int]) -> int:
+        return min(decide([prefs[i] for i in voters], rule, model.quota, lead,
+                          model.consensus_from), cap)
+
+    rung = council(preferred)
+    holds_out = [i not in (v, a) and rung < cap and preferred[i] <= rung for i in range(M)]
     sole_veto = []
     for i in range(M):
-        if i == v:
+        if i in (v, a):
             sole_veto.append(False)
             continue
         alt = list(preferred)
         alt[i] = cap
-        sole_veto.append(min(decide(alt, rule, model.quota, model.leader,
-                                   model.consensus_from), cap) > rung)
+        sole_veto.append(council(alt) > rung)
 
     # 3. fallback
     def willing(i: int) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 
 from alliancesim.model.council.base import CaseDesign
 from alliancesim.model.council.features import council_features
-from alliancesim.model.council.rules import rule_of
+from alliancesim.model.council.rules import rule_of, voter_index, voters
 from alliancesim.model.crisis import aggressor_strength
 from alliancesim.model.fallback import may_act_alone
 from alliancesim.model.request import REQUEST_CAP
@@ -37,6 +37,8 @@ def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int
         raise ValueError(f"{case_id or model.crisis_id}: the request must be fixed")
     tied = may_act_alone(model.tie_to_victim, model.tie_to_aggressor, model.victim,
                          model.aggressor_member)
-    return CaseDesign(case_id or model.crisis_id, point_features(model), model.victim,
-                      model.leader, rule_of(model), int(REQUEST_CAP[model.request_fixed]),
-                      observed, tied, outside, int(model.request_fixed), model.alliance)
+    keep, party = voters(model), model.aggressor_member  # the council's members (rule_of)
+    return CaseDesign(case_id or model.crisis_id, point_features(model)[keep],
+                      voter_index(model.victim, party), voter_index(model.leader, party),
+                      rule_of(model), int(REQUEST_CAP[model.request_fixed]), observed,
+                      tied[keep], outside, int(model.request_fixed), model.alliance)

@@ -13,7 +13,7 @@ import numpy as np
 from alliancesim.cases.designs import point_features, point_values
 from alliancesim.model import crisis, request
 from alliancesim.model.council import council_model
-from alliancesim.model.council.rules import rule_of
+from alliancesim.model.council.rules import rule_of, voter_index, voters
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import is_uncertain
 
@@ -56,13 +56,14 @@ def response_probabilities(model: CompiledCrisis, at_points: bool = False) -> np
     if uncertain and not at_points:
         raise NoClosedFormError(f"uncertain council inputs: {', '.join(uncertain)}")
     values = {k: float(a[0]) for k, a in point_values(model).items()}
-    x = point_features(model)
+    x = point_features(model)[voters(model)]  # the council's members (rules.rule_of)
+    victim = voter_index(model.victim, model.aggressor_member)
     council = council_model(model.council_model)
     rule = rule_of(model)
     out = np.zeros(5)
     for level, pr in enumerate(request_probabilities(model)):
         if pr > 0.0:
-            out += pr * council.rung_probabilities(x, values, rule, model.victim,
+            out += pr * council.rung_probabilities(x, values, rule, victim,
                                                    int(request.REQUEST_CAP[level]), model.noise,
                                                    int(request.VICTIM_PREF[level]))
     return out

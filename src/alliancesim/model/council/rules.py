@@ -193,10 +193,39 @@ class DecisionRule:
         return f.reshape(lead)
 
 
+def voter_index(i: int, party: int) -> int:
+    """Member i's index among the voters when `party` (a member that attacked) does not vote;
+    -1 for the party itself or no member."""
+    return -1 if i < 0 or i == party else i - (party >= 0 and i > party)
+
+
+def voters(model: CompiledCrisis) -> np.ndarray:
+    """(M,) bool: the members who vote in the council (rule_of)."""
+    keep = np.ones(model.n_members, dtype=np.bool_)
+    if model.aggressor_member >= 0:
+        keep[model.aggressor_member] = False
+    return keep
+
+
 def rule_of(model: CompiledCrisis) -> DecisionRule:
-    """The decision rule of a compiled crisis's alliance."""
-    return DecisionRule.of(model.rule, model.n_members, threshold=model.threshold,
-                           leader=model.leader, consensus_from=model.consensus_from)
+    """The decision rule of a compiled crisis's alliance, among the members who vote.
+
+    A member that attacked another (a member clash) is a party, not a judge: it neither votes
+    nor leads, and the rule counts the other members (n - 1; its leader index is among them;
+    "the leader decides" with the leader as the party falls back to consensus). The treaties
+    say so: the Rio Treaty, art. 18 ("In the case of a situation or dispute between American
+    States, the parties directly interested shall be excluded from the voting"); the Pact of
+    the League of Arab States, art. 5 (the states in dispute "shall not participate in the
+    deliberations and decisions of the Council"); the UN Charter, art. 27(3). Adopted in issue
+    20 on the evidence of the record beyond the CSTO and NATO (docs/validation.md): before it,
+    the party voted with a strong prior against acting (coefficients.is_aggressor) and could
+    block a consensus on its own clash. The engine gives the party's preference no weight
+    (rung 0) and counts `need` among the voters, the same rule in its own indexing."""
+    party = model.aggressor_member
+    leader = voter_index(model.leader, party)
+    name = "consensus" if model.rule == "leader" and leader < 0 else model.rule
+    return DecisionRule.of(name, model.n_members - (party >= 0), threshold=model.threshold,
+                           leader=leader, consensus_from=model.consensus_from)
 
 
 @njit(cache=True)
