@@ -66,3 +66,40 @@ def test_a_known_intercept_replaces_the_prior() -> None:
     p, q = prior.cases[0].probabilities["model"], known.cases[0].probabilities["model"]
     assert sum(p) == pytest.approx(1.0) and sum(q) == pytest.approx(1.0)
     assert p != pytest.approx(q, abs=1e-3)  # the prior's spread moves the forecast
+
+
+def test_case_sets_join_and_refuse_repeats() -> None:
+    from alliancesim.cases import load_case_sets
+    from alliancesim.scenario.errors import ScenarioError
+
+    both = load_case_sets(["bundled", "beyond"])
+    assert len(both) == len(load_cases()) + len(load_cases(FOLDER))
+    with pytest.raises(ScenarioError, match="more than one folder"):
+        load_case_sets(["bundled", str(bundled.CASES)])
+    with pytest.raises(ScenarioError, match="nor a bundled set: bundled, beyond"):
+        load_case_sets(["nowhere"])
+
+
+@pytest.mark.slow
+def test_leave_one_alliance_out_in_the_hindcast() -> None:
+    """`hindcast --by-alliance`: every alliance's cases forecast by fits on the others' only;
+    on a few cases of three alliances, against a direct computation."""
+    from alliancesim import api
+    from alliancesim.cases import load_case_sets
+    from alliancesim.experiments import hindcast, validation
+    from alliancesim.scenario.errors import UsageError
+
+    cases = [c for c in load_case_sets(["bundled", "beyond"])
+             if c.alliance_id in ("nato", "rio-treaty", "ecowas")][::2]
+    r = api.hindcast(cases, ablation=False, codings=False, by_alliance=True,
+                     contingent_trials=200)
+    a = r.alliance_out
+    assert a is not None and a.alliances == 3
+    direct = hindcast.score(hindcast.leave_one_alliance_out(validation.designs(cases)))
+    assert a.log_score["model"] == pytest.approx(direct.log_score["model"], abs=1e-12)
+    assert sum(g.cases for g in a.by_alliance.values()) == len(cases)
+    assert a.against_best.b in hindcast.ALLIANCE_AWARE
+    with pytest.raises(UsageError, match="at least two alliances"):
+        api.hindcast([c for c in cases if c.alliance_id == "nato"], ablation=False,
+                     codings=False, by_alliance=True, contingent_trials=200)
+

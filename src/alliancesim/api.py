@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from alliancesim.backends import Backend, check_backend
-from alliancesim.cases import Case, contribution_text, load_cases, load_scenario_or_case
+from alliancesim.cases import (
+    Case,
+    contribution_text,
+    load_case_sets,
+    load_cases,
+    load_scenario_or_case,
+)
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
@@ -59,6 +65,7 @@ __all__ = [
     "contribution_text",
     "hindcast",
     "list_scenarios",
+    "load_case_sets",
     "load_cases",
     "load_scenario",
     "scenario_source",
@@ -239,10 +246,19 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     return dataclasses.replace(ens, files=tuple(files))
 
 
-def _cases(cases: str | Path | list[Case] | None) -> list[Case]:
-    if isinstance(cases, list):
-        return cases
-    return load_cases(Path(cases) if cases is not None else None)
+CasesArg = str | Path | list[Case] | list[str | Path] | list[str] | list[Path] | None
+
+
+def _cases(cases: CasesArg) -> list[Case]:
+    """Cases, a folder of case files, a bundled set's name (`bundled`, `beyond`), or a list of
+    folders and names joined (cases.load_case_sets); None: the bundled cases."""
+    if cases is None:
+        return load_cases()
+    if isinstance(cases, str | Path):
+        return load_case_sets([cases])
+    if all(isinstance(c, Case) for c in cases):
+        return [c for c in cases if isinstance(c, Case)]
+    return load_case_sets([c for c in cases if isinstance(c, str | Path)])
 
 
 def _check_prior(prior: str) -> None:
@@ -252,7 +268,7 @@ def _check_prior(prior: str) -> None:
         raise UsageError(f"unknown prior; one of {', '.join(PRIORS)}", param="prior", value=prior)
 
 
-def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
+def calibrate(cases: CasesArg = None, *, prior_sd: float = 1.0,
               prior: str = "large-n", posterior: bool = True) -> CalibrationReport:
     """Fit the council model and the request stage to the cases (a folder of case files, a
     list, or the bundled ones): the posterior's mode (MAP, penalised maximum likelihood) with
@@ -269,17 +285,20 @@ def calibrate(cases: str | Path | list[Case] | None = None, *, prior_sd: float =
     return validation.calibrate(_cases(cases), prior_sd, prior=prior, sample=posterior)
 
 
-def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 1.0,
+def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
              contingent_trials: int = 20_000, out: str | Path | None = None,
              prior: str = "large-n", ablation: bool = True, codings: bool = True,
              nested: bool = False, workers: int = 1,
-             progress: Callable[[str], None] | None = None) -> HindcastReport:
+             progress: Callable[[str], None] | None = None,
+             by_alliance: bool = False) -> HindcastReport:
     """Leave-one-out forecasts of every case from a fit on the others, scored against the
     baselines (three of which know the alliance); `out`, a folder for hindcast.json and
     reliability.png; prior as calibrate's. ablation: every specification of
     experiments/specs.py scored the same way; codings: the contested outcome codings
     re-scored; nested: the nested selection of the specification inside the loop (minutes;
-    `workers` processes); progress(message) as each part starts."""
+    `workers` processes); by_alliance: also leave one alliance out at a time, unpooled and
+    with the intercepts partially pooled (needs cases of two alliances or more);
+    progress(message) as each part starts."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
     if workers < 1:
@@ -291,13 +310,14 @@ def hindcast(cases: str | Path | list[Case] | None = None, *, prior_sd: float = 
 
     report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials, prior=prior,
                                      with_ablation=ablation, with_codings=codings,
-                                     with_nested=nested, workers=workers, progress=progress)
+                                     with_nested=nested, workers=workers, progress=progress,
+                                     with_alliances=by_alliance)
     if out is not None:
         write_hindcast(report, out)
     return report
 
 
-def score_cases(cases: str | Path | list[Case] | None = None, *,
+def score_cases(cases: CasesArg = None, *,
                 params: str | Path | dict[str, Any] | None = None) -> ScoreReport:
     """Score the cases with one fixed parameter set (the defaults, or a parameter file or
     `parameters:` mapping laid over them), without refitting."""

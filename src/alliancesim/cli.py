@@ -296,8 +296,10 @@ def show(
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-CasesOption = Annotated[Path | None, typer.Option(
-    "--cases", help="A folder of case files (default: the bundled cases).")]
+CasesOption = Annotated[list[Path] | None, typer.Option(
+    "--cases", help="A folder of case files, or a bundled set: `bundled` (the 17 of the CSTO "
+    "and NATO, the default) or `beyond` (the cases of other alliances, issue 20); repeat to "
+    "join them.")]
 PriorNameOption = Annotated[str, typer.Option(
     "--prior", help="judgement (the pre-calibration values) or large-n (the affinity "
     "coefficients centred on the large-N member model's estimates, data/large_n_prior.yaml).")]
@@ -312,7 +314,7 @@ def cases(
     json_: Annotated[bool, typer.Option("--json", help="Print the cases as JSON.")] = False,
 ) -> None:
     """List the historical cases: who asked whom for what, and what the alliance did."""
-    loaded = api.load_cases(folder)
+    loaded = api.load_case_sets(list(folder)) if folder else api.load_cases()
     if json_:
         import json
 
@@ -472,6 +474,10 @@ def hindcast(
     workers: Annotated[int, typer.Option(
         "--workers", help="Processes for the ablation and --nested (same numbers).",
         min=1)] = 1,
+    by_alliance: Annotated[bool, typer.Option(
+        "--by-alliance", help="Also leave one alliance out at a time: each alliance's cases "
+        "forecast by fits on the others' (unpooled and with the intercepts partially pooled; "
+        "needs cases of two alliances or more, e.g. --cases bundled --cases beyond).")] = False,
 ) -> None:
     """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
     from alliancesim.report.validation_tables import render_burden, render_hindcast
@@ -479,7 +485,8 @@ def hindcast(
     api.check_options(out=out)
     with _status("hindcast") as say:
         report = api.hindcast(folder, prior_sd=prior_sd, prior=prior, ablation=ablation,
-                              codings=codings, nested=nested, workers=workers, progress=say)
+                              codings=codings, nested=nested, workers=workers, progress=say,
+                              by_alliance=by_alliance)
     written = api.write_hindcast(report, out) if out is not None else []
     _keep("hindcast", report)
 

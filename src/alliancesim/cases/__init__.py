@@ -11,6 +11,7 @@ from alliancesim.cases.case import (
     case_path,
     contribution_text,
     load_case,
+    load_case_sets,
     load_cases,
     load_scenario_or_case,
     to_scenario,
@@ -19,5 +20,5 @@ from alliancesim.cases.case import (
 from alliancesim.cases.designs import design, point_features, point_values
 
 __all__ = ["Case", "Contribution", "Observed", "case_names", "case_path", "contribution_text",
-           "design", "load_case", "load_cases", "load_scenario_or_case", "point_features",
-           "point_values", "to_scenario", "troops_of"]
+           "design", "load_case", "load_case_sets", "load_cases", "load_scenario_or_case",
+           "point_features", "point_values", "to_scenario", "troops_of"]

@@ -295,6 +295,28 @@ def load_cases(folder: Path | None = None) -> list[Case]:
     return cases
 
 
+def load_case_sets(entries: list[str | Path]) -> list[Case]:
+    """The cases of several folders together, in the order given: each entry a folder of case
+    files or the name of a bundled set (`bundled`: the 17 of the CSTO and NATO; `beyond`: the
+    cases of other alliances frozen in issue 20); an existing folder wins over a name. A case
+    id in two of them is refused."""
+    cases: list[Case] = []
+    for entry in entries:
+        folder = Path(entry)
+        if not folder.is_dir() and str(entry) in bundled.CASE_SETS:
+            folder = bundled.CASE_SETS[str(entry)]
+        elif not folder.is_dir():
+            raise ScenarioError([Problem(str(entry), "", "no such folder of case files (nor a "
+                                         "bundled set: " + ", ".join(bundled.CASE_SETS) + ")")])
+        cases.extend(load_cases(folder))
+    ids = [c.id for c in cases]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ScenarioError([Problem(", ".join(map(str, entries)), "",
+                                     f"case ids in more than one folder: {', '.join(dup)}")])
+    return cases
+
+
 def load_scenario_or_case(path_or_name: str | Path) -> Scenario:
     """A scenario file or bundled scenario, or a historical case (bundled id or case file) as
     a one-crisis scenario."""

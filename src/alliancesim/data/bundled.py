@@ -11,6 +11,9 @@ AFFINITY = DATA / "affinity.yaml"
 ALLIANCES = DATA / "alliances"
 SCENARIOS = DATA / "scenarios"
 CASES = DATA / "cases"
+CASES_BEYOND = DATA / "cases_beyond"  # issue 20: frozen with their SHA-256 list
+# the bundled sets of cases a command may name instead of a folder
+CASE_SETS = {"bundled": CASES, "beyond": CASES_BEYOND}
 COW_ISO = DATA / "cow_iso.csv"
 BASE_RATES = DATA / "base_rates.yaml"  # written by scripts/make_base_rates.py
 CALIBRATED = DATA / "calibrated.yaml"

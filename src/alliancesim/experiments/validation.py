@@ -18,6 +18,7 @@ from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.ensemble import simulate_scenario
 from alliancesim.results.validation import (
     TOKEN_TROOPS,
+    AllianceOutScores,
     BurdenSharing,
     CalibrationReport,
     CasePrediction,
@@ -38,6 +39,7 @@ from alliancesim.results.validation import (
     SpecScore,
 )
 from alliancesim.scenario.compile import REQUEST_LEVELS, compile_crisis
+from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.loading import bundled_actors, bundled_alliance
 from alliancesim.scenario.params import apply_parameters
 from alliancesim.scenario.schema import RUNGS, Scenario
@@ -276,7 +278,8 @@ def nested(ds: list[CaseDesign], forecasts: list[hindcast.CaseForecast], workers
 def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000,
                  prior: str = "large-n", with_ablation: bool = True,
                  with_codings: bool = True, with_nested: bool = False, workers: int = 1,
-                 progress: Callable[[str], None] | None = None) -> HindcastReport:
+                 progress: Callable[[str], None] | None = None,
+                 with_alliances: bool = False) -> HindcastReport:
     ds = designs(cases)
     if progress:
         progress("fitting the council on all cases but one, for every case")
@@ -300,14 +303,7 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     full = calibration.fit(ds, prior_sd, standard_errors=False, prior=prior)
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
-    groups = {}
-    for alliance in sorted({c.alliance_id for c in cases}):
-        sub = [f for c, f in zip(cases, forecasts, strict=True) if c.alliance_id == alliance]
-        s = hindcast.score(sub)
-        groups[alliance] = GroupScores(cases=len(sub), log_score=s.log_score, brier=s.brier,
-                                       differences=[ScoreDifference(**vars(
-                                           hindcast.paired_bootstrap(sub, "model", b)))
-                                           for b in hindcast.BASELINES])
+    groups = _groups(forecasts)
     rdata = request_fit.request_cases(cases)
     rlog, rbrier, rper = request_fit.loo_scores(rdata, request_fit.leave_one_out(rdata, prior_sd))
     request_scores = RequestScores(log_score=rlog, brier=rbrier,
@@ -324,7 +320,48 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                           ablation=ablation(ds, progress, workers) if with_ablation else [],
                           codings=codings(ds, prior_sd, prior, progress) if with_codings else [],
                           nested=nested(ds, forecasts, workers, progress) if with_nested
+                          else None,
+                          alliance_out=alliance_out(ds, prior_sd, progress) if with_alliances
                           else None)
+
+
+def _groups(forecasts: list[hindcast.CaseForecast]) -> dict[str, GroupScores]:
+    """The scores of each alliance's cases, with the model against every baseline."""
+    out = {}
+    for alliance in sorted({f.alliance for f in forecasts}):
+        sub = [f for f in forecasts if f.alliance == alliance]
+        s = hindcast.score(sub)
+        out[alliance] = GroupScores(cases=len(sub), log_score=s.log_score, brier=s.brier,
+                                    differences=[ScoreDifference(**vars(
+                                        hindcast.paired_bootstrap(sub, "model", b)))
+                                        for b in hindcast.BASELINES])
+    return out
+
+
+def alliance_out(ds: list[CaseDesign], prior_sd: float = 1.0,
+                 progress: Callable[[str], None] | None = None) -> AllianceOutScores:
+    """Leave-one-alliance-out (hindcast.leave_one_alliance_out), unpooled and pooled, each
+    against the best baseline that knows the alliance (paired bootstrap)."""
+    alliances = sorted({d.alliance for d in ds})
+    if len(alliances) < 2:
+        raise UsageError("needs cases of at least two alliances (add --cases beyond)",
+                         param="by_alliance", value=", ".join(alliances))
+    if progress:
+        progress(f"fitting on all alliances but one, for each of {len(alliances)}")
+    plain = hindcast.leave_one_alliance_out(ds, prior_sd)
+    if progress:
+        progress("the same with the intercepts partially pooled")
+    pooled = hindcast.leave_one_alliance_out(ds, prior_sd, pooled=True)
+    s, sp = hindcast.score(plain), hindcast.score(pooled)
+    best = max(hindcast.ALLIANCE_AWARE, key=lambda n: s.log_score[n])
+    best_p = max(hindcast.ALLIANCE_AWARE, key=lambda n: sp.log_score[n])
+    return AllianceOutScores(
+        alliances=len(alliances), log_score=s.log_score, brier=s.brier,
+        by_alliance=_groups(plain),
+        against_best=ScoreDifference(**vars(hindcast.paired_bootstrap(plain, "model", best))),
+        pooled_log_score=sp.log_score["model"], pooled_brier=sp.brier["model"],
+        pooled_against_best=ScoreDifference(**vars(hindcast.paired_bootstrap(
+            pooled, "model", best_p))))
 
 
 UNSEEN_INTERCEPT_SD = 1.0  # the prior sd of an alliance's intercept (calibration.fit)

@@ -105,6 +105,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
     render_ablation(r, console)
     render_codings(r, console)
     render_nested(r, console)
+    render_alliance_out(r, console)
 
     for k in r.contingents:
         t = Table(title=f"Contingents, {k.case_id}: simulated given collective military help "
@@ -203,6 +204,33 @@ def render_nested(r: HindcastReport, console: Console) -> None:
     for d in n.versus:
         t.add_row(f"{d.a} - {d.b}", f"{d.mean:+.3f}", f"{d.low:+.2f} to {d.high:+.2f}")
     console.print(t)
+
+
+def render_alliance_out(r: HindcastReport, console: Console) -> None:
+    """Leave-one-alliance-out: overall, then each alliance's cases, model and baselines."""
+    a = r.alliance_out
+    if a is None:
+        return
+    names = [n for n in a.log_score if n != "always decline"]
+    t = Table(title=f"Leave-one-alliance-out ({a.alliances} alliances: each alliance's cases "
+              "forecast by fits on the others'; an unseen alliance's intercept integrated "
+              "over its prior): mean log score", title_justify="left", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True)
+    t.add_column("alliance", no_wrap=True)
+    t.add_column("cases", justify="right")
+    for n in names:
+        t.add_column(n.replace("alliance ", "").replace("request ", "req. "), justify="right")
+    t.add_row("all", str(sum(g.cases for g in a.by_alliance.values())),
+              *[f"{a.log_score[n]:.3f}" for n in names], style="bold")
+    for name, g in a.by_alliance.items():
+        t.add_row(name, str(g.cases), *[f"{g.log_score[n]:.3f}" for n in names])
+    console.print(t)
+    for label, score, d in (("unpooled", a.log_score["model"], a.against_best),
+                            ("intercepts partially pooled", a.pooled_log_score,
+                             a.pooled_against_best)):
+        console.print(f"model ({label}) {score:.3f}; minus {d.b} (the best baseline that knows "
+                      f"the alliance): {d.mean:+.3f} per case, 90% paired bootstrap "
+                      f"{d.low:+.2f} to {d.high:+.2f}")
 
 
 def render_burden(r: HindcastReport, console: Console) -> None:

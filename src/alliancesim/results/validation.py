@@ -236,6 +236,21 @@ class NestedReport(BaseModel):
     versus: list[ScoreDifference]  # nested - each forecast of the plain hindcast
 
 
+class AllianceOutScores(BaseModel):
+    """Leave-one-alliance-out: every case forecast by fits on the other alliances' cases only
+    (its alliance unseen: the intercept integrated over its prior), unpooled and with the
+    intercepts partially pooled (their spread tau chosen on the training alliances)."""
+
+    alliances: int
+    log_score: dict[str, float]  # forecast -> mean log score (unpooled model and baselines)
+    brier: dict[str, float]
+    by_alliance: dict[str, GroupScores]
+    against_best: ScoreDifference  # the model against the best alliance-aware baseline
+    pooled_log_score: float
+    pooled_brier: float
+    pooled_against_best: ScoreDifference
+
+
 class HindcastReport(BaseModel):
     cases: list[CasePrediction]
     log_score: dict[str, float]
@@ -253,6 +268,7 @@ class HindcastReport(BaseModel):
     ablation: list[SpecScore] = []
     codings: list[CodingScores] = []
     nested: NestedReport | None = None
+    alliance_out: AllianceOutScores | None = None
 
     def best_alliance_baseline(self) -> str:
         """The alliance-aware baseline with the best held-out log score."""
