@@ -161,7 +161,7 @@ def _run(s: EnsembleSummary,
             caption = "Collective response, mixed over the request stage"
         d = detail(c)
         given = f", if {c.victim} asks for military help" if d is not c else ""
-        members = [[m.id, m.role, *(["-", "-", "-"] if m.role == "victim" else
+        members = [[m.id, m.role, *(["-", "-", "-"] if m.role in ("victim", "aggressor") else
                                     [_pct(m.preferred_military), _pct(m.holds_out),
                                      _pct(m.sole_veto)]), f"{m.mean_troops:,.0f}"]
                    for m in d.members]

@@ -157,9 +157,9 @@ def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
                       ("troops", "right"), ("if sent", "right")]:
         members.add_column(col, justify=just, no_wrap=True)  # type: ignore[arg-type]
     for m in d.members:
-        victim = m.role == "victim"
-        members.add_row(m.id, m.role, "-" if victim else pct(m.preferred_military),
-                        "-" if victim else pct(m.holds_out), "-" if victim else pct(m.sole_veto),
+        votes = m.role not in ("victim", "aggressor")  # a party to a clash does not vote
+        members.add_row(m.id, m.role, pct(m.preferred_military) if votes else "-",
+                        pct(m.holds_out) if votes else "-", pct(m.sole_veto) if votes else "-",
                         pct(m.p_sends), troops(m.mean_troops), troops(m.mean_troops_when_sent))
     outcomes = Table(title=f"How it ends{given}", title_justify="left", show_edge=False,
                      pad_edge=False)
