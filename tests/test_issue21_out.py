@@ -226,7 +226,7 @@ def test_out_dot_is_written_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert sorted(p.name for p in here.iterdir()) == ["b.txt", "run.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["here"]
     (here / "notes.txt").write_text("mine")
-    with pytest.raises(UsageError, match="would be lost: notes.txt"):
+    with pytest.raises(UsageError, match=r"would be lost: notes\.txt"):
         write_folder(Path("."), {"b.txt": lambda p: p.write_text("3")}, kind="test")
     assert (here / "notes.txt").read_text() == "mine" and (here / "b.txt").read_text() == "2"
 
@@ -279,7 +279,7 @@ def test_an_interrupted_fill_in_place_is_recognised(tmp_path: Path) -> None:
         "files": {"a.txt": None, "b.txt": None, "c.txt": None}}))
     check_out_dir(out)
     (out / "d.txt").write_text("the user's")
-    with pytest.raises(UsageError, match="would be lost: d.txt"):
+    with pytest.raises(UsageError, match=r"would be lost: d\.txt"):
         check_out_dir(out)
 
 
