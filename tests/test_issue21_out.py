@@ -337,3 +337,19 @@ def test_run_out_at_a_mount_point_through_the_cli(mount_point: Path) -> None:
     assert {p.name for p in mount_point.iterdir()} == RUN_FILES
     assert json.loads((mount_point / "run.json").read_text())["seed"] == 3
     assert [p.name for p in mount_point.parent.iterdir()] == ["vol"]
+
+
+def test_a_killed_in_place_run_s_temporary_folder_is_cleaned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run in place killed outright leaves its temporary folder inside the target: the next
+    run does not count it as the user's, and removes it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = out / f".out.alliancesim-tmp-{dead}-abc123"
+    stale.mkdir()
+    (stale / "trials.parquet").write_bytes(b"half")
+    monkeypatch.chdir(out)
+    write_folder(Path("."), {"a.txt": lambda p: p.write_text("1")}, kind="test")
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "run.json"]
