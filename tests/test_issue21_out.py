@@ -353,3 +353,36 @@ def test_a_killed_in_place_run_s_temporary_folder_is_cleaned(
     monkeypatch.chdir(out)
     write_folder(Path("."), {"a.txt": lambda p: p.write_text("1")}, kind="test")
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "run.json"]
+
+
+def test_a_manifest_naming_files_elsewhere_removes_nothing_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filling in place removes only files of the folder itself, whatever names the previous
+    manifest lists ('../x', absolute paths)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's")
+    (out / "run.json").write_text(json.dumps({
+        "format": "alliancesim-output/1", "kind": "test",
+        "files": {"../victim.txt": None, str(victim): None}}))
+    monkeypatch.chdir(out)
+    write_folder(Path("."), {"a.txt": lambda p: p.write_text("1")}, kind="test")
+    assert victim.read_text() == "the user's"
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "run.json"]
+
+
+def test_files_put_in_the_folder_during_the_run_are_kept(tmp_path: Path) -> None:
+    """A file the user saves into the target while the run works is not swapped away: the
+    output is refused at the end, naming it."""
+    out = tmp_path / "out"
+
+    def and_meanwhile(p: Path) -> None:
+        p.write_text("1")
+        out.mkdir(exist_ok=True)
+        (out / "notes.txt").write_text("written during the run")
+
+    with pytest.raises(UsageError, match=r"notes\.txt; .*appeared during the run"):
+        write_folder(out, {"a.txt": and_meanwhile}, kind="test")
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -136,6 +136,8 @@ def fill_in_place(tmp: Path, out: Path, names: list[str], kind: str) -> None:
     for name in names:
         _move(tmp / name, out / name)
     for name in sorted(old_names - set(names) - {MANIFEST}):
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            continue  # only a file of this folder, whatever a manifest says
         with contextlib.suppress(OSError):
             if stat.S_ISREG(os.lstat(out / name).st_mode):
                 os.unlink(out / name)
@@ -211,13 +213,13 @@ class OutputFolder:
 
     def _put_in_place(self, names: list[str]) -> None:
         full = self.full
-        st = refuse_special(full)  # a symlink or FIFO put there during the run: refused
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            lost, why = lost_files(full)
-            if lost:  # files put there during the run: they are kept, this output is not
-                raise UsageError(lost_message(lost, why) + " (they appeared during the run; "
-                                 "nothing was written)", param="out", value=self.out)
         try:
+            st = refuse_special(full)  # a symlink or FIFO put there during the run: refused
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                lost, why = lost_files(full)
+                if lost:  # files put there during the run: they are kept, this output is not
+                    raise UsageError(lost_message(lost, why) + " (they appeared during the "
+                                     "run; nothing was written)", param="out", value=self.out)
             if self.in_place:
                 fill_in_place(self.tmp, full, names, self.kind)
                 return
