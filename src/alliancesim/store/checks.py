@@ -181,8 +181,11 @@ def replaced_in_place(out: Path) -> bool:
     or its parent cannot be written (nothing can be made or renamed beside it)."""
     if not out.is_dir():
         return False
-    cwd = Path(os.path.abspath(os.getcwd()))
-    return (os.path.ismount(out) or out == cwd or out in cwd.parents
+    try:
+        cwd = Path(os.getcwd())
+    except OSError:  # the working folder was removed: it is not this one
+        cwd = None
+    return (os.path.ismount(out) or (cwd is not None and (out == cwd or out in cwd.parents))
             or not os.access(out.parent, os.W_OK | os.X_OK))
 
 
