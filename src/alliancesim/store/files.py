@@ -1,12 +1,20 @@
 """Writing results to a folder: per-trial Parquet, summary JSON, the scenario used, the files
-the caller makes (the figures) and a manifest, swapped in as one step.
+the caller makes (the figures) and a manifest, put in place as one step.
 
-Everything is written into a fresh temporary folder beside the target (store/checks.py), then
-the folder is swapped in whole: renamed into place when the target is new, exchanged with the
-old folder atomically (Linux renameat2 RENAME_EXCHANGE) when it holds an earlier output, the
-old one then removed. A run that fails or is interrupted leaves the target as it was and
-removes its temporary folder; one killed outright leaves a temporary folder that the next run
-recognises and removes. A lock beside the target lets one run at a time write to it.
+Everything is written into a fresh temporary folder (store/checks.py), then put in place whole.
+Beside the target, by rename: renamed into place when the target is new, exchanged with the old
+folder atomically (Linux renameat2 RENAME_EXCHANGE) when it holds an earlier output, the old one
+then removed. Where the target cannot be renamed (``--out .``, a mount point, a parent that
+cannot be written: checks.replaced_in_place) the temporary folder is made inside it and its files
+are moved in (fill_in_place): a manifest marked incomplete first, then each file by rename, then
+the files the previous manifest listed and the new one does not removed, then the new manifest;
+no other file is touched. Ctrl-C and SIGTERM are held for those few renames. A run that fails or
+is interrupted before leaves the target as it was and removes its temporary folder; one killed
+outright leaves a temporary folder that the next run recognises and removes. A lock beside the
+target (inside it where nothing can be written beside) lets one run at a time write to it.
+
+Only what alliancesim wrote is ever replaced: symlinks, FIFOs, sockets and devices are refused
+as targets, and a folder holding anything its manifest does not list is refused (checks.py).
 """
 
 from __future__ import annotations
@@ -14,12 +22,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+import signal
+import stat
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -32,7 +44,20 @@ from alliancesim.engine import TrialResults
 from alliancesim.results.ensemble import Ensemble, trial_frame
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.errors import UsageError
-from alliancesim.store.checks import MANIFEST, check_out_dir, clean_stale, make_tmp
+from alliancesim.store.checks import (
+    LOCK_INSIDE,
+    MANIFEST,
+    MARKER,
+    absolute,
+    check_out_dir,
+    clean_stale,
+    lost_files,
+    lost_message,
+    make_tmp,
+    read_manifest,
+    refuse_special,
+    replaced_in_place,
+)
 
 # a file the caller makes: given its path in the temporary folder, write it
 FileMaker = Callable[[Path], object]
@@ -81,20 +106,86 @@ def swap_in(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _move(src: Path, dst: Path) -> None:
+    """Rename `src` over `dst`; across file systems, copy it beside `dst` and rename that."""
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        part = dst.with_name(f".{dst.name}.alliancesim-part")
+        shutil.copyfile(src, part)
+        os.replace(part, dst)
+        src.unlink()
+
+
+def fill_in_place(tmp: Path, out: Path, names: list[str], kind: str) -> None:
+    """Put the files of the finished folder `tmp` (its `names` and its manifest) into the
+    existing folder `out` without renaming `out`. First a manifest marked incomplete that lists
+    the old files and the new (an interrupted fill is still recognised as ours and replaced by
+    the next run), then each file by rename, then the files the previous manifest listed and
+    the new one does not (regular files only), then the finished manifest. Nothing else in
+    `out` is touched."""
+    old = read_manifest(out)
+    old_names = set(old["files"]) if old is not None else set()
+    pending = {"format": MARKER, "kind": kind, "state": "incomplete",
+               "files": {n: None for n in sorted(old_names | set(names))}}
+    staged = tmp / f".{MANIFEST}.incomplete"
+    staged.write_text(json.dumps(pending, indent=2), encoding="utf-8")
+    _move(staged, out / MANIFEST)
+    for name in names:
+        _move(tmp / name, out / name)
+    for name in sorted(old_names - set(names) - {MANIFEST}):
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            continue  # only a file of this folder, whatever a manifest says
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(os.lstat(out / name).st_mode):
+                os.unlink(out / name)
+    _move(tmp / MANIFEST, out / MANIFEST)
+
+
+@contextlib.contextmanager
+def _held_signals() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the output is put in place (a few renames), then deliver
+    them: the target is left either as it was or with the new output, not half of each."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.signal(s, lambda n, _f: got.append(n))
+           for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if got:
+            signal.raise_signal(got[0])
+
+
 class OutputFolder:
     """A target folder being written: the lock, the temporary folder, the manifest, the swap.
 
-    Use as a context manager; call commit() to swap the finished folder in. Leaving the block
-    without commit (an error, Ctrl-C) removes the temporary folder and leaves the target as it
-    was.
+    Use as a context manager; call commit() to put the finished folder in place. Leaving the
+    block without commit (an error, Ctrl-C) removes the temporary folder and leaves the target
+    as it was.
     """
 
     def __init__(self, out: Path, kind: str) -> None:
         check_out_dir(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
         self.out, self.kind = out, kind
-        lock = out.parent / f".{out.name}.alliancesim-lock"
-        self._lock: IO[str] | None = open(lock, "a")  # noqa: SIM115 - held until close()
+        self.full = absolute(out)  # `--out .`: the working folder, its lock and tmp beside it
+        self.full.parent.mkdir(parents=True, exist_ok=True)
+        self.in_place = replaced_in_place(self.full)
+        self._lock: IO[str] | None = None
+        self._lock_path = self.full.parent / f".{self.full.name}.alliancesim-lock"
+        try:
+            self._lock = open(self._lock_path, "a")  # noqa: SIM115 - held until close()
+        except OSError:
+            if not self.in_place:
+                raise
+            self._lock_path = self.full / LOCK_INSIDE  # nothing can be written beside it
+            self._lock = open(self._lock_path, "a")  # noqa: SIM115
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -102,26 +193,52 @@ class OutputFolder:
             self._lock = None
             raise UsageError("another alliancesim run is writing to this folder; wait for it "
                              "or give another folder", param="out", value=out) from None
-        clean_stale(out)
-        self.tmp = make_tmp(out)
+        clean_stale(self.full)
+        check_out_dir(out)  # again, under the lock: what another run left is seen
+        self.tmp = make_tmp(self.full, self.full if self.in_place else None)
 
     def commit(self, meta: Mapping[str, Any]) -> list[Path]:
-        """Write the manifest (run.json) and swap the folder in. Returns the files written."""
+        """Write the manifest (run.json) and put the folder in place. Returns the files
+        written."""
         names = sorted(p.name for p in self.tmp.iterdir())
-        manifest = {"kind": self.kind, "alliancesim": __version__, **meta,
+        manifest = {"format": MARKER, "kind": self.kind, "alliancesim": __version__, **meta,
                     "files": {n: {"bytes": (self.tmp / n).stat().st_size,
                                   "sha256": _sha256(self.tmp / n)} for n in names},
                     "completed": datetime.datetime.now(datetime.UTC).isoformat(
                         timespec="seconds")}
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        swap_in(self.tmp, self.out)
+        with _held_signals():
+            self._put_in_place(names)
         return [self.out / n for n in [*names, MANIFEST]]
+
+    def _put_in_place(self, names: list[str]) -> None:
+        full = self.full
+        try:
+            st = refuse_special(full)  # a symlink or FIFO put there during the run: refused
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                lost, why = lost_files(full)
+                if lost:  # files put there during the run: they are kept, this output is not
+                    raise UsageError(lost_message(lost, why) + " (they appeared during the "
+                                     "run; nothing was written)", param="out", value=self.out)
+            if self.in_place:
+                fill_in_place(self.tmp, full, names, self.kind)
+                return
+            try:
+                swap_in(self.tmp, full)
+            except OSError as exc:
+                if not full.is_dir() or exc.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM,
+                                                          errno.EACCES, errno.EINVAL):
+                    raise
+                fill_in_place(self.tmp, full, names, self.kind)  # it cannot be renamed
+        except OSError as exc:
+            raise UsageError(f"cannot write there ({exc.strerror or exc})", param="out",
+                             value=self.out) from None
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
         if self._lock is not None:
             with contextlib.suppress(OSError):
-                os.unlink(self._lock.name)
+                os.unlink(self._lock_path)
             self._lock.close()
             self._lock = None
 
@@ -196,9 +313,12 @@ class ResultsWriter(OutputFolder):
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file via a temporary file in the same folder and a rename."""
+    """Write a text file via a temporary file in the same folder and a rename. Only a regular
+    file is ever replaced: a symlink, FIFO, socket or device at `path` is refused
+    (checks.refuse_special), never renamed over."""
     import tempfile
 
+    refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -207,6 +327,7 @@ def write_text_atomic(path: Path, text: str) -> None:
         os.fchmod(fd, 0o666 & ~umask)  # as an ordinary file would be, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        refuse_special(path)  # again, just before the rename: nothing appeared meanwhile
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
