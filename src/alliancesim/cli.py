@@ -88,8 +88,8 @@ def run(
     from alliancesim.report.tables import render_summary
 
     api.check_options(backend=backend, workers=workers, address=address, out=out)
-    _check_store()
     sc = api.load_scenario(scenario, params=params)
+    _check_store()
     n = trials if trials is not None else sc.trials
     total = api.trials_to_run(sc, n, by_request=by_request)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
