@@ -170,8 +170,8 @@ class RunStore:
             shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5
                                               else "")
             raise self._refuse(f"not an alliancesim results store: the DuckDB file holds "
-                               f"{shown} (a results store holds only the table runs); give "
-                               "another file or --no-store")
+                               f"other tables ({shown}; a results store holds only the table "
+                               "runs); give another file or --no-store")
         if not tables:
             return True
         if tables["runs"] != "BASE TABLE":
@@ -209,8 +209,12 @@ class RunStore:
             with suppress(FileExistsError):
                 os.link(tmp, self.path)
         except (OSError, duckdb.Error) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise self._refuse(f"cannot create the results store ({why})") from None
+            # the reason without the temporary file's name ("...": Permission denied)
+            why = (exc.strerror if isinstance(exc, OSError) and exc.strerror
+                   else str(exc).rsplit(": ", 1)[-1])
+            raise self._refuse(f"cannot create the results store: no file can be made in "
+                               f"{self.path.parent} ({why}); give a writable place or "
+                               "--no-store") from None
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
