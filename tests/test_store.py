@@ -93,5 +93,5 @@ def test_an_empty_or_unusable_store_is_a_clear_error(tmp_path: Path) -> None:
         api.record("run", _report(), store=f / "runs.duckdb")
     bad = tmp_path / "garbage.duckdb"
     bad.write_bytes(os.urandom(4096))
-    with pytest.raises(UsageError, match="cannot open the results store"):
+    with pytest.raises(UsageError, match="not a DuckDB file"):
         api.results_list(store=bad)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from alliancesim.backends import Backend, check_backend
+from alliancesim.backends import MAX_WORKERS, Backend, check_backend
 from alliancesim.cases import (
     Case,
     contribution_text,
@@ -37,7 +37,7 @@ from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.discovery import DiscoveryReport
-from alliancesim.results.ensemble import Ensemble, simulate_scenario, trials_to_run
+from alliancesim.results.ensemble import MAX_CHUNK, Ensemble, simulate_scenario, trials_to_run
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
@@ -47,7 +47,7 @@ from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.scenario.geography import Geography, exposures
 from alliancesim.scenario.loading import load_scenario_file, resolve
 from alliancesim.scenario.params import apply_parameters, load_parameters
-from alliancesim.scenario.schema import Scenario
+from alliancesim.scenario.schema import MAX_SEED, MAX_TRIALS, Scenario
 from alliancesim.store.checks import check_out_dir, check_out_file
 
 # Heavy layers (matplotlib, scipy.optimize, pyarrow) are imported inside the functions that use
@@ -57,10 +57,15 @@ DEFAULT_SCENARIO = bundled.DEFAULT_SCENARIO
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "MAX_CHUNK",
+    "MAX_SEED",
+    "MAX_TRIALS",
+    "MAX_WORKERS",
     "ScenarioError",
     "UsageError",
     "calibrate",
     "check_options",
+    "check_store",
     "compare",
     "contribution_text",
     "hindcast",
@@ -169,10 +174,12 @@ def geography_used(name: str | Path) -> list[dict[str, Any]]:
 
 def check_options(*, backend: str = "local", workers: int | None = None,
                   address: str | None = None, out: str | Path | None = None,
-                  out_file: str | Path | None = None) -> None:
+                  out_file: str | Path | None = None, seed: int | None = None) -> None:
     """Raise UsageError for options that cannot work, before any work is done (out: an output
-    folder; out_file: an output file)."""
+    folder; out_file: an output file; seed: 0..MAX_SEED, what the results store keeps)."""
     check_backend(backend, workers, address)
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"must be in 0..{MAX_SEED} (2^63 - 1)", param="seed", value=seed)
     if out is not None:
         check_out_dir(Path(out))
     if out_file is not None:
@@ -211,9 +218,11 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     held-out log score (results/bands.py). by_request=False runs the mixture only.
     """
     if isinstance(backend, str):
-        check_options(backend=backend, workers=workers, address=address, out=out)
-    elif out is not None:
-        check_out_dir(Path(out))
+        check_options(backend=backend, workers=workers, address=address, out=out, seed=seed)
+    else:
+        check_options(seed=seed)
+        if out is not None:
+            check_out_dir(Path(out))
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     elif isinstance(scenario.alliance, str):
@@ -301,8 +310,8 @@ def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
     progress(message) as each part starts."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
-    if workers < 1:
-        raise UsageError("must be 1 or more", param="workers", value=workers)
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"must be in 1..{MAX_WORKERS}", param="workers", value=workers)
     _check_prior(prior)
     if out is not None:
         check_out_dir(Path(out))
@@ -341,7 +350,7 @@ def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int 
     from alliancesim.experiments.compare import compare as run_compare
     from alliancesim.scenario.variants import is_variants_file, load_variants
 
-    check_options(backend=backend, workers=workers, address=address)
+    check_options(backend=backend, workers=workers, address=address, seed=seed)
     if isinstance(scenarios, str | Path):
         if not is_variants_file(scenarios):
             raise UsageError("give two or more scenarios, or one variants file (base: and "
@@ -410,7 +419,7 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
     them; common random numbers at every point. `out`: sweep.csv, sweep.json, sweep.png."""
     from alliancesim.experiments.sweep import sweep as run_sweep
 
-    check_options(backend=backend, workers=workers, address=address, out=out)
+    check_options(backend=backend, workers=workers, address=address, out=out, seed=seed)
     if not vary:
         raise UsageError("give at least one PATH=LOW:HIGH:STEPS", param="vary")
     ranges = [_parse_vary(v) for v in vary]
@@ -479,7 +488,7 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
     if method == "sobol" and samples & (samples - 1):
         raise UsageError("Sobol needs a power of two (e.g. 1024)", param="samples",
                          value=samples)
-    check_options(out=out, backend=backend, workers=workers, address=address)
+    check_options(out=out, backend=backend, workers=workers, address=address, seed=seed)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
@@ -511,7 +520,7 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
     from alliancesim.experiments.discover import discover as run_discover
     from alliancesim.results.headlines import ANALYSED as OUTCOMES
 
-    check_options(backend=backend, workers=workers, address=address)
+    check_options(backend=backend, workers=workers, address=address, seed=seed)
     if outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome (valid: {', '.join(OUTCOMES)})", param="outcome",
                          value=outcome)
@@ -528,6 +537,15 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
                          value=n)
     return run_discover(sc, crisis, outcome, n, seed if seed is not None else sc.seed,
                         threshold, boxes, backend=backend, workers=workers, address=address)
+
+
+def check_store(store: str | Path | None = None) -> None:
+    """Raise UsageError unless a report could be kept in the results store now (call it before
+    the work whose report is to be kept): the file is created if missing, and must be a
+    writable DuckDB results store (store.runs.RunStore.check). Nothing in it is changed."""
+    from alliancesim.store.runs import RunStore
+
+    RunStore(store).check()
 
 
 def record(kind: str, report: Any, *, scenario: Scenario | None = None,

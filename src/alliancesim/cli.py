@@ -19,7 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from alliancesim import api
-from alliancesim.api import DEFAULT_SCENARIO, ScenarioError, UsageError
+from alliancesim.api import (
+    DEFAULT_SCENARIO,
+    MAX_CHUNK,
+    MAX_SEED,
+    MAX_WORKERS,
+    ScenarioError,
+    UsageError,
+)
 from alliancesim.scenario.schema import Scenario
 
 app = typer.Typer(
@@ -43,10 +50,12 @@ def run(
         "--trials", "-n", min=1, max=1_000_000_000,
         help="Trials per crisis (default: the scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(
-        "--seed", "-s", min=0, help="Random seed (default: the scenario's).")] = None,
+        "--seed", "-s", min=0, max=MAX_SEED,
+        help="Random seed (default: the scenario's; 0 to 2^63 - 1).")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        "--chunk-size", min=1, help="Trials per chunk (memory bound; default 131,072 for up "
-        "to six members, fewer for wider alliances); results do not depend on it.")] = None,
+        "--chunk-size", min=1, max=MAX_CHUNK, help="Trials per chunk (memory bound; default "
+        f"131,072 for up to six members, fewer for wider alliances; at most {MAX_CHUNK:,}); "
+        "results do not depend on it.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write trials.parquet, summary.json, scenario.yaml and PNG figures "
@@ -56,7 +65,9 @@ def run(
         "--backend", help="Where chunks run: local (in-process), process (all local cores) or "
         "ray.")] = "local",
     workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Processes for --backend process (default: all cores).")] = None,
+        "--workers", min=1, max=MAX_WORKERS,
+        help=f"Processes for --backend process (default: all cores; at most {MAX_WORKERS})."
+    )] = None,
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address for --backend ray (default: start Ray "
         "locally).")] = None,
@@ -78,6 +89,7 @@ def run(
 
     api.check_options(backend=backend, workers=workers, address=address, out=out)
     sc = api.load_scenario(scenario, params=params)
+    _check_store()
     n = trials if trials is not None else sc.trials
     total = api.trials_to_run(sc, n, by_request=by_request)
     show = not quiet and total >= PROGRESS_THRESHOLD and err_console.is_terminal
@@ -93,8 +105,8 @@ def run(
     else:
         ens = api.simulate(sc, **options)
     summary = ens.summary()
-    _keep("run", summary, ens.scenario, ens.seed, ens.trials)
     _emit(summary, list(ens.files), json_, lambda: render_summary(summary, out_console))
+    _keep("run", summary, ens.scenario, ens.seed, ens.trials)
 
 
 @app.command()
@@ -106,12 +118,14 @@ def compare(
         "--trials", "-n", min=1, max=1_000_000_000,
         help="Trials per crisis (default: the base scenario's).")] = None,
     seed: Annotated[int | None, typer.Option(
-        "--seed", "-s", min=0, help="Random seed (default: the base scenario's).")] = None,
+        "--seed", "-s", min=0, max=MAX_SEED,
+        help="Random seed (default: the base scenario's; 0 to 2^63 - 1).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     backend: Annotated[str, typer.Option(
         "--backend", help="Where chunks run: local, process or ray.")] = "local",
     workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Processes for --backend process.")] = None,
+        "--workers", min=1, max=MAX_WORKERS,
+        help=f"Processes for --backend process (at most {MAX_WORKERS}).")] = None,
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address for --backend ray.")] = None,
 ) -> None:
@@ -121,12 +135,13 @@ def compare(
 
     target: list[str | Path | Scenario] | str = (scenarios[0] if len(scenarios) == 1
                                                   else list(scenarios))
+    _check_store()
     with _status("comparing") as say:
         report = api.compare(target, trials=trials, seed=seed, backend=backend,
                              workers=workers, address=address,
                              progress=lambda name: say(f"simulating {name}"))
-    _keep("compare", report, seed=report.seed, trials=report.trials)
     _emit(report, [], json_, lambda: render_comparison(report, out_console))
+    _keep("compare", report, seed=report.seed, trials=report.trials)
 
 
 @app.command()
@@ -142,27 +157,28 @@ def sweep(
     trials: Annotated[int | None, typer.Option(
         "--trials", "-n", min=1, max=1_000_000_000,
         help="Trials per crisis and point (default: the scenario's).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED)] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write sweep.csv, sweep.json and sweep.png to this folder.")
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the sweep as JSON.")] = False,
     backend: Annotated[str, typer.Option("--backend")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
 ) -> None:
     """The headlines over a grid (or Latin hypercube) of any scenario quantities, with common
     random numbers at every point."""
     from alliancesim.report.comparison_tables import render_sweep
 
+    _check_store()
     with _status("sweeping") as say:
         report = api.sweep(scenario, vary=vary, lhs=lhs, trials=trials, seed=seed, out=out,
                            backend=backend, workers=workers, address=address,
                            progress=lambda k, n: say(f"point {k} of {n} done"))
     written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
         if out is not None else []
-    _keep("sweep", report, seed=report.seed, trials=report.trials)
     _emit(report, written, json_, lambda: render_sweep(report, out_console))
+    _keep("sweep", report, seed=report.seed, trials=report.trials)
 
 
 @app.command()
@@ -173,12 +189,12 @@ def sensitivity(
     )] = "sobol",
     samples: Annotated[int, typer.Option(
         "--samples", help="SALib's base sample size (a power of two for Sobol).")] = 1024,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED)] = None,
     parameters: Annotated[bool, typer.Option(
         "--parameters", help="Add the council's calibrated parameters within their "
         "uncertainty (normal at each estimate with its standard error).")] = False,
     backend: Annotated[str, typer.Option("--backend")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write sensitivity.csv, .json and .png to this folder.")] = None,
@@ -188,6 +204,7 @@ def sensitivity(
     (SALib) over every quantity the scenario gives as a distribution."""
     from alliancesim.report.comparison_tables import render_sensitivity
 
+    _check_store()
     with _status("sensitivity analysis") as say:
         say(f"{method}, {samples:,} base samples" + (" (calibrating first)" if parameters
                                                       else ""))
@@ -196,8 +213,8 @@ def sensitivity(
                                  workers=workers, address=address)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
-    _keep("sensitivity", report, seed=report.seed)
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
+    _keep("sensitivity", report, seed=report.seed)
 
 
 @app.command()
@@ -213,20 +230,20 @@ def discover(
     boxes: Annotated[int, typer.Option(
         "--boxes", help="Up to this many boxes (PRIM's covering approach).")] = 1,
     trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the boxes as JSON.")] = False,
     backend: Annotated[str, typer.Option("--backend")] = "local",
-    workers: Annotated[int | None, typer.Option("--workers", min=1)] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
 ) -> None:
     """Under which drawn inputs is an outcome likely? PRIM boxes (EMA Workbench) over the
     crisis's uncertain quantities, with coverage, density and a sentence."""
+    _check_store()
     with _status("scenario discovery") as say:
         say("simulating, then PRIM")
         report = api.discover(scenario, crisis=crisis, outcome=outcome, threshold=threshold,
                               boxes=boxes, trials=trials, seed=seed, backend=backend,
                               workers=workers, address=address)
-    _keep("discover", report, seed=report.seed, trials=report.trials)
 
     def show() -> None:
         out_console.print(f"{report.title}: {report.outcome} in {report.base_rate:.0%} of "
@@ -240,6 +257,7 @@ def discover(
             out_console.print("  no box: the outcome happens in all trials or in none")
 
     _emit(report, [], json_, show)
+    _keep("discover", report, seed=report.seed, trials=report.trials)
 
 
 @app.command()
@@ -473,7 +491,7 @@ def hindcast(
         "leave-one-out per case; several minutes).")] = False,
     workers: Annotated[int, typer.Option(
         "--workers", help="Processes for the ablation and --nested (same numbers).",
-        min=1)] = 1,
+        min=1, max=MAX_WORKERS)] = 1,
     by_alliance: Annotated[bool, typer.Option(
         "--by-alliance", help="Also leave one alliance out at a time: each alliance's cases "
         "forecast by fits on the others' (unpooled and with the intercepts partially pooled; "
@@ -483,18 +501,19 @@ def hindcast(
     from alliancesim.report.validation_tables import render_burden, render_hindcast
 
     api.check_options(out=out)
+    _check_store()
     with _status("hindcast") as say:
         report = api.hindcast(folder, prior_sd=prior_sd, prior=prior, ablation=ablation,
                               codings=codings, nested=nested, workers=workers, progress=say,
                               by_alliance=by_alliance)
     written = api.write_hindcast(report, out) if out is not None else []
-    _keep("hindcast", report)
 
     def show() -> None:
         render_hindcast(report, out_console)
         render_burden(report, out_console)
 
     _emit(report, written, json_, show)
+    _keep("hindcast", report)
 
 
 @app.command()
@@ -539,13 +558,27 @@ def _main(
     STORE.update(path=store, off=no_store)
 
 
+def _check_store() -> None:
+    """Before a command's work: the results store can keep its report (unless --no-store), so
+    that a store that cannot fails the command at once, not after the run (exit status 2)."""
+    if not STORE["off"]:
+        api.check_store(STORE["path"])
+
+
 def _keep(kind: str, report: BaseModel, scenario: Any = None, seed: int | None = None,
           trials: int | None = None) -> None:
-    """Record a command's report in the results store (unless --no-store); say its id."""
+    """Record a command's report in the results store (unless --no-store); say its id.
+
+    Called after the report is printed: if keeping it fails (the store changed since
+    _check_store), the printed results stand and the error says they were not kept."""
     if STORE["off"]:
         return
-    run_id = api.record(kind, report, scenario=scenario, seed=seed, trials=trials,
-                        store=STORE["path"])
+    try:
+        run_id = api.record(kind, report, scenario=scenario, seed=seed, trials=trials,
+                            store=STORE["path"])
+    except UsageError as exc:
+        raise UsageError(f"the results were printed but not kept: {exc.message}",
+                         param=exc.param, value=exc.value) from None
     err_console.print(f"kept as {run_id} (alliancesim results show {run_id})", style="dim")
 
 
@@ -801,11 +834,12 @@ def reliability_fit(
     """Fit an ordered probit of each ally's highest action in every militarized dispute
     1946-2014 against a state it had a defence pact with; held-out scores by dispute and by
     decade; the fulfilment rates of Leeds, Long & Mitchell and of Berkemeier & Fuhrmann."""
+    _check_store()
     with _status("fitting the member model on the large-N record"):
         r = api.reliability_fit(data_store=data_store)
-    _keep("reliability", r)
     if json_:
         sys.stdout.write(r.model_dump_json(indent=2) + "\n")
+        _keep("reliability", r)
         return
     out_console.print(
         f"{r.observations:,} ally-dispute observations in {r.disputes:,} disputes, 1946-2014: "
@@ -852,6 +886,7 @@ def reliability_fit(
                           "are not MID actions); features by the record's own function "
                           "(datasets/allies.py, case_allies).", style="dim")
     out_console.print(f"Specification: {r.specification}.", style="dim")
+    _keep("reliability", r)
 
 
 @contextlib.contextmanager

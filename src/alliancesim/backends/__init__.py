@@ -13,6 +13,10 @@ from alliancesim.backends.base import Backend, Task, run_task
 from alliancesim.scenario.errors import UsageError
 
 BACKENDS = ("local", "process", "ray")
+# Processes (or Ray tasks in flight) one run may ask for: each holds a copy of the compiled
+# crises and a chunk's arrays (32 took 6.4 GiB on 2 cores); more than the largest machines'
+# cores only costs memory.
+MAX_WORKERS = 256
 RAY_HINT = ("Ray is an optional extra: pip install 'alliancesim[ray]' (from a checkout: "
             "make install-all)")
 
@@ -22,8 +26,8 @@ def check_backend(name: str, workers: int | None = None, address: str | None = N
     if name not in BACKENDS:
         raise UsageError(f"unknown backend (valid: {', '.join(BACKENDS)})", param="backend",
                          value=name)
-    if workers is not None and workers < 1:
-        raise UsageError("must be at least 1", param="workers", value=workers)
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise UsageError(f"must be in 1..{MAX_WORKERS}", param="workers", value=workers)
     if address is not None and name != "ray":
         raise UsageError("applies only to the ray backend", param="address", value=address)
     if name == "ray" and importlib.util.find_spec("ray") is None:

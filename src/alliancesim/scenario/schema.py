@@ -40,6 +40,7 @@ MAX_COEFFICIENT = 1e3  # coefficients and cut-points on the latent (probit) scal
 MAX_SCALE = 1e9  # any other non-negative model parameter
 MIN_QUALITY, MAX_QUALITY = 1e-3, 1e3  # quality multipliers
 MAX_TRIALS = 1_000_000_000
+MAX_SEED = 2**63 - 1  # the results store keeps seeds as BIGINT (signed 64-bit)
 
 NonNegative = Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_SCALE))]
 Positive = Annotated[Quantity, AfterValidator(_in_range(1e-12, MAX_SCALE))]
@@ -475,7 +476,7 @@ class Scenario(_Strict):
     parameters: Parameters = Parameters()
     crises: list[Crisis] = Field(min_length=1)
     trials: int = Field(default=20_000, ge=1, le=MAX_TRIALS)
-    seed: int = Field(default=2021, ge=0, le=2**63 - 1)
+    seed: int = Field(default=2021, ge=0, le=MAX_SEED)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:

@@ -7,6 +7,12 @@ transaction: a writer killed before it commits leaves nothing behind. DuckDB let
 write at a time; a writer that finds the file locked waits and retries (up to LOCK_WAIT
 seconds), so two processes writing at once both land.
 
+Every connection verifies the file before using it: a file that is not DuckDB (corrupt, or some
+other kind), a DuckDB file holding other tables, or a ``runs`` table with other columns is
+refused with a UsageError naming the file and what is wrong, and is never changed. A command
+that keeps its results calls ``RunStore.check`` before its work, so that a store that cannot keep
+them fails the command at once (not after the simulation).
+
 The default file is ``$ALLIANCESIM_STORE``, else ``$XDG_DATA_HOME/alliancesim/runs.duckdb``
 (``~/.local/share/alliancesim/runs.duckdb``).
 """
@@ -32,10 +38,18 @@ from pydantic import BaseModel
 from alliancesim._version import __version__
 from alliancesim.data.user_files import user_data_file
 from alliancesim.scenario.errors import UsageError
-from alliancesim.scenario.schema import Scenario
+from alliancesim.scenario.schema import MAX_SEED, Scenario
 
 LOCK_WAIT = 60.0  # seconds a writer waits for another to finish
 T = TypeVar("T")
+
+# The table `runs` as SCHEMA makes it: column -> DuckDB type. scenario_yaml came later: a store
+# without it is an older one of ours (the column is added when it is next written).
+COLUMNS = {"id": "VARCHAR", "kind": "VARCHAR", "created": "TIMESTAMP", "scenario": "VARCHAR",
+           "scenario_sha256": "VARCHAR", "seed": "BIGINT", "trials": "BIGINT",
+           "version": "VARCHAR", "parameters": "JSON", "report": "JSON",
+           "scenario_yaml": "VARCHAR"}
+ADDED_LATER = {"scenario_yaml"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -85,25 +99,96 @@ class RunStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
 
+    def _refuse(self, message: str) -> UsageError:
+        return UsageError(message, param="store", value=self.path)
+
+    def check(self) -> None:
+        """Before the work: raise UsageError unless a record could be written here now.
+
+        The file (created if missing, as `record` would) must be a regular file that this
+        process may write, in a folder it may write (DuckDB keeps a write-ahead log beside it),
+        and an alliancesim results store (see `_verify`). A store another process is writing
+        is waited for, as `record` waits. Nothing in an existing file is changed.
+        """
+        def probe() -> None:
+            with self._connect():
+                pass
+
+        self._retry(probe)
+
     @contextmanager
     def _connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if read_only and not self.path.exists():
-            raise UsageError("no results store here yet (nothing recorded)", param="store",
-                             value=self.path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"cannot create its folder ({exc.strerror or exc})",
-                             param="store", value=self.path) from None
+            raise self._refuse("no results store here yet (nothing recorded)")
+        self._check_place(read_only)
         if not read_only and not self.path.exists():
             self._create()
         con = duckdb.connect(str(self.path), read_only=read_only)
         try:
-            if not read_only:
+            if self._verify(con) and not read_only:
                 con.execute(SCHEMA)
             yield con
         finally:
             con.close()
+
+    def _check_place(self, read_only: bool) -> None:
+        """The path names a regular file (or nothing yet) in a folder that can hold it."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._refuse(f"cannot create its folder ({exc.strerror or exc})") from None
+        if not self.path.parent.is_dir():
+            raise self._refuse(f"{self.path.parent} is not a folder")
+        if self.path.exists() and not self.path.is_file():
+            kind = "a folder" if self.path.is_dir() else "not a regular file (a device, FIFO " \
+                "or socket)"
+            raise self._refuse(f"is {kind}; give a DuckDB file (new or an earlier store)")
+        if read_only:
+            return
+        # os.access answers for this process: permission bits (not for root) and a read-only
+        # file system (for everyone)
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise self._refuse("cannot write the results store (no permission, or a read-only "
+                               "file system); give a writable file or --no-store")
+        if not os.access(self.path.parent, os.W_OK | os.X_OK):
+            raise self._refuse(f"cannot write in its folder {self.path.parent} (no permission, "
+                               "or a read-only file system); give a writable place or "
+                               "--no-store")
+
+    def _verify(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Raise UsageError unless the open file is a results store of ours (or empty).
+
+        Returns whether SCHEMA may be applied (an empty file, or our table without the
+        columns added later). A DuckDB file holding any other table or view, or a `runs` table
+        with other columns or types, is someone else's: it is refused, never written.
+        """
+        tables = dict(con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_catalog = current_database() ORDER BY table_name").fetchall())
+        others = sorted(t for t in tables if t != "runs")
+        if others:
+            shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5
+                                              else "")
+            raise self._refuse(f"not an alliancesim results store: the DuckDB file holds "
+                               f"other tables ({shown}; a results store holds only the table "
+                               "runs); give another file or --no-store")
+        if not tables:
+            return True
+        if tables["runs"] != "BASE TABLE":
+            raise self._refuse("not an alliancesim results store: runs is a view, not a "
+                               "table; give another file or --no-store")
+        found = dict(con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_name = 'runs'").fetchall())
+        wrong = [f"{c} {t}" for c, t in found.items() if COLUMNS.get(c) != t]
+        missing = [c for c in COLUMNS if c not in found and c not in ADDED_LATER]
+        if wrong or missing:
+            what = "; ".join(x for x in (
+                f"unexpected column(s) {', '.join(wrong)}" if wrong else "",
+                f"missing {', '.join(missing)}" if missing else "") if x)
+            raise self._refuse(f"not an alliancesim results store: its table runs has other "
+                               f"columns ({what}); give another file or --no-store")
+        return len(found) < len(COLUMNS)
 
     def _create(self) -> None:
         """Make a new store whole before any other process can see it.
@@ -123,31 +208,52 @@ class RunStore:
                 con.close()
             with suppress(FileExistsError):
                 os.link(tmp, self.path)
-        except OSError as exc:
-            raise UsageError(f"cannot create the results store ({exc.strerror or exc})",
-                             param="store", value=self.path) from None
+        except (OSError, duckdb.Error) as exc:
+            # the reason without the temporary file's name ("...": Permission denied)
+            why = (exc.strerror if isinstance(exc, OSError) and exc.strerror
+                   else str(exc).rsplit(": ", 1)[-1])
+            raise self._refuse(f"cannot create the results store: no file can be made in "
+                               f"{self.path.parent} ({why}); give a writable place or "
+                               "--no-store") from None
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
 
     def _retry(self, work: Callable[[], T]) -> T:
-        """Run `work`, waiting while another process holds the file."""
+        """Run `work`, waiting while another process holds the file; any other failure of
+        DuckDB's is a UsageError naming the file."""
         deadline = time.monotonic() + LOCK_WAIT
         delay = 0.02
         while True:
             try:
                 return work()
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise UsageError(f"cannot open the results store ({exc})", param="store",
-                                     value=self.path) from None
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 0.5)
+                text = str(exc)
+                if "lock" in text.lower() and time.monotonic() <= deadline:
+                    time.sleep(delay * (1 + random.random()))
+                    delay = min(delay * 2, 0.5)
+                    continue
+                if "not a valid DuckDB database" in text:
+                    raise self._refuse("not a DuckDB file (corrupt, or some other kind of "
+                                       "file); give another file or --no-store") from None
+                raise self._refuse(f"cannot open the results store ({text})") from None
+            except duckdb.Error as exc:
+                raise self._refuse(f"cannot use the results store ({type(exc).__name__}: "
+                                   f"{exc})") from None
+            except OSError as exc:
+                raise self._refuse(f"cannot use the results store ({exc.strerror or exc})"
+                                   ) from None
 
     def record(self, kind: str, report: BaseModel, *, scenario: Scenario | None = None,
                seed: int | None = None, trials: int | None = None,
                parameters: dict[str, Any] | None = None) -> str:
-        """Keep a report; returns its id. One transaction: all of it or nothing."""
+        """Keep a report; returns its id. One transaction: all of it or nothing.
+
+        seed and trials are stored as BIGINT: each must be in 0..MAX_SEED (2^63 - 1)."""
+        for name, value in (("seed", seed), ("trials", trials)):
+            if value is not None and not 0 <= value <= MAX_SEED:
+                raise UsageError(f"must be in 0..{MAX_SEED} (2^63 - 1, the results store's "
+                                 "BIGINT)", param=name, value=value)
         run_id = uuid.uuid4().hex[:12]
         params = parameters if parameters is not None else (
             scenario.parameters.model_dump(mode="json") if scenario is not None else None)
