@@ -159,7 +159,7 @@ def test_out_pointing_at_a_file_is_refused_before_running(tmp_path: Path) -> Non
     f.write_text("keep me")
     r = run("run", "--trials", "100", "--out", str(f))
     assert r.returncode == 2
-    assert "exists and is not a folder" in r.stderr
+    assert "exists and is a file, not a folder" in r.stderr
     assert f.read_text() == "keep me"
 
 
