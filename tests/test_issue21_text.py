@@ -263,3 +263,55 @@ def test_a_lognormal_whose_mean_overflows_runs(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     s = api.simulate(path, trials=100, seed=3, parameter_uncertainty="off").summary()
     assert abs(sum(s.crises[0].response.values()) - 1) < 1e-9
+
+
+# ------------------------------------------------------------------ dataset headers alone
+DATASETS = Path(__file__).parent / "fixtures" / "datasets"
+
+
+def _header_only(kind: str, fixture: str, tmp: Path, suffix: str = "") -> Path:
+    """A file of the fixture's header line alone (as a user's truncated download would be)."""
+    header = (DATASETS / fixture).read_text(encoding="latin-1").splitlines()[0]
+    path = tmp / f"{kind}-header{suffix}.csv"
+    path.write_text(header + "\n", encoding="latin-1")
+    return path
+
+
+@pytest.mark.parametrize(("kind", "fixture"), [("sipri", "sipri.csv"), ("nmc", "nmc_v5.csv"),
+                                               ("atop-members", "atop_members.csv")])
+def test_a_dataset_of_its_header_alone_is_refused_in_one_line(kind: str, fixture: str,
+                                                              tmp_path: Path) -> None:
+    """SIPRI's went into an empty executemany (DuckDB InvalidInputException: 'internal
+    error', exit 1); every kind now says the same one line, and the store is untouched."""
+    from alliancesim.datasets.store import DataStore
+
+    path = _header_only(kind, fixture, tmp_path)
+    store = DataStore(tmp_path / "datasets.duckdb")
+    with pytest.raises(ScenarioError) as err:
+        store.import_file(kind, path)
+    assert str(err.value) == (f"{path}: no data rows: the file has its header line and "
+                              "nothing below it")
+
+
+def test_the_import_command_refuses_a_header_alone_with_exit_2(tmp_path: Path) -> None:
+    path = _header_only("sipri", "sipri.csv", tmp_path)
+    res = subprocess.run([*EXE, "data", "import", "sipri", str(path)], capture_output=True,
+                         text=True, timeout=120, check=False,
+                         env={**__import__("os").environ,
+                              "ALLIANCESIM_DATA": str(tmp_path / "d.duckdb")})
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip() == f"error: {path}: no data rows: the file has its header line " \
+                                 "and nothing below it"
+
+
+def test_a_sipri_file_with_rows_but_no_values_is_refused_in_one_line(tmp_path: Path) -> None:
+    from alliancesim.datasets.store import DataStore
+
+    path = _header_only("sipri", "sipri.csv", tmp_path)
+    columns = path.read_text(encoding="latin-1").count(",")
+    path.write_text(path.read_text(encoding="latin-1") + "Russia" + "," * columns + "\n"
+                    + "Armenia" + ", " * columns + "\n", encoding="latin-1")
+    with pytest.raises(ScenarioError) as err:
+        DataStore(tmp_path / "d.duckdb").import_file("sipri", path)
+    assert "\n" not in str(err.value) and "none of its 2 rows holds a record (every year " \
+        "column empty)" in str(err.value)
