@@ -3,6 +3,7 @@
 - every user string that reaches matplotlib is escaped (`report.plots.plain`): a title holding
   `$\\foo$` or fifty nested braces between two `$` draws as it is written;
 - the HTML report escapes every user string (`<script>`, `</style>`, `{{ }}`, `$`);
+- the terminal tables print every user string literally (rich markup such as `[/red]`);
 - scenario/yaml_lines.parse_yaml refuses what PyYAML's constructors fail on inside (an explicit
   tag on a value that is not of that type, an impossible number or date, a list as a key) with
   one line naming the file and line; a long string is read or refused within a second or two;
@@ -31,7 +32,7 @@ from alliancesim.scenario.yaml_lines import MAX_PARAMETER_BYTES, parse_yaml
 EXE = [sys.executable, "-m", "alliancesim.cli"]
 DEEP = "$" + "{" * 50 + "x" + "}" * 50 + "$"  # mathtext recursion: RecursionError before
 TEX = r"$\foo$ costs $5 and $10"  # an unknown TeX command: ValueError before
-HOSTILE = "<script>alert(1)</script></style>{{ title }}"
+HOSTILE = "<script>alert(1)</script></style>{{ title }}[/red]"  # [/red]: rich markup
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -131,7 +132,7 @@ def _record(kind: str, report: Any, hostile: dict[str, Any]) -> dict[str, Any]:
 
 def _assert_escaped(page: str) -> None:
     assert "<script>" not in page and "</style>" not in page.split("</style>", 1)[1]
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;/style&gt;{{ title }}" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;/style&gt;{{ title }}[/red]" in page
     assert page.count("</style>") == 1 and "<script" not in page
 
 
@@ -157,6 +158,36 @@ def test_the_report_command_of_a_kept_hostile_run(hostile: dict[str, Any]) -> No
                       parameter_draws=0).read_text()
     _assert_escaped(page)
     assert page.count("data:image/png;base64,") == 3
+
+
+def test_the_terminal_tables_print_user_strings_literally(hostile: dict[str, Any]) -> None:
+    """rich reads `[/red]` as a closing tag: a MarkupError ('internal error', exit 1) after
+    the whole run, before `report.tables.literal`."""
+    from rich.console import Console
+
+    from alliancesim.report.comparison_tables import render_comparison, render_sweep
+    from alliancesim.report.tables import render_summary
+
+    for render, report in [(render_summary, hostile["summary"]),
+                           (render_comparison, hostile["compare"]),
+                           (render_sweep, hostile["sweep"])]:
+        console = Console(file=io.StringIO(), width=400, color_system=None)
+        render(report, console)
+        out = console.file.getvalue()  # type: ignore[attr-defined]
+        assert HOSTILE in out and "$\\foo$ costs $5 and $10" in out, render
+
+
+def test_results_list_prints_a_hostile_scenario_name(tmp_path: Path) -> None:
+    data = yaml.safe_load(bundled.scenario_path("csto-2021-autumn").read_text())
+    data["name"], data["crises"] = "[/red]x", data["crises"][:1]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    store = tmp_path / "runs.duckdb"
+    ens = api.simulate(path, trials=100, seed=1, parameter_uncertainty="off")
+    api.record("run", ens.summary(), scenario=ens.scenario, seed=1, trials=100, store=store)
+    res = _cli("--store", str(store), "results", "list")
+    assert res.returncode == 0, res.stderr  # exit 1, MarkupError, before
+    assert "[/red" in res.stdout  # cut to the column's width
 
 
 # ------------------------------------------------------------------ the scenario parser
