@@ -346,3 +346,21 @@ def test_a_sipri_file_with_rows_but_no_values_is_refused_in_one_line(tmp_path: P
         DataStore(tmp_path / "d.duckdb").import_file("sipri", path)
     assert "\n" not in str(err.value) and "none of its 2 rows holds a record (every year " \
         "column empty)" in str(err.value)
+
+
+def test_a_one_megabyte_cell_is_refused_quickly(tmp_path: Path) -> None:
+    """A 1-MB run of digits in a number column: DuckDB's sniffer tried it as each numeric type
+    (15 s) before the importer read every column as text anyway; now text only."""
+    from alliancesim.datasets.store import DataStore
+
+    lines = (DATASETS / "nmc_v5.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[3] = "1" * 1_000_000  # milex
+    path = tmp_path / "nmc.csv"
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    t = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        DataStore(tmp_path / "d.duckdb").import_file("nmc", path)
+    assert time.perf_counter() - t < 3.0
+    assert str(err.value).startswith(f"{path}:2: column 'milex': '111") and \
+        str(err.value).endswith("…")
