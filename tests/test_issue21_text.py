@@ -77,7 +77,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"tmp": tmp, "scenario": scenario, "ensemble": ens, "summary": ens.summary(),
             "compare": api.compare(variants, trials=200, seed=1),
             "sweep": api.sweep(scenario, vary=["crises.0.trust=0.2:0.8:2"], trials=100,
-                               seed=1)}
+                               seed=1),
+            "sensitivity": api.sensitivity(scenario, method="sobol", samples=16, seed=1)}
 
 
 def test_plain_escapes_every_dollar_after_wrapping() -> None:
@@ -111,6 +112,7 @@ def test_the_run_figures_draw_hostile_titles(hostile: dict[str, Any]) -> None:
 def test_the_compare_and_sweep_figures_draw_hostile_names(hostile: dict[str, Any]) -> None:
     assert _drawn(plots.comparison_figure(hostile["compare"])).startswith(b"\x89PNG")
     assert _drawn(plots.sweep_figure(hostile["sweep"])).startswith(b"\x89PNG")
+    assert _drawn(plots.sensitivity_figure(hostile["sensitivity"])).startswith(b"\x89PNG")
     assert _drawn(plots.reliability_figure({DEEP: [(0.5, 0.5, 3)]}, title=TEX)
                   ).startswith(b"\x89PNG")
 
@@ -144,9 +146,10 @@ def test_the_html_report_escapes_every_user_string(hostile: dict[str, Any]) -> N
     cmp_ = html_report.render(_record("compare", hostile["compare"], hostile))
     _assert_escaped(cmp_)
     assert DEEP in cmp_ and cmp_.count("data:image/png;base64,") == 1
-    sweep = html_report.render(_record("sweep", hostile["sweep"], hostile))
-    _assert_escaped(sweep)
-    assert sweep.count("data:image/png;base64,") == 1
+    for kind in ("sweep", "sensitivity"):
+        page = html_report.render(_record(kind, hostile[kind], hostile))
+        _assert_escaped(page)
+        assert page.count("data:image/png;base64,") == 1, kind
 
 
 def test_the_report_command_of_a_kept_hostile_run(hostile: dict[str, Any]) -> None:
@@ -165,12 +168,17 @@ def test_the_terminal_tables_print_user_strings_literally(hostile: dict[str, Any
     the whole run, before `report.tables.literal`."""
     from rich.console import Console
 
-    from alliancesim.report.comparison_tables import render_comparison, render_sweep
+    from alliancesim.report.comparison_tables import (
+        render_comparison,
+        render_sensitivity,
+        render_sweep,
+    )
     from alliancesim.report.tables import render_summary
 
     for render, report in [(render_summary, hostile["summary"]),
                            (render_comparison, hostile["compare"]),
-                           (render_sweep, hostile["sweep"])]:
+                           (render_sweep, hostile["sweep"]),
+                           (render_sensitivity, hostile["sensitivity"])]:
         console = Console(file=io.StringIO(), width=400, color_system=None)
         render(report, console)
         out = console.file.getvalue()  # type: ignore[attr-defined]
