@@ -215,6 +215,7 @@ SIGNATURES = [
     ("a: 2022-02-30\n", "day is out of range for month"),             # ValueError, no line
     ("a: !!timestamp 2022-01-01T25:00:00\n", "hour must be in 0..23"),  # ValueError, no line
     ("? [1]\n: 2\n", "a key must be a single value"),                 # TypeError, no line
+    ("a: !!int [1]\n", "!!int needs a single value"),                   # a syntax error
     ("a: 1" + ":0" * 3000 + "\n", "an integer written with 6,001 characters"),  # ValueError
     ("a: 0x" + "f" * 4000 + "\n", "an integer written with 4,002 characters"),  # later
 ]

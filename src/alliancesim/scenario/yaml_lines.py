@@ -75,8 +75,8 @@ def _checked(kind: str, construct: Any) -> Any:
 
     def construct_checked(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            raise _BadValueError(None, None, f"!!{kind} needs a single value, found a list or "
-                            "mapping", node.start_mark)
+            raise _BadValueError(None, None, f"!!{kind} needs a single value, found a list "
+                                 "or mapping", node.start_mark)
         value = str(node.value)
         problem = f"{_shown(value)} is not {_FORMS[kind]}"
         if kind == "null":
@@ -86,8 +86,8 @@ def _checked(kind: str, construct: Any) -> Any:
         if kind == "bool" and value.lower() not in loader.bool_values:
             raise _BadValueError(None, None, problem, node.start_mark)
         if kind == "int" and len(value) > MAX_INT_CHARS:
-            raise _BadValueError(None, None, f"an integer written with {len(value):,} characters "
-                            f"(at most {MAX_INT_CHARS})", node.start_mark)
+            raise _BadValueError(None, None, f"an integer written with {len(value):,} "
+                                 f"characters (at most {MAX_INT_CHARS})", node.start_mark)
         if kind == "timestamp" and loader.timestamp_regexp.match(value) is None:
             raise _BadValueError(None, None, problem, node.start_mark)
         try:
@@ -95,7 +95,7 @@ def _checked(kind: str, construct: Any) -> Any:
         except ValueError as exc:  # an impossible date (2022-02-30), or not a number
             why = f": {exc}" if kind == "timestamp" else ""
             raise _BadValueError(None, None, f"{_shown(value)} is not {_FORMS[kind]}{why}",
-                            node.start_mark) from None
+                                 node.start_mark) from None
         except (IndexError, KeyError, AttributeError, OverflowError):  # e.g. !!int ''
             raise _BadValueError(None, None, problem, node.start_mark) from None
 
