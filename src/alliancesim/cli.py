@@ -246,11 +246,13 @@ def discover(
                               workers=workers, address=address)
 
     def show() -> None:
-        out_console.print(f"{report.title}: {report.outcome} in {report.base_rate:.0%} of "
-                          f"{report.trials:,} trials (seed {report.seed}); PRIM over "
-                          f"{', '.join(report.inputs)}")
+        from alliancesim.report.tables import literal  # user text is not markup
+
+        out_console.print(f"{literal(report.title)}: {report.outcome} in {report.base_rate:.0%} "
+                          f"of {report.trials:,} trials (seed {report.seed}); PRIM over "
+                          f"{literal(', '.join(report.inputs))}")
         for b in report.boxes:
-            out_console.print(f"  {b.sentence}", soft_wrap=True)
+            out_console.print(f"  {literal(b.sentence)}", soft_wrap=True)
             out_console.print(f"  coverage {b.coverage:.0%}, density {b.density:.0%}, mass "
                               f"{b.mass:.0%}", style="dim")
         if not report.boxes:
@@ -613,8 +615,11 @@ def results_list(
     table = Table(title=f"Kept results ({len(rows)})", title_justify="left")
     for col in ("id", "kind", "created (UTC)", "scenario", "seed", "trials", "version"):
         table.add_column(col, no_wrap=col != "scenario")
+    from alliancesim.report.tables import literal  # a scenario's name is not markup
+
     for r in rows:
-        table.add_row(r.id, r.kind, r.created.strftime("%Y-%m-%d %H:%M:%S"), r.scenario or "-",
+        table.add_row(r.id, r.kind, r.created.strftime("%Y-%m-%d %H:%M:%S"),
+                      literal(r.scenario or "-"),
                       "-" if r.seed is None else str(r.seed),
                       "-" if r.trials is None else f"{r.trials:,}", r.version)
     out_console.print(table)

@@ -6,7 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from alliancesim.report.tables import pct
+from alliancesim.report.tables import literal, pct
 from alliancesim.results.comparison import ComparisonReport, CrisisComparison
 from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
@@ -28,16 +28,16 @@ def outside_lines(c: CrisisComparison, variants: list[str]) -> list[str]:
 
 
 def render_comparison(r: ComparisonReport, console: Console) -> None:
-    console.print(f"Comparison of {len(r.variants)} variants against '{r.base}'; {r.trials:,} "
-                  f"trials per crisis, seed {r.seed}, common random numbers (alliancesim "
-                  f"{r.version})")
+    console.print(f"Comparison of {len(r.variants)} variants against '{literal(r.base)}'; "
+                  f"{r.trials:,} trials per crisis, seed {r.seed}, common random numbers "
+                  f"(alliancesim {r.version})")
     for c in r.crises:
-        table = Table(title=c.title, title_justify="left", box=box.SIMPLE_HEAD)
+        table = Table(title=literal(c.title), title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("headline")
-        table.add_column(r.base, justify="right", overflow="fold")
+        table.add_column(literal(r.base), justify="right", overflow="fold")
         others = [v for v in r.variants[1:] if v in c.values]
         for v in others:
-            table.add_column(v, justify="right", overflow="fold")
+            table.add_column(literal(v), justify="right", overflow="fold")
         by = {(d.variant, d.headline): d for d in c.differences}
         for h in c.values[r.base]:
             cells = [pct(c.values[r.base][h])]
@@ -48,9 +48,10 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
             table.add_row(h, *cells)
         console.print(table)
         for line in outside_lines(c, r.variants):
-            console.print(line, style="yellow")
+            console.print(literal(line), style="yellow")
     for v, ids in r.skipped.items():
-        console.print(f"'{v}' has no crisis {', '.join(ids)}: not compared there.", style="dim")
+        console.print(f"'{literal(v)}' has no crisis {literal(', '.join(ids))}: not compared "
+                      "there.", style="dim")
     console.print("Each variant: its probability, then its difference from the base in "
                   "percentage points ± the standard error with common random numbers (trial by "
                   "trial); in brackets, the standard error two independent runs of the same "
@@ -59,14 +60,14 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
 
 def render_sweep(r: SweepReport, console: Console) -> None:
     """One table per crisis: the varied values and the headlines at each point."""
-    console.print(f"Sweep of {r.scenario} ({r.design}, {len({p.point for p in r.points})} "
+    console.print(f"Sweep of {literal(r.scenario)} ({r.design}, {len({p.point for p in r.points})} "
                   f"points); {r.trials:,} trials per point, seed {r.seed}, common random "
                   f"numbers (alliancesim {r.version})")
     for cid in dict.fromkeys(p.crisis_id for p in r.points):
         pts = [p for p in r.points if p.crisis_id == cid]
-        table = Table(title=pts[0].title, title_justify="left", box=box.SIMPLE_HEAD)
+        table = Table(title=literal(pts[0].title), title_justify="left", box=box.SIMPLE_HEAD)
         for path in r.paths:
-            table.add_column(path.rsplit(".", 1)[-1], justify="right")
+            table.add_column(literal(path.rsplit(".", 1)[-1]), justify="right")
         heads = list(pts[0].outcomes)
         for h in heads:
             table.add_column(h, justify="right")
@@ -79,9 +80,9 @@ def render_sweep(r: SweepReport, console: Console) -> None:
 def render_sensitivity(r: SensitivityReport, console: Console) -> None:
     """One table per crisis: each uncertain quantity's indices for every headline."""
     console.print(f"Sensitivity ({r.method}, {r.samples:,} base samples, seed {r.seed}) of "
-                  f"{r.scenario} (alliancesim {r.version})")
+                  f"{literal(r.scenario)} (alliancesim {r.version})")
     for c in r.crises:
-        table = Table(title=f"{c.title} ({c.evaluations:,} trials)", title_justify="left",
+        table = Table(title=f"{literal(c.title)} ({c.evaluations:,} trials)", title_justify="left",
                       box=box.SIMPLE_HEAD)
         table.add_column("outcome")
         table.add_column("quantity", overflow="fold")
@@ -94,13 +95,13 @@ def render_sensitivity(r: SensitivityReport, console: Console) -> None:
                 table.add_column("total", justify="right")
         for i in c.indices:
             if r.method == "morris":
-                table.add_row(i.outcome, i.input, f"{i.mu_star:.3f} ± {i.mu_star_conf:.3f}",
-                              f"{i.sigma:.3f}")
+                table.add_row(i.outcome, literal(i.input),
+                              f"{i.mu_star:.3f} ± {i.mu_star_conf:.3f}", f"{i.sigma:.3f}")
             elif r.method == "sobol":
-                table.add_row(i.outcome, i.input, f"{i.s1:.2f} ± {i.s1_conf:.2f}",
+                table.add_row(i.outcome, literal(i.input), f"{i.s1:.2f} ± {i.s1_conf:.2f}",
                               f"{i.st:.2f} ± {i.st_conf:.2f}")
             else:
-                table.add_row(i.outcome, i.input, f"{i.s1:.2f} ± {i.s1_conf:.2f}")
+                table.add_row(i.outcome, literal(i.input), f"{i.s1:.2f} ± {i.s1_conf:.2f}")
         console.print(table)
     if r.skipped:
         console.print(f"No uncertain quantity in: {', '.join(r.skipped)} (give some as "

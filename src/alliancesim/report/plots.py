@@ -1,5 +1,11 @@
 """Figures of the results (matplotlib). Every function returns the Figure; given a path it
-also writes it as PNG and closes it."""
+also writes it as PNG and closes it.
+
+Text is text: every string that comes from the user (scenario, crisis, variant and member
+names, swept paths, quantity names) passes through `plain` before it reaches matplotlib, which
+otherwise parses a string holding two `$` as TeX (mathtext): `$\\foo$` would make the figure
+fail and deeply nested braces would exhaust the recursion limit.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,22 @@ RUNG_COLOURS = ["#bdbdbd", "#9ecae1", "#4292c6", "#fd8d3c", "#d94801"]
 OUTCOME_COLOURS = {"repelled": "#31a354", "contained": "#fdae6b", "lost": "#de2d26"}
 
 
+def plain(text: object, width: int | None = None) -> str:
+    """`text` as matplotlib draws it literally: wrapped to `width` characters first (so a line
+    break never falls between a backslash and its `$`), then every `$` escaped as `\\$`.
+
+    Matplotlib's Text treats a string with an even, non-zero number of unescaped `$` as
+    mathtext; with every `$` escaped none is unescaped, and it draws `\\$` as `$` (the
+    "Writing mathematical expressions" guide: "to include a literal dollar sign, escape it
+    with a backslash"). No other character is special outside mathtext (with text.usetex
+    off, the default).
+    """
+    s = str(text)
+    if width is not None:
+        s = textwrap.fill(s, width)
+    return s.replace("$", r"\$")
+
+
 def _finish(fig: Figure, path: Path | None) -> Figure:
     """Save the figure to `path` (PNG, 120 dpi) and close it, when a path is given; return it.
     Without a path the open Figure is the caller's (a notebook, a report of one's own)."""
@@ -34,7 +56,7 @@ def _finish(fig: Figure, path: Path | None) -> Figure:
 
 def _footer(fig: Any, s: EnsembleSummary) -> None:
     """The scenario, seed, trials and version under a run's figure."""
-    fig.text(0.5, -0.01, f"{s.title or s.scenario} · {s.trials:,} trials per crisis · seed "
+    fig.text(0.5, -0.01, f"{plain(s.title or s.scenario)} · {s.trials:,} trials per crisis · seed "
              f"{s.seed} · alliancesim {s.version}", ha="center", va="top", fontsize=7,
              color="#555555")
 
@@ -45,7 +67,7 @@ def _horizons(s: EnsembleSummary) -> str:
 
 
 def _labels(s: EnsembleSummary, width: int = 30) -> list[str]:
-    return [textwrap.fill(c.title or c.crisis_id, width) for c in s.crises]
+    return [plain(c.title or c.crisis_id, width) for c in s.crises]
 
 
 
@@ -92,7 +114,7 @@ def response_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability")
-    ax.set_title(textwrap.fill(f"Collective response: {s.title or s.scenario}", 80))
+    ax.set_title(plain(f"Collective response: {s.title or s.scenario}", 80))
     fig.legend(*ax.get_legend_handles_labels(), ncol=5, loc="lower center", frameon=False,
                bbox_to_anchor=(0.5, 0.1 / height))
     fig.tight_layout(rect=(0.0, 0.55 / height, 1.0, 1.0))  # the legend at the foot
@@ -108,7 +130,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
     width = max(3.2, 0.24 * members)  # thirty members stay readable
     fig, axes = plt.subplots(1, n, figsize=(width * n, 3.6), squeeze=False)
     for ax, c in zip(axes[0], [detail(c) for c in s.crises], strict=True):
-        ids = [m.id for m in c.members]
+        ids = [plain(m.id) for m in c.members]
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
         bars = ax.bar(ids, vals, color=colours)
@@ -116,7 +138,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
                                    for v in vals], fontsize=6, padding=1,
                      rotation=90 if members > 12 else 0)
         ax.set_ylim(0, max(max(vals, default=0.0), 1.0) * 1.25)
-        ax.set_title(textwrap.fill(c.title or c.crisis_id, 28), fontsize=9)
+        ax.set_title(plain(c.title or c.crisis_id, 28), fontsize=9)
         ax.tick_params(axis="x", labelrotation=90 if members > 12 else 45,
                        labelsize=8 if members <= 12 else 7)
         share = "" if c.leader_share is None else f"leader's share {c.leader_share:.0%}"
@@ -124,8 +146,8 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
     axes[0][0].set_ylabel("expected troops sent (all trials)")
     given = (" (if asked for military help, where the request is drawn)"
              if any(c.by_request for c in s.crises) else "")
-    fig.suptitle(textwrap.fill(f"Contributions by member (leader in orange){given}: "
-                               f"{s.title or s.scenario}", 100), fontsize=10)
+    fig.suptitle(plain(f"Contributions by member (leader in orange){given}: "
+                       f"{s.title or s.scenario}", 100), fontsize=10)
     fig.tight_layout()
     _footer(fig, s)
     return _finish(fig, path)
@@ -154,7 +176,7 @@ def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     ax.set_xlabel("probability")
     given = (" (if asked for military help, where the request is drawn)"
              if any(c.by_request for c in s.crises) else "")
-    ax.set_title(textwrap.fill(f"How the crisis ends{given}: {s.title or s.scenario}", 80)
+    ax.set_title(plain(f"How the crisis ends{given}: {s.title or s.scenario}", 80)
                  + "\nwith the alliance (solid) and the victim alone (hatched); contained: "
                  f"undecided within {_horizons(s)}")
     ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(labels) > 2 else -0.3),
@@ -186,7 +208,8 @@ def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Pa
         y = [r[1] for r in rows]
         n = [r[2] for r in rows]
         ax.plot(x, y, color=colour, linewidth=1)
-        ax.scatter(x, y, s=[20 + 8 * k for k in n], color=colour, marker=marker, label=name,
+        ax.scatter(x, y, s=[20 + 8 * k for k in n], color=colour, marker=marker,
+                   label=plain(name),
                    zorder=3)
         for xi, yi, k in zip(x, y, n, strict=True):
             ax.annotate(str(k), (xi, yi), textcoords="offset points", xytext=(9, -13),
@@ -195,7 +218,7 @@ def reliability_figure(bins: dict[str, list[tuple[float, float, int]]], path: Pa
     ax.set_ylim(0, 1)
     ax.set_xlabel("forecast probability")
     ax.set_ylabel("observed frequency")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain(title), fontsize=10)
     ax.legend(loc="upper left", frameon=False)
     fig.tight_layout()
     return _finish(fig, path)
@@ -231,7 +254,7 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
                            extent=(xs[0], xs[-1], ys[0], ys[-1]) if len(xs) > 1 and len(ys) > 1
                            else None)
             fig.colorbar(im, ax=ax, label="P(military help)")
-            ax.set_ylabel(report.paths[1], fontsize=8)
+            ax.set_ylabel(plain(report.paths[1]), fontsize=8)
         elif len(report.paths) == 1:
             x = np.array([p.values[first] for p in pts])
             order = np.argsort(x)
@@ -247,13 +270,13 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
                        [p.outcomes["military help"] for p in pts], s=12)
             ax.set_ylim(0, 1)
             ax.set_ylabel("P(military help)")
-        ax.set_xlabel(first, fontsize=8)
-        ax.set_title(textwrap.fill(titles[cid], 50), fontsize=9)
+        ax.set_xlabel(plain(first), fontsize=8)
+        ax.set_title(plain(titles[cid], 50), fontsize=9)
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")
     if len(report.paths) == 1 and not heat:
         axes[0][0].legend(fontsize=7, loc="best", frameon=False)
-    fig.suptitle(f"Sweep of {report.scenario}: {', '.join(report.paths)}\n"
+    fig.suptitle(f"Sweep of {plain(report.scenario)}: {plain(', '.join(report.paths))}\n"
                  f"{report.trials:,} trials per point, seed {report.seed}, common random "
                  f"numbers; alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
@@ -284,13 +307,13 @@ def sensitivity_figure(report: SensitivityReport, path: Path | None = None,
             ax.barh(y + k * width, vals, height=width, xerr=err, color=colour, label=label,
                     capsize=2)
         ax.set_yticks(y + width * (len(pairs) - 1) / 2)
-        ax.set_yticklabels([i.input for i in rows], fontsize=8)
+        ax.set_yticklabels([plain(i.input) for i in rows], fontsize=8)
         ax.invert_yaxis()
         if report.method != "morris":
             ax.set_xlim(0, 1)
-        ax.set_title(textwrap.fill(f"{c.title}: P({outcome})", 70), fontsize=9)
+        ax.set_title(plain(f"{c.title}: P({outcome})", 70), fontsize=9)
         ax.legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle(f"Sensitivity ({report.method}) of {report.scenario}; seed {report.seed}; "
+    fig.suptitle(f"Sensitivity ({report.method}) of {plain(report.scenario)}; seed {report.seed}; "
                  f"alliancesim {report.version}", fontsize=9)
     fig.tight_layout()
     return _finish(fig, path)
@@ -311,14 +334,14 @@ def comparison_figure(report: ComparisonReport, path: Path | None = None,
         for k, v in enumerate(variants):
             y = [i + k * height for i in range(len(crises))]
             vals = [c.values[v][h] if v in c.values else np.nan for c in crises]
-            ax.barh(y, vals, height=height, color=colours[k % len(colours)], label=v)
+            ax.barh(y, vals, height=height, color=colours[k % len(colours)], label=plain(v))
         ax.set_yticks([i + 0.4 - height / 2 for i in range(len(crises))])
-        ax.set_yticklabels([textwrap.fill(c.title, 28) for c in crises], fontsize=8)
+        ax.set_yticklabels([plain(c.title, 28) for c in crises], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xlabel(f"P({h})")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.suptitle(f"Variants of {report.base}; {report.trials:,} trials per crisis, seed "
+    fig.suptitle(f"Variants of {plain(report.base)}; {report.trials:,} trials per crisis, seed "
                  f"{report.seed}, common random numbers; alliancesim {report.version}",
                  fontsize=9)
     fig.tight_layout()

@@ -1,10 +1,16 @@
-"""Terminal tables (rich) of an ensemble summary."""
+"""Terminal tables (rich) of an ensemble summary.
+
+Text is text: rich reads `[...]` in a printed string, a table's title, header or cell as markup,
+so a crisis titled "[/red]" would stop the printing with a MarkupError; every user string
+(titles, names, variant names, paths) goes through `literal` first.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +27,12 @@ from alliancesim.results.summary import (
     Spread,
     detail,
 )
+
+
+def literal(text: object) -> str:
+    """A user's string as rich prints it literally: every `[` that could open a markup tag
+    escaped (rich.markup.escape); nothing else in it is special to rich."""
+    return escape(str(text))
 
 
 def pct(p: float) -> str:
@@ -200,7 +212,7 @@ def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
         Text(""),
         outcomes,
     )
-    title = f"[bold]{c.title}[/bold]"
+    title = f"[bold]{literal(c.title)}[/bold]"
     runs = (f"{c.trials:,} trials for each request and {c.trials:,} mixed" if c.by_request
             else f"{c.trials:,} trials")
     sub = Text(f"{c.victim} hit by {c.aggressor}: {c.threat.replace('_', ' ')}; {runs}",
@@ -211,7 +223,8 @@ def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:
 
 
 def render_summary(s: EnsembleSummary, console: Console) -> None:
-    console.print(f"[bold]{s.title or s.scenario}[/bold] - {s.alliance}; {s.trials:,} trials per "
+    console.print(f"[bold]{literal(s.title or s.scenario)}[/bold] - {literal(s.alliance)}; "
+                  f"{s.trials:,} trials per "
                   f"crisis, seed {s.seed} (alliancesim {s.version})")
     for c in s.crises:
         console.print(crisis_section(c, s))

@@ -138,7 +138,12 @@ class LogNormal(_Dist):
         return (0.0, math.inf)
 
     def mean(self) -> float:
-        return self.median * math.exp(0.5 * self.sigma**2)
+        """median * exp(sigma^2 / 2); infinite where that overflows a float (sigma above
+        about 37.6: the callers clip it to the quantity's bounds)."""
+        try:
+            return self.median * math.exp(0.5 * self.sigma**2)
+        except OverflowError:
+            return math.inf
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, n)

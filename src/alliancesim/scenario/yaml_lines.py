@@ -8,7 +8,16 @@ Limits (a scenario, case or parameter file is a few kilobytes; these are generou
   before anything recursive runs);
 - MAX_ALIASES: alias references (``*name``); recursive aliases are refused;
 - MAX_NODES: the size of the document with every alias expanded ("billion laughs");
-- duplicate keys in a mapping are an error (YAML leaves them undefined; PyYAML keeps the last).
+- duplicate keys in a mapping are an error (YAML leaves them undefined; PyYAML keeps the last);
+- MAX_INT_CHARS: the length of an integer as written (a base-60 integer such as ``1:0:0:...``
+  grows with the square of its length to build, and Python refuses to print one of more than
+  4,300 digits, so a longer one is refused where it is read).
+
+Every scalar with an explicit tag (``!!bool``, ``!!int``, ``!!float``, ``!!timestamp``,
+``!!null``) must be written as that type is (YAML 1.1, https://yaml.org/type/); PyYAML's own
+constructors assume it is and fail with a KeyError, AttributeError or IndexError on
+``!!bool maybe``, ``!!timestamp x`` or ``!!int ''``. Here each such value, and every impossible
+date or too-long integer, is refused with its line.
 
 Each limit fails with one line naming the file (and the line where it can), in well under a
 second.
@@ -19,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
 
 from alliancesim.scenario.errors import Problem, ScenarioError
 
@@ -29,6 +39,7 @@ MAX_PARAMETER_BYTES = 4_000_000  # a parameter file from `calibrate --out` carri
 MAX_DEPTH = 64
 MAX_ALIASES = 100
 MAX_NODES = 100_000
+MAX_INT_CHARS = 100
 
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): fifty times faster
@@ -37,6 +48,66 @@ _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _Loader(_Base):  # type: ignore[valid-type,misc]
     pass
+
+
+class _BadValueError(ConstructorError):
+    """A scalar that is not what its tag (explicit or resolved) says it is."""
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """The value as quoted in a message: cut to `limit` characters."""
+    return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+_NULL = {"", "~", "null", "Null", "NULL"}
+_FORMS = {
+    "bool": "a boolean (true or false; yes/no and on/off are read as booleans too)",
+    "int": "an integer (e.g. 12, -3, 1_000, 0x1F, 0o17, 0b101)",
+    "float": "a number (e.g. 0.5, -1e3, .inf, .nan)",
+    "timestamp": "a date (YYYY-MM-DD, e.g. 2021-10-01) or a date and time",
+    "null": "null (~, null or nothing)",
+}
+
+
+def _checked(kind: str, construct: Any) -> Any:
+    """PyYAML's safe constructor for `kind`, refusing with the value's line what it cannot
+    read instead of failing inside it."""
+
+    def construct_checked(loader: SafeConstructor, node: yaml.ScalarNode) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise _BadValueError(None, None, f"!!{kind} needs a single value, found a list "
+                                 "or mapping", node.start_mark)
+        value = str(node.value)
+        problem = f"{_shown(value)} is not {_FORMS[kind]}"
+        if kind == "null":
+            if value.strip() not in _NULL:
+                raise _BadValueError(None, None, problem, node.start_mark)
+            return None
+        if kind == "bool" and value.lower() not in loader.bool_values:
+            raise _BadValueError(None, None, problem, node.start_mark)
+        if kind == "int" and len(value) > MAX_INT_CHARS:
+            raise _BadValueError(None, None, f"an integer written with {len(value):,} "
+                                 f"characters (at most {MAX_INT_CHARS})", node.start_mark)
+        if kind == "timestamp" and loader.timestamp_regexp.match(value) is None:
+            raise _BadValueError(None, None, problem, node.start_mark)
+        try:
+            return construct(loader, node)
+        except ValueError as exc:  # an impossible date (2022-02-30), or not a number
+            why = f": {exc}" if kind == "timestamp" else ""
+            raise _BadValueError(None, None, f"{_shown(value)} is not {_FORMS[kind]}{why}",
+                                 node.start_mark) from None
+        except (IndexError, KeyError, AttributeError, OverflowError):  # e.g. !!int ''
+            raise _BadValueError(None, None, problem, node.start_mark) from None
+
+    return construct_checked
+
+
+for _kind, _construct in [("bool", SafeConstructor.construct_yaml_bool),
+                          ("int", SafeConstructor.construct_yaml_int),
+                          ("float", SafeConstructor.construct_yaml_float),
+                          ("timestamp", SafeConstructor.construct_yaml_timestamp),
+                          ("null", SafeConstructor.construct_yaml_null)]:
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_kind}", _checked(_kind, _construct))
 
 
 def _fail(source: str, message: str, line: int | None = None) -> ScenarioError:
@@ -96,8 +167,12 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> 
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [1]`: a key must be one value
+                where = ".".join(str(p) for p in path)
+                raise ScenarioError([Problem(source, where, "a key is a list or mapping; a key "
+                                             "must be a single value (a name)", line)])
+            key = key_node.value
             if isinstance(key, str | int | float) and key in seen:
                 where = ".".join(str(p) for p in (*path, key))
                 raise ScenarioError([Problem(source, where, f"key '{key}' appears twice (also "
@@ -130,6 +205,10 @@ def parse_yaml(text: str, source: str, max_bytes: int = MAX_BYTES
             _expanded_size(node, source, {}, set())
             _index(node, (), lines, source)
         data = yaml.load(text, Loader=_Loader)
+    except _BadValueError as exc:
+        mark = exc.problem_mark
+        raise _fail(source, exc.problem or "a value YAML cannot read",
+                    mark.line + 1 if mark is not None else None) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
