@@ -25,7 +25,7 @@ import numpy as np
 from alliancesim._version import __version__
 from alliancesim.backends import Backend
 from alliancesim.backends.local import LocalBackend
-from alliancesim.engine import TrialInputs, draw_trials, run_pipeline
+from alliancesim.engine import BLOCK, draw_trials, run_pipeline
 from alliancesim.results.headlines import ANALYSED as OUTCOMES
 from alliancesim.results.sensitivity import CrisisSensitivity, Index, SensitivityReport
 from alliancesim.scenario.compile import CompiledCrisis, QuantitySpec, compile_crisis
@@ -71,10 +71,15 @@ def indices(method: str, names: list[str],
         X = fast_sampler.sample(problem, max(samples, 65), seed=seed)
     else:
         raise ValueError(f"unknown method {method!r} (valid: {', '.join(METHODS)})")
-    Y = f(np.clip(X, EPS, 1 - EPS), noise_rows(method, X.shape[0], len(names)))
+    # the design clipped into the open interval; in place where the analysis does not read the
+    # design (Sobol, FAST), so that only one copy of it is held
+    U = np.clip(X, EPS, 1 - EPS, out=None if method == "morris" else X)
+    Y = f(U, noise_rows(method, X.shape[0], len(names)))
+    del U
     out: dict[str, list[Index]] = {}
-    for outcome, y in Y.items():
-        y = np.asarray(y, dtype=float)
+    for outcome in list(Y):
+        # one outcome at a time as floats (the evaluation may give booleans, 1 byte a row)
+        y = np.asarray(Y.pop(outcome), dtype=float)
         rows = []
         if np.var(y) == 0:  # nothing varies: every index is 0
             rows = [Index(outcome=outcome, input=n, s1=0.0, s1_conf=0.0,
@@ -111,36 +116,51 @@ ROWS_PER_TASK = 32 * 4096  # design rows per backend task
 
 @dataclass(frozen=True)
 class RowsTask:
-    """One chunk of the design, evaluated wherever a backend runs it (picklable)."""
+    """One chunk of the design, evaluated wherever a backend runs it (picklable): it draws
+    the noise of the trials its rows use itself (only the blocks those trials lie in), so
+    that no per-trial arrays of the whole design are ever held (issue 21)."""
 
     model: CompiledCrisis
     uncertain: tuple[QuantitySpec, ...]
     U: np.ndarray  # (n, D) quantiles
-    inputs: TrialInputs  # the rows' own noise (and the fixed quantities)
+    noise: np.ndarray  # (n,) the trial whose noise each row uses (noise_rows)
+    seed: int
 
     def __call__(self) -> dict[str, np.ndarray]:
-        values = dict(self.inputs.values)
+        first = int(self.noise.min()) // BLOCK
+        stop = int(self.noise.max()) // BLOCK + 1
+        # blocks are drawn from their own streams: the same numbers as drawing them all
+        drawn = draw_trials(self.model, self.seed, first, stop, int(self.noise.max()) + 1,
+                            fixed=False)
+        inputs = drawn.take(self.noise - first * BLOCK)
+        del drawn
+        values = dict(inputs.values)
         for k, q in enumerate(self.uncertain):
             dist: Any = q.value
             values[q.name] = np.clip(dist.ppf(self.U[:, k]), q.low, q.high)
-        r = run_pipeline(self.model, self.inputs.with_values(values))
-        return {h: np.asarray(g(r), dtype=float) for h, g in OUTCOMES.items()}
+        r = run_pipeline(self.model, inputs.with_values(values))
+        return {h: np.asarray(g(r), dtype=bool) for h, g in OUTCOMES.items()}
 
 
 def _crisis_function(model: CompiledCrisis, uncertain: list[QuantitySpec], seed: int,
                      backend: Backend
                      ) -> Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    """The design's outcomes, evaluated in chunks of ROWS_PER_TASK rows as they come back:
+    one boolean per row and outcome is kept (what the analysis needs), never a chunk's
+    per-trial inputs or results beyond the chunks in flight."""
+
     def f(U: np.ndarray, noise: np.ndarray) -> dict[str, np.ndarray]:
-        m = int(noise.max()) + 1
-        drawn = draw_trials(model, seed, 0, -(-m // 4096), m, fixed=False)
-        inputs = drawn.take(noise)
+        n = U.shape[0]
         tasks = [RowsTask(model, tuple(uncertain), U[a : a + ROWS_PER_TASK],
-                          inputs.slice(a, a + ROWS_PER_TASK))
-                 for a in range(0, U.shape[0], ROWS_PER_TASK)]
+                          noise[a : a + ROWS_PER_TASK], seed)
+                 for a in range(0, n, ROWS_PER_TASK)]
+        Y = {h: np.zeros(n, dtype=bool) for h in OUTCOMES}
         # a backend maps any picklable zero-argument task in order (backends/base.py)
-        parts = [cast(dict[str, np.ndarray], p)
-                 for p in backend.map(tasks)]  # type: ignore[arg-type]
-        return {h: np.concatenate([p[h] for p in parts]) for h in OUTCOMES}
+        for a, part in zip(range(0, n, ROWS_PER_TASK), backend.map(tasks),  # type: ignore[arg-type]
+                           strict=True):
+            for h, y in cast(dict[str, np.ndarray], part).items():
+                Y[h][a : a + y.size] = y
+        return Y
 
     return f
 
