@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -125,7 +126,7 @@ def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
         # a backend maps any picklable zero-argument task in order (backends/base.py)
         outputs = engine.map([t for _, t in tasks])  # type: ignore[misc]
         for (p, _), counts in zip(tasks, outputs, strict=True):
-            totals[p] += counts
+            totals[p] += cast(np.ndarray, counts)
             if progress is not None and p not in started:
                 started.add(p)
                 progress(plan[p][0])
