@@ -34,6 +34,12 @@ from alliancesim.scenario.schema import Scenario
 
 METHODS = ("sobol", "morris", "fast")
 EPS = 1e-9  # the unit interval's ends map to infinite quantiles: keep inside
+# The largest Sobol base sample. The design's rows are evaluated in chunks (RowsTask), but
+# SALib's Sobol analysis holds its 100 bootstrap resamples of every base sample at once, about
+# 7 KB per sample whatever the model: 1.9 GB at 262,144 (measured with a trivial model; the
+# whole command on the bundled example peaks at 2.0 GB, benchmarks/memory_compare.py), 3.7 GB
+# at 524,288. Morris and FAST keep the general bound of 1,000,000.
+MAX_SOBOL_SAMPLES = 2**18
 
 
 def noise_rows(method: str, n: int, d: int) -> np.ndarray:

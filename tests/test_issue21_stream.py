@@ -1,0 +1,118 @@
+"""Issue 21, memory: compare and sensitivity stream their trials and design rows in chunks.
+
+The numbers are those of the code before the change (pinned in
+fixtures/issue21_stream_reference.json, computed on main at 407a8ec), and the memory a run
+holds does not grow with its trials (compare) or design rows (sensitivity's evaluation),
+measured with tracemalloc (numpy reports its buffers to it). The peak resident figures at
+larger sizes are benchmarks/memory_compare.py's, not a test.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from alliancesim import api
+from alliancesim.experiments import sensitivity as sensitivity_module
+from alliancesim.experiments.compare import compare
+from alliancesim.scenario.compile import compile_crisis
+from alliancesim.scenario.distributions import is_uncertain
+from alliancesim.scenario.variants import load_variants
+
+REFERENCE = json.loads((Path(__file__).parent / "fixtures" /
+                        "issue21_stream_reference.json").read_text())
+
+
+def _without_version(report: Any) -> dict[str, Any]:
+    d: dict[str, Any] = report.model_dump(mode="json")
+    d.pop("version")
+    return d
+
+
+@pytest.mark.parametrize("chunk_size", [None, 4096, 3 * 4096])
+def test_compare_gives_the_numbers_it_gave_before(chunk_size: int | None) -> None:
+    variants = load_variants("examples/csto-variants.yaml")
+    new = _without_version(compare(variants, 6000, 7, chunk_size=chunk_size))
+    old = REFERENCE["compare"]
+    assert {k: v for k, v in new.items() if k != "crises"} == {
+        k: v for k, v in old.items() if k not in ("crises", "_source")}
+    assert len(new["crises"]) == len(old["crises"]) == 4
+    for c_new, c_old in zip(new["crises"], old["crises"], strict=True):
+        # the probabilities and differences are counts over n: the very same floats
+        assert {k: v for k, v in c_new.items() if k != "differences"} == {
+            k: v for k, v in c_old.items() if k != "differences"}
+        assert len(c_new["differences"]) == len(c_old["differences"]) > 0
+        for d_new, d_old in zip(c_new["differences"], c_old["differences"], strict=True):
+            assert {k: v for k, v in d_new.items() if k != "se_paired"} == {
+                k: v for k, v in d_old.items() if k != "se_paired"}
+            # sd(d) from the counts, rounded once, against numpy's pairwise sum over the
+            # trials: the same to the last bit or one unit in it
+            assert d_new["se_paired"] == pytest.approx(d_old["se_paired"], rel=1e-14, abs=0)
+
+
+@pytest.mark.parametrize(("method", "samples"), [("sobol", 64), ("morris", 16), ("fast", 65)])
+@pytest.mark.parametrize("rows", [None, 50])
+def test_sensitivity_gives_the_numbers_it_gave_before(
+        method: str, samples: int, rows: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    if rows is not None:  # several chunks of the design, each drawing its own noise
+        monkeypatch.setattr(sensitivity_module, "ROWS_PER_TASK", rows)
+    new = api.sensitivity("examples/armenia-uncertain-council.yaml", method=method,
+                          samples=samples, seed=11)
+    assert _without_version(new) == REFERENCE[f"sensitivity_{method}"]
+
+
+def _traced_peak(f: Any) -> int:
+    """Bytes allocated at the peak of f() above what was held before it."""
+    tracemalloc.start()
+    try:
+        f()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_compare_memory_does_not_grow_with_trials() -> None:
+    # before: one boolean per trial, headline, crisis and variant until the end (and their
+    # concatenation): 6 x 4 x 2 x 40,960 bytes = 2 MB more at ten times the trials
+    variants = load_variants("examples/csto-variants.yaml")[:2]
+    compare(variants, 4096, 1, chunk_size=4096)  # compiled and warm
+    small = _traced_peak(lambda: compare(variants, 4096, 1, chunk_size=4096))
+    large = _traced_peak(lambda: compare(variants, 40960, 1, chunk_size=4096))
+    assert large - small < 400_000, (small, large)
+
+
+def test_sensitivity_evaluation_does_not_grow_beyond_its_outcomes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # before: the noise of every trial the design uses drawn at once, then taken per row
+    # (members x several arrays per row), beside the rows' float outcomes
+    monkeypatch.setattr(sensitivity_module, "ROWS_PER_TASK", 512)
+    sc = api.load_scenario("examples/armenia-uncertain-council.yaml")
+    model = compile_crisis(sc, 0)
+    uncertain = [q for q in model.quantities if is_uncertain(q.value)]
+    f = sensitivity_module._crisis_function(model, uncertain, 3,
+                                            sensitivity_module.LocalBackend())
+    rng = np.random.default_rng(0)
+
+    def peak(n: int) -> int:
+        U = rng.uniform(0.01, 0.99, size=(n, len(uncertain)))
+        noise = sensitivity_module.noise_rows("sobol", n, len(uncertain))
+        return _traced_peak(lambda: f(U, noise))
+
+    peak(512)  # compiled and warm
+    small, large = peak(1024), peak(16384)
+    # what must be kept grows: the outcomes, one boolean per row and outcome (5 x 15,360);
+    # floats would be 8 times as much
+    assert large - small < 5 * (16384 - 1024) + 100_000, (small, large)
+
+
+def test_sobol_samples_beyond_what_its_analysis_can_hold_are_refused_first() -> None:
+    # before: --samples 524288 ran the whole design, then MemoryError ("internal error")
+    from alliancesim.scenario.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"at most 262,144 for Sobol .*7 KB per sample"):
+        api.sensitivity("examples/armenia-uncertain-council.yaml", samples=2**19)
