@@ -37,8 +37,12 @@ def _without_version(report: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("chunk_size", [None, 4096, 3 * 4096])
 def test_compare_gives_the_numbers_it_gave_before(chunk_size: int | None) -> None:
     variants = load_variants("examples/csto-variants.yaml")
-    new = _without_version(compare(variants, 6000, 7, chunk_size=chunk_size))
+    told: list[str] = []
+    new = _without_version(compare(variants, 6000, 7, chunk_size=chunk_size,
+                                   progress=told.append))
     old = REFERENCE["compare"]
+    # the status line names each crisis as it begins (all variants run side by side)
+    assert told == [f"{c['crisis_id']} under 4 variants" for c in old["crises"]]
     assert {k: v for k, v in new.items() if k != "crises"} == {
         k: v for k, v in old.items() if k not in ("crises", "_source")}
     assert len(new["crises"]) == len(old["crises"]) == 4

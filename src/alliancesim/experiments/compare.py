@@ -92,7 +92,7 @@ def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
             chunk_size: int | None = None) -> ComparisonReport:
     """Simulate every variant (the first is the base) and difference each against the base,
     in chunks of trials reduced to counts as they come (bounded memory, module docstring).
-    progress, when given, receives each crisis's id as its first chunk is done."""
+    progress, when given, is told as each crisis begins ("ID under N variants")."""
     if trials < 1:
         raise UsageError("must be at least 1", param="trials", value=trials)
     if chunk_size is not None and not 1 <= chunk_size <= MAX_CHUNK:
@@ -122,14 +122,16 @@ def compare(variants: list[tuple[str, Scenario]], trials: int, seed: int,
     with contextlib.ExitStack() as stack:
         if owned:
             stack.enter_context(engine)
-        started: set[int] = set()
+        per_crisis = len(list(chunks(trials, chunk)))
+        say = progress if progress is not None else (lambda _: None)
+        if plan:
+            say(f"{plan[0][0]} under {len(variants)} variants")
         # a backend maps any picklable zero-argument task in order (backends/base.py)
         outputs = engine.map([t for _, t in tasks])  # type: ignore[misc]
-        for (p, _), counts in zip(tasks, outputs, strict=True):
+        for i, ((p, _), counts) in enumerate(zip(tasks, outputs, strict=True)):
             totals[p] += cast(np.ndarray, counts)
-            if progress is not None and p not in started:
-                started.add(p)
-                progress(plan[p][0])
+            if (i + 1) % per_crisis == 0 and p + 1 < len(plan):  # the next crisis begins
+                say(f"{plan[p + 1][0]} under {len(variants)} variants")
     crises = []
     names = [n for n, _ in variants]
     for (cid, have), total in zip(plan, totals, strict=True):
