@@ -132,8 +132,9 @@ def clean_spill(store: Path, *, unused: bool, keep: str = "") -> None:
         else:
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
-    with contextlib.suppress(OSError):
-        tmp.rmdir()
+    if not keep:  # else the folder DuckDB is about to spill into is kept
+        with contextlib.suppress(OSError):
+            tmp.rmdir()
 
 
 def default_path() -> Path:
