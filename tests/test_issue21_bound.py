@@ -27,13 +27,18 @@ import pytest
 from alliancesim import api
 from alliancesim.datasets import reading
 from alliancesim.datasets.reading import DatasetError
-from alliancesim.datasets.store import DataStore, spill_folder
+from alliancesim.datasets.store import DataStore
 from alliancesim.scenario.errors import UsageError
 from alliancesim.store.files import OutputFolder
 
 EXE = [sys.executable, "-m", "alliancesim.cli"]
 FIX = Path(__file__).parent / "fixtures" / "datasets"
 STAKE = "parameters.council.coefficients.leader_stake"
+
+
+def spill_folder(store: Path) -> Path:
+    """DuckDB's temporary folder beside the store (its default name, kept by datasets.store)."""
+    return store.with_name(store.name + ".tmp")
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60
