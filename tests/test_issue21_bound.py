@@ -137,6 +137,19 @@ def test_a_live_process_s_spill_folder_is_kept_while_it_has_the_store_open(
         holder.wait()
 
 
+def test_a_nested_open_keeps_the_store_s_lock(tmp_path: Path) -> None:
+    """The probe for other users (an fcntl lock, datasets.store._unused) is not made while this
+    process has the store open: closing it would drop DuckDB's own lock on the file."""
+    store = _store(tmp_path)
+    probe = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+             "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)")
+    with store.connect(read_only=True):
+        assert store.imported()  # a second connection of the same process
+        r = subprocess.run([sys.executable, "-c", probe, str(store.path)], capture_output=True)
+        assert r.returncode != 0  # still locked by this process's open connection
+    assert subprocess.run([sys.executable, "-c", probe, str(store.path)]).returncode == 0
+
+
 KILLED_IMPORT = """
 import sys
 from alliancesim.datasets import store

@@ -98,7 +98,7 @@ def _unused(store: Path) -> bool:
     import fcntl
 
     try:
-        fd = os.open(store, os.O_RDWR)
+        fd = os.open(store, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError:
         return False
     try:
@@ -188,7 +188,8 @@ class DataStore:
                                  param="data-store", value=self.path) from None
         deadline = time.monotonic() + LOCK_WAIT
         spill = spill_folder(self.path).absolute() / str(os.getpid())
-        clean_spill(self.path, unused=self.path.exists() and _unused(self.path))
+        if spill not in _OPEN:  # not while this process has it open (the probe would unlock)
+            clean_spill(self.path, unused=self.path.exists() and _unused(self.path))
         with contextlib.suppress(OSError):  # DuckDB makes the subfolder, not its parent
             spill.parent.mkdir(exist_ok=True)
         try:
