@@ -156,7 +156,8 @@ def _check_decompressed(path: Path, kind_title: str) -> None:
                                        f"than any {kind_title} file (a damaged file or a "
                                        "compression bomb); refused")
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DatasetError(path, f"not a readable gzip file ({exc})") from None
+        raise DatasetError(path, f"not a readable CSV file (a damaged gzip stream: {exc})"
+                           ) from None
 
 
 def _size(n: int) -> str:
