@@ -190,14 +190,21 @@ def test_a_killed_import_leaves_nothing_after_the_next_command(tmp_path: Path) -
 
 
 # --------------------------------------------------------------- the lock before the work
-def test_a_sweep_on_a_folder_another_run_holds_is_refused_before_the_work(
-        tmp_path: Path) -> None:
+HEAVY = {  # minutes of work each, if it were done
+    "sweep": ("sweep", "csto-2021-autumn", "--vary", f"{STAKE}=0:2:9", "-n", "1000000"),
+    "sensitivity": ("sensitivity", "examples/armenia-uncertain-council.yaml", "--samples",
+                    "65536"),
+    "hindcast": ("hindcast", "--nested"),
+}
+
+
+@pytest.mark.parametrize("what", list(HEAVY))
+def test_a_folder_another_run_holds_is_refused_before_the_work(tmp_path: Path,
+                                                                 what: str) -> None:
     out = tmp_path / "held"
-    with OutputFolder(out, "sweep"):  # another run writing there
+    with OutputFolder(out, what):  # another run writing there
         t0 = time.monotonic()
-        # 10^6 trials at 9 points: minutes of work if it were done
-        r = cli("sweep", "csto-2021-autumn", "--vary", f"{STAKE}=0:2:9", "-n", "1000000",
-                "--out", str(out))
+        r = cli(*HEAVY[what], "--out", str(out))
         took = time.monotonic() - t0
     line = one_line_exit_2(r)
     assert "another alliancesim run is writing to this folder" in line, line
