@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -316,13 +317,16 @@ def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
     if out is not None:
         check_out_dir(Path(out))
     from alliancesim.experiments import validation
+    from alliancesim.store.files import held_folder
 
-    report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials, prior=prior,
-                                     with_ablation=ablation, with_codings=codings,
-                                     with_nested=nested, workers=workers, progress=progress,
-                                     with_alliances=by_alliance)
-    if out is not None:
-        write_hindcast(report, out)
+    with held_folder(Path(out) if out is not None else None, "hindcast") as folder:
+        report = validation.run_hindcast(_cases(cases), prior_sd, contingent_trials,
+                                         prior=prior, with_ablation=ablation,
+                                         with_codings=codings, with_nested=nested,
+                                         workers=workers, progress=progress,
+                                         with_alliances=by_alliance)
+        if out is not None:
+            write_hindcast(report, out, folder=folder)
     return report
 
 
@@ -373,9 +377,9 @@ def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int 
 
 
 def _write_analysis(out: Path, report: Any, stem: str, figure: Callable[..., object],
-                    meta: dict[str, Any]) -> list[Path]:
+                    meta: dict[str, Any], folder: Any = None) -> list[Path]:
     """STEM.csv (the report's frame), STEM.json and STEM.png into the folder `out`, swapped in
-    whole with its manifest."""
+    whole with its manifest (`folder`: the OutputFolder opened before the work)."""
     from alliancesim.store.files import write_folder
 
     def write_csv(path: Path) -> None:
@@ -385,7 +389,8 @@ def _write_analysis(out: Path, report: Any, stem: str, figure: Callable[..., obj
         path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
 
     return write_folder(out, {f"{stem}.csv": write_csv, f"{stem}.json": write_json,
-                              f"{stem}.png": partial(figure, report)}, kind=stem, meta=meta)
+                              f"{stem}.png": partial(figure, report)}, kind=stem, meta=meta,
+                        folder=folder)
 
 
 MAX_SWEEP_POINTS = 10_000
@@ -429,14 +434,18 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
     if (lhs is not None and lhs < 1) or n_points > MAX_SWEEP_POINTS:
         raise UsageError(f"between 1 and {MAX_SWEEP_POINTS:,} points (got {n_points:,})",
                          param="lhs" if lhs is not None else "vary", value=n_points)
-    report = run_sweep(str(scenario), ranges, lhs, trials, seed, progress=progress,
-                       backend=backend, workers=workers, address=address)
-    if out is not None:
-        from alliancesim.report.plots import sweep_figure
+    from alliancesim.store.files import held_folder
 
-        _write_analysis(Path(out), report, "sweep", sweep_figure,
-                        {"scenario": report.scenario, "paths": report.paths,
-                         "design": report.design, "seed": report.seed, "trials": report.trials})
+    with held_folder(Path(out) if out is not None else None, "sweep") as folder:
+        report = run_sweep(str(scenario), ranges, lhs, trials, seed, progress=progress,
+                           backend=backend, workers=workers, address=address)
+        if out is not None:
+            from alliancesim.report.plots import sweep_figure
+
+            _write_analysis(Path(out), report, "sweep", sweep_figure,
+                            {"scenario": report.scenario, "paths": report.paths,
+                             "design": report.design, "seed": report.seed,
+                             "trials": report.trials}, folder)
     return report
 
 
@@ -496,19 +505,21 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if isinstance(sc.alliance, str):
         sc = resolve(sc)
-    if parameters:
-        sc = with_parameter_uncertainty(sc, calibrate(posterior=False))
     from alliancesim.backends import make_backend
+    from alliancesim.store.files import held_folder
 
-    with make_backend(backend, workers, address) as runner:
-        report = run_sensitivity(sc, method, samples, seed if seed is not None else sc.seed,
-                                 runner)
-    if out is not None:
-        from alliancesim.report.plots import sensitivity_figure
+    with held_folder(Path(out) if out is not None else None, "sensitivity") as folder:
+        if parameters:
+            sc = with_parameter_uncertainty(sc, calibrate(posterior=False))
+        with make_backend(backend, workers, address) as runner:
+            report = run_sensitivity(sc, method, samples,
+                                     seed if seed is not None else sc.seed, runner)
+        if out is not None:
+            from alliancesim.report.plots import sensitivity_figure
 
-        _write_analysis(Path(out), report, "sensitivity", sensitivity_figure,
-                        {"scenario": report.scenario, "method": method, "samples": samples,
-                         "seed": report.seed})
+            _write_analysis(Path(out), report, "sensitivity", sensitivity_figure,
+                            {"scenario": report.scenario, "method": method, "samples": samples,
+                             "seed": report.seed}, folder)
     return report
 
 
@@ -646,8 +657,19 @@ def ema_model(scenario: Scenario | str | Path, *, crisis: str, trials: int = 200
     return make(sc, crisis, trials, seed if seed is not None else sc.seed)
 
 
-def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
-    """hindcast.json and reliability.png into the folder `out`, atomically."""
+def held_output(out: str | Path | None, kind: str) -> AbstractContextManager[Any]:
+    """The output folder `out` opened, its lock taken, for the work that writes it at the end
+    (a folder another run is writing to is refused before the work); yields None without
+    `out`. Pass what it yields as `folder=` to the writer (write_hindcast)."""
+    from alliancesim.store.files import held_folder
+
+    return held_folder(Path(out) if out is not None else None, kind)
+
+
+def write_hindcast(report: HindcastReport, out: str | Path, *, folder: Any = None
+                   ) -> list[Path]:
+    """hindcast.json and reliability.png into the folder `out`, atomically (`folder`: the
+    OutputFolder opened before the work, store.files.held_folder, whose lock it holds)."""
     from alliancesim.report.plots import reliability_figure
     from alliancesim.store.files import write_folder
 
@@ -660,7 +682,7 @@ def write_hindcast(report: HindcastReport, out: str | Path) -> list[Path]:
     return write_folder(Path(out), {"hindcast.json": write_json,
                                     "reliability.png": partial(reliability_figure, bins)},
                         kind="hindcast", meta={"cases": [c.case_id for c in report.cases],
-                                               "prior_sd": report.prior_sd})
+                                               "prior_sd": report.prior_sd}, folder=folder)
 
 
 def write_parameters(report: CalibrationReport, path: str | Path) -> Path:

@@ -504,11 +504,12 @@ def hindcast(
 
     api.check_options(out=out)
     _check_store()
-    with _status("hindcast") as say:
-        report = api.hindcast(folder, prior_sd=prior_sd, prior=prior, ablation=ablation,
-                              codings=codings, nested=nested, workers=workers, progress=say,
-                              by_alliance=by_alliance)
-    written = api.write_hindcast(report, out) if out is not None else []
+    with api.held_output(out, "hindcast") as held:  # the lock before the work
+        with _status("hindcast") as say:
+            report = api.hindcast(folder, prior_sd=prior_sd, prior=prior, ablation=ablation,
+                                  codings=codings, nested=nested, workers=workers,
+                                  progress=say, by_alliance=by_alliance)
+        written = api.write_hindcast(report, out, folder=held) if out is not None else []
 
     def show() -> None:
         render_hindcast(report, out_console)

@@ -7,14 +7,26 @@ asks for. An import is one transaction: the file is read and checked into tempor
 first, and the kind's table and its `imports` row are replaced together at commit, so a wrong,
 truncated or interrupted import leaves the previous state of the store as it was.
 
+DuckDB spills what does not fit in MEMORY_LIMIT to a temporary folder beside the store,
+``<store>.tmp`` (``datasets.duckdb.tmp``). Each process spills into its own subfolder,
+``<store>.tmp/<pid>`` (DuckDB shares one database, with one configuration, among a process's
+connections), removed when its last connection closes (normally, on an error, on Ctrl-C or
+SIGTERM). A process killed outright (SIGKILL, out of memory) cannot remove its own:
+the next command that opens the store removes every subfolder whose process is gone, and
+anything else in ``<store>.tmp`` when it holds the store for writing (then no other process
+has it open).
+
 The default file is ``$ALLIANCESIM_DATA``, else
 ``$XDG_DATA_HOME/alliancesim/datasets.duckdb`` (``~/.local/share/alliancesim/...``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
+import os
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +62,79 @@ CREATE TABLE IF NOT EXISTS imports (
     notes VARCHAR NOT NULL
 );
 """
+
+
+COLUMNS = ("kind", "table_name", "title", "release", "layout", "path", "bytes", "sha256", "rows",
+           "first_year", "last_year", "imported", "citation", "notes")
+
+
+def spill_folder(store: Path) -> Path:
+    """The folder DuckDB spills into for the store at `store`: ``<store>.tmp``."""
+    return store.with_name(store.name + ".tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _owner(name: str) -> int | None:
+    """The process id a spill subfolder's name (``<pid>``) gives, else None."""
+    return int(name) if name.isdigit() and len(name) < 12 else None
+
+
+_OPEN: dict[Path, int] = {}  # this process's open connections per spill subfolder
+
+
+def _unused(store: Path) -> bool:
+    """Whether no process has the store open: DuckDB holds an fcntl lock on the file while it
+    is open (shared read-only, exclusive for writing), so an exclusive probe succeeds only then.
+    Probed before this process opens it (closing the probe would drop this process's locks)."""
+    import fcntl
+
+    try:
+        fd = os.open(store, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+def clean_spill(store: Path, *, unused: bool, keep: str = "") -> None:
+    """Remove what killed processes left in the store's spill folder: each subfolder whose
+    owner process is gone; when the store is `unused` (no process has it open) everything in
+    it but `keep`. The folder itself goes once it is empty."""
+    tmp = spill_folder(store)
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:  # none, or not a folder we can read: nothing of ours to remove
+        return
+    for entry in entries:
+        if entry.name == keep:
+            continue
+        pid = _owner(entry.name)
+        if not unused and (pid is None or pid == os.getpid() or _pid_alive(pid)):
+            continue  # perhaps in use: by a live process, or by one that does not say
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    if not keep:  # else the folder DuckDB is about to spill into is kept
+        with contextlib.suppress(OSError):
+            tmp.rmdir()
 
 
 def default_path() -> Path:
@@ -102,29 +187,70 @@ class DataStore:
                 raise UsageError(f"cannot create its folder ({exc.strerror or exc})",
                                  param="data-store", value=self.path) from None
         deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=read_only,
-                                     config={"memory_limit": MEMORY_LIMIT})
-                break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    raise UsageError(f"not a data store, or not readable ("
-                                     f"{str(exc).splitlines()[0][:200]})", param="data-store",
-                                     value=self.path) from None
-                if time.monotonic() > deadline:
-                    raise UsageError(f"the data store is in use by another process ({LOCK_WAIT:.0f}"
-                                     " s waited)", param="data-store", value=self.path) from None
-                time.sleep(0.2)
-            except duckdb.Error as exc:
-                raise UsageError(f"not a data store ({str(exc).splitlines()[0][:200]})",
-                                 param="data-store", value=self.path) from None
+        spill = spill_folder(self.path).absolute() / str(os.getpid())
+        if spill not in _OPEN:  # not while this process has it open (the probe would unlock)
+            clean_spill(self.path, unused=self.path.exists() and _unused(self.path))
+        with contextlib.suppress(OSError):  # DuckDB makes the subfolder, not its parent
+            spill.parent.mkdir(exist_ok=True)
         try:
+            while True:
+                try:
+                    con = duckdb.connect(str(self.path), read_only=read_only,
+                                         config={"memory_limit": MEMORY_LIMIT,
+                                                 "temp_directory": str(spill)})
+                    break
+                except duckdb.IOException as exc:
+                    if "lock" not in str(exc).lower():
+                        raise UsageError(f"not a data store, or not readable ("
+                                         f"{str(exc).splitlines()[0][:200]})",
+                                         param="data-store", value=self.path) from None
+                    if time.monotonic() > deadline:
+                        raise UsageError(f"the data store is in use by another process "
+                                         f"({LOCK_WAIT:.0f} s waited)", param="data-store",
+                                         value=self.path) from None
+                    time.sleep(0.2)
+                except duckdb.Error as exc:
+                    raise UsageError(f"not a data store ({str(exc).splitlines()[0][:200]})",
+                                     param="data-store", value=self.path) from None
+        except BaseException:
+            self._release(spill, opened=False)
+            raise
+        _OPEN[spill] = _OPEN.get(spill, 0) + 1
+        try:
+            if not read_only:  # held for writing: no other process has it open
+                clean_spill(self.path, unused=True, keep=spill.name)
             if not read_only:
                 con.execute(SCHEMA)
+            self._check_schema(con)
             yield con
         finally:
             con.close()
+            self._release(spill, opened=True)
+
+    @staticmethod
+    def _release(spill: Path, *, opened: bool) -> None:
+        """Close this process's hold on its spill subfolder; the last one removes it, and the
+        spill folder too when no other process spills there."""
+        if opened:
+            _OPEN[spill] -= 1
+        if _OPEN.get(spill, 0) > 0:
+            return
+        _OPEN.pop(spill, None)
+        shutil.rmtree(spill, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            spill.parent.rmdir()
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Refuse a DuckDB file whose `imports` table is not alliancesim's (one line)."""
+        have = tuple(r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'imports' "
+            "AND table_schema = 'main' ORDER BY ordinal_position").fetchall())
+        if have and have != COLUMNS:
+            raise UsageError(f"not an alliancesim data store: its table 'imports' has the "
+                             f"columns {', '.join(have[:8])}{' ...' if len(have) > 8 else ''}"
+                             f" (an alliancesim data store's has {', '.join(COLUMNS[:4])} "
+                             "...); give another --data-store or $ALLIANCESIM_DATA",
+                             param="data-store", value=self.path)
 
     def import_file(self, kind_name: str, path: str | Path, *,
                     release: str | None = None) -> Imported:

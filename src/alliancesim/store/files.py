@@ -335,9 +335,24 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_folder(out: Path, files: Mapping[str, FileMaker], kind: str,
-                 meta: Mapping[str, Any] | None = None) -> list[Path]:
-    """Make every file in a temporary folder beside `out`, then swap the folder in."""
-    with OutputFolder(out, kind) as folder:
+                 meta: Mapping[str, Any] | None = None,
+                 folder: OutputFolder | None = None) -> list[Path]:
+    """Make every file in a temporary folder beside `out`, then swap the folder in. `folder`:
+    one already opened (its lock taken before the work, held_folder), else opened here."""
+    if folder is not None:
         for name, make in files.items():
             make(folder.tmp / name)
         return folder.commit(meta or {})
+    with OutputFolder(out, kind) as opened:
+        return write_folder(out, files, kind, meta, opened)
+
+
+@contextlib.contextmanager
+def held_folder(out: Path | None, kind: str) -> Iterator[OutputFolder | None]:
+    """The output folder `out` opened (its lock taken, so another run's folder is refused)
+    before a computation that writes to it at the end; None when there is no `out`."""
+    if out is None:
+        yield None
+        return
+    with OutputFolder(out, kind) as folder:
+        yield folder
