@@ -23,6 +23,15 @@ class Problem:
 
 
 MAX_MESSAGE = 400  # characters of one problem's line; longer echoes of the input are cut
+MAX_VALUE = 160  # characters of a flag's value echoed in its error; the middle is cut
+
+
+def middle_cut(text: str, limit: int = MAX_VALUE) -> str:
+    """A long echoed value with its middle cut out, so that the message after it is kept."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[len(text) - half:]
 
 
 def one_line(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -67,7 +76,7 @@ class UsageError(Exception):
         if self.param is None:
             return one_line(self.message)
         if spell is None:
-            value = "" if self.value is None else f"={self.value!r}"
+            value = "" if self.value is None else f"={middle_cut(repr(self.value))}"
             return one_line(f"{self.param}{value}: {self.message}")
-        value = "" if self.value is None else f" {self.value}"
+        value = "" if self.value is None else f" {middle_cut(str(self.value))}"
         return one_line(f"{spell(self.param)}{value}: {self.message}")
