@@ -174,6 +174,35 @@ def test_workers_ignore_sigint() -> None:
     assert (r.returncode, r.stdout.strip()) == (0, "alive"), r.stderr
 
 
+@pytest.mark.slow
+def test_ctrl_c_delivered_to_another_thread_is_acted_on() -> None:
+    """The kernel may hand a process's SIGINT to any thread not blocking it (a progress bar's);
+    the main thread, waiting for a chunk, must still act on it within a second, not when the
+    chunk ends (before: `sensitivity --backend process` ignored Ctrl-C in 2 of 46 tries)."""
+    code = """
+import functools, os, signal, threading, time
+from alliancesim.backends.process import ProcessBackend
+backend = ProcessBackend(1)
+def other_thread():
+    time.sleep(2.0)  # the worker has started and sleeps in its chunk
+    global sent
+    sent = time.monotonic()
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+threading.Thread(target=other_thread, daemon=True).start()
+try:
+    list(backend.map([functools.partial(time.sleep, 20)]))
+    print("not interrupted")
+except KeyboardInterrupt:
+    print(f"{time.monotonic() - sent:.2f}")
+for p in backend._pool._processes.values():
+    p.kill()
+os._exit(0)
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) < 1.0, r.stdout
+
+
 # -- Ray -------------------------------------------------------------------------------------
 
 @pytest.fixture

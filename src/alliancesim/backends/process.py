@@ -5,7 +5,9 @@ workers included. Each worker is started with SIGINT blocked (the parent blocks 
 pool spawns; a blocked signal mask survives fork and exec), and its initializer sets SIGINT to
 ignored before unblocking it, so a Ctrl-C that lands while a worker is still importing is
 dropped instead of ending in a traceback. The parent stops the workers: it cancels what is
-queued and waits for the chunks in flight (about a second each).
+queued and waits for the chunks in flight (about a second each). It waits for each chunk in
+slices of POLL seconds, so that Ctrl-C is acted on even when the kernel delivers it to another
+of its threads (which does not wake the main thread's wait).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 
 from alliancesim.backends.base import Backend, Task, run_task
 from alliancesim.engine import ChunkOutput
 
 _SIGINT = {signal.SIGINT}
+POLL = 0.25  # seconds between looks at a pending Ctrl-C while a chunk is awaited
 
 
 def _single_threaded() -> None:
@@ -54,12 +57,19 @@ class ProcessBackend(Backend):
                                          initializer=_single_threaded)
 
     def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
-        # The pool spawns its workers (and its manager thread) while the tasks are submitted,
-        # which executor.map does at once, before it returns.
+        # The pool spawns its workers (and its manager thread) as tasks are submitted.
         with _sigint_blocked():
-            outputs = self._pool.map(run_task, tasks)
-        # executor.map yields results in task order, whatever order they finish in
-        yield from outputs
+            futures = [self._pool.submit(run_task, t) for t in tasks]
+        try:
+            for future in futures:  # in task order, whatever order they finish in
+                # Waiting in slices: a Ctrl-C that the kernel hands to another thread (a
+                # progress bar's) is acted on within POLL seconds, not when the chunk ends.
+                while not wait([future], timeout=POLL).done:
+                    pass
+                yield future.result()
+        finally:  # interrupted, a task failed, or the caller stopped early: drop the queue
+            for future in futures:
+                future.cancel()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
