@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # `python -m alliancesim.cli`: Ctrl-C handled while the rest loads
+    from alliancesim._interrupt import guard_imports
+
+    guard_imports()
+
 import contextlib
 import os
 import re
@@ -19,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from alliancesim import api
+from alliancesim._interrupt import interrupted_line, stop_now
 from alliancesim.api import (
     DEFAULT_SCENARIO,
     MAX_CHUNK,
@@ -935,6 +941,10 @@ class Interrupted(BaseException):
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    """Unwind the command (its clean-up runs: workers stopped, temporary output removed); a
+    second signal during that clean-up ends the process at once, with the same one line."""
+    signal.signal(signal.SIGINT, stop_now)
+    signal.signal(signal.SIGTERM, stop_now)
     raise Interrupted(signum)
 
 
@@ -950,9 +960,7 @@ def main() -> None:
     try:
         app()
     except Interrupted as exc:
-        name = "Ctrl-C" if exc.signum == signal.SIGINT else signal.Signals(exc.signum).name
-        _report([f"interrupted ({name}): stopped; nothing was written (an --out folder is as "
-                 "it was)"])
+        _report([interrupted_line(exc.signum)])
         sys.exit(128 + exc.signum)
     except ScenarioError as exc:
         _report([f"error: {p}" for p in exc.problems])
