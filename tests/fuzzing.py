@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import copy
+import json
 import math
 import random
 import re
@@ -205,31 +206,436 @@ def run_one(kind: str, path: Path) -> str:
         return "rejected"
 
 
-def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = None
-         ) -> collections.Counter[str]:
-    """Run `examples` mutated files; count outcomes by kind (failures name the exception)."""
+def _one_line(exc: BaseException) -> str:
+    """'rejected' when every message of a ScenarioError/UsageError is one line."""
+    lines = [str(p) for p in getattr(exc, "problems", [])] or [str(exc)]
+    if any("\n" in ln or "\r" in ln or "\x1b" in ln for ln in lines):
+        return "failure: multi-line or raw control characters in a message"
+    return "rejected"
+
+
+# --------------------------------------------------------------------------- surface: files
+def _files_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
+                   ) -> tuple[str, Path, Callable[[], str]]:
+    seeds = state.setdefault("seeds", _seeds())
+    kind, text = rng.choice(seeds)
+    mutated = mutate(rng, text)
+    path = tmp / f"example{k % 10}.yaml"
+    data = mutated.encode("utf-8", "surrogatepass")
+    if rng.random() < 0.03:  # not UTF-8 at all
+        cut = rng.randrange(len(data) + 1)
+        data = data[:cut] + b"\xff\xfe\xc3(" + data[cut:]
+    path.write_bytes(data)
+    return kind, path, lambda: run_one(kind, path)
+
+
+# --------------------------------------------------------------------------- surface: datasets
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "datasets"
+DATASETS = [("nmc", "nmc_v5.csv"), ("nmc", "nmc_peacesciencer.csv"),
+            ("atop-members", "atop_members.csv"), ("sipri", "sipri.csv"),
+            ("cow-majors", "majors2011.csv"), ("mid-participants", "midb.csv"),
+            ("reliability-bf2018", "bf2018.csv")]
+CELLS = ["", "abc", "-9", "1e400", "nan", "inf", "-0", "2**70", "99999999999999999999999",
+         "1.5", "\u202e\x00", '"', '"unterminated', "x" * 200_000, "1,2", " 1 ", "NULL",
+         "\x1b[2J", "0x10", "١٢٣"]
+
+
+def _mutate_csv(rng: random.Random, text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",") if lines else []
+    op = rng.randrange(12)
+    if op == 0 and header:  # rename, drop or duplicate a header column
+        i = rng.randrange(len(header))
+        choice = rng.randrange(3)
+        if choice == 0:
+            header[i] = rng.choice(["", "YEAR", header[i] + " ", "ccode", "\ufeff" + header[i]])
+        elif choice == 1:
+            del header[i]
+        else:
+            header.insert(i, header[i])
+        return ",".join(header) + "\n" + "".join(lines[1:])
+    if op == 1:  # truncate anywhere
+        return text[: rng.randrange(len(text) + 1)]
+    if op in (2, 3, 4) and len(lines) > 1:  # wrong types / huge fields in cells
+        for _ in range(rng.choice([1, 1, 3, 20])):
+            i = rng.randrange(1, len(lines))
+            cells = lines[i].rstrip("\r\n").split(",")
+            cells[rng.randrange(len(cells))] = rng.choice(CELLS)
+            lines[i] = ",".join(cells) + "\n"
+        return "".join(lines)
+    if op == 5 and len(lines) > 1:  # a row with too many or too few cells
+        i = rng.randrange(1, len(lines))
+        cells = lines[i].rstrip("\r\n").split(",")
+        cells = cells[: rng.randrange(len(cells))] if rng.random() < 0.5 else cells + ["1"] * 3
+        lines[i] = ",".join(cells) + "\n"
+        return "".join(lines)
+    if op == 6:  # only the header, or nothing, or a blank line
+        return rng.choice([lines[0] if lines else "", "", "\n", "\n\n\n", ","])
+    if op == 7:  # binary garbage
+        i = rng.randrange(len(text) + 1)
+        garbage = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 60)))
+        return text[:i] + garbage.decode("latin-1") + text[i:]
+    if op == 8:  # other separators and line ends
+        return rng.choice([text.replace(",", ";"), text.replace(",", "\t"),
+                           text.replace("\n", "\r\n"), text.replace("\n", "\r"),
+                           "\ufeff" + text])
+    if op == 9 and len(lines) > 1:  # many copies of a row (duplicate keys)
+        return "".join(lines + [lines[-1]] * rng.choice([1, 10, 1000]))
+    if op == 10:  # a huge header or a huge single line
+        return rng.choice([",".join(f"c{i}" for i in range(20000)) + "\n" + text,
+                           text + "9" * 1_000_000 + "\n"])
+    return text
+
+
+def _datasets_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
+                      ) -> tuple[str, Path, Callable[[], str]]:
+    import gzip
+
+    kind, name = rng.choice(DATASETS)
+    text = (FIXTURES / name).read_bytes().decode("utf-8", "surrogateescape")
+    for _ in range(rng.choice([1, 1, 1, 2])):
+        text = _mutate_csv(rng, text)
+    data = text.encode("utf-8", "surrogateescape")
+    gz = rng.random() < 0.2
+    path = tmp / f"dataset{k % 10}.csv{'.gz' if gz else ''}"
+    if gz:
+        data = gzip.compress(data)
+        if rng.random() < 0.3:  # a cut or damaged gzip stream
+            cut = rng.randrange(len(data) + 1)
+            data = data[:cut] + (b"\x00garbage" if rng.random() < 0.5 else b"")
+    elif rng.random() < 0.05:
+        data = b"\x1f\x8b" + data  # a gzip magic number on a plain file
+    path.write_bytes(data)
+    release = "fixture" if kind.startswith("reli") else rng.choice(
+        [None, None, None, "5.0", "9.9", "", "x" * 300])
+    store = tmp / "datasets.duckdb"
+
+    def run() -> str:
+        from alliancesim import api
+        from alliancesim.scenario.errors import ScenarioError, UsageError
+
+        try:
+            row = api.data_import(kind, path, release=release, data_store=store)
+        except (ScenarioError, UsageError) as exc:  # DatasetError is a ScenarioError
+            return _one_line(exc)
+        assert row.rows >= 0 and row.kind == kind, row
+        return "ok"
+    return kind, path, run
+
+
+# --------------------------------------------------------------------------- surface: vary
+VALID_PATHS = ["parameters.council.coefficients.leader_stake",
+               "parameters.council.coefficients.in_scope", "parameters.forces.valuation",
+               "crises.armenia-attack.aggressor_strength"]
+VARY_PATHS = ["parameters.council.coefficients.in_scope", "parameters.council.coefficients.cost",
+              "parameters.council.unilateral_margin", "parameters.forces.valuation",
+              "crises.armenia-attack.aggressor_strength", "crises", "parameters", "",
+              "parameters.council.cutpoints.0", "parameters.council.coefficients.nope",
+              "seed", "trials", "members.0", "parameters..cost", ".", "a.b.c.d.e",
+              "parameters.council.coefficients.in_scope.x", "\u202e", "x" * 400]
+VARY_NUMS = ["0", "1", "-1", "0.5", "1e308", "-1e308", "nan", "inf", "-inf", "", "1e9", "abc",
+             "1_0", "0x1", " 2", "1e-320", "3650"]
+
+
+def _vary_spec(rng: random.Random) -> str:
+    path = rng.choice(VALID_PATHS * 3 + VARY_PATHS)
+    low, high = (rng.choice(VARY_NUMS[:4] * 6 + VARY_NUMS[4:]),
+                 rng.choice(VARY_NUMS[:4] * 6 + VARY_NUMS[4:]))
+    steps = rng.choice(["1", "2", "3"] * 5 + ["0", "-1", "1001", "1000", "2.5", "", "1e3", "10"])
+    form = rng.randrange(8)
+    if form == 0:
+        return f"{path}={low}:{high}"
+    if form == 1:
+        return f"{path}={low}:{high}:{steps}:{steps}"
+    if form == 2:
+        return rng.choice([path, f"{path}=", f"={low}:{high}:{steps}", "==:", ":::", "",
+                           f"{path}={low}", f"{path}={low}:{high}:{steps}\n"])
+    return f"{path}={low}:{high}:{steps}"
+
+
+def _vary_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
+                  ) -> tuple[str, Path, Callable[[], str]]:
+    vary = [_vary_spec(rng) for _ in range(rng.choice([1, 1, 2, 3]))]
+    if rng.random() < 0.1:
+        vary = vary + vary[:1]  # one path twice
+    lhs = rng.choice([None] * 6 + [0, -1, 1, 3, 10_001])
+    path = tmp / f"vary{k % 10}.txt"
+    path.write_text(repr({"vary": vary, "lhs": lhs}), encoding="utf-8", errors="backslashreplace")
+
+    def run() -> str:
+        from alliancesim import api
+        from alliancesim.scenario.errors import ScenarioError, UsageError
+
+        try:
+            report = api.sweep("csto-2021-autumn", vary=vary, lhs=lhs, trials=8, seed=1)
+        except (ScenarioError, UsageError) as exc:
+            return _one_line(exc)
+        assert report.paths, report
+        return "ok"
+    return "vary", path, run
+
+
+# --------------------------------------------------------------------------- surface: tags
+TAGGED = ["!!bool maybe", "!!bool yes", "!!bool ''", "!!timestamp x", "!!timestamp 2022-02-30",
+          "!!timestamp 2022-01-01", "!!int ''", "!!int 0x1F", "!!int 1_000", "!!int x",
+          "!!float x", "!!float .inf", "!!float ''", "!!null x", "!!null ''", "!!str 5",
+          "!!binary aGVsbG8=", "!!binary ***", "!!set {a, b}", "!!omap [a: 1]", "!!pairs [a: 1]",
+          "!!map {}", "!!map []", "!!seq []", "!!seq {}", "!!merge x", "!!value x",
+          "!custom x", "!<tag:yaml.org,2002:int> 3", "!<tag:x> 3",
+          "!!python/object/apply:os.system ['true']", "!!python/name:os.system ''",
+          "!!python/tuple [1, 2]", "!!str", "!!int", "!!bool", "!!null"]
+
+
+def _tag_mutation(rng: random.Random, text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    keyed = [i for i, ln in enumerate(lines) if re.match(r"^\s*(- )?[\w-]+:", ln)]
+    for _ in range(rng.choice([1, 1, 2])):
+        if not keyed:
+            break
+        i = rng.choice(keyed)
+        key, _, value = lines[i].rstrip("\n").partition(":")
+        value = value.strip()
+        if not value or rng.random() < 0.2:  # a tag on a map or list (or on what follows)
+            tag = rng.choice(["!!map", "!!seq", "!!set", "!!omap", "!!str", "!!null", "!!bool",
+                              "!!int", "!custom", "!!timestamp"])
+            lines[i] = f"{key}: {tag} {value}\n" if value else f"{key}: {tag}\n"
+        elif rng.random() < 0.5:
+            lines[i] = f"{key}: {rng.choice(TAGGED)}\n"
+        else:  # the same value with a tag that may or may not fit it
+            tag = rng.choice(["!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp",
+                              "!!binary", "!!seq", "!!map"])
+            lines[i] = f"{key}: {tag} {value}\n"
+    if rng.random() < 0.1:  # a tag on the whole document
+        return rng.choice(["!!seq\n", "!!str\n", "!!map\n", "--- !!map\n", "%TAG ! tag:x,\n---\n"]
+                          ) + "".join(lines)
+    return "".join(lines)
+
+
+def _tags_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
+                  ) -> tuple[str, Path, Callable[[], str]]:
+    seeds = state.setdefault("scenarios", [t for kind, t in _seeds() if kind == "scenario"])
+    text = _tag_mutation(rng, rng.choice(seeds))
+    path = tmp / f"tagged{k % 10}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return "scenario", path, lambda: run_one("scenario", path)
+
+
+# --------------------------------------------------------------------------- surface: out
+def _snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
+    """Every entry at and under `root` (not following symlinks): type, mode, content."""
+    import os
+    import stat
+
+    out: dict[str, tuple[Any, ...]] = {}
+
+    def visit(p: Path, name: str) -> None:
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            return
+        mode = stat.S_IFMT(st.st_mode)
+        if stat.S_ISREG(st.st_mode):
+            out[name] = (mode, st.st_mode & 0o7777, p.read_bytes())
+        elif stat.S_ISLNK(st.st_mode):
+            out[name] = (mode, os.readlink(p))
+        elif stat.S_ISDIR(st.st_mode):
+            out[name] = (mode, st.st_mode & 0o7777)
+            for child in sorted(os.listdir(p)):
+                visit(p / child, f"{name}/{child}")
+        else:
+            out[name] = (mode,)
+    visit(root, ".")
+    return out
+
+
+OUT_TARGETS = ["new", "new-nested", "empty-dir", "file", "foreign-dir", "symlink-dir",
+               "symlink-file", "dangling-symlink", "fifo", "cwd-dot", "cwd-foreign-dot",
+               "read-only-dir", "read-only-parent", "earlier-output", "file-in-path",
+               "trailing-slash-file", "long-name", "dotdot"]
+
+
+def _make_target(rng: random.Random, case: Path, target: str, previous: Path | None
+                 ) -> tuple[str, Path | None]:
+    """Build the situation; returns (the --out argument, the cwd to run in or None)."""
+    import os
+    import shutil
+
+    elsewhere = case / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("the user's own file\n")
+    t = case / "target"
+    if target == "new":
+        return str(t), None
+    if target == "new-nested":
+        return str(t / "a" / "b"), None
+    if target == "empty-dir":
+        t.mkdir()
+        return str(t), None
+    if target == "file":
+        t.write_text("the user's own file\n")
+        return str(t), None
+    if target == "foreign-dir":
+        t.mkdir()
+        (t / rng.choice(["notes.txt", "summary.json", "run.json.bak", ".hidden"])).write_text(
+            "the user's own file\n")
+        return str(t), None
+    if target == "symlink-dir":
+        t.symlink_to(elsewhere)
+        return str(t), None
+    if target == "symlink-file":
+        t.symlink_to(elsewhere / "precious.txt")
+        return str(t), None
+    if target == "dangling-symlink":
+        t.symlink_to(case / "nowhere")
+        return str(t), None
+    if target == "fifo":
+        os.mkfifo(t)
+        return str(t), None
+    if target == "cwd-dot":
+        t.mkdir()
+        return rng.choice([".", "./", "./."]), t
+    if target == "cwd-foreign-dot":
+        return rng.choice([".", "./"]), elsewhere
+    if target == "read-only-dir":
+        t.mkdir()
+        t.chmod(0o555)
+        return str(t), None
+    if target == "read-only-parent":
+        case.chmod(0o555)
+        return str(t), None
+    if target == "earlier-output" and previous is not None:
+        shutil.copytree(previous, t, symlinks=True)
+        return str(t), None
+    if target == "file-in-path":
+        t.write_text("the user's own file\n")
+        return str(t / "sub"), None
+    if target == "trailing-slash-file":
+        t.write_text("the user's own file\n")
+        return str(t) + "/", None
+    if target == "long-name":
+        return str(case / ("n" * rng.choice([255, 256, 300]))), None
+    if target == "dotdot":
+        return str(elsewhere / ".." / "elsewhere"), None
+    return str(t), None
+
+
+def _cli(argv: list[str], cwd: Path | None) -> tuple[int, str]:
+    """Run the command line in this process, as `alliancesim ARGV` would; (status, stderr)."""
+    import contextlib
+    import io
+    import os
+
+    from alliancesim import cli
+
+    err = io.StringIO()
+    old_cwd, old_argv = os.getcwd(), sys.argv
+    sys.argv = ["alliancesim", *argv]
+    code: Any = 0
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            cli.main()
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        sys.argv = old_argv
+        os.chdir(old_cwd)
+    return (code if isinstance(code, int) else 1), err.getvalue()
+
+
+def _out_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
+                 ) -> tuple[str, Path, Callable[[], str]]:
+    import os
+    import shutil
+
+    os.environ["ALLIANCESIM_STORE"] = str(tmp / "runs.duckdb")
+    os.environ["ALLIANCESIM_DATA"] = str(tmp / "datasets.duckdb")
+    command = rng.choice(["run", "run", "export"])
+    target = rng.choice(OUT_TARGETS)
+    case = tmp / f"out{k}"
+    case.mkdir()
+    path = case / "situation.txt"
+    path.write_text(f"{command} --out, target {target}\n")
+
+    def run() -> str:
+        if "run_id" not in state:  # a kept run to export, and an earlier output to replace
+            first = tmp / "first-output"
+            code, err = _cli(["run", "csto-2021-autumn", "--trials", "20", "--seed", "1",
+                              "--out", str(first)], None)
+            assert code == 0, err
+            state["previous"] = first
+            state["run_id"] = json.loads((first / "run.json").read_text())["run_id"]
+        out, cwd = _make_target(rng, case, target, state.get("previous"))
+        path.write_text(f"{command} --out {out!r} (cwd {cwd}) target {target}\n")
+        before = _snapshot(case)
+        argv = (["run", "csto-2021-autumn", "--trials", "20", "--seed", "1", "--out", out]
+                if command == "run" else
+                ["results", "export", state["run_id"], "--out", out])
+        try:
+            code, err = _cli(argv, cwd)
+        finally:
+            for p in (case, case / "target"):  # undo the read-only modes
+                if p.is_dir() and not p.is_symlink():
+                    p.chmod(0o755)
+        after = _snapshot(case)
+        lost = [name for name, entry in before.items()
+                if name != "./situation.txt" and after.get(name) != entry]
+        if code == 2:
+            lines = [ln for ln in err.splitlines() if ln.strip()]
+            if len(lines) != 1 or not lines[0].startswith("error: "):
+                return f"failure: refused with {len(lines)} lines ({target})"
+            if lost:
+                return f"failure: refused but the target changed ({target}: {lost[:3]})"
+            return "rejected"
+        if code != 0:
+            return f"failure: exit {code}: {err.strip()[:150]} ({target})"
+        written = Path(cwd or Path.cwd()) / out
+        written_file = written / "summary.json" if command == "run" else written
+        if not written_file.is_file():
+            return f"failure: exit 0 but nothing written at {out!r} ({target})"
+        # an earlier output, or the empty folder we made, may be replaced; nothing else
+        ours = {"./target"} if target in ("empty-dir", "earlier-output", "read-only-dir") else set()
+        if command == "export" and target == "file":
+            ours.add("./target")
+        lost = [n for n in lost if not any(n == o or n.startswith(o + "/") for o in ours)]
+        if lost:
+            return f"failure: data loss ({target}: {lost[:3]})"
+        if command == "run" and target == "cwd-dot":
+            shutil.rmtree(case / "target")
+        return "ok"
+    return command, path, run
+
+
+SURFACES: dict[str, Callable[[random.Random, int, Path, dict[str, Any]],
+                             tuple[str, Path, Callable[[], str]]]] = {
+    "files": _files_example, "datasets": _datasets_example, "vary": _vary_example,
+    "tags": _tags_example, "out": _out_example}
+
+
+def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = None,
+         surface: str = "files") -> collections.Counter[str]:
+    """Run `examples` mutated inputs of one surface (SURFACES); count outcomes by kind
+    (failures name the exception)."""
+    import os
+
     rng = random.Random(seed)
-    seeds = _seeds()
     counts: collections.Counter[str] = collections.Counter()
+    make = SURFACES[surface]
+    state: dict[str, Any] = {}
 
     def alarm(signum: int, frame: object) -> None:
         raise Timeout()
 
     old = signal.signal(signal.SIGALRM, alarm)
+    saved_env = {k: os.environ.get(k) for k in ("ALLIANCESIM_STORE", "ALLIANCESIM_DATA")}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for k in range(examples):
-                kind, text = rng.choice(seeds)
-                mutated = mutate(rng, text)
-                path = Path(tmp) / f"example{k % 10}.yaml"
-                data = mutated.encode("utf-8", "surrogatepass")
-                if rng.random() < 0.03:  # not UTF-8 at all
-                    cut = rng.randrange(len(data) + 1)
-                    data = data[:cut] + b"\xff\xfe\xc3(" + data[cut:]
-                path.write_bytes(data)
+                kind, path, run = make(rng, k, Path(tmp), state)
                 signal.alarm(TIME_LIMIT)
                 try:
-                    outcome = run_one(kind, path)
+                    outcome = run()
                 except Timeout:
                     outcome = "failure: hang"
                 except MemoryError:
@@ -240,18 +646,26 @@ def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = No
                     signal.alarm(0)
                 counts[outcome] += 1
                 if outcome.startswith("failure") and report is not None:
-                    keep = Path(tempfile.gettempdir()) / f"alliancesim-fuzz-{seed}-{k}.yaml"
+                    keep = Path(tempfile.gettempdir()) / (
+                        f"alliancesim-fuzz-{surface}-{seed}-{k}{''.join(path.suffixes)}")
                     keep.write_bytes(path.read_bytes())
-                    report(f"{outcome} ({kind}; kept as {keep})")
+                    report(f"{outcome} ({surface}/{kind}; kept as {keep})")
     finally:
         signal.signal(signal.SIGALRM, old)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=10_000)
+    parser.add_argument("--examples", type=int, default=10_000, help="per surface")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--surface", choices=[*SURFACES, "all"], default="all",
+                        help="which inputs to mutate (default: every surface in turn)")
     parser.add_argument("--memory-gib", type=float, default=8.0,
                         help="address-space limit of this process (RLIMIT_AS)")
     args = parser.parse_args()
@@ -259,14 +673,19 @@ def main() -> None:
 
     limit = int(args.memory_gib * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    t = time.perf_counter()
-    counts = fuzz(args.examples, args.seed, report=lambda s: print(s, flush=True))
-    failures = sum(v for k, v in counts.items() if k.startswith("failure"))
-    print(f"\n{args.examples:,} examples (seed {args.seed}) in {time.perf_counter() - t:.0f} s:")
-    for k, v in counts.most_common():
-        print(f"  {v:>7,}  {k}")
-    print(f"{args.examples - failures} passed, {failures} failed")
-    sys.exit(1 if failures else 0)
+    total_failures = 0
+    for surface in SURFACES if args.surface == "all" else [args.surface]:
+        t = time.perf_counter()
+        counts = fuzz(args.examples, args.seed, report=lambda s: print(s, flush=True),
+                      surface=surface)
+        failures = sum(v for k, v in counts.items() if k.startswith("failure"))
+        total_failures += failures
+        print(f"\n{surface}: {args.examples:,} examples (seed {args.seed}) in "
+              f"{time.perf_counter() - t:.0f} s:")
+        for k, v in counts.most_common():
+            print(f"  {v:>7,}  {k}")
+        print(f"{args.examples - failures} passed, {failures} failed", flush=True)
+    sys.exit(1 if total_failures else 0)
 
 
 if __name__ == "__main__":

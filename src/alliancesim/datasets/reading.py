@@ -18,6 +18,7 @@ import datetime
 import gzip
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,7 +137,7 @@ def _ragged_line(path: Path) -> tuple[int, int, int] | None:
             for n, row in enumerate(rows, start=2):
                 if row and len(row) != width:
                     return n, len(row), width
-        except (csv.Error, EOFError, OSError):  # a damaged or cut gzip stream
+        except (csv.Error, EOFError, OSError, zlib.error):  # a damaged or cut gzip stream
             return None
     return None
 
@@ -155,7 +156,7 @@ def _check_decompressed(path: Path, kind_title: str) -> None:
                     raise DatasetError(path, f"decompresses to more than {_size(limit)}, more "
                                        f"than any {kind_title} file (a damaged file or a "
                                        "compression bomb); refused")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # zlib.error: damaged deflate data
         raise DatasetError(path, f"not a readable CSV file (a damaged gzip stream: {exc})"
                            ) from None
 
