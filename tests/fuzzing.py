@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import collections
 import copy
-import json
 import math
 import random
 import re
@@ -565,7 +564,9 @@ def _out_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
                               "--out", str(first)], None)
             assert code == 0, err
             state["previous"] = first
-            state["run_id"] = json.loads((first / "run.json").read_text())["run_id"]
+            from alliancesim import api
+
+            state["run_id"] = api.results_list(store=tmp / "runs.duckdb")[0].id
         out, cwd = _make_target(rng, case, target, state.get("previous"))
         path.write_text(f"{command} --out {out!r} (cwd {cwd}) target {target}\n")
         before = _snapshot(case)
@@ -574,11 +575,11 @@ def _out_example(rng: random.Random, k: int, tmp: Path, state: dict[str, Any]
                 ["results", "export", state["run_id"], "--out", out])
         try:
             code, err = _cli(argv, cwd)
+            after = _snapshot(case)
         finally:
             for p in (case, case / "target"):  # undo the read-only modes
                 if p.is_dir() and not p.is_symlink():
                     p.chmod(0o755)
-        after = _snapshot(case)
         lost = [name for name, entry in before.items()
                 if name != "./situation.txt" and after.get(name) != entry]
         if code == 2:
