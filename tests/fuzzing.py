@@ -1,17 +1,35 @@
-"""Structure-aware fuzzing of scenario, case and parameter files.
+"""Structure-aware fuzzing of what a user hands alliancesim, surface by surface.
 
-Each example takes a real file (a bundled scenario, an example, a bundled case, a parameter
-file, a variants file for compare), mutates it — wrong types, deleted and duplicated keys,
-extreme numbers, aliases, deep nesting, unicode, control characters, binary garbage,
-truncation — and loads and runs it as a user would. The only outcomes allowed:
+- files:    a real file (a bundled scenario, an example, a bundled case, a parameter file, a
+            variants file for compare) mutated — wrong types, deleted and duplicated keys,
+            extreme numbers, aliases, deep nesting, unicode, control characters, binary
+            garbage, truncation — loaded and run as a user would;
+- datasets: a dataset fixture (tests/fixtures/datasets: NMC in two layouts, ATOP members,
+            SIPRI, COW majors, MID participants, a reliability archive) with its header
+            damaged, cut, wrong types or huge fields in cells, ragged rows, other separators,
+            gzipped (sound or damaged), imported by `data import` into a scratch data store;
+- vary:     `sweep --vary` specifications (paths that exist or not, numbers that are not,
+            steps and Latin-hypercube sizes out of bounds, a path twice);
+- tags:     scenario files with YAML tags on values, lists and maps (`!!bool maybe`,
+            `!!timestamp x`, `!!int ''`, `!!null x`, `!!map []`, `!custom`, python tags);
+- out:      `run --out` and `results export --out` at a new path, an empty or foreign folder,
+            a file, a symlink (to a folder, a file, nowhere), a FIFO, `.` (empty or foreign),
+            a read-only folder or parent, an earlier output, a path through a file, a name too
+            long (as root the read-only modes do not bind: the product may then write).
 
-- ok:        it runs, and every probability printed is finite and each distribution sums to 1;
-- rejected:  a ScenarioError or UsageError whose every message is one line;
+The only outcomes allowed:
+
+- ok:        it runs (every probability finite, each distribution summing to 1), imports, or
+             writes its output, and nothing the user had beside it changed;
+- rejected:  a ScenarioError (DatasetError) or UsageError whose every message is one line
+             (through the CLI: exit 2, one line on stderr) and, for --out, every entry under
+             the situation as it was (type, mode, content, link target): a change is a failure;
 
 each within a time bound (SIGALRM) and, under ``make fuzz``, a memory bound (RLIMIT_AS). Any
-other exception, a hang or a MemoryError is a failure, reported by kind with the file.
+other exception, a hang, a MemoryError or data loss is a failure, reported by kind with the
+input kept in the temporary folder.
 
-    python tests/fuzzing.py --examples 10000 [--seed 1]     # make fuzz
+    python tests/fuzzing.py --examples 10000 [--seed 1] [--surface NAME]   # make fuzz
 """
 
 from __future__ import annotations

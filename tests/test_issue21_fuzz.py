@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from fuzzing import SURFACES, fuzz
 
 from alliancesim import api
 from alliancesim.datasets.reading import DatasetError
+from fuzzing import SURFACES, fuzz
 
 
 def test_a_damaged_deflate_stream_is_a_dataset_error(tmp_path: Path) -> None:
