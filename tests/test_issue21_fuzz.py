@@ -11,6 +11,8 @@ import pytest
 
 from alliancesim import api
 from alliancesim.datasets.reading import DatasetError
+
+FIX = Path(__file__).parent / "fixtures" / "datasets"
 from fuzzing import SURFACES, fuzz
 
 
@@ -23,6 +25,23 @@ def test_a_damaged_deflate_stream_is_a_dataset_error(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match=r"members\.csv\.gz.*damaged gzip stream") as exc:
         api.data_import("atop-members", path, data_store=tmp_path / "d.duckdb")
     assert "\n" not in str(exc.value)
+
+
+def test_a_whole_number_too_large_for_its_column_is_a_dataset_error(tmp_path: Path) -> None:
+    """'99999999999999999999999' passed the whole-number check (it is one, as a double) and
+    then failed DuckDB's cast to BIGINT: 'internal error: ConversionException' (found by the
+    datasets surface)."""
+    text = (FIX / "atop_members.csv").read_text().splitlines()
+    text[2] = "99999999999999999999999" + text[2][text[2].index(","):]
+    path = tmp_path / "members.csv"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(DatasetError, match=r"members\.csv:3: column 'atopid': "
+                       r"'9{23}' is out of range \(a whole number here has at most 15 digits\)"):
+        api.data_import("atop-members", path, data_store=tmp_path / "d.duckdb")
+    text[2] = "999999999999999" + text[2][text[2].index(","):]  # 15 digits: imported
+    path.write_text("\n".join(text) + "\n")
+    row = api.data_import("atop-members", path, data_store=tmp_path / "d.duckdb")
+    assert row.rows == len(text) - 1
 
 
 @pytest.mark.parametrize("surface", [s for s in SURFACES if s != "files"])

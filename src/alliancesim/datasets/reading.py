@@ -28,6 +28,8 @@ from alliancesim.datasets.codes import ccode_of_name, cow_of_gw
 from alliancesim.datasets.kinds import KINDS, Kind, Layout
 from alliancesim.scenario.errors import Problem, ScenarioError
 
+WHOLE_MAX = 1e15  # a whole-number cell of 16 digits or more, at or above this, is refused (none is a code,
+# a year or a count; 2**63, BIGINT's bound, would fail the cast with a DuckDB error)
 MAX_FILE_BYTES = 2_000_000_000  # a larger file is not any of these datasets
 # A .gz file is refused once this many bytes have come out of it: the limit applies to what is
 # read, not to the compressed size (a 6.4 MB cow-codes.csv.gz expanded to 3.3 GB and spilled
@@ -224,7 +226,13 @@ def _check_numbers(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path) -> No
             what = "a whole number" if whole else "a number"
             raise DatasetError(path, line=bad[0], column=col, message=f"{bad[1]!r} is not "
                                f"{what}")
-        if whole:
+        if whole:  # stored as BIGINT: a larger whole number (1e23) is no code, year or count
+            huge = con.execute(
+                f"SELECT _line, {_quote(col)} FROM canon WHERE abs(TRY_CAST({_quote(col)} AS "
+                f"DOUBLE)) >= {WHOLE_MAX:.0f} ORDER BY _line LIMIT 1").fetchone()
+            if huge:
+                raise DatasetError(path, line=huge[0], column=col, message=f"{huge[1]!r} is "
+                                   "out of range (a whole number here has at most 15 digits)")
             empty = con.execute(
                 f"SELECT _line FROM canon WHERE {_quote(col)} IS NULL OR trim({_quote(col)}) "
                 f"IN ('', 'NA', '.') ORDER BY _line LIMIT 1").fetchone()
