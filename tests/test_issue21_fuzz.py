@@ -11,9 +11,9 @@ import pytest
 
 from alliancesim import api
 from alliancesim.datasets.reading import DatasetError
+from fuzzing import SURFACES, fuzz
 
 FIX = Path(__file__).parent / "fixtures" / "datasets"
-from fuzzing import SURFACES, fuzz
 
 
 def test_a_damaged_deflate_stream_is_a_dataset_error(tmp_path: Path) -> None:

@@ -28,8 +28,9 @@ from alliancesim.datasets.codes import ccode_of_name, cow_of_gw
 from alliancesim.datasets.kinds import KINDS, Kind, Layout
 from alliancesim.scenario.errors import Problem, ScenarioError
 
-WHOLE_MAX = 1e15  # a whole-number cell of 16 digits or more, at or above this, is refused (none is a code,
-# a year or a count; 2**63, BIGINT's bound, would fail the cast with a DuckDB error)
+# A whole-number cell of 16 digits or more is refused: none is a code, a year or a count, and
+# past 2**63 (BIGINT's bound) the cast fails with a DuckDB error.
+WHOLE_MAX = 1e15
 MAX_FILE_BYTES = 2_000_000_000  # a larger file is not any of these datasets
 # A .gz file is refused once this many bytes have come out of it: the limit applies to what is
 # read, not to the compressed size (a 6.4 MB cow-codes.csv.gz expanded to 3.3 GB and spilled
