@@ -44,6 +44,28 @@ def test_a_whole_number_too_large_for_its_column_is_a_dataset_error(tmp_path: Pa
     assert row.rows == len(text) - 1
 
 
+def test_a_file_out_ending_in_a_slash_is_refused_and_the_file_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`results export ID --out target/` with a file `target` replaced the file: the slash, which
+    names a folder, was lost when typer made the value a Path (found by the out surface)."""
+    from fuzzing import _cli
+
+    monkeypatch.setenv("ALLIANCESIM_STORE", str(tmp_path / "runs.duckdb"))
+    ens = api.simulate("csto-2021-autumn", trials=20, seed=1)
+    run_id = api.record("run", ens.summary(), store=tmp_path / "runs.duckdb")
+    target = tmp_path / "target"
+    target.write_text("the user's own file\n")
+    code, err = _cli(["results", "export", run_id, "--out", f"{target}/"], None)
+    assert (code, err) == (2, f"error: --out {target}/: ends in '/', which names a folder; "
+                              "give a file name\n")
+    assert target.read_text() == "the user's own file\n"
+    for argv in (["report", run_id], ["calibrate"], ["data", "build", "--alliance", "nato",
+                                                      "--year", "2000"]):
+        code, err = _cli([*argv, "--out", f"{tmp_path}/new/"], None)
+        assert code == 2 and "ends in '/'" in err, (argv, err)
+    assert not (tmp_path / "new").exists()
+
+
 @pytest.mark.parametrize("surface", [s for s in SURFACES if s != "files"])
 def test_a_sample_of_every_surface_runs_or_is_refused(surface: str) -> None:
     """30 mutated inputs of the surface: each imported/run/written correctly, or refused with

@@ -35,6 +35,16 @@ from alliancesim.api import (
 )
 from alliancesim.scenario.schema import Scenario
 
+
+def _out_file(value: str) -> Path:
+    """An --out that names one file: a value ending in '/' names a folder, and is refused
+    before the slash is lost (Path('x/') is Path('x'), which would replace a file x)."""
+    if value.endswith(("/", os.sep)):
+        raise UsageError("ends in '/', which names a folder; give a file name", param="out",
+                         value=value)
+    return Path(value)
+
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
@@ -384,8 +394,8 @@ def calibrate(
     prior_sd: PriorOption = 1.0,
     prior: PriorNameOption = "large-n",
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the parameter file here (for `run --params`): the MAP as "
-        "the parameters, and the posterior's draws.")] = None,
+        "--out", "-o", parser=_out_file, help="Write the parameter file here (for "
+        "`run --params`): the MAP as the parameters, and the posterior's draws.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON (the posterior's "
                                         "summary; --out writes its draws).")] = False,
     posterior: Annotated[bool, typer.Option(
@@ -595,7 +605,8 @@ def _keep(kind: str, report: BaseModel, scenario: Any = None, seed: int | None =
 def report(
     run_id: Annotated[str, typer.Argument(help="A kept result's id (`alliancesim results "
                                           "list`).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", parser=_out_file,
+                                          help="The HTML file to write.")] = Path(
         "report.html"),
 ) -> None:
     """One self-contained HTML page for a kept run or analysis, to send on."""
@@ -644,7 +655,8 @@ def results_show(run_id: Annotated[str, typer.Argument(help="The run's id.")]) -
 @results_app.command("export")
 def results_export(
     run_id: Annotated[str, typer.Argument(help="The run's id.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", parser=_out_file,
+                                          help="The JSON file to write.")],
 ) -> None:
     """Write one kept run as a JSON file."""
     api.results_export(run_id, out, store=STORE["path"])
@@ -795,7 +807,8 @@ def data_build(
     alliance: Annotated[str, typer.Option("--alliance", help=_ALLIANCE_HELP)],
     year: Annotated[int, typer.Option("--year", min=1816, max=2100, help="The year.")],
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the scenario here (YAML); default: print it.")] = None,
+        "--out", "-o", parser=_out_file,
+        help="Write the scenario here (YAML); default: print it.")] = None,
     crisis: Annotated[str | None, typer.Option(
         "--crisis", help="The crisis (an id of `alliancesim data crises`: mid:N or ucdp:N); "
         "default: the most severe attack on a member's territory in the window.")] = None,
