@@ -546,6 +546,7 @@ def _cli(argv: list[str], cwd: Path | None) -> tuple[int, str]:
 
     err = io.StringIO()
     old_cwd, old_argv = os.getcwd(), sys.argv
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}  # main sets
     sys.argv = ["alliancesim", *argv]
     code: Any = 0
     try:
@@ -558,6 +559,8 @@ def _cli(argv: list[str], cwd: Path | None) -> tuple[int, str]:
     finally:
         sys.argv = old_argv
         os.chdir(old_cwd)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     return (code if isinstance(code, int) else 1), err.getvalue()
 
 
