@@ -66,6 +66,17 @@ def test_a_file_out_ending_in_a_slash_is_refused_and_the_file_kept(
     assert not (tmp_path / "new").exists()
 
 
+def test_a_sweep_range_whose_width_overflows_is_refused() -> None:
+    """--vary PATH=-1e308:1e308:3: both ends finite, their difference not; numpy's linspace
+    warned of an overflow and the points were nan ('sweep point 0: ...=nan: got nan'),
+    found by the vary surface."""
+    from alliancesim.scenario.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"HIGH - LOW must be a finite number"):
+        api.sweep("csto-2021-autumn", vary=["parameters.forces.valuation=-1e308:1e308:3"],
+                  trials=8, seed=1)
+
+
 @pytest.mark.parametrize("surface", [s for s in SURFACES if s != "files"])
 def test_a_sample_of_every_surface_runs_or_is_refused(surface: str) -> None:
     """30 mutated inputs of the surface: each imported/run/written correctly, or refused with

@@ -411,6 +411,9 @@ def _parse_vary(spec: str) -> tuple[str, float, float, int]:
     if not (np.isfinite(low) and np.isfinite(high)) or not 1 <= steps <= 1000:
         raise UsageError("LOW and HIGH must be finite numbers and STEPS between 1 and 1000",
                          param="vary", value=spec)
+    if not np.isfinite(high - low):  # -1e308:1e308: the grid's step would overflow to nan
+        raise UsageError("HIGH - LOW must be a finite number (below 1.8e308)", param="vary",
+                         value=spec)
     return path, low, high, steps
 
 
