@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -73,11 +74,34 @@ def test_a_compression_bomb_is_refused_once_its_content_passes_the_limit(
     _bomb(bomb, 50)
     assert bomb.stat().st_size < 1_000_000  # small on disk: the old check let it through
     monkeypatch.setattr(reading, "MAX_DECOMPRESSED_BYTES", 5_000_000)
+    decompressed = [0]  # bytes the import took out of the stream
+    real_open = gzip.open
+
+    class Counted:
+        def __init__(self, fh: Any) -> None:
+            self.fh = fh
+
+        def __enter__(self) -> Counted:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def read(self, n: int = -1) -> bytes:
+            block: bytes = self.fh.read(n)
+            decompressed[0] += len(block)
+            return block
+
+    def counted_open(path: Any, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
+        fh = real_open(path, mode, *args, **kwargs)
+        return Counted(fh) if mode == "rb" else fh
+
+    monkeypatch.setattr(reading.gzip, "open", counted_open)
     store = DataStore(tmp_path / "datasets.duckdb")
-    t0 = time.perf_counter()
     with pytest.raises(DatasetError) as err:
         store.import_file("cow-codes", bomb)
-    assert time.perf_counter() - t0 < 2.0  # stops at the limit, not at the end of the stream
+    # stops at the limit (within one block), not at the end of the 50-MB stream
+    assert 5_000_000 < decompressed[0] <= 5_000_000 + (1 << 20), decompressed[0]
     msg = str(err.value)
     assert str(bomb) in msg and "5 MB" in msg and "\n" not in msg, msg
     assert store.imported() == []  # nothing kept
@@ -226,7 +250,7 @@ def test_every_analysis_takes_the_lock_before_the_work(tmp_path: Path, what: str
         t0 = time.monotonic()
         with pytest.raises(UsageError, match="another alliancesim run is writing"):
             calls[what]()
-        assert time.monotonic() - t0 < 2.0
+        assert time.monotonic() - t0 < 20  # the work itself takes a minute or more
 
 
 def test_the_lock_is_released_after_the_work(tmp_path: Path) -> None:
