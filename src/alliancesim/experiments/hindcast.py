@@ -125,6 +125,15 @@ def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1
                         held.alliance)
 
 
+def over_intercept_prior(probabilities: Callable[[float], np.ndarray], sd: float,
+                         nodes: int = 24) -> np.ndarray:
+    """E_b[P(l | b)] for an alliance intercept b ~ N(0, sd), by Gauss-Hermite quadrature
+    (`nodes` points); `probabilities(b)` is the forecast at intercept b."""
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    return np.asarray(sum(wk * probabilities(sd * float(xk)) for xk, wk in zip(x, w, strict=True)))
+
+
 def unseen_alliance_probabilities(fit: Any, d: CaseDesign, sd: float = 1.0,
                                   nodes: int = 24) -> np.ndarray:
     """P(rung) of a case whose alliance the fit has no case of: its intercept b_a is not
@@ -138,10 +147,8 @@ def unseen_alliance_probabilities(fit: Any, d: CaseDesign, sd: float = 1.0,
     model = fit.model.for_alliances((*fit.model.alliances, d.alliance))
     if sd <= 0.0:
         return np.asarray(model.probabilities(np.append(fit.theta, 0.0), d))
-    x, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
-    return np.asarray(sum(wk * model.probabilities(np.append(fit.theta, sd * xk), d)
-                          for xk, wk in zip(x, w, strict=True)))
+    return over_intercept_prior(lambda b: model.probabilities(np.append(fit.theta, b), d), sd,
+                                nodes)
 
 
 def unseen_forecasts(train: list[CaseDesign], held: list[CaseDesign], prior_sd: float = 1.0,

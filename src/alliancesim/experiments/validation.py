@@ -372,17 +372,15 @@ def _fixed_forecast(sc: Scenario, alliance: str, known: bool, nodes: int = 24) -
     input at its point value (as the fit takes a case's). An alliance whose intercept the
     parameters do not give (`known` False) has it integrated over its prior,
     b_a ~ N(0, UNSEEN_INTERCEPT_SD), by Gauss-Hermite quadrature (as
-    hindcast.unseen_alliance_probabilities does for a fit)."""
+    hindcast.unseen_alliance_probabilities does for a fit: hindcast.over_intercept_prior)."""
     if known:
         return response_probabilities(compile_crisis(sc, 0), at_points=True)
-    x, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / w.sum()
-    out = np.zeros(5)
-    for xk, wk in zip(x, w, strict=True):
-        at = apply_parameters(sc, {"council": {"alliance_intercepts": {
-            alliance: UNSEEN_INTERCEPT_SD * float(xk)}}})
-        out += wk * response_probabilities(compile_crisis(at, 0), at_points=True)
-    return out
+
+    def at(b: float) -> np.ndarray:
+        shifted = apply_parameters(sc, {"council": {"alliance_intercepts": {alliance: b}}})
+        return response_probabilities(compile_crisis(shifted, 0), at_points=True)
+
+    return hindcast.over_intercept_prior(at, UNSEEN_INTERCEPT_SD, nodes)
 
 
 def score_cases(cases: list[Case], parameters: dict[str, Any] | None = None) -> ScoreReport:
