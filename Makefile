@@ -1,5 +1,5 @@
 # Two entry points for a fresh machine (see README):
-#   make demo  - install everything (locked) and run the built-in default scenario
+#   make demo  - install the runtime (locked, no development tools) and run the built-in default scenario
 #   make test  - install everything (locked) and run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,12 +14,13 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
+# the runtime alone (no test, lint or docs tools): what `make demo` needs
 install: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --no-dev
 
-# every optional extra too (Ray), for the tests and the benchmark
+# every optional extra too (Ray) and the development tools, for the tests and the benchmark
 install-all: $(UV)
-	$(UV) sync --frozen --quiet --all-extras
+	$(UV) sync --frozen --quiet --all-extras --group dev
 
 demo: install
 	.venv/bin/alliancesim run
@@ -43,14 +44,14 @@ test: install-all browser
 # dataset files, --vary specs, YAML tags, --out targets; about an hour; not in CI).
 # One surface: make fuzz SURFACE=out
 SURFACE ?= all
-fuzz: install
+fuzz: install-all
 	cd tests && ../.venv/bin/python fuzzing.py --examples 10000 --surface $(SURFACE)
 
 bench: $(UV)
 	$(UV) sync --frozen --quiet --all-extras --group bench
 	.venv/bin/python benchmarks/engine.py --ray
 
-lint: install
+lint: install-all
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
 	.venv/bin/ruff format --check src tests $(wildcard benchmarks examples)
 	.venv/bin/mypy
