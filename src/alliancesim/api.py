@@ -47,7 +47,13 @@ from alliancesim.scenario.distributions import point
 from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.scenario.geography import Geography, exposures
 from alliancesim.scenario.loading import load_scenario_file, resolve
-from alliancesim.scenario.params import apply_parameters, load_parameters
+from alliancesim.scenario.params import (
+    apply_parameters,
+    check_uncertainty,
+    load_parameters,
+    uncertainty_of,
+    with_uncertainty,
+)
 from alliancesim.scenario.schema import MAX_SEED, MAX_TRIALS, Scenario
 from alliancesim.store.checks import check_out_dir, check_out_file
 
@@ -206,10 +212,13 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     summary.json, scenario.yaml and the figures into, atomically (ensemble.files lists them).
     on_trials: a callback receiving each chunk's per-trial results in order. The numbers
     depend on (scenario, trials, seed) only: not on chunk_size, backend or workers.
-    parameter_uncertainty: "posterior" draws the council's and request stage's parameters from
-    the calibration's posterior for every 128 trials (each headline then has a 90% band in
-    the summary's parameter_band), "off" uses them as given; default: the scenario's own
-    parameters.uncertainty ("off" unless it says so; `alliancesim run` asks for "posterior").
+    parameter_uncertainty: "posterior" (the default) draws the council's and request stage's
+    parameters from the calibration's posterior for every 128 trials (each headline then has a
+    90% band over the draws in the summary's parameter_band, beside its Monte Carlo error in
+    headline_se), "off" uses them as given; None: the scenario file's own
+    parameters.uncertainty where it sets one, else "posterior" (scenario.params.uncertainty_of:
+    the same rule as `alliancesim run`, compare and the reports). The ensemble's scenario says
+    which was used.
     by_request: also run every crisis whose request the scenario leaves to the request stage
     ("auto") with the request fixed at each level (none, consultations, military), with the
     same seed: common random numbers, so these runs equal runs of the scenario with the request
@@ -224,16 +233,13 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
         check_options(seed=seed)
         if out is not None:
             check_out_dir(Path(out))
+    if parameter_uncertainty is not None:
+        check_uncertainty(parameter_uncertainty)
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     elif isinstance(scenario.alliance, str):
         scenario = resolve(scenario)
-    if parameter_uncertainty is not None:
-        if parameter_uncertainty not in ("posterior", "off"):
-            raise UsageError("must be 'posterior' or 'off'", param="parameter_uncertainty",
-                             value=parameter_uncertainty)
-        scenario = scenario.model_copy(update={"parameters": scenario.parameters.model_copy(
-            update={"uncertainty": parameter_uncertainty})})
+    scenario = with_uncertainty(scenario, parameter_uncertainty)
     options: dict[str, Any] = dict(trials=trials, seed=seed, chunk_size=chunk_size,
                                    progress=progress, backend=backend, workers=workers,
                                    address=address, keep_trials=keep_trials,
@@ -343,18 +349,26 @@ def score_cases(cases: CasesArg = None, *,
 def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int | None = None,
             seed: int | None = None, names: list[str] | None = None,
             progress: Callable[[str], None] | None = None, backend: str = "local",
-            workers: int | None = None, address: str | None = None) -> ComparisonReport:
+            workers: int | None = None, address: str | None = None,
+            parameter_uncertainty: str | None = None) -> ComparisonReport:
     """The same crises under each scenario variant, with common random numbers: each headline's
     probability per variant and the paired difference from the first (the base) with its
     standard error, beside the error two independent runs would have.
 
     scenarios: two or more scenarios (files, bundled names or Scenario objects), or one
     variants file (base: and variants:). trials and seed default to the base's.
+    parameter_uncertainty: as simulate's ("posterior" by default, "off"; None: each scenario
+    file's own parameters.uncertainty where it sets one, else "posterior"). Under "posterior"
+    every variant takes the same posterior draw for the same 128 trials (common parameter
+    draws, experiments/compare.py), and each difference reports its Monte Carlo part
+    (se_paired) and its parameter part (parameter_band, parameter_sd) apart.
     """
     from alliancesim.experiments.compare import compare as run_compare
     from alliancesim.scenario.variants import is_variants_file, load_variants
 
     check_options(backend=backend, workers=workers, address=address, seed=seed)
+    if parameter_uncertainty is not None:  # a bad choice is refused before any loading
+        check_uncertainty(parameter_uncertainty)
     if isinstance(scenarios, str | Path):
         if not is_variants_file(scenarios):
             raise UsageError("give two or more scenarios, or one variants file (base: and "
@@ -370,6 +384,7 @@ def compare(scenarios: list[str | Path | Scenario] | str | Path, *, trials: int 
         if len(set(labels)) < len(labels):
             labels = [f"{i + 1}:{n}" for i, n in enumerate(labels)]
         variants = list(zip(labels, loaded, strict=True))
+    variants = [(name, with_uncertainty(sc, parameter_uncertainty)) for name, sc in variants]
     base = variants[0][1]
     return run_compare(variants, trials if trials is not None else base.trials,
                        seed if seed is not None else base.seed, progress=progress,
@@ -621,7 +636,9 @@ def report(run_id: str, *, out: str | Path, store: str | Path | None = None,
            parameter_draws: int = 20) -> Path:
     """One self-contained HTML page (figures inline, no network needed) for a kept result.
     For a run, beside the Monte Carlo errors, the range the council's parameter uncertainty
-    gives (parameter_ranges; 0 draws to leave it out)."""
+    gives: the run's own bands, or for a run with parameter uncertainty but too few trials for
+    a band, parameter_ranges (0 draws to leave it out). A run made with parameter uncertainty
+    off gets none: off is off in the report too."""
     import yaml
 
     from alliancesim.report.html import render
@@ -635,7 +652,8 @@ def report(run_id: str, *, out: str | Path, store: str | Path | None = None,
     if (record["kind"] == "run" and record.get("scenario_yaml") and parameter_draws > 0
             and not banded):  # a run with parameter uncertainty carries its own bands
         sc = resolve(Scenario.model_validate(yaml.safe_load(record["scenario_yaml"])))
-        ranges = parameter_ranges(sc, draws=parameter_draws, seed=record.get("seed"))
+        if uncertainty_of(sc) != "off":
+            ranges = parameter_ranges(sc, draws=parameter_draws, seed=record.get("seed"))
     write_text_atomic(Path(out), render(record, parameter_ranges=ranges))
     return Path(out)
 

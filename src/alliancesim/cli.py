@@ -55,6 +55,9 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 PROGRESS_THRESHOLD = 200_000  # trials x crises above which a progress bar is shown
+UNCERTAINTY_HELP = ("posterior: draw the council's and request stage's parameters from the "
+                    "calibration's posterior for every 128 trials and show a 90% band for each "
+                    "headline beside its Monte Carlo error; off: use the parameters as given.")
 
 
 @app.command()
@@ -90,10 +93,9 @@ def run(
     params: Annotated[Path | None, typer.Option(
         "--params", help="A parameter file (e.g. from `alliancesim calibrate --out`) laid over "
         "the scenario's parameters.")] = None,
-    parameter_uncertainty: Annotated[str, typer.Option(
-        "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
-        "parameters from the calibration's posterior for every 128 trials and show a 90% band "
-        "for each headline; off: use the parameters as given.")] = "posterior",
+    parameter_uncertainty: Annotated[str | None, typer.Option(
+        "--parameter-uncertainty", help=UNCERTAINTY_HELP + " Default: the scenario file's "
+        "parameters.uncertainty where it sets one, else posterior.")] = None,
     by_request: Annotated[bool, typer.Option(
         "--by-request/--mixed-only", help="Also run each crisis whose request is drawn with "
         "the request fixed at each level, same seed (the headline: the response given the "
@@ -144,9 +146,14 @@ def compare(
         help=f"Processes for --backend process (at most {MAX_WORKERS}).")] = None,
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address for --backend ray.")] = None,
+    parameter_uncertainty: Annotated[str | None, typer.Option(
+        "--parameter-uncertainty", help=UNCERTAINTY_HELP + " Every variant takes the same "
+        "draw for the same trials (common parameter draws). Default: each scenario file's "
+        "parameters.uncertainty where it sets one, else posterior.")] = None,
 ) -> None:
-    """The same crises under each variant with common random numbers: every headline per
-    variant and its paired difference from the base, with standard errors."""
+    """The same crises under each variant with common random numbers (and common parameter
+    draws): every headline per variant and its paired difference from the base, with its
+    Monte Carlo error and its 90% band over the parameters."""
     from alliancesim.report.comparison_tables import render_comparison
 
     target: list[str | Path | Scenario] | str = (scenarios[0] if len(scenarios) == 1
@@ -155,7 +162,8 @@ def compare(
     with _status("comparing") as say:
         report = api.compare(target, trials=trials, seed=seed, backend=backend,
                              workers=workers, address=address,
-                             progress=lambda name: say(f"simulating {name}"))
+                             progress=lambda name: say(f"simulating {name}"),
+                             parameter_uncertainty=parameter_uncertainty)
     _emit(report, [], json_, lambda: render_comparison(report, out_console))
     _keep("compare", report, seed=report.seed, trials=report.trials)
 

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alliancesim.report.tables import literal, pct
-from alliancesim.results.comparison import ComparisonReport, CrisisComparison
+from alliancesim.results.comparison import ComparisonReport, CrisisComparison, Difference
 from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
 from alliancesim.results.sweep import SweepReport
@@ -27,9 +27,30 @@ def outside_lines(c: CrisisComparison, variants: list[str]) -> list[str]:
         for line, vs in lines.items()]
 
 
+def _value_cell(c: CrisisComparison, variant: str, headline: str) -> str:
+    """A variant's probability, with its 90% band over the parameters when it has one."""
+    cell = pct(c.values[variant][headline])
+    band = c.value_band.get(variant, {}).get(headline)
+    if band is not None:
+        cell += f" ({100 * band[0]:.0f}-{100 * band[1]:.0f}%)"
+    return cell
+
+
+def difference_cell(d: Difference) -> str:
+    """A paired difference in points: ± its Monte Carlo error [two independent runs' error],
+    and on a second line its 90% band over the parameter draws when it has one."""
+    cell = f"{100 * d.difference:+.1f} ± {100 * d.se_paired:.1f} [{100 * d.se_independent:.1f}]"
+    if d.parameter_band is not None:
+        cell += f"\nband {100 * d.parameter_band[0]:+.1f} to {100 * d.parameter_band[1]:+.1f}"
+    return cell
+
+
 def render_comparison(r: ComparisonReport, console: Console) -> None:
+    drawn = [v for v in r.variants if r.parameter_uncertainty.get(v) == "posterior"]
+    common = ("common random numbers and common parameter draws" if drawn
+              else "common random numbers, parameters fixed")
     console.print(f"Comparison of {len(r.variants)} variants against '{literal(r.base)}'; "
-                  f"{r.trials:,} trials per crisis, seed {r.seed}, common random numbers "
+                  f"{r.trials:,} trials per crisis, seed {r.seed}, {common} "
                   f"(alliancesim {r.version})")
     for c in r.crises:
         table = Table(title=literal(c.title), title_justify="left", box=box.SIMPLE_HEAD)
@@ -40,11 +61,9 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
             table.add_column(literal(v), justify="right", overflow="fold")
         by = {(d.variant, d.headline): d for d in c.differences}
         for h in c.values[r.base]:
-            cells = [pct(c.values[r.base][h])]
+            cells = [_value_cell(c, r.base, h)]
             for v in others:
-                d = by[(v, h)]
-                cells.append(f"{pct(c.values[v][h])}  {100 * d.difference:+.1f} ± "
-                             f"{100 * d.se_paired:.1f} [{100 * d.se_independent:.1f}]")
+                cells.append(f"{_value_cell(c, v, h)}\n{difference_cell(by[(v, h)])}")
             table.add_row(h, *cells)
         console.print(table)
         for line in outside_lines(c, r.variants):
@@ -53,9 +72,24 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
         console.print(f"'{literal(v)}' has no crisis {literal(', '.join(ids))}: not compared "
                       "there.", style="dim")
     console.print("Each variant: its probability, then its difference from the base in "
-                  "percentage points ± the standard error with common random numbers (trial by "
-                  "trial); in brackets, the standard error two independent runs of the same "
-                  "size would have.", style="dim")
+                  "percentage points ± the Monte Carlo standard error with common random numbers "
+                  "(trial by trial); in brackets, the standard error two independent runs of the "
+                  "same size would have.", style="dim")
+    if drawn:
+        fixed = [v for v in r.variants if v not in drawn]
+        console.print(
+            "Parameter uncertainty: the council's and the request stage's parameters are drawn "
+            "from the calibration's posterior for every 128 trials, the same draw for every "
+            "variant (common parameter draws); the Monte Carlo errors count those groups, not "
+            "the trials. In brackets after a probability and on the 'band' line of a "
+            "difference: the central 90% of its spread over the draws, the Monte Carlo noise "
+            "taken out (the parameter part, apart from the Monte Carlo error). "
+            "--parameter-uncertainty off fixes the parameters."
+            + (f" Fixed in: {literal(', '.join(fixed))} (its file says so)." if fixed else ""),
+            style="dim")
+    else:
+        console.print("Parameters fixed at their values (no parameter uncertainty): the Monte "
+                      "Carlo error is the only error shown.", style="dim")
 
 
 def render_sweep(r: SweepReport, console: Console) -> None:

@@ -1,4 +1,12 @@
-"""A comparison of scenario variants under common random numbers: the records (pydantic)."""
+"""A comparison of scenario variants under common random numbers (and, with parameter
+uncertainty, common parameter draws): the records (pydantic).
+
+Every probability and paired difference carries two parts of its uncertainty, apart: the Monte
+Carlo error (`se_paired`, `value_se`: the standard error of the estimate, counting the
+128-trial groups that share a parameter draw, not the trials) and the parameter part (
+`parameter_band`, `parameter_sd`, `value_band`: how much the figure moves over the
+calibration's posterior draws, with the Monte Carlo noise taken out; experiments/compare.py).
+Without parameter uncertainty the parameter part is None."""
 
 from __future__ import annotations
 
@@ -18,14 +26,26 @@ class Difference(BaseModel):
     variant: str
     headline: str
     difference: float
-    se_paired: float  # standard error with common random numbers (trial by trial)
+    # the Monte Carlo part: the standard error with common random numbers (and common parameter
+    # draws); under parameter uncertainty the cluster standard error over the groups of trials
+    # that share a draw
+    se_paired: float
     se_independent: float  # what two independent runs of the same size would give
+    # the parameter part (None when the parameters are fixed): the central 90% of the
+    # difference over the posterior's draws and its standard deviation over them, the Monte
+    # Carlo noise of each group taken out
+    parameter_band: tuple[float, float] | None = None
+    parameter_sd: float | None = None
 
 
 class CrisisComparison(BaseModel):
     crisis_id: str
     title: str
     values: dict[str, dict[str, float]]  # variant -> headline -> probability
+    # variant -> headline -> the probability's Monte Carlo standard error, and (under parameter
+    # uncertainty, with at least 10 groups) its 90% band over the parameter draws
+    value_se: dict[str, dict[str, float]] = Field(default_factory=dict)
+    value_band: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=dict)
     differences: list[Difference]
     # variant -> where that variant's crisis lies outside the record (results/reach.py); only
     # the variants with something to say
@@ -40,15 +60,25 @@ class ComparisonReport(BaseModel):
     version: str
     crises: list[CrisisComparison]
     skipped: dict[str, list[str]]  # variant -> crisis ids of the base it does not have
+    # variant -> "posterior" (the calibration's posterior drawn for every 128 trials, the same
+    # draw for every variant: common parameter draws) or "off" (parameters as given)
+    parameter_uncertainty: dict[str, str] = Field(default_factory=dict)
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per crisis, headline and variant other than the base."""
+        """One row per crisis, headline and variant other than the base: the two values, the
+        difference with its Monte Carlo part (se_paired, se_independent) and its parameter part
+        (parameter_low, parameter_high: the 90% band over the parameter draws; parameter_sd;
+        NaN when the parameters are fixed)."""
         import pandas as pd
 
+        nan = float("nan")
         rows = [{"crisis": c.crisis_id, "headline": d.headline, "variant": d.variant,
                  "base_value": c.values[self.base][d.headline],
                  "variant_value": c.values[d.variant][d.headline],
                  "difference": d.difference, "se_paired": d.se_paired,
-                 "se_independent": d.se_independent}
+                 "se_independent": d.se_independent,
+                 "parameter_low": d.parameter_band[0] if d.parameter_band else nan,
+                 "parameter_high": d.parameter_band[1] if d.parameter_band else nan,
+                 "parameter_sd": nan if d.parameter_sd is None else d.parameter_sd}
                 for c in self.crises for d in c.differences]
         return pd.DataFrame(rows)

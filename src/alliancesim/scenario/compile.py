@@ -101,7 +101,10 @@ class CompiledCrisis:
     aggressor_distance: float = 0.0
     exposure_origin: tuple[str, ...] = ()  # per member: 'rule', 'hand' or 'hand: <reason>'
     quantities: tuple[QuantitySpec, ...] = field(default_factory=tuple)
-    posterior: Posterior | None = None  # parameter uncertainty (parameters.uncertainty)
+    # parameter uncertainty (parameters.uncertainty: posterior). Unset compiles as off: the
+    # default (posterior) is the front door's, which writes it into the scenario first
+    # (scenario.params.with_uncertainty)
+    posterior: Posterior | None = None
 
     @property
     def n_members(self) -> int:

@@ -394,12 +394,15 @@ class EngagementParameters(_Strict):
 
 
 class Parameters(_Strict):
-    uncertainty: Literal["off", "posterior"] = Field(
-        default="off",
+    uncertainty: Literal["off", "posterior"] | None = Field(
+        default=None,
         description="posterior: draw the council's and the request stage's parameters from the "
         "calibration's posterior (MCMC draws, data/calibrated.yaml): one draw for every group "
         "of 128 trials, around this scenario's own values; off: use the values as given. "
-        "`alliancesim run` turns it on (--parameter-uncertainty off to fix them).")
+        "Unset: the default of every command and api function that simulates (run, compare, "
+        "sweep, reports: posterior); a value written here wins over that default, and "
+        "`--parameter-uncertainty` (api: parameter_uncertainty=) wins over the file "
+        "(scenario.params.with_uncertainty).")
     council: CouncilParameters = CouncilParameters()
     request: RequestParameters = RequestParameters()
     forces: ForceParameters = ForceParameters()
