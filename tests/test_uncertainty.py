@@ -103,15 +103,22 @@ def test_same_numbers_on_any_backend_and_chunk_size() -> None:
     assert a.crises[0].parameter_groups == -(-12_000 // GROUP)
 
 
-def test_off_is_the_fixed_parameter_run_and_the_default_of_the_library() -> None:
+def test_off_is_the_fixed_parameter_run_and_posterior_the_default_of_the_library() -> None:
+    # issue 22: posterior by default in the library as on the command line
     sc = api.load_scenario("csto-2021-autumn")
-    fixed = api.simulate(sc, trials=6000, seed=2).summary()
+    fixed = api.simulate(sc, trials=6000, seed=2, parameter_uncertainty="off").summary()
+    off_in_file = sc.model_copy(update={"parameters": sc.parameters.model_copy(
+        update={"uncertainty": "off"})})
+    assert api.simulate(off_in_file, trials=6000, seed=2).summary().model_dump() == \
+        fixed.model_dump()
     off = api.simulate(_posterior(), trials=6000, seed=2,
                        parameter_uncertainty="off").summary()
     assert fixed.model_dump() == off.model_dump()
     assert fixed.crises[0].parameter_band is None and fixed.crises[0].parameter_groups == 0
-    on = api.simulate(sc, trials=6000, seed=2, parameter_uncertainty="posterior").summary()
+    on = api.simulate(sc, trials=6000, seed=2).summary()
     assert on.crises[0].parameter_band is not None
+    assert on.model_dump() == api.simulate(sc, trials=6000, seed=2,
+                                           parameter_uncertainty="posterior").summary().model_dump()
     with pytest.raises(api.UsageError, match="parameter_uncertainty='maybe'"):
         api.simulate(sc, trials=10, parameter_uncertainty="maybe")
 

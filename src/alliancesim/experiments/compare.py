@@ -329,12 +329,15 @@ def _crisis(cid: str, have: list[int], total: PairCounts,
         name = names[v]
         for j, h in enumerate(HEADLINES):
             n10, n01 = int(c[k, j, 1]), int(c[k, j, 2])
-            se_independent = float(np.hypot(value_se[name][h], value_se[base_name][h]))
             if total.paired is None:
+                pv, pb = values[name][h], values[base_name][h]
                 diffs.append(Difference(
                     variant=name, headline=h, difference=(n10 - n01) / trials,
-                    se_paired=_se_paired(trials, n10, n01), se_independent=se_independent))
+                    se_paired=_se_paired(trials, n10, n01),
+                    se_independent=float(np.sqrt((pv * (1 - pv) + pb * (1 - pb)) / trials))))
                 continue
+            # two independent runs, each with its own draws: each one's cluster error
+            se_independent = float(np.hypot(value_se[name][h], value_se[base_name][h]))
             sp = _paired_split(total, k, j, n10, n01)
             drawn_any = drawn[name] or drawn[base_name]
             diffs.append(Difference(

@@ -150,10 +150,15 @@ def _request_note(c: CrisisSummary, s: EnsembleSummary | None) -> Text | None:
 
 
 def _band(c: CrisisSummary, key: str) -> str:
+    """A headline's two parts of uncertainty: ± its Monte Carlo error, then its 90% band from
+    the parameters (when drawn)."""
+    se = c.headline_se.get(key)
+    mc = "" if se is None else f"±{100 * se:.1f} MC error"
     if c.parameter_band is None:
-        return ""
+        return f" ({mc})" if mc else ""
     lo, hi = c.parameter_band[key]
-    return f" (90% band from the parameters {100 * lo:.0f}-{100 * hi:.0f}%)"
+    sep = "; " if mc else ""
+    return f" ({mc}{sep}90% band from the parameters {100 * lo:.0f}-{100 * hi:.0f}%)"
 
 
 def crisis_section(c: CrisisSummary, s: EnsembleSummary | None = None) -> Group:

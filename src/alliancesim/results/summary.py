@@ -8,10 +8,12 @@ from pydantic import BaseModel, Field
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.model.request import REQUEST_CAP
 from alliancesim.results.bands import (
+    HEADLINES,
     BaseRate,
     Benchmark,
     HeldOut,
     RequestStageScore,
+    cluster_se,
     headline_bands,
     response_se,
 )
@@ -70,6 +72,11 @@ class CrisisSummary(BaseModel):
     # over the parameter draws, with the Monte Carlo noise of each group taken out (bands.py)
     parameter_groups: int = 0
     parameter_band: dict[str, tuple[float, float]] | None = None
+    # the Monte Carlo part of the same headlines (every rung, troops sent, acts without the
+    # alliance, repelled): the standard error of each probability, the cluster one over the
+    # groups that share a parameter draw under parameter uncertainty, else the binomial one.
+    # Each band is these two parts, apart: headline_se (Monte Carlo) and parameter_band
+    headline_se: dict[str, float] = Field(default_factory=dict)
     # the request: the level the scenario fixes ("none", "consultations", "military"), or None
     # when the fitted request stage draws it (the `request` shares above)
     request_fixed: str | None = None
@@ -139,6 +146,16 @@ def _mixed(request: dict[str, float], rates: dict[str, BaseRate]) -> dict[str, f
             for rung in RUNGS}
 
 
+def _headline_se(t: Tally, values: dict[str, float]) -> dict[str, float]:
+    """The Monte Carlo standard error of every headline (bands.HEADLINES; values: their
+    probabilities): cluster over the parameter groups when there are any, else binomial."""
+    if t.groups.shape[0] >= 2:
+        n = t.groups[:, 0].astype(float)
+        return {h: cluster_se(t.groups[:, 1 + j].astype(float), n)
+                for j, h in enumerate(HEADLINES)}
+    return {h: float(np.sqrt(p * (1 - p) / t.n)) for h, p in values.items()}
+
+
 def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
               benchmark: Benchmark | None = None,
               by_request: dict[str, tuple[CompiledCrisis, Tally]] | None = None
@@ -195,6 +212,9 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
         defender_losses_alone=t.defender_losses_alone / n,
         parameter_groups=int(t.groups.shape[0]),
         parameter_band=headline_bands(t.groups),
+        headline_se=_headline_se(t, {**response, "troops sent": t.any_troops / n,
+                                     "acts without the alliance": t.fallback / n,
+                                     "repelled": with_["repelled"]}),
         request_fixed=fixed,
         base_rate=None if rates is None else _mixed(request, rates), base_rates=rates,
         by_request=None if not by_request else {
