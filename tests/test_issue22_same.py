@@ -287,3 +287,29 @@ def test_compare_command_shows_both_parts(tmp_path: Path) -> None:
     # cli.main turns it into one line and exit status 2, naming the flag
     assert isinstance(bad.exception, api.UsageError)
     assert bad.exception.describe(_flag).startswith("--parameter-uncertainty maybe: must be")
+
+
+@pytest.mark.slow  # a minute: tracemalloc slows the per-group draws of the parameters
+def test_compare_memory_does_not_grow_with_trials_under_parameter_draws() -> None:
+    """The groups are reduced to histograms chunk by chunk: ten times the trials (320 groups
+    more per crisis) add no per-group memory (issue 21's bound, with the parameters drawn)."""
+    import tracemalloc
+
+    from alliancesim.experiments.compare import compare
+    from alliancesim.scenario.variants import load_variants
+
+    variants = [(n, with_uncertainty(s)) for n, s in
+                load_variants("examples/csto-variants.yaml")[:2]]
+
+    def peak(trials: int) -> int:
+        tracemalloc.start()
+        try:
+            report = compare(variants, trials, 1, chunk_size=4096)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert report.parameter_uncertainty == {n: "posterior" for n, _ in variants}
+
+    peak(4096)  # compiled and warm
+    small, large = peak(4096), peak(40960)
+    assert large - small < 400_000, (small, large)
