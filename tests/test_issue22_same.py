@@ -313,3 +313,22 @@ def test_compare_memory_does_not_grow_with_trials_under_parameter_draws() -> Non
     peak(4096)  # compiled and warm
     small, large = peak(4096), peak(40960)
     assert large - small < 400_000, (small, large)
+
+
+def test_one_group_falls_back_to_the_trials_own_error(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    """With one group (up to 128 trials) the cluster error cannot be measured: the error is
+    then the trial-by-trial one, never a silent 0."""
+    base = make_scenario()
+    variant = make_scenario({"alliance_changes": {"decision_rule": {"rule": "simple_majority"}}})
+    r = api.compare([base, variant], names=["base", "majority"], trials=100, seed=2)
+    runs = [run_chunk(compile_crisis(with_uncertainty(s), 0), 2, 0, 1, 100,
+                      keep_trials=True).results for s in (base, variant)]
+    checked = 0
+    for d in r.crises[0].differences:
+        f = TRIAL_HEADLINES[d.headline]
+        xb, xv = (np.asarray(f(x), dtype=float) for x in runs)  # type: ignore[arg-type]
+        diff = xv - xb
+        assert d.se_paired == pytest.approx(diff.std(ddof=1) / np.sqrt(100), rel=1e-12,
+                                            abs=1e-15)
+        checked += d.se_paired > 0
+    assert checked >= 1

@@ -151,9 +151,10 @@ class Split:
     """A mean over groups of trials, its Monte Carlo standard error and its parameter part."""
 
     mean: float
-    se: float  # the cluster standard error
+    se: float  # the cluster standard error (0 with one group: none to measure it by)
     band: tuple[float, float] | None  # the central LEVEL of the group means, noise taken out
     sd: float  # sqrt(var_param)
+    groups: int
 
 
 def hist_quantile(values: np.ndarray, count: np.ndarray, q: float) -> float:
@@ -201,7 +202,7 @@ def split(sums: np.ndarray, tail: tuple[int, int], within: float,
             tail_q = (1.0 - LEVEL) / 2.0
             band = (mean + shrink * (hist_quantile(vals, cnt, tail_q) - mean),
                     mean + shrink * (hist_quantile(vals, cnt, 1.0 - tail_q) - mean))
-    return Split(mean, se, band, float(np.sqrt(var_param)))
+    return Split(mean, se, band, float(np.sqrt(var_param)), groups)
 
 
 def _event_split(c: PairCounts, k: int, j: int) -> Split:
@@ -318,7 +319,10 @@ def _crisis(cid: str, have: list[int], total: PairCounts,
                               for h, p in values[name].items()}
             continue
         parts = {h: _event_split(total, k, j) for j, h in enumerate(HEADLINES)}
-        value_se[name] = {h: sp.se for h, sp in parts.items()}
+        # one group (fewer than 2 x 128 trials) cannot measure the cluster error: binomial
+        value_se[name] = {h: sp.se if sp.groups > 1 else
+                          float(np.sqrt(values[name][h] * (1 - values[name][h]) / trials))
+                          for h, sp in parts.items()}
         if drawn[name]:
             bands = {h: sp.band for h, sp in parts.items() if sp.band is not None}
             if bands:
@@ -342,7 +346,8 @@ def _crisis(cid: str, have: list[int], total: PairCounts,
             drawn_any = drawn[name] or drawn[base_name]
             diffs.append(Difference(
                 variant=name, headline=h, difference=(n10 - n01) / trials,
-                se_paired=sp.se, se_independent=se_independent,
+                se_paired=sp.se if sp.groups > 1 else _se_paired(trials, n10, n01),
+                se_independent=se_independent,
                 parameter_band=sp.band if drawn_any else None,
                 parameter_sd=sp.sd if drawn_any else None))
     return CrisisComparison(crisis_id=cid, title=models[0][cid].title, values=values,
