@@ -332,3 +332,24 @@ def test_one_group_falls_back_to_the_trials_own_error(make_scenario) -> None:  #
                                             abs=1e-15)
         checked += d.se_paired > 0
     assert checked >= 1
+
+
+def test_the_report_of_a_run_follows_the_run(tmp_path: Path, make_scenario,  # type: ignore[no-untyped-def]
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run made with the parameters fixed gets no parameter ranges in its report (off is off
+    there too); one drawn but too short for a band gets them, as before."""
+    import alliancesim.report.html as html
+
+    seen: list[object] = []
+    monkeypatch.setattr(html, "render", lambda record, parameter_ranges=None: (
+        seen.append(parameter_ranges) or "<html></html>"))
+    monkeypatch.setattr(api, "parameter_ranges", lambda sc, draws, seed: {"x": {}})
+    store = tmp_path / "runs.duckdb"
+    sc = make_scenario()
+    for choice in ("off", "posterior"):
+        ens = api.simulate(sc, trials=300, seed=1, by_request=False,
+                           parameter_uncertainty=choice)
+        run_id = api.record("run", ens.summary(), scenario=ens.scenario, seed=1, trials=300,
+                            store=store)
+        api.report(run_id, out=tmp_path / f"{choice}.html", store=store)
+    assert seen == [None, {"x": {}}]
