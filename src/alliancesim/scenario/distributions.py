@@ -12,12 +12,29 @@ A scenario may give any quantity as a plain number (fixed) or as a mapping::
 Draws of unbounded distributions are clipped to the field's valid range (for example a normal
 troop count is clipped at 0); a distribution whose whole support lies outside that range is
 rejected when the scenario is loaded.
+
+Each distribution is also a frozen scipy.stats distribution (`frozen()`), which gives its
+quantiles (`ppf`, `interval`) and moments (`std`, and anything else scipy offers):
+
+    uniform     scipy.stats.uniform(loc=low, scale=high - low)
+    normal      scipy.stats.norm(loc=mean, scale=sd)
+    lognormal   scipy.stats.lognorm(s=sigma, scale=median)
+    triangular  scipy.stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
+    beta        scipy.stats.beta(a, b, loc=low, scale=high - low)
+
+(tests/test_issue22_numerics.py checks each against the engine's numpy draws and the closed
+forms.) The engine's side stays numpy: draws are numpy's (`sample`, keyed streams), and the
+mean (`mean`, the central value `point` gives to fixed runs) is the closed form, since every
+run takes it and importing scipy.stats would add about half a second to each; it equals
+scipy's mean (where scipy's lognormal mean overflows, above sigma about 26.6, the closed form
+stays finite up to about 37.6). scipy.stats is imported only when a quantile or moment is asked
+for (sensitivity, discover, reports), never at start-up.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
@@ -41,14 +58,33 @@ class _Dist(StrictModel):
         raise NotImplementedError
 
     def mean(self) -> float:
+        """The mean, in closed form (module doc: the engine's central value)."""
         raise NotImplementedError
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws from numpy's generator (the engine's keyed streams)."""
+        raise NotImplementedError
+
+    def frozen(self) -> Any:
+        """This distribution as a frozen scipy.stats distribution (module doc: the mapping)."""
         raise NotImplementedError
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function, used to map unit-cube samples (sensitivity analysis)."""
-        raise NotImplementedError
+        """Quantile function, used to map unit-cube samples (sensitivity analysis, discover):
+        scipy's, by `frozen`. u in [0, 1]; 0 and 1 give the support's ends."""
+        return np.asarray(self.frozen().ppf(u), dtype=float)
+
+    def std(self) -> float:
+        """The standard deviation (scipy's, by `frozen`)."""
+        return float(self.frozen().std())
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        """The central interval holding `confidence` of the probability (0.9: the 5% and 95%
+        quantiles), by `frozen`."""
+        if not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"confidence must lie in [0, 1] (got {confidence})")
+        lo, hi = self.frozen().interval(confidence)
+        return (float(lo), float(hi))
 
 
 class Fixed(_Dist):
@@ -64,8 +100,18 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
+    def frozen(self) -> Any:
+        raise TypeError("a fixed value has no scipy.stats distribution (scipy has no point "
+                        "mass); its ppf, std and interval are the value's own")
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value)
+
+    def std(self) -> float:
+        return 0.0
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        return (self.value, self.value)
 
 
 class Uniform(_Dist):
@@ -88,8 +134,10 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return self.low + (self.high - self.low) * np.asarray(u)
+    def frozen(self) -> Any:
+        from scipy.stats import uniform
+
+        return uniform(loc=self.low, scale=self.high - self.low)
 
 
 class Normal(_Dist):
@@ -115,10 +163,10 @@ class Normal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def frozen(self) -> Any:
         from scipy.stats import norm
 
-        return np.asarray(norm.ppf(u, loc=self.mean_, scale=self.sd))
+        return norm(loc=self.mean_, scale=self.sd)
 
 
 class LogNormal(_Dist):
@@ -148,10 +196,12 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        from scipy.stats import norm
+    def frozen(self) -> Any:
+        """log X ~ N(log median, sigma^2) is scipy's lognorm with shape s = sigma and
+        scale = median (= exp(mu))."""
+        from scipy.stats import lognorm
 
-        return np.asarray(self.median * np.exp(self.sigma * norm.ppf(u)))
+        return lognorm(s=self.sigma, scale=self.median)
 
 
 class Triangular(_Dist):
@@ -178,11 +228,12 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def frozen(self) -> Any:
+        """scipy's triang puts the mode at loc + c * scale."""
         from scipy.stats import triang
 
         c = (self.mode - self.low) / (self.high - self.low)
-        return np.asarray(triang.ppf(u, c, loc=self.low, scale=self.high - self.low))
+        return triang(c, loc=self.low, scale=self.high - self.low)
 
 
 class Beta(_Dist):
@@ -209,10 +260,10 @@ class Beta(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.low + (self.high - self.low) * rng.beta(self.a, self.b, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def frozen(self) -> Any:
         from scipy.stats import beta
 
-        return np.asarray(beta.ppf(u, self.a, self.b, loc=self.low, scale=self.high - self.low))
+        return beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
 
 Distribution = Annotated[
