@@ -13,8 +13,9 @@ Draws of unbounded distributions are clipped to the field's valid range (for exa
 troop count is clipped at 0); a distribution whose whole support lies outside that range is
 rejected when the scenario is loaded.
 
-Each distribution is also a frozen scipy.stats distribution (`frozen()`), which gives its
-quantiles (`ppf`, `interval`) and moments (`std`, and anything else scipy offers):
+Each distribution is also a scipy.stats distribution (`scipy()`: the distribution and its
+parameters; `frozen()`: the frozen distribution), which gives its quantiles (`ppf`,
+`interval`) and moments (`std`, and anything else scipy offers):
 
     uniform     scipy.stats.uniform(loc=low, scale=high - low)
     normal      scipy.stats.norm(loc=mean, scale=sd)
@@ -65,25 +66,39 @@ class _Dist(StrictModel):
         """n draws from numpy's generator (the engine's keyed streams)."""
         raise NotImplementedError
 
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        """The scipy.stats distribution and its parameters by name (module doc: the mapping).
+        Imports scipy.stats."""
+        raise NotImplementedError
+
     def frozen(self) -> Any:
         """This distribution as a frozen scipy.stats distribution (module doc: the mapping)."""
-        raise NotImplementedError
+        dist, params = self.scipy()
+        return dist(**params)
+
+    # The methods below call the shared scipy.stats distribution with the parameters rather
+    # than freezing a new one per call: a frozen distribution copies its distribution object,
+    # whose reference cycles are freed only by the garbage collector (sensitivity maps each
+    # chunk of its design through ppf, and its memory stayed flat only this way).
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantile function, used to map unit-cube samples (sensitivity analysis, discover):
-        scipy's, by `frozen`. u in [0, 1]; 0 and 1 give the support's ends."""
-        return np.asarray(self.frozen().ppf(u), dtype=float)
+        scipy's. u in [0, 1]; 0 and 1 give the support's ends."""
+        dist, params = self.scipy()
+        return np.asarray(dist.ppf(u, **params), dtype=float)
 
     def std(self) -> float:
-        """The standard deviation (scipy's, by `frozen`)."""
-        return float(self.frozen().std())
+        """The standard deviation (scipy's)."""
+        dist, params = self.scipy()
+        return float(dist.std(**params))
 
     def interval(self, confidence: float) -> tuple[float, float]:
         """The central interval holding `confidence` of the probability (0.9: the 5% and 95%
-        quantiles), by `frozen`."""
+        quantiles), scipy's."""
         if not 0.0 <= confidence <= 1.0:
             raise ValueError(f"confidence must lie in [0, 1] (got {confidence})")
-        lo, hi = self.frozen().interval(confidence)
+        dist, params = self.scipy()
+        lo, hi = dist.interval(confidence, **params)
         return (float(lo), float(hi))
 
 
@@ -100,7 +115,7 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         raise TypeError("a fixed value has no scipy.stats distribution (scipy has no point "
                         "mass); its ppf, std and interval are the value's own")
 
@@ -134,10 +149,10 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         from scipy.stats import uniform
 
-        return uniform(loc=self.low, scale=self.high - self.low)
+        return uniform, {"loc": self.low, "scale": self.high - self.low}
 
 
 class Normal(_Dist):
@@ -163,10 +178,10 @@ class Normal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         from scipy.stats import norm
 
-        return norm(loc=self.mean_, scale=self.sd)
+        return norm, {"loc": self.mean_, "scale": self.sd}
 
 
 class LogNormal(_Dist):
@@ -196,12 +211,12 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, n)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         """log X ~ N(log median, sigma^2) is scipy's lognorm with shape s = sigma and
         scale = median (= exp(mu))."""
         from scipy.stats import lognorm
 
-        return lognorm(s=self.sigma, scale=self.median)
+        return lognorm, {"s": self.sigma, "scale": self.median}
 
 
 class Triangular(_Dist):
@@ -228,12 +243,12 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, n)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         """scipy's triang puts the mode at loc + c * scale."""
         from scipy.stats import triang
 
         c = (self.mode - self.low) / (self.high - self.low)
-        return triang(c, loc=self.low, scale=self.high - self.low)
+        return triang, {"c": c, "loc": self.low, "scale": self.high - self.low}
 
 
 class Beta(_Dist):
@@ -260,10 +275,10 @@ class Beta(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.low + (self.high - self.low) * rng.beta(self.a, self.b, n)
 
-    def frozen(self) -> Any:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         from scipy.stats import beta
 
-        return beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+        return beta, {"a": self.a, "b": self.b, "loc": self.low, "scale": self.high - self.low}
 
 
 Distribution = Annotated[
