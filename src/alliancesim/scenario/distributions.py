@@ -26,7 +26,7 @@ parameters; `frozen()`: the frozen distribution), which gives its quantiles (`pp
 (tests/test_issue22_numerics.py checks each against the engine's numpy draws and the closed
 forms.) The engine's side stays numpy: draws are numpy's (`sample`, keyed streams), and the
 mean (`mean`, the central value `point` gives to fixed runs) is the closed form, since every
-run takes it and importing scipy.stats would add about half a second to each; it equals
+run takes it and importing scipy.stats would add 0.3 s of CPU to each; it equals
 scipy's mean (where scipy's lognormal mean overflows, above sigma about 26.6, the closed form
 stays finite up to about 37.6). scipy.stats is imported only when a quantile or moment is asked
 for (sensitivity, discover, reports), never at start-up.
