@@ -437,21 +437,46 @@ def _listed(path: str, values: list[Any], labels: list[Any] | None, spec: object
     return Axis(path, values=tuple(values), labels=tuple(names))
 
 
-def _cli_value(text: str) -> Any:
-    """A value written on the command line: a number where it reads as one, else the text."""
+def _cli_value(text: str, spec: str) -> Any:
+    """A value written on the command line: a YAML flow mapping or list ({rule: consensus}),
+    a number where it reads as one, else the text."""
+    text = text.strip()
+    if text[:1] in "{[":
+        import yaml
+
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise UsageError(f"cannot read {text!r} as a YAML mapping or list, e.g. "
+                             "{rule: qualified_majority, threshold: 0.667}", param="vary",
+                             value=spec) from None
     try:
         number = float(text)
     except ValueError:
-        return text.strip()
-    return number if np.isfinite(number) else text.strip()
+        return text
+    return number if np.isfinite(number) else text
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at the commas outside braces and brackets: a,b and {rule: x, threshold: 1},b."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch in "{[") - (ch in "}]")
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [p for p in [*parts, cur] if p.strip()]
 
 
 def _parse_vary(spec: str) -> Axis:
-    """PATH=LOW:HIGH[:STEPS] (a range, 5 steps by default) or PATH=A,B,C (listed values,
-    numbers or words such as consensus,simple_majority)."""
+    """PATH=LOW:HIGH[:STEPS] (a range, 5 steps by default) or PATH=A,B,C (listed values:
+    numbers, words such as consensus,simple_majority, or YAML flow mappings such as
+    {rule: consensus},{rule: qualified_majority, threshold: 0.667})."""
     path, eq, rng = spec.partition("=")
-    if eq and path and "," in rng and rng.strip(", "):
-        return _listed(path, [_cli_value(v) for v in rng.split(",") if v.strip()], None, spec)
+    if eq and path and ("," in rng or rng.strip()[:1] == "{") and rng.strip(", "):
+        return _listed(path, [_cli_value(v, spec) for v in _split_top(rng)], None, spec)
     parts = rng.split(":")
     if not eq or not path or len(parts) not in (2, 3):
         raise UsageError("expected PATH=LOW:HIGH:STEPS, e.g. "

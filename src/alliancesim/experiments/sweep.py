@@ -28,19 +28,12 @@ from typing import Any
 import numpy as np
 
 from alliancesim._version import __version__
-from alliancesim.results.bands import MIN_GROUPS, band, cluster_se
 from alliancesim.results.ensemble import simulate_scenario
-from alliancesim.results.headlines import summary_headlines
+from alliancesim.results.headlines import headline_errors, summary_headlines
 from alliancesim.results.sweep import SweepPoint, SweepReport
 from alliancesim.scenario.loading import resolve
 from alliancesim.scenario.schema import Scenario
 
-# headline -> the columns of a tally's group counts (results/tally.py) whose sum counts it:
-# 1 + rung index for the rungs, 6 troops sent, 7 acts without the alliance, 8 repelled.
-# "lost, with the alliance" is not counted per group: its error is binomial and it has no band.
-GROUP_COLUMNS: dict[str, tuple[int, ...]] = {
-    "military help": (5,), "mission or more": (4, 5), "acts without the alliance": (7,),
-    "troops sent": (6,), "repelled, with the alliance": (8,)}
 # per member: the probability it sends troops, and that its own preference is military help
 MEMBER_HEADLINES = ("sends troops", "prefers military help")
 
@@ -127,19 +120,6 @@ def design(axes: list[Axis], lhs: int | None, seed: int) -> list[list[tuple[Any,
     return [[a.at(float(u)) for a, u in zip(axes, row, strict=True)] for row in rows]
 
 
-def _stats(groups: np.ndarray, cols: tuple[int, ...] | None, p: float, n: int
-           ) -> tuple[float, tuple[float, float] | None]:
-    """A headline's Monte Carlo standard error and parameter band: the cluster error and the
-    band of results/bands.py from the group counts when the parameters are drawn (and the
-    headline is counted per group), else the binomial error and no band."""
-    if cols is None or groups.shape[0] < 2:
-        return math.sqrt(p * (1 - p) / n), None
-    k = groups[:, list(cols)].sum(axis=1).astype(float)
-    size = groups[:, 0].astype(float)
-    return (cluster_se(k, size),
-            band(k, size) if groups.shape[0] >= MIN_GROUPS else None)
-
-
 def sweep(scenario: Scenario, axes: list[Axis], lhs: int | None, trials: int | None,
           seed: int | None, progress: Callable[[int, int], None] | None = None,
           label: str | None = None, **options: Any) -> SweepReport:
@@ -160,7 +140,7 @@ def sweep(scenario: Scenario, axes: list[Axis], lhs: int | None, trials: int | N
         summary = ens.summary()
         for c, tally in zip(summary.crises, ens.tallies, strict=True):
             out = summary_headlines(c)
-            stats = {h: _stats(tally.groups, GROUP_COLUMNS.get(h), p, n) for h, p in out.items()}
+            stats = headline_errors(out, tally.groups, n)
             members = {m.id: {"sends troops": m.p_sends,
                               "prefers military help": m.preferred_military}
                        for m in c.members}
