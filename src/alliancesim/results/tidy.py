@@ -7,10 +7,11 @@ paths, given_request...), with the columns
 
 member: a member's id, or ALL ("all": lower case, so never an actor id, whose pattern is
 upper case) for the crisis as a whole. value: a probability (or a mean, a difference, an
-index, as the headline says). mc_se: its Monte Carlo standard error. lower, upper: its 90%
-parameter band (the spread the calibration's posterior gives, Monte Carlo noise removed:
-results/bands.py), NaN where there is none (parameter uncertainty off, too few groups, or a
-headline not counted per group). Column names are Python identifiers, so that df.query and
+index, as the headline says). mc_se: its Monte Carlo standard error. lower, upper: for a
+probability (run, compare, sweep) its 90% parameter band (the spread the calibration's
+posterior gives, Monte Carlo noise removed: results/bands.py), NaN where there is none
+(parameter uncertainty off, too few groups, or a headline not counted per group); for a
+sensitivity index its 95% interval. Each report's to_pandas says which. Column names are Python identifiers, so that df.query and
 attribute access work: a dotted path becomes `column_name(path)`.
 """
 

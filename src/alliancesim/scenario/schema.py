@@ -591,6 +591,9 @@ def unknown_field(scenario: Scenario, path: str) -> str | None:
             match = [c for c in cur if getattr(c, "id", None) == key]
             cur = (match[0] if match else cur[int(key)] if key.isdigit() and int(key) < len(cur)
                    else None)
+        elif cur is not None:
+            return (f"cannot go inside a value: {'.'.join(keys[:i])} is "
+                    f"{middle_cut(repr(cur))}")
         else:
-            return None  # a value (or a new entry): set_path and the schema judge the rest
+            return None  # a new entry or an empty field: set_path and the schema judge the rest
     return None
