@@ -11,8 +11,9 @@ index, as the headline says). mc_se: its Monte Carlo standard error. lower, uppe
 probability (run, compare, sweep) its 90% parameter band (the spread the calibration's
 posterior gives, Monte Carlo noise removed: results/bands.py), NaN where there is none
 (parameter uncertainty off, too few groups, or a headline not counted per group); for a
-sensitivity index its 95% interval. Each report's to_pandas says which. Column names are Python identifiers, so that df.query and
-attribute access work: a dotted path becomes `column_name(path)`.
+sensitivity index its 95% interval. Each report's to_pandas says which. Column names are
+Python identifiers, so that df.query and attribute access work: a dotted path becomes
+`column_name(path)`.
 """
 
 from __future__ import annotations

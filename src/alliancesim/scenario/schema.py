@@ -13,8 +13,14 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, \
-    model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alliancesim.scenario.distributions import Quantity, check_range
 from alliancesim.scenario.errors import Problem, ScenarioError, middle_cut
