@@ -265,3 +265,31 @@ def test_per_trial_data_carry_the_parameter_draw() -> None:
     off = api.simulate("csto-2021-autumn", trials=300, seed=12, keep_trials=True,
                        parameter_uncertainty="off", by_request=False).to_pandas()
     assert "parameter_draw" not in off.columns
+
+
+@pytest.mark.slow  # scoring compiles the closed forms: seconds on a busy machine
+def test_the_scored_cases_give_a_long_frame() -> None:
+    """Each forecast's probability of each rung sums to one per case; the model's log score
+    of the observed rung is negative."""
+    sc = api.score_cases(api.load_cases()[:2]).to_pandas()
+    _tidy(sc)
+    rungs = sc[sc.headline.str.startswith("response: ")]
+    assert np.allclose(rungs.groupby(["crisis", "forecast"]).value.sum(), 1.0)
+    assert sc.query("headline == 'log_score' and forecast == 'model'").value.lt(0).all()
+
+
+def test_the_calibration_gives_a_frame_of_its_estimates() -> None:
+    """The MAP with its Laplace error, and the posterior's 5-95% interval where sampled."""
+    from alliancesim.results.validation import CalibrationReport, Estimate, PosteriorEstimate
+
+    report = CalibrationReport(
+        cases=["a"], prior_sd=1.0, log_likelihood=-1.0, mean_log_score_in_sample=-1.0,
+        converged=True, council={},
+        estimates=[Estimate(name="coefficients.cost", value=-0.5, se=0.1, prior=-0.5)],
+        request_estimates=[Estimate(name="threat", value=0.0, se=0.2, prior=1.0)],
+        posterior=[PosteriorEstimate(name="request.threat", map=0.0, mean=0.01, sd=0.2,
+                                     q05=-0.3, q95=0.35, rhat=1.0, ess_bulk=900.0,
+                                     ess_tail=800.0)])
+    df = report.to_pandas()
+    assert df.parameter.tolist() == ["coefficients.cost", "threat"]
+    assert np.isnan(df.lower[0]) and (df.lower[1], df.upper[1]) == (-0.3, 0.35)
