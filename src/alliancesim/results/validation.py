@@ -304,7 +304,7 @@ class HindcastReport(BaseModel):
         or band (closed forms): NaN."""
         rows = []
         for c in self.cases:
-            keys = {"request": c.request, "observed": c.observed}
+            keys: dict[str, Any] = {"request": c.request, "observed": c.observed}
             rows += [row(c.case_id, ALL, f"response: {r}", p, forecast="model", **keys)
                      for r, p in zip(RUNGS, c.model, strict=True)]
             rows += [row(c.case_id, ALL, "p_observed", p, forecast=f, **keys)
@@ -350,7 +350,8 @@ class ScoreReport(BaseModel):
         request, observed. No Monte Carlo error or band: NaN."""
         rows = []
         for c in self.cases:
-            keys = {"alliance": c.alliance, "request": c.request, "observed": c.observed}
+            keys: dict[str, Any] = {"alliance": c.alliance, "request": c.request,
+                                    "observed": c.observed}
             for f, probs in c.probabilities.items():
                 rows += [row(c.case_id, ALL, f"response: {r}", p, forecast=f, **keys)
                          for r, p in zip(RUNGS, probs, strict=True)]
