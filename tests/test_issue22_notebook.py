@@ -293,3 +293,20 @@ def test_the_calibration_gives_a_frame_of_its_estimates() -> None:
     df = report.to_pandas()
     assert df.parameter.tolist() == ["coefficients.cost", "threat"]
     assert np.isnan(df.lower[0]) and (df.lower[1], df.upper[1]) == (-0.3, 0.35)
+
+
+def test_the_hindcast_gives_a_long_frame_of_its_forecasts() -> None:
+    from alliancesim.results.validation import CasePrediction, HindcastReport
+
+    case = CasePrediction(case_id="csto_2022_kaz", title="Kazakhstan", request="military",
+                          observed="mission", model=[0.1, 0.1, 0.2, 0.4, 0.2],
+                          p_observed={"model": 0.4, "base rate": 0.3})
+    report = HindcastReport(cases=[case], log_score={}, brier={}, reliability={}, prior_sd=1.0,
+                            contingents=[], burden_sharing=[], outside_action=[],
+                            differences=[], decline_eps=0.01)
+    df = report.to_pandas()
+    _tidy(df)
+    assert df.query("headline == 'response: mission'").value.item() == 0.4
+    assert df.query("headline == 'p_observed'").set_index("forecast").value.to_dict() == {
+        "model": 0.4, "base rate": 0.3}
+    assert set(df.observed) == {"mission"} and set(df.member) == {"all"}
