@@ -441,14 +441,15 @@ def _cli_value(text: str, spec: str) -> Any:
     """A value written on the command line: a YAML flow mapping or list ({rule: consensus}),
     a number where it reads as one, else the text."""
     text = text.strip()
-    if text[:1] in "{[":
-        import yaml
+    if text[:1] in "{[":  # the bounded YAML reader of scenario files (depth, aliases, tags)
+        from alliancesim.scenario.yaml_lines import parse_yaml
 
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError:
+            return parse_yaml(text, "--vary")[0]
+        except ScenarioError as exc:
             raise UsageError(f"cannot read {text!r} as a YAML mapping or list, e.g. "
-                             "{rule: qualified_majority, threshold: 0.667}", param="vary",
+                             "{rule: qualified_majority, threshold: 0.667} "
+                             f"({exc.problems[0].message})", param="vary",
                              value=spec) from None
     try:
         number = float(text)

@@ -29,13 +29,10 @@ import numpy as np
 
 from alliancesim._version import __version__
 from alliancesim.results.ensemble import simulate_scenario
-from alliancesim.results.headlines import headline_errors, summary_headlines
+from alliancesim.results.headlines import summary_headlines
 from alliancesim.results.sweep import SweepPoint, SweepReport
 from alliancesim.scenario.loading import resolve
 from alliancesim.scenario.schema import Scenario
-
-# per member: the probability it sends troops, and that its own preference is military help
-MEMBER_HEADLINES = ("sends troops", "prefers military help")
 
 
 @dataclass(frozen=True)
@@ -136,19 +133,16 @@ def sweep(scenario: Scenario, axes: list[Axis], lhs: int | None, trials: int | N
         changed = scenario.with_changes({a.path: v for a, (v, _) in zip(axes, values,
                                                                        strict=True)})
         sc = resolve(changed, f"{label or scenario.name} (sweep point {k})")
-        ens = simulate_scenario(sc, trials=n, seed=s, keep_trials=False, **options)
-        summary = ens.summary()
-        for c, tally in zip(summary.crises, ens.tallies, strict=True):
-            out = summary_headlines(c)
-            stats = headline_errors(out, tally.groups, n)
+        summary = simulate_scenario(sc, trials=n, seed=s, keep_trials=False,
+                                    **options).summary()
+        for c in summary.crises:
             members = {m.id: {"sends troops": m.p_sends,
                               "prefers military help": m.preferred_military}
                        for m in c.members}
             rows.append(SweepPoint(
                 point=k, values={a.path: lab for a, (_, lab) in zip(axes, values, strict=True)},
-                crisis_id=c.crisis_id, title=c.title, outcomes=out,
-                se={h: se for h, (se, _) in stats.items()},
-                band={h: b for h, (_, b) in stats.items() if b is not None},
+                crisis_id=c.crisis_id, title=c.title, outcomes=summary_headlines(c),
+                se=c.headline_se, band=c.headline_band,
                 members=members,
                 member_se={m: {h: math.sqrt(p * (1 - p) / n) for h, p in hs.items()}
                            for m, hs in members.items()}))
