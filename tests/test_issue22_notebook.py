@@ -69,6 +69,15 @@ def test_with_changes_says_which_path_or_value_is_wrong(csto: Scenario, changes:
     assert "\n" not in str(err.value)  # one line each
 
 
+def test_an_unresolved_scenario_says_how_to_change_its_bundled_alliance(csto: Scenario) -> None:
+    raw = csto.model_copy(update={"alliance": "csto"})
+    with pytest.raises(ScenarioError, match="bundled 'csto': change it with "
+                       "alliance_changes.decision_rule.rule"):
+        raw.with_changes({"alliance.decision_rule.rule": "consensus"})
+    changed = raw.with_changes({"alliance_changes.decision_rule.rule": "consensus"})
+    assert changed.alliance_changes == {"decision_rule": {"rule": "consensus"}}
+
+
 # --------------------------------------------------------------------------- sweeps
 def _military(report: SweepReport, crisis: str = "armenia-attack") -> list[float]:
     df = report.to_pandas().query(

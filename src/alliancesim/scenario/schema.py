@@ -597,6 +597,10 @@ def unknown_field(scenario: Scenario, path: str) -> str | None:
             match = [c for c in cur if getattr(c, "id", None) == key]
             cur = (match[0] if match else cur[int(key)] if key.isdigit() and int(key) < len(cur)
                    else None)
+        elif keys[0] == "alliance" and i == 1 and isinstance(cur, str):
+            return (f"the alliance is the bundled '{middle_cut(cur)}': change it with "
+                    f"alliance_changes.{'.'.join(keys[1:])}, or resolve the scenario first "
+                    "(api.load_scenario gives it resolved)")
         elif cur is not None:
             return (f"cannot go inside a value: {'.'.join(keys[:i])} is "
                     f"{middle_cut(repr(cur))}")
