@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from typer.testing import CliRunner
 
 from alliancesim import api
@@ -71,8 +72,8 @@ def test_with_changes_says_which_path_or_value_is_wrong(csto: Scenario, changes:
 
 def test_an_unresolved_scenario_says_how_to_change_its_bundled_alliance(csto: Scenario) -> None:
     raw = csto.model_copy(update={"alliance": "csto"})
-    with pytest.raises(ScenarioError, match="bundled 'csto': change it with "
-                       "alliance_changes.decision_rule.rule"):
+    with pytest.raises(ScenarioError, match=r"bundled 'csto': change it with "
+                       r"alliance_changes\.decision_rule\.rule"):
         raw.with_changes({"alliance.decision_rule.rule": "consensus"})
     changed = raw.with_changes({"alliance_changes.decision_rule.rule": "consensus"})
     assert changed.alliance_changes == {"decision_rule": {"rule": "consensus"}}
@@ -319,3 +320,19 @@ def test_the_hindcast_gives_a_long_frame_of_its_forecasts() -> None:
     assert df.query("headline == 'p_observed'").set_index("forecast").value.to_dict() == {
         "model": 0.4, "base rate": 0.3}
     assert set(df.observed) == {"mission"} and set(df.member) == {"all"}
+
+
+@pytest.mark.slow  # a 5 x 2 sweep of 2,000 trials and a comparison: ten seconds or so
+def test_the_readme_s_notebook_example_runs() -> None:
+    """The README's notebook block, run as written after the Python block before it (whose
+    scenario and summary it uses, made here with fewer trials)."""
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("In a notebook, scenarios are edited by path")
+    block = text[text.index("```python\n", start) + len("```python\n"):]
+    block = block[:block.index("```")]
+    scenario = api.load_scenario("csto-2021-autumn")
+    space = {"api": api, "scenario": scenario,
+             "summary": api.simulate(scenario, trials=1280, seed=1).summary()}
+    exec(compile(block, "README.md", "exec"), space)  # the README's own code
+    assert isinstance(space["ds"], xr.Dataset)
+    assert len(space["df"].point.unique()) == 10
