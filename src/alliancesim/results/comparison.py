@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from alliancesim.results.reach import Extrapolation
+from alliancesim.results.tidy import ALL, COLUMNS, frame, row
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,20 +66,40 @@ class ComparisonReport(BaseModel):
     parameter_uncertainty: dict[str, str] = Field(default_factory=dict)
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per crisis, headline and variant other than the base: the two values, the
-        difference with its Monte Carlo part (se_paired, se_independent) and its parameter part
-        (parameter_low, parameter_high: the 90% band over the parameter draws; parameter_sd;
-        NaN when the parameters are fixed)."""
-        import pandas as pd
+        """The tidy long frame (results/tidy.py): one row per crisis, variant (the base first)
+        and headline; member "all". value: the variant's probability; mc_se: its Monte Carlo
+        error (value_se: the cluster one under parameter uncertainty); lower, upper: its 90%
+        band over the parameter draws where it has one (NaN otherwise). Beside them, the
+        difference from the base with its Monte Carlo part (se_paired, se_independent) and
+        its parameter part (parameter_low, parameter_high: the difference's 90% band over the
+        draws; parameter_sd), NaN on the base's rows and where the parameters are fixed."""
+        import math
 
-        nan = float("nan")
-        rows = [{"crisis": c.crisis_id, "headline": d.headline, "variant": d.variant,
-                 "base_value": c.values[self.base][d.headline],
-                 "variant_value": c.values[d.variant][d.headline],
-                 "difference": d.difference, "se_paired": d.se_paired,
-                 "se_independent": d.se_independent,
-                 "parameter_low": d.parameter_band[0] if d.parameter_band else nan,
-                 "parameter_high": d.parameter_band[1] if d.parameter_band else nan,
-                 "parameter_sd": nan if d.parameter_sd is None else d.parameter_sd}
-                for c in self.crises for d in c.differences]
-        return pd.DataFrame(rows)
+        rows = []
+        for c in self.crises:
+            diffs = {(d.variant, d.headline): d for d in c.differences}
+            for v in self.variants:
+                for h, p in c.values.get(v, {}).items():
+                    d = diffs.get((v, h))
+                    band = d.parameter_band if d is not None else None
+                    extra = {
+                        "difference": d.difference if d else math.nan,
+                        "se_paired": d.se_paired if d else math.nan,
+                        "se_independent": d.se_independent if d else math.nan,
+                        "parameter_low": band[0] if band else math.nan,
+                        "parameter_high": band[1] if band else math.nan,
+                        "parameter_sd": (d.parameter_sd if d is not None
+                                         and d.parameter_sd is not None else math.nan)}
+                    se = c.value_se.get(v, {}).get(h, math.sqrt(p * (1 - p) / self.trials))
+                    rows.append({**row(c.crisis_id, ALL, h, p, se,
+                                       c.value_band.get(v, {}).get(h), variant=v), **extra})
+        return frame(rows, ("variant",)) if not rows else pd_frame(rows)
+
+
+def pd_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Rows as a frame, the tidy columns first in their order, other columns after."""
+    import pandas as pd
+
+    first = ["variant", *COLUMNS]
+    rest = [k for k in rows[0] if k not in first]
+    return pd.DataFrame(rows)[[*first, *rest]]
