@@ -351,3 +351,15 @@ def test_the_report_of_a_run_follows_the_run(tmp_path: Path, make_scenario,  # t
                             store=store)
         api.report(run_id, out=tmp_path / f"{choice}.html", store=store)
     assert seen == [None, {"x": {}}]
+
+
+def test_sweep_follows_the_same_rule(make_scenario) -> None:  # type: ignore[no-untyped-def]
+    """The file's parameters.uncertainty over the default, the option over the file, in
+    sweeps as in run and compare."""
+    vary = {"crises.incursion.aggressor_strength": [4000.0]}
+    unset = make_scenario()
+    off = make_scenario({"parameters": {"uncertainty": "off"}})
+    assert api.sweep(unset, vary=vary, trials=300).parameter_uncertainty == "posterior"
+    assert api.sweep(off, vary=vary, trials=300).parameter_uncertainty == "off"
+    assert api.sweep(off, vary=vary, trials=300,
+                     parameter_uncertainty="posterior").parameter_uncertainty == "posterior"
