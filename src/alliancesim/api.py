@@ -527,14 +527,16 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
 
 
 def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "military help",
-             threshold: float = 0.8, boxes: int = 1, trials: int | None = None,
+             threshold: float | None = None, boxes: int = 1, trials: int | None = None,
              seed: int | None = None,
              backend: str = "local", workers: int | None = None, address: str | None = None
              ) -> DiscoveryReport:
     """Scenario discovery (PRIM, EMA Workbench) over one crisis's drawn inputs: the box of
     inputs where `outcome` (a headline: military help, mission or more, acts without the
     alliance, troops sent, repelled, with the alliance) reaches `threshold` density, with its
-    coverage, density and a sentence."""
+    coverage, density and a sentence. threshold None (the default): halfway from the share of
+    all trials with the outcome to the densest box PRIM finds; no box, and a note saying why,
+    when no box beats the whole input space (experiments/discover.py)."""
     from alliancesim.experiments.discover import discover as run_discover
     from alliancesim.results.headlines import ANALYSED as OUTCOMES
 
@@ -542,7 +544,7 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
     if outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome (valid: {', '.join(OUTCOMES)})", param="outcome",
                          value=outcome)
-    if not 0.0 < threshold <= 1.0:
+    if threshold is not None and not 0.0 < threshold <= 1.0:
         raise UsageError("must be in (0, 1]", param="threshold", value=threshold)
     if not 1 <= boxes <= 10:
         raise UsageError("must be between 1 and 10", param="boxes", value=boxes)

@@ -240,9 +240,10 @@ def discover(
     outcome: Annotated[str, typer.Option(
         "--outcome", help="military help, mission or more, acts without the alliance, troops "
         "sent, or repelled, with the alliance.")] = "military help",
-    threshold: Annotated[float, typer.Option(
-        "--threshold", help="The density PRIM peels towards (share of the box's trials with "
-        "the outcome).")] = 0.8,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", help="The density a box must reach (share of its trials with the "
+        "outcome). Default: halfway from the share overall to the densest box PRIM "
+        "finds.")] = None,
     boxes: Annotated[int, typer.Option(
         "--boxes", help="Up to this many boxes (PRIM's covering approach).")] = 1,
     trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
@@ -271,8 +272,13 @@ def discover(
             out_console.print(f"  {literal(b.sentence)}", soft_wrap=True)
             out_console.print(f"  coverage {b.coverage:.0%}, density {b.density:.0%}, mass "
                               f"{b.mass:.0%}", style="dim")
-        if not report.boxes:
-            out_console.print("  no box: the outcome happens in all trials or in none")
+        if report.boxes:
+            how = ("the default: halfway from the share overall to the densest box, "
+                   f"{report.densest:.0%}" if report.threshold_default and report.densest
+                   is not None else "given")
+            out_console.print(f"  threshold {report.threshold:.0%} ({how})", style="dim")
+        else:
+            out_console.print(f"  {literal(report.note or 'no box')}", soft_wrap=True)
 
     _emit(report, [], json_, show)
     _keep("discover", report, seed=report.seed, trials=report.trials)
