@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,61 @@ def test_discover_as_the_readme_gives_it_finds_a_box() -> None:
     assert r.boxes and r.boxes[0].limits and r.boxes[0].density > r.base_rate
     assert "council.coefficients.in_scope" in {lim.input for lim in r.boxes[0].limits}
     assert "whatever the inputs" not in r.boxes[0].sentence
+
+
+# --- the example notebooks, executed, their outputs checked ---
+
+NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").glob("*.ipynb"))
+
+
+def _outputs_text(cell: dict) -> tuple[str, str, bool]:  # type: ignore[type-arg]
+    """A code cell's outputs: its text (streams and text/plain), its HTML, and whether it shows
+    an image."""
+    text, html, image = [], [], False
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            text.append(out["text"])
+        data = out.get("data", {})
+        text.append(data.get("text/plain", ""))
+        html.append(data.get("text/html", ""))
+        image = image or "image/png" in data
+    return "".join(text), "".join(html), image
+
+
+def test_there_are_the_four_notebooks_and_every_code_cell_says_what_it_shows() -> None:
+    import nbformat
+
+    assert [p.stem for p in NOTEBOOKS] == ["compare", "hindcast", "run", "sweep"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert code and all(c.metadata.get("expect") for c in code), path.name
+        assert all(not c.get("outputs") for c in code), f"{path.name}: commit it without outputs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_the_notebook_runs_and_shows_what_it_says(path: Path, tmp_path: Path) -> None:
+    """Executed in a fresh kernel of this interpreter (ipykernel's own python3 spec, so
+    nothing is installed): a failing cell fails the test; then every code cell's outputs must
+    hold what its metadata `expect` names (text, HTML, an image)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    env["ALLIANCESIM_STORE"] = str(tmp_path / "runs.duckdb")
+    client = NotebookClient(nb, kernel_name="python3", timeout=600,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env=env)
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        text, html, image = _outputs_text(cell)
+        expect = cell.metadata["expect"]
+        for s in expect.get("text", []):
+            assert s in text, f"{path.name}: {s!r} not in the output of\n{cell.source}"
+        for s in expect.get("html", []):
+            assert s in html, f"{path.name}: {s!r} not in the table of\n{cell.source}"
+        if expect.get("image"):
+            assert image, f"{path.name}: no figure from\n{cell.source}"
