@@ -119,3 +119,26 @@ def test_the_notebook_runs_and_shows_what_it_says(path: Path, tmp_path: Path) ->
             assert s in html, f"{path.name}: {s!r} not in the table of\n{cell.source}"
         if expect.get("image"):
             assert image, f"{path.name}: no figure from\n{cell.source}"
+
+
+# --- the API reference: mkdocs with mkdocstrings, built strict ---
+
+@pytest.mark.slow
+def test_the_documentation_site_builds_strict_with_the_api_reference(tmp_path: Path) -> None:
+    """`make docs` as CI runs it: a broken link, a missing page or a docstring mkdocstrings
+    cannot read fails the build (--strict)."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+                           "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (tmp_path / "site" / "api" / "index.html").read_text(encoding="utf-8")
+    for name in ("api.simulate", "api.compare", "api.sweep", "api.sensitivity", "api.discover",
+                 "api.hindcast", "api.calibrate", "results.summary.EnsembleSummary",
+                 "results.discovery.DiscoveryReport", "scenario.schema.Scenario"):
+        assert f'id="alliancesim.{name}"' in page, name
+    assert (tmp_path / "site" / "notebooks" / "index.html").exists()
