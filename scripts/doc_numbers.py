@@ -298,6 +298,20 @@ def swept(key: str, headline: str, at: float) -> str:
     return pct(p.outcomes[headline])
 
 
+@cache
+def sensitivity_report() -> Any:
+    from alliancesim import api
+
+    return api.sensitivity(ROOT / "examples" / "armenia-uncertain-council.yaml")
+
+
+def sobol(quantity: str, index: str, outcome: str = "military help") -> str:
+    """A Sobol index of the Armenia example (first-order s1 or total st), two decimals."""
+    (c,) = sensitivity_report().crises
+    (i,) = [i for i in c.indices if i.outcome == outcome and i.input == quantity]
+    return f"{getattr(i, index):.2f}"
+
+
 SWEEP_CRISES = ("Taliban-linked", "Low-level", "Azerbaijan attacks", "Armed clash")
 COMPARE_END = ("Taliban-linked", "Low-level", "Armed clash", "Each variant")
 
@@ -382,6 +396,10 @@ SLOW: dict[str, Callable[[], str]] = {
     "sweep.kgz.military.3": lambda: swept("kgz", "military help", 3.0),
     "discover.output": lambda: fenced(command(
         "discover", "examples/armenia-uncertain-council.yaml", "--crisis", "armenia-2022")),
+    "sens.in_scope.s1": lambda: sobol("council.coefficients.in_scope", "s1"),
+    "sens.in_scope.st": lambda: sobol("council.coefficients.in_scope", "st"),
+    "sens.affinity.st": lambda: sobol("council.coefficients.affinity_aggressor", "st"),
+    "sens.delay.st": lambda: sobol("decision_delay_days", "st"),
     "sensitivity.output": lambda: fenced(command(
         "sensitivity", "examples/armenia-uncertain-council.yaml")),
 }
@@ -438,7 +456,7 @@ def rewrite(path: Path, values: dict[str, str]) -> bool:
 
     def value(m: re.Match[str]) -> str:
         if m["name"] not in values:
-            raise SystemExit(f"{path.relative_to(ROOT)}: unknown number {m['name']!r}")
+            raise SystemExit(f"{path}: unknown number {m['name']!r}")
         return values[m["name"]]
 
     if path.suffix == ".yaml":
@@ -465,6 +483,17 @@ def stale(values: dict[str, str]) -> list[str]:
     return lines
 
 
+def write_figures() -> list[Path]:
+    """docs/experiments.md's two figures, from the same sweep and sensitivity analysis as its
+    outputs (PNG bytes vary with matplotlib's version, so they are written, not checked)."""
+    from alliancesim.report.plots import sensitivity_figure, sweep_figure
+
+    figures = ROOT / "docs" / "figures"
+    sweep_figure(sweep_report(), figures / "sweep-leader-stake.png")
+    sensitivity_figure(sensitivity_report(), figures / "sensitivity-armenia.png")
+    return [figures / "sweep-leader-stake.png", figures / "sensitivity-armenia.png"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true",
@@ -479,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         if not args.fast:
             write_results(values)
+            for p in write_figures():
+                print(f"wrote {p.relative_to(ROOT)}")
         changed = [p for p in DOCS if rewrite(p, values)]
         for p in changed:
             print(f"wrote {p.relative_to(ROOT)}")

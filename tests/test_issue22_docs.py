@@ -142,3 +142,111 @@ def test_the_documentation_site_builds_strict_with_the_api_reference(tmp_path: P
                  "results.discovery.DiscoveryReport", "scenario.schema.Scenario"):
         assert f'id="alliancesim.{name}"' in page, name
     assert (tmp_path / "site" / "notebooks" / "index.html").exists()
+
+
+# --- the numbers the docs quote: scripts/doc_numbers.py ---
+
+def _doc_numbers():  # type: ignore[no-untyped-def]
+    """scripts/doc_numbers.py as a module (scripts/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("doc_numbers",
+                                                  ROOT / "scripts" / "doc_numbers.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_quoted_number_equals_the_results_file() -> None:
+    d = _doc_numbers()
+    values = d.read_results()["values"]
+    quoted = [(p.relative_to(ROOT).as_posix(), name, value) for p in d.DOCS
+              for name, value in d.quoted(p)]
+    files = {f for f, _, _ in quoted}
+    assert {"README.md", "docs/experiments.md",
+            "examples/armenia-uncertain-council.yaml"} <= files
+    wrong = [f"{f}: {name}: {value!r} != {values.get(name)!r}" for f, name, value in quoted
+             if values.get(name) != value]
+    assert not wrong, "run `python scripts/doc_numbers.py --write`:\n" + "\n".join(wrong)
+    # and every quantity the file holds is quoted somewhere
+    assert {name for _, name, _ in quoted} == set(values)
+
+
+def test_the_fast_numbers_equal_a_fresh_computation() -> None:
+    d = _doc_numbers()
+    values = d.read_results()["values"]
+    fresh = d.compute(d.FAST)
+    assert fresh == {k: values[k] for k in fresh}
+    # the stale words of issue 22: the example's "calibrated estimate" is data/calibrated.yaml's
+    import yaml
+
+    example = yaml.safe_load((ROOT / "examples" / "armenia-uncertain-council.yaml").read_text())
+    coef = example["parameters"]["council"]["coefficients"]
+    for name in ("affinity_aggressor", "in_scope"):
+        mean, sd = d.estimate(f"coefficients.{name}")
+        assert coef[name] == {"dist": "normal", "mean": round(mean, 3), "sd": round(sd, 3)}
+
+
+def test_the_results_file_was_computed_from_the_code_and_data_as_they_are() -> None:
+    d = _doc_numbers()
+    record = d.read_results()
+    assert record["inputs"] == [p.relative_to(ROOT).as_posix() for p in d.input_files()]
+    assert record["inputs_sha256"] == d.inputs_sha256(), (
+        "the model, the data or the examples changed since scripts/doc_numbers.json was "
+        "written: run `python scripts/doc_numbers.py --write` and commit the docs it changes")
+    assert set(record["values"]) == set(d.FAST) | set(d.SLOW)
+
+
+def test_markers_are_read_and_rewritten_in_markdown_and_yaml(tmp_path: Path) -> None:
+    d = _doc_numbers()
+    md = tmp_path / "page.md"
+    md.write_text("Armenia <!-- num:a -->47%<!-- /num --> and <!-- num:b -->x<!-- /num -->.\n"
+                  "<!-- out:block -->\n```text\nold\n```\n<!-- /out -->\n", encoding="utf-8")
+    yml = tmp_path / "example.yaml"
+    yml.write_text("coefficients:\n  in_scope: {dist: normal, mean: 1.0, sd: 0.5}  # num:c\n",
+                   encoding="utf-8")
+    assert d.quoted(md) == [("a", "47%"), ("b", "x"), ("block", "```text\nold\n```\n")]
+    values = {"a": "61%", "b": "x", "block": "```text\nnew\n```\n", "c": "{dist: normal}"}
+    assert d.rewrite(md, values) and d.rewrite(yml, values)
+    assert d.quoted(md) == [("a", "61%"), ("b", "x"), ("block", "```text\nnew\n```\n")]
+    assert yml.read_text(encoding="utf-8").endswith("in_scope: {dist: normal}  # num:c\n")
+    assert not d.rewrite(md, values)  # nothing left to change
+    with pytest.raises(SystemExit, match="unknown number 'a'"):
+        d.rewrite(md, {})
+
+
+def test_the_report_and_the_readme_say_the_same_of_the_held_out_comparison() -> None:
+    """One source, data/base_rates.yaml: the HTML report's assumptions carry the measured
+    comparison (it used to say the model does not beat the base rate), the README its numbers
+    and verdict."""
+    import html as html_lib
+
+    from alliancesim.report.html import render
+    from alliancesim.report.tables import held_out_note
+    from alliancesim.results.bands import held_out
+
+    held = held_out()
+    assert held is not None
+    page = render({"kind": "discover", "report": {"scenario": "x"}, "version": "0",
+                   "id": "r1", "created": "2026-01-01", "seed": 1, "trials": 10,
+                   "scenario_sha256": "0" * 64})
+    assert html_lib.escape(held_out_note(held), quote=True) in page
+    assert "not beat the base rate" not in page
+    d = _doc_numbers()
+    readme = dict(d.quoted(ROOT / "README.md"))
+    assert readme["held.model"] == f"{held.model:.3f}".replace("-", "\u2212")
+    assert readme["held.verdict"] == d.held_verdict()
+    tied = held.low < 0 < held.high
+    assert ("not decisively" in readme["held.verdict"]) == tied
+    assert ("nor less (the interval spans 0)" in held_out_note(held)) == tied
+
+
+@pytest.mark.slow
+def test_the_slow_numbers_equal_a_fresh_computation() -> None:
+    """The runs, the hindcast and the commands' outputs the docs quote, recomputed (minutes)."""
+    d = _doc_numbers()
+    values = d.read_results()["values"]
+    fresh = d.compute(d.SLOW)
+    wrong = [name for name in fresh if fresh[name] != values[name]]
+    assert not wrong, wrong

@@ -180,3 +180,11 @@ def benchmark(alliance: Alliance) -> Benchmark:
     return Benchmark(base_rates=rates,
                      request_stage=RequestStageScore(**record["request_stage"]),
                      held_out=HeldOut(**record["held_out"]) if "held_out" in record else None)
+
+
+def held_out() -> HeldOut | None:
+    """The hindcast's held-out comparison of the model with the best baseline that knows the
+    alliance, as data/base_rates.yaml records it: the one source of what the reports and the
+    README say of it (scripts/doc_numbers.py)."""
+    record = _record()
+    return HeldOut(**record["held_out"]) if "held_out" in record else None
