@@ -63,8 +63,8 @@ YAML_NUM = re.compile(r"^(?P<head>[ \t]*[\w.-]+: )(?P<value>.+?)(?P<tail>[ \t]+#
                       r"(?P<name>[\w.-]+))$", re.M)
 
 DEFAULT = "csto-2021-autumn"
-CRISES = {"tjk": "tjk-incursion", "insurgency": "tjk-insurgency", "arm": "armenia-attack",
-          "kgz": "kgz-tjk-border"}
+CRISES = {"tjk": "tjk-incursion", "insurgency": "afghan-border-insurgency",
+          "arm": "armenia-attack", "kgz": "kgz-tjk-clash"}
 
 
 # --- formats: as the docs write numbers ---
@@ -401,7 +401,7 @@ SLOW: dict[str, Callable[[], str]] = {
     "sens.affinity.st": lambda: sobol("council.coefficients.affinity_aggressor", "st"),
     "sens.delay.st": lambda: sobol("decision_delay_days", "st"),
     "sensitivity.output": lambda: fenced(command(
-        "sensitivity", "examples/armenia-uncertain-council.yaml")),
+        "sensitivity", "examples/armenia-uncertain-council.yaml", width=120)),
 }
 
 
