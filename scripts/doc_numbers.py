@@ -155,8 +155,6 @@ FAST: dict[str, Callable[[], str]] = {
     "request.fitted": lambda: score(benchmark_record()["request_stage"]["fitted"]),
     "request.uniform": lambda: score(benchmark_record()["request_stage"]["uniform"]),
     "base.csto.military": lambda: pct(base_rate("csto", "military", "military")),
-    "base.csto.consultations": lambda: pct(base_rate("csto", "consultations",
-                                                     "consultations")),
 }
 
 
@@ -214,6 +212,13 @@ def default_table() -> str:
 def member(c: Any, state: str) -> Any:
     (m,) = [m for m in c.members if m.id == state]
     return m
+
+
+def token(c: Any) -> str:
+    """The small members' mean contingent when they send one, to the nearest ten."""
+    sent = [m.mean_troops_when_sent for m in c.members
+            if m.role == "member" and m.mean_troops_when_sent is not None]
+    return f"{round(sum(sent) / len(sent), -1):,.0f}"
 
 
 @cache
@@ -327,7 +332,7 @@ SLOW: dict[str, Callable[[], str]] = {
     "run.tjk.mixed": lambda: pct(crisis("tjk").response["military"]),
     "run.tjk.none.consultations": lambda: pct(asked("tjk", "none").response["consultations"]),
     "run.tjk.leader-share": lambda: pct(asked("tjk").leader_share),
-    "run.tjk.token": lambda: f"{round(member(asked('tjk'), 'BLR').mean_troops_when_sent, -1):,.0f}",
+    "run.tjk.token": lambda: token(asked("tjk")),
     "run.arm.military": lambda: pct(asked("arm").response["military"]),
     "run.arm.military.band": lambda: rng(*asked("arm").parameter_band["military"]),
     "run.arm.rus-wants": lambda: pct(member(asked("arm"), "RUS").preferred_military),
