@@ -31,7 +31,7 @@ def test_prim_finds_the_input_that_decides_the_outcome(make_scenario) -> None:  
 def test_every_trial_carries_its_drawn_inputs(make_scenario) -> None:  # type: ignore[no-untyped-def]
     sc = make_scenario(crisis={"aggressor_strength": STRENGTH})
     df = simulate(sc, trials=500, seed=2, keep_trials=True).to_pandas()
-    s = df["input:aggressor_strength"]
+    s = df["input_aggressor_strength"]
     assert s.between(1000, 40000).all() and s.nunique() == 500
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,6 +50,9 @@ from alliancesim.scenario.loading import load_scenario_file, resolve
 from alliancesim.scenario.params import apply_parameters, load_parameters
 from alliancesim.scenario.schema import MAX_SEED, MAX_TRIALS, Scenario
 from alliancesim.store.checks import check_out_dir, check_out_file
+
+if TYPE_CHECKING:
+    from alliancesim.experiments.sweep import Axis
 
 # Heavy layers (matplotlib, scipy.optimize, pyarrow) are imported inside the functions that use
 # them: loading and simulating stay light.
@@ -396,51 +399,181 @@ def _write_analysis(out: Path, report: Any, stem: str, figure: Callable[..., obj
 MAX_SWEEP_POINTS = 10_000
 
 
-def _parse_vary(spec: str) -> tuple[str, float, float, int]:
-    path, eq, rng = spec.partition("=")
-    parts = rng.split(":")
+VaryArg = Mapping[str, Any] | list[str] | tuple[str, ...] | str
+MAX_CATEGORIES = 1000
+
+
+def _range(path: str, low: Any, high: Any, steps: Any, spec: object) -> Axis:
+    """A numeric range axis, checked (finite bounds, 1..1000 steps)."""
+    from alliancesim.experiments.sweep import Axis
+
     try:
-        if not eq or not path or len(parts) not in (2, 3):
+        lo, hi, k = float(low), float(high), int(steps)
+        if isinstance(steps, float) and steps != k:
             raise ValueError
+    except (TypeError, ValueError):
+        raise UsageError("a range is (LOW, HIGH) or (LOW, HIGH, STEPS): two numbers and a "
+                         "whole number of steps", param=f"vary[{path!r}]", value=spec) from None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or not 1 <= k <= 1000:
+        raise UsageError("LOW and HIGH must be finite numbers and STEPS between 1 and 1000",
+                         param="vary", value=spec)
+    if not np.isfinite(hi - lo):  # -1e308:1e308: the grid's step would overflow to nan
+        raise UsageError("HIGH - LOW must be a finite number (below 1.8e308)", param="vary",
+                         value=spec)
+    return Axis(path, lo, hi, k)
+
+
+def _listed(path: str, values: list[Any], labels: list[Any] | None, spec: object) -> Axis:
+    """An axis of listed values (numbers or categorical values), each with its label."""
+    from alliancesim.experiments.sweep import Axis, label_of
+
+    if not 1 <= len(values) <= MAX_CATEGORIES:
+        raise UsageError(f"give between 1 and {MAX_CATEGORIES} values", param=f"vary[{path!r}]",
+                         value=spec)
+    names = [label_of(v) for v in values] if labels is None else [str(x) for x in labels]
+    if len(set(map(str, names))) < len(names):
+        raise UsageError("each value may be listed once (labels repeat: give a mapping of "
+                         "label to value)", param=f"vary[{path!r}]", value=spec)
+    return Axis(path, values=tuple(values), labels=tuple(names))
+
+
+def _cli_value(text: str, spec: str) -> Any:
+    """A value written on the command line: a YAML flow mapping or list ({rule: consensus}),
+    a number where it reads as one, else the text."""
+    text = text.strip()
+    if text[:1] in "{[":  # the bounded YAML reader of scenario files (depth, aliases, tags)
+        from alliancesim.scenario.yaml_lines import parse_yaml
+
+        try:
+            return parse_yaml(text, "--vary")[0]
+        except ScenarioError as exc:
+            raise UsageError(f"cannot read {text!r} as a YAML mapping or list, e.g. "
+                             "{rule: qualified_majority, threshold: 0.667} "
+                             f"({exc.problems[0].message})", param="vary",
+                             value=spec) from None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if np.isfinite(number) else text
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at the commas outside braces and brackets: a,b and {rule: x, threshold: 1},b."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += (ch in "{[") - (ch in "}]")
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [p for p in [*parts, cur] if p.strip()]
+
+
+def _parse_vary(spec: str) -> Axis:
+    """PATH=LOW:HIGH[:STEPS] (a range, 5 steps by default) or PATH=A,B,C (listed values:
+    numbers, words such as consensus,simple_majority, or YAML flow mappings such as
+    {rule: consensus},{rule: qualified_majority, threshold: 0.667})."""
+    path, eq, rng = spec.partition("=")
+    if eq and path and ("," in rng or rng.strip()[:1] == "{") and rng.strip(", "):
+        return _listed(path, [_cli_value(v, spec) for v in _split_top(rng)], None, spec)
+    parts = rng.split(":")
+    if not eq or not path or len(parts) not in (2, 3):
+        raise UsageError("expected PATH=LOW:HIGH:STEPS, e.g. "
+                         "parameters.council.coefficients.leader_stake=0:2:9, or PATH=A,B,C, "
+                         "e.g. alliance_changes.decision_rule.rule=consensus,simple_majority",
+                         param="vary", value=spec)
+    try:
         low, high = float(parts[0]), float(parts[1])
         steps = int(parts[2]) if len(parts) == 3 else 5
     except ValueError:
         raise UsageError("expected PATH=LOW:HIGH:STEPS, e.g. "
                          "parameters.council.coefficients.leader_stake=0:2:9", param="vary",
                          value=spec) from None
-    if not (np.isfinite(low) and np.isfinite(high)) or not 1 <= steps <= 1000:
-        raise UsageError("LOW and HIGH must be finite numbers and STEPS between 1 and 1000",
-                         param="vary", value=spec)
-    if not np.isfinite(high - low):  # -1e308:1e308: the grid's step would overflow to nan
-        raise UsageError("HIGH - LOW must be a finite number (below 1.8e308)", param="vary",
-                         value=spec)
-    return path, low, high, steps
+    return _range(path, low, high, steps, spec)
 
 
-def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
+def _axis(path: str, spec: Any) -> Axis:
+    """One entry of a Python `vary` mapping: a (low, high[, steps]) tuple, a list of values,
+    a mapping of label to value, a range string "LOW:HIGH:STEPS", or one value."""
+    if not isinstance(path, str) or not path:
+        raise UsageError("keys are dotted paths such as "
+                         "parameters.council.coefficients.leader_stake", param="vary",
+                         value=path)
+    if isinstance(spec, tuple):
+        if len(spec) not in (2, 3):
+            raise UsageError("a range is (LOW, HIGH) or (LOW, HIGH, STEPS); for listed "
+                             "values give a list", param=f"vary[{path!r}]", value=spec)
+        return _range(path, spec[0], spec[1], spec[2] if len(spec) == 3 else 5, spec)
+    if isinstance(spec, Mapping):
+        return _listed(path, list(spec.values()), list(spec), spec)
+    if isinstance(spec, str) and ":" in spec:
+        return _parse_vary(f"{path}={spec}")
+    if isinstance(spec, list | np.ndarray | range):
+        return _listed(path, [v.item() if isinstance(v, np.generic) else v for v in spec],
+                       None, spec)
+    return _listed(path, [spec], None, spec)
+
+
+def _axes(vary: VaryArg) -> list[Axis]:
+    """The sweep's axes from a `vary` mapping or the command line's strings."""
+    if isinstance(vary, str):
+        vary = [vary]
+    if isinstance(vary, Mapping):
+        axes = [_axis(p, v) for p, v in vary.items()]
+    else:
+        axes = [_parse_vary(v) for v in vary]
+    if not axes:
+        raise UsageError("give at least one path to vary (PATH=LOW:HIGH:STEPS, or "
+                         "vary={'path': [values]})", param="vary")
+    if len({a.path for a in axes}) < len(axes):
+        raise UsageError("each path may be varied once", param="vary",
+                         value=[a.path for a in axes])
+    return axes
+
+
+def sweep(scenario: Scenario | str | Path, *, vary: VaryArg, lhs: int | None = None,
           trials: int | None = None, seed: int | None = None, out: str | Path | None = None,
           progress: Callable[[int, int], None] | None = None, backend: str = "local",
-          workers: int | None = None, address: str | None = None) -> SweepReport:
-    """The scenario's headlines over a full grid of the `vary` ranges ("PATH=LOW:HIGH:STEPS",
-    PATH a dotted path into the scenario such as parameters.council.coefficients.leader_stake
-    or crises.armenia-attack.aggressor_strength), or over `lhs` Latin-hypercube points of
-    them; common random numbers at every point. `out`: sweep.csv, sweep.json, sweep.png."""
+          workers: int | None = None, address: str | None = None,
+          parameter_uncertainty: str = "posterior") -> SweepReport:
+    """The scenario's headlines over a full grid of the `vary` axes, or over `lhs`
+    Latin-hypercube points of them (designs from the EMA Workbench's samplers, seeded by the
+    sweep's seed); common random numbers at every point.
+
+    scenario: a Scenario, a scenario file or a bundled name. vary: a mapping from a dotted path
+    into the scenario (parameters.council.coefficients.leader_stake,
+    crises.armenia-attack.aggressor_strength, alliance.decision_rule.rule; Scenario.with_changes)
+    to its values: (low, high, steps) or (low, high) for 5 steps, a list of values (numbers, or
+    categorical values such as ["consensus", "simple_majority"]), or a mapping of label to
+    value ({"consensus": {"rule": "consensus"}, "two-thirds": {"rule": "qualified_majority",
+    "threshold": 0.667}} for alliance.decision_rule). The command line's strings are the same:
+    "PATH=LOW:HIGH:STEPS" or "PATH=A,B,C". parameter_uncertainty: "posterior" (the default)
+    draws the council's and the request stage's parameters from the calibration's posterior,
+    the same draws at every point (each headline then has its parameter band beside its Monte
+    Carlo error); "off" uses them as given. `out`: sweep.csv (the tidy frame), sweep.json,
+    sweep.png."""
     from alliancesim.experiments.sweep import sweep as run_sweep
 
     check_options(backend=backend, workers=workers, address=address, out=out, seed=seed)
-    if not vary:
-        raise UsageError("give at least one PATH=LOW:HIGH:STEPS", param="vary")
-    ranges = [_parse_vary(v) for v in vary]
-    if len({r[0] for r in ranges}) < len(ranges):
-        raise UsageError("each path may be varied once", param="vary", value=vary)
-    n_points = lhs if lhs is not None else int(np.prod([r[3] for r in ranges]))
+    if parameter_uncertainty not in ("posterior", "off"):
+        raise UsageError("must be 'posterior' or 'off'", param="parameter_uncertainty",
+                         value=parameter_uncertainty)
+    axes = _axes(vary)
+    n_points = lhs if lhs is not None else int(np.prod([a.size for a in axes]))
     if (lhs is not None and lhs < 1) or n_points > MAX_SWEEP_POINTS:
         raise UsageError(f"between 1 and {MAX_SWEEP_POINTS:,} points (got {n_points:,})",
                          param="lhs" if lhs is not None else "vary", value=n_points)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(sc.alliance, str):
+        sc = resolve(sc)
+    sc = sc.with_changes({"parameters.uncertainty": parameter_uncertainty})
+    label = sc.name if isinstance(scenario, Scenario) else str(scenario)
     from alliancesim.store.files import held_folder
 
     with held_folder(Path(out) if out is not None else None, "sweep") as folder:
-        report = run_sweep(str(scenario), ranges, lhs, trials, seed, progress=progress,
+        report = run_sweep(sc, axes, lhs, trials, seed, progress=progress, label=label,
                            backend=backend, workers=workers, address=address)
         if out is not None:
             from alliancesim.report.plots import sweep_figure
@@ -448,7 +581,8 @@ def sweep(scenario: str | Path, *, vary: list[str], lhs: int | None = None,
             _write_analysis(Path(out), report, "sweep", sweep_figure,
                             {"scenario": report.scenario, "paths": report.paths,
                              "design": report.design, "seed": report.seed,
-                             "trials": report.trials}, folder)
+                             "trials": report.trials,
+                             "parameter_uncertainty": report.parameter_uncertainty}, folder)
     return report
 
 

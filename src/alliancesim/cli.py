@@ -165,8 +165,9 @@ def sweep(
     scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
     vary: Annotated[list[str], typer.Option(
         "--vary", help="PATH=LOW:HIGH:STEPS, e.g. parameters.council.coefficients."
-        "leader_stake=0:2:9 or crises.armenia-attack.aggressor_strength=2000:20000:10; "
-        "repeat for several (a full grid).")],
+        "leader_stake=0:2:9 or crises.armenia-attack.aggressor_strength=2000:20000:10, or "
+        "PATH=A,B,C for listed values, e.g. alliance_changes.decision_rule.rule="
+        "consensus,simple_majority; repeat for several (a full grid).")],
     lhs: Annotated[int | None, typer.Option(
         "--lhs", min=1, help="N Latin-hypercube points over the ranges instead of the grid.")
     ] = None,
@@ -181,15 +182,21 @@ def sweep(
     backend: Annotated[str, typer.Option("--backend")] = "local",
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
+    parameter_uncertainty: Annotated[str, typer.Option(
+        "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
+        "parameters from the calibration's posterior for every 128 trials, the same draws at "
+        "every point, and give each headline its 90% band; off: use the parameters as given."
+        )] = "posterior",
 ) -> None:
     """The headlines over a grid (or Latin hypercube) of any scenario quantities, with common
-    random numbers at every point."""
+    random numbers (and common parameter draws) at every point."""
     from alliancesim.report.comparison_tables import render_sweep
 
     _check_store()
     with _status("sweeping") as say:
         report = api.sweep(scenario, vary=vary, lhs=lhs, trials=trials, seed=seed, out=out,
                            backend=backend, workers=workers, address=address,
+                           parameter_uncertainty=parameter_uncertainty,
                            progress=lambda k, n: say(f"point {k} of {n} done"))
     written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
         if out is not None else []

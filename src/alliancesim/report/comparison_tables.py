@@ -58,11 +58,20 @@ def render_comparison(r: ComparisonReport, console: Console) -> None:
                   "size would have.", style="dim")
 
 
+def _level(v: float | str) -> str:
+    """A swept value as the tables show it: a number compactly, a categorical value as is."""
+    return f"{v:g}" if isinstance(v, float | int) else literal(str(v))
+
+
 def render_sweep(r: SweepReport, console: Console) -> None:
-    """One table per crisis: the varied values and the headlines at each point."""
+    """One table per crisis: the varied values and the headlines at each point, each with its
+    90% parameter band in brackets when the parameters were drawn; the largest Monte Carlo
+    standard error under the tables (every one is in the CSV and JSON)."""
+    drawn = (", parameters drawn from the posterior (the same draws at every point)"
+             if r.parameter_uncertainty == "posterior" else ", parameters as given")
     console.print(f"Sweep of {literal(r.scenario)} ({r.design}, {len({p.point for p in r.points})} "
                   f"points); {r.trials:,} trials per point, seed {r.seed}, common random "
-                  f"numbers (alliancesim {r.version})")
+                  f"numbers{drawn} (alliancesim {r.version})")
     for cid in dict.fromkeys(p.crisis_id for p in r.points):
         pts = [p for p in r.points if p.crisis_id == cid]
         table = Table(title=literal(pts[0].title), title_justify="left", box=box.SIMPLE_HEAD)
@@ -72,9 +81,17 @@ def render_sweep(r: SweepReport, console: Console) -> None:
         for h in heads:
             table.add_column(h, justify="right")
         for p in pts:
-            table.add_row(*[f"{p.values[path]:g}" for path in r.paths],
-                          *[pct(p.outcomes[h]) for h in heads])
+            table.add_row(*[_level(p.values[path]) for path in r.paths],
+                          *[pct(p.outcomes[h]) + (f" [{100 * p.band[h][0]:.0f}–"
+                                                  f"{100 * p.band[h][1]:.0f}]"
+                                                  if h in p.band else "") for h in heads])
         console.print(table)
+    worst = max((se for p in r.points for se in p.se.values()), default=0.0)
+    bands = any(p.band for p in r.points)
+    console.print(("In brackets: the 90% band, in percent, that the parameters' uncertainty "
+                   "gives (Monte Carlo noise removed). " if bands else "")
+                  + f"Monte Carlo standard errors at most {100 * worst:.1f} points (each in "
+                  "the CSV and JSON: mc_se).", style="dim")
 
 
 def render_sensitivity(r: SensitivityReport, console: Console) -> None:

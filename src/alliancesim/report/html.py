@@ -221,7 +221,8 @@ def _compare(r: ComparisonReport) -> str:
 
 
 def _sweep(r: SweepReport) -> str:
-    rows = [[str(p.point), p.crisis_id, *(f"{p.values[k]:g}" for k in r.paths),
+    rows = [[str(p.point), p.crisis_id,
+             *(f"{v:g}" if isinstance(v := p.values[k], float) else str(v) for k in r.paths),
              *(_pct(v) for v in p.outcomes.values())] for p in r.points]
     heads = list(r.points[0].outcomes) if r.points else []
     return (_figure(lambda p: plots.sweep_figure(r, p), "sweep")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
+
+from alliancesim.results.tidy import ALL, frame, row
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Limit(BaseModel):
@@ -36,3 +43,18 @@ class DiscoveryReport(BaseModel):
     threshold_default: bool = False  # the threshold was the default, relative to base and densest
     densest: float | None = None  # the density of the densest box PRIM's peeling reaches
     note: str = ""  # why there is no box, when there is none
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The tidy long frame (results/tidy.py): per box (numbered from 1), its coverage,
+        density and mass (input empty), then each input it restricts, its low and high bound;
+        headline: the outcome, member "all"; no standard error or band (NaN)."""
+        rows = []
+        for k, b in enumerate(self.boxes, start=1):
+            for stat in ("coverage", "density", "mass"):
+                rows.append(row(self.crisis_id, ALL, self.outcome, getattr(b, stat), box=k,
+                                input="", statistic=stat))
+            for lim in b.limits:
+                for stat in ("low", "high"):
+                    rows.append(row(self.crisis_id, ALL, self.outcome, getattr(lim, stat),
+                                    box=k, input=lim.input, statistic=stat))
+        return frame(rows, ("box", "input", "statistic"))

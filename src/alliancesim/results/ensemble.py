@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alliancesim.backends import Backend, Task, make_backend
-from alliancesim.engine import BLOCK, ChunkOutput, TrialResults, chunks, default_chunk
+from alliancesim.engine import (
+    BLOCK,
+    GROUP,
+    ChunkOutput,
+    TrialResults,
+    chunks,
+    default_chunk,
+    stream,
+)
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.bands import benchmark
 from alliancesim.results.summary import EnsembleSummary, summarise
 from alliancesim.results.tally import Tally, block_tally
+from alliancesim.results.tidy import column_name
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import RUNGS, Alliance, Scenario
@@ -75,13 +84,37 @@ class Ensemble:
         )
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per crisis and trial; troops_<ID> and preferred_<ID> per member."""
+        """One row per crisis and trial; troops_<ID> and preferred_<ID> per member; each drawn
+        input as input_<NAME> (dots and dashes as underscores: tidy.column_name); under
+        parameter uncertainty, parameter_group (the trial's group of engine.GROUP trials, which
+        share one parameter set) and parameter_draw (the index of the calibration's stored
+        posterior draw that group took: equal ids, equal council and request parameters)."""
         import pandas as pd
 
-        frames = [trial_frame(c, r) for c, r in zip(self.crises, self.results, strict=True)]
+        frames = []
+        for c, r in zip(self.crises, self.results, strict=True):
+            f = trial_frame(c, r)
+            if c.posterior is not None:
+                f.insert(2, "parameter_draw", posterior_draw_index(c, self.seed, r.n))
+            frames.append(f)
         df = pd.concat(frames, ignore_index=True)
         df["crisis"] = df["crisis"].astype("category")
         return df
+
+
+def posterior_draw_index(model: CompiledCrisis, seed: int, n: int) -> np.ndarray:
+    """For each of the first n trials, the index of the posterior draw its group takes: the
+    first numbers of each block's 'parameters' stream, as engine.parameter_draws draws them
+    (every block draws BLOCK trials, BLOCK / GROUP groups, before it is cut to n)."""
+    assert model.posterior is not None
+    draws = model.posterior.council_draws.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    for b in range(-(-n // BLOCK)):
+        index = stream(seed, model.crisis_id, b, "parameters").integers(0, draws,
+                                                                         size=BLOCK // GROUP)
+        k = min(BLOCK, n - b * BLOCK)
+        out[b * BLOCK: b * BLOCK + k] = np.repeat(index, GROUP)[:k]
+    return out
 
 
 def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) -> pd.DataFrame:
@@ -112,8 +145,11 @@ def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) ->
         "aggressor_losses_alone": r.aggressor_losses_alone,
     })
     for k, name in enumerate(model.uncertain):  # the trial's drawn inputs beside its outcomes
-        cols[f"input:{name}"] = r.drawn[:, k]
-    return pd.DataFrame(cols)
+        cols[f"input_{column_name(name)}"] = r.drawn[:, k]
+    frame = pd.DataFrame(cols)
+    if model.posterior is not None:  # the group of trials sharing one parameter draw
+        frame.insert(2, "parameter_group", frame["trial"].to_numpy() // GROUP)
+    return frame
 
 
 def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:

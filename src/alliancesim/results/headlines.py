@@ -32,3 +32,32 @@ def summary_headlines(c: Any) -> dict[str, float]:
             "troops sent": c.p_troops_sent,
             "repelled, with the alliance": c.outcome_with_alliance["repelled"],
             "lost, with the alliance": c.outcome_with_alliance["lost"]}
+
+
+# headline -> the columns of a tally's group counts (results/tally.py, one row per group of
+# trials sharing a parameter draw) whose sum counts it: 1 + the rung's index for the rungs,
+# 6 troops sent, 7 acts without the alliance, 8 repelled with the alliance. "lost, with the
+# alliance" is not counted per group.
+GROUP_COLUMNS: dict[str, tuple[int, ...]] = {
+    "military help": (5,), "mission or more": (4, 5), "acts without the alliance": (7,),
+    "troops sent": (6,), "repelled, with the alliance": (8,)}
+
+
+def headline_errors(values: dict[str, float], groups: np.ndarray, n: int
+                    ) -> dict[str, tuple[float, tuple[float, float] | None]]:
+    """Each headline's Monte Carlo standard error and 90% parameter band (results/bands.py).
+    With the parameters drawn (two groups or more) and the headline counted per group: the
+    cluster standard error, and the band once there are MIN_GROUPS groups. Else the binomial
+    error sqrt(p (1 - p) / n) and no band (parameters fixed, or not counted per group)."""
+    from alliancesim.results.bands import MIN_GROUPS, band, cluster_se
+
+    out: dict[str, tuple[float, tuple[float, float] | None]] = {}
+    for h, p in values.items():
+        cols = GROUP_COLUMNS.get(h)
+        if cols is None or groups.shape[0] < 2:
+            out[h] = (float(np.sqrt(p * (1 - p) / n)), None)
+            continue
+        k = groups[:, list(cols)].sum(axis=1).astype(float)
+        size = groups[:, 0].astype(float)
+        out[h] = (cluster_se(k, size), band(k, size) if groups.shape[0] >= MIN_GROUPS else None)
+    return out

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Coefficient(BaseModel):
@@ -50,3 +55,12 @@ class ReliabilityReport(BaseModel):
     cases: list[CaseJoin] = []  # the bundled cases scored by the frozen model
     case_log_score: dict[str, float] = {}  # forecast -> mean log score over the cases
     case_brier: dict[str, float] = {}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per coefficient of the member model: parameter, value, se and its 90%
+        interval (lower, upper). Coefficients are not crises: no crisis or member column."""
+        import pandas as pd
+
+        return pd.DataFrame([{"parameter": c.name, "value": c.value, "se": c.se,
+                              "lower": c.low, "upper": c.high} for c in self.coefficients],
+                            columns=["parameter", "value", "se", "lower", "upper"])

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from alliancesim.results.tidy import ALL, NAN, frame, row
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,7 +45,21 @@ class SensitivityReport(BaseModel):
     skipped: list[str]  # crises with no uncertain quantity
 
     def to_pandas(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame([{"crisis": c.crisis_id, **i.model_dump()} for c in self.crises
-                             for i in c.indices])
+        """The tidy long frame (results/tidy.py): one row per crisis, headline (the outcome),
+        input and index (s1, st: Sobol's or FAST's first-order and total; mu_star, sigma:
+        Morris's); member "all". value: the index; mc_se: its bootstrap standard error
+        (SALib's 95% half-width / 1.96); lower, upper: its 95% interval (NaN where SALib gives
+        none: sigma)."""
+        rows = []
+        for c in self.crises:
+            for i in c.indices:
+                for name, conf in (("s1", i.s1_conf), ("st", i.st_conf),
+                                   ("mu_star", i.mu_star_conf), ("sigma", None)):
+                    value = getattr(i, name)
+                    if value is None:
+                        continue
+                    rows.append(row(c.crisis_id, ALL, i.outcome, value,
+                                    NAN if conf is None else conf / 1.96,
+                                    None if conf is None else (value - conf, value + conf),
+                                    input=i.input, index=name))
+        return frame(rows, ("input", "index"))

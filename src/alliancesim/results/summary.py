@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from pydantic import BaseModel, Field
 
@@ -15,10 +17,15 @@ from alliancesim.results.bands import (
     headline_bands,
     response_se,
 )
+from alliancesim.results.headlines import headline_errors, summary_headlines
 from alliancesim.results.reach import Extrapolation, beyond_record
 from alliancesim.results.tally import Tally, hist_quantile
+from alliancesim.results.tidy import ALL, frame, row
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MemberSummary(BaseModel):
@@ -84,6 +91,10 @@ class CrisisSummary(BaseModel):
     # where the crisis lies outside what the calibration's cases span (results/reach.py): the
     # alliance, threat, request, rule, number of members or a member's feature; empty: within
     outside_record: list[Extrapolation] = Field(default_factory=list)
+    # the headlines of every experiment (results/headlines.py) with their Monte Carlo error
+    # (the cluster one under parameter uncertainty) and 90% parameter band, where counted
+    headline_se: dict[str, float] = Field(default_factory=dict)
+    headline_band: dict[str, tuple[float, float]] = Field(default_factory=dict)
 
 
 # the order the reports show the request levels in: the request that opens troops first
@@ -117,6 +128,50 @@ class EnsembleSummary(BaseModel):
     request_stage: RequestStageScore | None = None
     # the model against the best baseline that knows the alliance, held out (the hindcast)
     held_out: HeldOut | None = None
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The tidy long frame (results/tidy.py): one row per crisis, run, member and headline.
+
+        request_given: the request the run was given: "drawn" (the request stage draws it),
+        the level a crisis fixes, or each level of the runs by request (by_request). member
+        "all" (the crisis as a whole): the headlines of every experiment (military help,
+        mission or more, acts without the alliance, troops sent, repelled / lost with the
+        alliance), each rung ("response: mission"), each request level ("request: military")
+        and the mean troops sent; each member: "sends troops", "prefers military help",
+        "holds out", "sole veto" and "mean troops". mc_se: the Monte Carlo standard error
+        (the cluster one under parameter uncertainty where the headline is counted per group;
+        binomial otherwise; NaN for means); lower, upper: the 90% parameter band (NaN
+        without)."""
+        rows: list[dict[str, Any]] = []
+        for c in self.crises:
+            runs = [(c.request_fixed or "drawn", c), *(c.by_request or {}).items()]
+            for given, run in runs:
+                rows.extend(_crisis_rows(run, given))
+        return frame(rows, ("request_given",))
+
+
+def _crisis_rows(c: CrisisSummary, given: str) -> list[dict[str, Any]]:
+    """One run's tidy rows (EnsembleSummary.to_pandas)."""
+    n = c.trials
+
+    def binomial(p: float) -> float:
+        return float(np.sqrt(p * (1 - p) / n))
+
+    band = c.parameter_band or {}
+    out = [row(c.crisis_id, ALL, h, v, c.headline_se.get(h, binomial(v)), c.headline_band.get(h),
+               request_given=given) for h, v in summary_headlines(c).items()]
+    out += [row(c.crisis_id, ALL, f"response: {r}", v, c.response_se.get(r, binomial(v)),
+                band.get(r), request_given=given) for r, v in c.response.items()]
+    out += [row(c.crisis_id, ALL, f"request: {k}", v, binomial(v), request_given=given)
+            for k, v in c.request.items()]
+    out.append(row(c.crisis_id, ALL, "mean troops", c.mean_total_troops, request_given=given))
+    for m in c.members:
+        for h, v in (("sends troops", m.p_sends), ("prefers military help",
+                                                   m.preferred_military),
+                     ("holds out", m.holds_out), ("sole veto", m.sole_veto)):
+            out.append(row(c.crisis_id, m.id, h, v, binomial(v), request_given=given))
+        out.append(row(c.crisis_id, m.id, "mean troops", m.mean_troops, request_given=given))
+    return out
 
 
 def _spread(hist: np.ndarray) -> Spread | None:
@@ -174,7 +229,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
     ends_with = _spread(t.end_day)
     ends_alone = _spread(t.end_day_alone)
     assert ends_with is not None and ends_alone is not None
-    return CrisisSummary(
+    c = CrisisSummary(
         crisis_id=model.crisis_id, title=model.title, victim=model.members[model.victim],
         aggressor=model.aggressor, threat=model.threat, trials=n,
         request=request, response=response,
@@ -202,3 +257,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
             in by_request.items()},
         outside_record=beyond_record(model),
     )
+    errors = headline_errors(summary_headlines(c), t.groups, n)
+    c.headline_se = {h: se for h, (se, _) in errors.items()}
+    c.headline_band = {h: b for h, (_, b) in errors.items() if b is not None}
+    return c

@@ -5,10 +5,16 @@ Made by alliancesim.experiments.validation; rendered by alliancesim.report.valid
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel
+
+from alliancesim.results.tidy import ALL, NAN, frame, row
+from alliancesim.scenario.schema import RUNGS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOKEN_TROOPS = 500  # a contingent below a battalion's strength counts as a token
 
@@ -70,6 +76,26 @@ class CalibrationReport(BaseModel):
     @property
     def draws(self) -> int:
         return len(self.council_draws)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per fitted parameter (the council's, then the request stage's as
+        request.NAME): stage, parameter, value (the MAP), se (Laplace), prior (its centre),
+        and, where the posterior was sampled, mean, sd and the 5-95% interval (lower, upper;
+        NaN without). Parameters are not crises: this frame has no crisis or member."""
+        import pandas as pd
+
+        post = {e.name: e for e in self.posterior}
+        rows = []
+        for stage, estimates in (("council", self.estimates), ("request", self.request_estimates)):
+            for e in estimates:
+                key = e.name if stage == "council" else f"request.{e.name}"
+                q = post.get(key)
+                rows.append({"stage": stage, "parameter": e.name, "value": e.value, "se": e.se,
+                             "prior": e.prior, "mean": q.mean if q else NAN,
+                             "sd": q.sd if q else NAN, "lower": q.q05 if q else NAN,
+                             "upper": q.q95 if q else NAN})
+        return pd.DataFrame(rows, columns=["stage", "parameter", "value", "se", "prior", "mean",
+                                           "sd", "lower", "upper"])
 
     def parameters(self) -> dict[str, Any]:
         """The `parameters:` block of a parameter file."""
@@ -270,6 +296,21 @@ class HindcastReport(BaseModel):
     nested: NestedReport | None = None
     alliance_out: AllianceOutScores | None = None
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The tidy long frame (results/tidy.py) of the leave-one-out forecasts: per case
+        (crisis: the case id; member "all"), the model's probability of each rung (forecast
+        "model", headline "response: RUNG") and every forecast's probability of the observed
+        rung (headline "p_observed"); keys forecast, request, observed. No Monte Carlo error
+        or band (closed forms): NaN."""
+        rows = []
+        for c in self.cases:
+            keys: dict[str, Any] = {"request": c.request, "observed": c.observed}
+            rows += [row(c.case_id, ALL, f"response: {r}", p, forecast="model", **keys)
+                     for r, p in zip(RUNGS, c.model, strict=True)]
+            rows += [row(c.case_id, ALL, "p_observed", p, forecast=f, **keys)
+                     for f, p in c.p_observed.items()]
+        return frame(rows, ("forecast", "request", "observed"))
+
     def best_alliance_baseline(self) -> str:
         """The alliance-aware baseline with the best held-out log score."""
         return max(self.alliance_aware, key=lambda k: self.log_score[k])
@@ -301,3 +342,20 @@ class ScoreReport(BaseModel):
     against_best: ScoreDifference | None = None
     # per alliance: cases, mean log score by forecast
     by_alliance: dict[str, dict[str, float]] = {}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The tidy long frame (results/tidy.py): per case (crisis: the case id; member
+        "all") and forecast, its probability of each rung (headline "response: RUNG") and its
+        log score of the observed rung (headline "log_score"); keys forecast, alliance,
+        request, observed. No Monte Carlo error or band: NaN."""
+        rows = []
+        for c in self.cases:
+            keys: dict[str, Any] = {"alliance": c.alliance, "request": c.request,
+                                    "observed": c.observed}
+            for f, probs in c.probabilities.items():
+                rows += [row(c.case_id, ALL, f"response: {r}", p, forecast=f, **keys)
+                         for r, p in zip(RUNGS, probs, strict=True)]
+                if f in c.log_score:
+                    rows.append(row(c.case_id, ALL, "log_score", c.log_score[f], forecast=f,
+                                    **keys))
+        return frame(rows, ("forecast", "alliance", "request", "observed"))

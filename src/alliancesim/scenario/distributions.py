@@ -12,12 +12,30 @@ A scenario may give any quantity as a plain number (fixed) or as a mapping::
 Draws of unbounded distributions are clipped to the field's valid range (for example a normal
 troop count is clipped at 0); a distribution whose whole support lies outside that range is
 rejected when the scenario is loaded.
+
+Each distribution is also a scipy.stats distribution (`scipy()`: the distribution and its
+parameters; `frozen()`: the frozen distribution), which gives its quantiles (`ppf`,
+`interval`) and moments (`std`, and anything else scipy offers):
+
+    uniform     scipy.stats.uniform(loc=low, scale=high - low)
+    normal      scipy.stats.norm(loc=mean, scale=sd)
+    lognormal   scipy.stats.lognorm(s=sigma, scale=median)
+    triangular  scipy.stats.triang(c=(mode - low) / (high - low), loc=low, scale=high - low)
+    beta        scipy.stats.beta(a, b, loc=low, scale=high - low)
+
+(tests/test_issue22_numerics.py checks each against the engine's numpy draws and the closed
+forms.) The engine's side stays numpy: draws are numpy's (`sample`, keyed streams), and the
+mean (`mean`, the central value `point` gives to fixed runs) is the closed form, since every
+run takes it and importing scipy.stats would add 0.3 s of CPU to each; it equals
+scipy's mean (where scipy's lognormal mean overflows, above sigma about 26.6, the closed form
+stays finite up to about 37.6). scipy.stats is imported only when a quantile or moment is asked
+for (sensitivity, discover, reports), never at start-up.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
@@ -41,14 +59,47 @@ class _Dist(StrictModel):
         raise NotImplementedError
 
     def mean(self) -> float:
+        """The mean, in closed form (module doc: the engine's central value)."""
         raise NotImplementedError
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws from numpy's generator (the engine's keyed streams)."""
         raise NotImplementedError
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function, used to map unit-cube samples (sensitivity analysis)."""
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        """The scipy.stats distribution and its parameters by name (module doc: the mapping).
+        Imports scipy.stats."""
         raise NotImplementedError
+
+    def frozen(self) -> Any:
+        """This distribution as a frozen scipy.stats distribution (module doc: the mapping)."""
+        dist, params = self.scipy()
+        return dist(**params)
+
+    # The methods below call the shared scipy.stats distribution with the parameters rather
+    # than freezing a new one per call: a frozen distribution copies its distribution object,
+    # whose reference cycles are freed only by the garbage collector (sensitivity maps each
+    # chunk of its design through ppf, and its memory stayed flat only this way).
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function, used to map unit-cube samples (sensitivity analysis, discover):
+        scipy's. u in [0, 1]; 0 and 1 give the support's ends."""
+        dist, params = self.scipy()
+        return np.asarray(dist.ppf(u, **params), dtype=float)
+
+    def std(self) -> float:
+        """The standard deviation (scipy's)."""
+        dist, params = self.scipy()
+        return float(dist.std(**params))
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        """The central interval holding `confidence` of the probability (0.9: the 5% and 95%
+        quantiles), scipy's."""
+        if not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"confidence must lie in [0, 1] (got {confidence})")
+        dist, params = self.scipy()
+        lo, hi = dist.interval(confidence, **params)
+        return (float(lo), float(hi))
 
 
 class Fixed(_Dist):
@@ -64,8 +115,18 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
 
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        raise TypeError("a fixed value has no scipy.stats distribution (scipy has no point "
+                        "mass); its ppf, std and interval are the value's own")
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value)
+
+    def std(self) -> float:
+        return 0.0
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        return (self.value, self.value)
 
 
 class Uniform(_Dist):
@@ -88,8 +149,10 @@ class Uniform(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return self.low + (self.high - self.low) * np.asarray(u)
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        from scipy.stats import uniform
+
+        return uniform, {"loc": self.low, "scale": self.high - self.low}
 
 
 class Normal(_Dist):
@@ -115,10 +178,10 @@ class Normal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         from scipy.stats import norm
 
-        return np.asarray(norm.ppf(u, loc=self.mean_, scale=self.sd))
+        return norm, {"loc": self.mean_, "scale": self.sd}
 
 
 class LogNormal(_Dist):
@@ -148,10 +211,12 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        from scipy.stats import norm
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        """log X ~ N(log median, sigma^2) is scipy's lognorm with shape s = sigma and
+        scale = median (= exp(mu))."""
+        from scipy.stats import lognorm
 
-        return np.asarray(self.median * np.exp(self.sigma * norm.ppf(u)))
+        return lognorm, {"s": self.sigma, "scale": self.median}
 
 
 class Triangular(_Dist):
@@ -178,11 +243,12 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
+        """scipy's triang puts the mode at loc + c * scale."""
         from scipy.stats import triang
 
         c = (self.mode - self.low) / (self.high - self.low)
-        return np.asarray(triang.ppf(u, c, loc=self.low, scale=self.high - self.low))
+        return triang, {"c": c, "loc": self.low, "scale": self.high - self.low}
 
 
 class Beta(_Dist):
@@ -209,10 +275,10 @@ class Beta(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.low + (self.high - self.low) * rng.beta(self.a, self.b, n)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def scipy(self) -> tuple[Any, dict[str, float]]:
         from scipy.stats import beta
 
-        return np.asarray(beta.ppf(u, self.a, self.b, loc=self.low, scale=self.high - self.low))
+        return beta, {"a": self.a, "b": self.b, "loc": self.low, "scale": self.high - self.low}
 
 
 Distribution = Annotated[

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alliancesim.scenario.distributions import Quantity, check_range
+from alliancesim.scenario.errors import Problem, ScenarioError, middle_cut
+from alliancesim.scenario.paths import set_path
 from alliancesim.scenario.strict import StrictModel
 
 INF = math.inf
@@ -488,3 +497,113 @@ class Scenario(_Strict):
         if dup:
             raise ValueError(f"crisis ids must be unique; repeated: {', '.join(dup)}")
         return self
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Scenario:
+        """A new, validated scenario with the value at each dotted path replaced::
+
+            sc.with_changes({"parameters.council.coefficients.leader_stake": 0.5,
+                             "crises.armenia-attack.aggressor_strength": 8000,
+                             "alliance.decision_rule": {"rule": "qualified_majority",
+                                                        "threshold": 0.667}})
+
+        Paths as in sweeps and variants files (scenario/paths.py): fields by name, a crisis by
+        its id, a list item by its index. On a resolved scenario (alliance inline),
+        `alliance_changes.X` means `alliance.X`, so the same path serves a scenario file that
+        names a bundled alliance. Values: numbers, strings, mappings, lists, distributions as
+        mappings ({"dist": "normal", "mean": 0, "sd": 1}) or pydantic models (taken as their
+        dump). The changes are applied in order to the scenario's full dump and the result is
+        validated by the schema; a resolved scenario stays resolved (api functions check its
+        ids again when they run it).
+
+        Raises ScenarioError, one Problem per change that cannot be made (an unknown field,
+        with the valid ones; no such crisis) or per value the schema refuses (with its bounds).
+        """
+        source = f"<{self.name} with changes>"
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        problems: list[Problem] = []
+        for path, value in changes.items():
+            if not isinstance(path, str) or not path or any(not k for k in path.split(".")):
+                problems.append(Problem(source, str(path), "expected a dotted path such as "
+                                        "parameters.council.coefficients.leader_stake"))
+                continue
+            if not isinstance(self.alliance, str) and path.startswith("alliance_changes."):
+                path = "alliance." + path.removeprefix("alliance_changes.")
+            unknown = unknown_field(self, path)
+            if unknown:
+                problems.append(Problem(source, path, unknown))
+                continue
+            try:
+                data = set_path(data, path, plain_value(value))
+            except ValueError as exc:
+                problems.append(Problem(source, path, str(exc)))
+        if problems:
+            raise ScenarioError(problems)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(_problems(exc, source)) from None
+
+
+def _problems(exc: ValidationError, source: str) -> list[Problem]:
+    """The schema's errors as Problems: the field's dotted path (pydantic's union and
+    validator tags left out), the message and, where the message does not give it, the value."""
+    out: list[Problem] = []
+    for e in exc.errors():
+        if e["loc"][:2] == ("alliance", "str") and e["type"] == "string_type":
+            continue  # the other branch of alliance: str | Alliance, which the data did not take
+        loc = [str(k) for k in e["loc"] if "[" not in str(k) and str(k) != "Alliance"]
+        msg = e["msg"].removeprefix("Value error, ")
+        got = middle_cut(repr(e.get("input")))
+        out.append(Problem(source, ".".join(loc), msg if got in msg or str(e.get("input"))
+                           in msg else f"{msg} (got {got})"))
+    return out
+
+
+def plain_value(value: Any) -> Any:
+    """A Python value as scenario data: models dumped, tuples as lists, numpy scalars as
+    Python numbers (anything with .item() and no length)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, Mapping):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_value(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if hasattr(value, "item") and not hasattr(value, "__len__"):
+        return value.item()
+    return value
+
+
+def unknown_field(scenario: Scenario, path: str) -> str | None:
+    """Why a dotted path names no field of the scenario's models (the valid names at the
+    first wrong step), or None. Mappings (actors, exposure, alliance_intercepts...) accept
+    new keys; lists are checked by set_path (an index or a crisis id)."""
+    cur: Any = scenario
+    keys = path.split(".")
+    for i, key in enumerate(keys):
+        if isinstance(cur, BaseModel):
+            fields = type(cur).model_fields
+            names = {f.alias or n: n for n, f in fields.items()} | {n: n for n in fields}
+            if key not in names:
+                where = ".".join(keys[:i]) or "the scenario"
+                return (f"no field '{key}' in {where} (valid: "
+                        f"{', '.join(sorted(f.alias or n for n, f in fields.items()))})")
+            cur = getattr(cur, names[key])
+        elif isinstance(cur, Mapping):
+            cur = cur.get(key, cur.get(ThreatType(key)) if key in ThreatType.__members__
+                          else None)
+        elif isinstance(cur, list):
+            match = [c for c in cur if getattr(c, "id", None) == key]
+            cur = (match[0] if match else cur[int(key)] if key.isdigit() and int(key) < len(cur)
+                   else None)
+        elif keys[0] == "alliance" and i == 1 and isinstance(cur, str):
+            return (f"the alliance is the bundled '{middle_cut(cur)}': change it with "
+                    f"alliance_changes.{'.'.join(keys[1:])}, or resolve the scenario first "
+                    "(api.load_scenario gives it resolved)")
+        elif cur is not None:
+            return (f"cannot go inside a value: {'.'.join(keys[:i])} is "
+                    f"{middle_cut(repr(cur))}")
+        else:
+            return None  # a new entry or an empty field: set_path and the schema judge the rest
+    return None

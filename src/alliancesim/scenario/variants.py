@@ -17,7 +17,6 @@ variant. Every variant keeps the base's seed and trials (common random numbers).
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -43,42 +42,6 @@ def raw_scenario(name_or_path: str | FsPath) -> tuple[dict[str, Any], str]:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, "", "expected a scenario (a mapping of fields)")])
     return data, source
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of scenario data with the value at a dotted path set, e.g.
-    parameters.council.coefficients.leader_stake, crises.armenia-attack.aggressor_strength
-    (a crisis by its id), parameters.council.cutpoints.2 (a list by index). Missing mappings
-    are created; a missing crisis or index is an error."""
-    out = copy.deepcopy(data)
-    keys = path.split(".")
-    cur: Any = out
-    for i, key in enumerate(keys):
-        last = i == len(keys) - 1
-        where = ".".join(keys[: i + 1])
-        if isinstance(cur, list):
-            if key.isdigit() and int(key) < len(cur):
-                idx = int(key)
-            else:
-                ids = [c.get("id") for c in cur if isinstance(c, dict)]
-                if key not in ids:
-                    raise ValueError(f"{where}: no item '{key}' (ids: {', '.join(map(str, ids))}"
-                                     f"; or an index below {len(cur)})")
-                idx = ids.index(key)
-            if last:
-                cur[idx] = value
-            else:
-                cur = cur[idx]
-        elif isinstance(cur, dict):
-            if last:
-                cur[key] = value
-            else:
-                if not isinstance(cur.get(key), dict | list):
-                    cur[key] = {}
-                cur = cur[key]
-        else:
-            raise ValueError(f"{where}: cannot go inside a value ({cur!r})")
-    return out
 
 
 def scenario_from(data: dict[str, Any], label: str) -> Scenario:
