@@ -317,6 +317,13 @@ def sobol(quantity: str, index: str, outcome: str = "military help") -> str:
     return f"{getattr(i, index):.2f}"
 
 
+def calibrate_output() -> str:
+    """`alliancesim calibrate`'s output with the sampler's wall time left out (the one part
+    that differs between runs: the MAP and the seeded MCMC draws do not)."""
+    return fenced(re.sub(r"(acceptance [\d.]+), [\d,.]+ s\)", r"\1)",
+                         command("calibrate", width=150)))
+
+
 SWEEP_CRISES = ("Taliban-linked", "Low-level", "Azerbaijan attacks", "Armed clash")
 COMPARE_END = ("Taliban-linked", "Low-level", "Armed clash", "Each variant")
 
@@ -399,6 +406,7 @@ SLOW: dict[str, Callable[[], str]] = {
     "sweep.insurgency.military.3": lambda: swept("insurgency", "military help", 3.0),
     "sweep.kgz.military.0": lambda: swept("kgz", "military help", 0.0),
     "sweep.kgz.military.3": lambda: swept("kgz", "military help", 3.0),
+    "calibrate.output": calibrate_output,
     "discover.output": lambda: fenced(command(
         "discover", "examples/armenia-uncertain-council.yaml", "--crisis", "armenia-2022")),
     "sens.in_scope.s1": lambda: sobol("council.coefficients.in_scope", "s1"),
