@@ -5,11 +5,18 @@ sobol.analyze on it (to 1e-10); the Poisson bootstrap's intervals agree with SAL
 within sampling noise; the numbers do not depend on the chunks; the memory does not grow with
 the samples (tracemalloc here; the peak resident set of the whole command is
 benchmarks/memory_compare.py's).
+
+The manifest (run.json) records each file's SHA-256 and a folder is replaced only while every
+listed file still has it: an edit to the same size is someone else's, refused by name; an
+earlier manifest with sizes alone is still read, by its sizes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +32,9 @@ from alliancesim.experiments.sensitivity import (
     saltelli_rows,
     sobol_indices,
 )
+from alliancesim.scenario.errors import UsageError
+from alliancesim.store.checks import check_out_dir
+from alliancesim.store.files import write_folder
 
 NAMES = ["x1", "x2", "x3"]
 PROBLEM = {"num_vars": 3, "names": NAMES, "bounds": [[0.0, 1.0]] * 3}
@@ -148,3 +158,52 @@ def test_the_memory_does_not_grow_with_samples() -> None:
     _traced_peak(1024)  # warm
     small, large = _traced_peak(2**10), _traced_peak(2**13)
     assert large - small < 200_000, (small, large)
+
+
+# --- the output manifest: SHA-256 per listed file ---------------------------------------------
+
+def _write(out: Path, text: str = "{}") -> list[Path]:
+    return write_folder(out, {"summary.json": lambda p: p.write_text(text),
+                              "figure.png": lambda p: p.write_bytes(b"png")}, kind="test")
+
+
+def test_the_manifest_lists_each_file_s_sha256(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _write(out, '{"a": 1}')
+    files = json.loads((out / "run.json").read_text())["files"]
+    assert files["summary.json"] == {
+        "bytes": 8, "sha256": hashlib.sha256(b'{"a": 1}').hexdigest()}
+    assert files["figure.png"]["sha256"] == hashlib.sha256(b"png").hexdigest()
+
+
+def test_a_same_size_edit_is_someone_else_s_and_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _write(out, '{"a": 1}')
+    check_out_dir(out)  # as written: ours, replaced
+    _write(out, '{"a": 2}')
+    (out / "summary.json").write_text('{"b": 1}')  # the same 8 bytes, another content
+    with pytest.raises(UsageError, match=r"holds 1 file .*\(changed since alliancesim wrote "
+                       r"them\) and would be lost: summary\.json \(changed\); move it"):
+        _write(out, '{"a": 3}')
+    assert (out / "summary.json").read_text() == '{"b": 1}'  # kept as the user left it
+    # and a refusal is by content: the very bytes written again (a new inode, new times) pass
+    (out / "summary.json").write_text('{"a": 2}')
+    check_out_dir(out)
+
+
+def test_a_manifest_without_hashes_is_still_read_by_its_sizes(tmp_path: Path) -> None:
+    """Outputs written before the hashes were compared (0.3: sizes alone) stay ours: their
+    files are compared by size, all such a manifest can tell."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.txt").write_text("old")
+    (out / "run.json").write_text(json.dumps({"kind": "test", "alliancesim": "0.3.0",
+                                              "files": {"a.txt": {"bytes": 3}}}))
+    (out / "a.txt").write_text("new")  # the same size: cannot be seen without a hash
+    check_out_dir(out)
+    (out / "a.txt").write_text("newer")
+    with pytest.raises(UsageError, match=r"a\.txt \(changed\)"):
+        check_out_dir(out)
+    (out / "a.txt").write_text("old")
+    _write(out)
+    assert sorted(p.name for p in out.iterdir()) == ["figure.png", "run.json", "summary.json"]
