@@ -6,6 +6,9 @@ within sampling noise; the numbers do not depend on the chunks; the memory does 
 the samples (tracemalloc here; the peak resident set of the whole command is
 benchmarks/memory_compare.py's).
 
+Morris streams the same way: its trajectories drawn chunk by chunk are SALib's, mu* and sigma
+SALib's, mu*'s interval a Poisson bootstrap's.
+
 The manifest (run.json) records each file's SHA-256 and a folder is replaced only while every
 listed file still has it: an edit to the same size is someone else's, refused by name; an
 earlier manifest with sizes alone is still read, by its sizes.
@@ -20,15 +23,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from SALib.analyze import morris as salib_morris
 from SALib.analyze import sobol as salib_analyze
+from SALib.sample import morris as salib_morris_sample
 from SALib.sample import sobol as salib_sample
 
 from alliancesim import api
 from alliancesim.experiments import sensitivity as module
 from alliancesim.experiments.sensitivity import (
     EPS,
+    LocalBackend,
     SobolSums,
     bootstrap_weights,
+    morris_indices,
     saltelli_rows,
     sobol_indices,
 )
@@ -157,6 +164,67 @@ def test_the_memory_does_not_grow_with_samples() -> None:
     # 100 resamples of every sample (about 7 KB a sample): 56 MB more at 2^13 than at 2^10
     _traced_peak(1024)  # warm
     small, large = _traced_peak(2**10), _traced_peak(2**13)
+    assert large - small < 200_000, (small, large)
+
+
+# --- Morris ---------------------------------------------------------------------------------
+
+def _morris(samples: int, seed: int, chunk: int | None = None, resamples: int = 100,
+            workers: int = 1) -> dict[str, dict[str, np.ndarray]]:
+    backend = LocalBackend()
+    backend.workers = workers  # chunks in flight: 2 per worker
+    found = morris_indices(NAMES, outcomes, samples, seed, backend, chunk=chunk,
+                           resamples=resamples)
+    return {h: {k: np.array([getattr(i, k) for i in rows])
+                for k in ("mu_star", "mu_star_conf", "sigma")} for h, rows in found.items()}
+
+
+def _salib_morris(samples: int, seed: int, resamples: int = 100
+                  ) -> dict[str, dict[str, np.ndarray]]:
+    X = salib_morris_sample.sample(PROBLEM, samples, num_levels=4, seed=seed)
+    U = np.clip(X, EPS, 1 - EPS)
+    return {h: salib_morris.analyze(PROBLEM, X, np.asarray(y, dtype=float), num_levels=4,
+                                    seed=seed, num_resamples=resamples)
+            for h, y in outcomes(U, np.zeros(len(X), dtype=int)).items()}
+
+
+def test_morris_streamed_is_salib_s() -> None:
+    salib, ours = _salib_morris(300, 6, resamples=400), _morris(300, 6, chunk=41,
+                                                               resamples=400)
+    for h in ("ishigami", "event"):
+        np.testing.assert_allclose(ours[h]["mu_star"], salib[h]["mu_star"], rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours[h]["sigma"], salib[h]["sigma"], rtol=0, atol=1e-10)
+        # the interval: two bootstraps of 400 resamples, within their sampling error
+        # (see test_the_intervals_agree_with_salib_s_bootstrap); 0 exactly where every
+        # effect has the same size (Ishigami's x2 on a 4-level grid), to rounding
+        a, b = ours[h]["mu_star_conf"], salib[h]["mu_star_conf"]
+        assert np.array_equal(a < 1e-12, b < 1e-12), (h, a, b)
+        assert np.all((a[b > 0] / b[b > 0] > 0.8) & (a[b > 0] / b[b > 0] < 1.25)), (h, a, b)
+    assert ours["ishigami"]["mu_star"][0] > ours["ishigami"]["mu_star"][2] > 0
+
+
+def test_morris_does_not_depend_on_chunks_or_workers() -> None:
+    one = _morris(200, 3, chunk=200)
+    for other in (_morris(200, 3, chunk=13), _morris(200, 3, chunk=13, workers=3)):
+        for key in one["event"]:  # 0/1 outcomes: exact sums
+            assert np.array_equal(one["event"][key], other["event"][key])
+            np.testing.assert_allclose(one["ishigami"][key], other["ishigami"][key],
+                                       rtol=1e-12, atol=1e-12)
+
+
+def test_morris_memory_does_not_grow_with_samples() -> None:
+    def peak(samples: int) -> int:
+        tracemalloc.start()
+        try:
+            morris_indices(NAMES, outcomes, samples, 1, chunk=64)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(64)  # warm
+    small, large = peak(2**7), peak(2**10)
+    # before: the design (96 bytes a trajectory), outcomes, effects and SALib's 100
+    # resamples of each input's effects (2 x 800 bytes a trajectory): over 1.5 MB more
     assert large - small < 200_000, (small, large)
 
 

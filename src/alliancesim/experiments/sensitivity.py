@@ -15,8 +15,10 @@ indices). FAST reports first-order indices only (its total index would count tha
 Sobol streams (issue 21): its design is generated chunk by chunk (saltelli_rows: the very rows
 of SALib's sampler), each chunk evaluated and folded into running sums (SobolSums) from which
 the point estimates of SALib's sobol.analyze follow exactly, and its intervals by a Poisson
-bootstrap (bootstrap_weights): memory is flat in --samples. Morris and FAST hand SALib the
-whole design and its outcomes (their analyses need them whole).
+bootstrap (bootstrap_weights): memory is flat in --samples. Morris streams the same way (its
+trajectories drawn chunk by chunk from SALib's sampler and one generator; mu* and sigma from
+sums, mu*'s interval by the same bootstrap). FAST hands SALib the whole design and its outcomes
+(its analysis takes the Fourier transform of each input's whole curve).
 """
 
 from __future__ import annotations
@@ -157,9 +159,9 @@ class SobolSums:
         var([A; B]), with m the mean of every row (SALib centres the outcomes by it; its scaling
         by their standard deviation s cancels, but an index is 0 where var([A; B]) / s^2 is
         within machine epsilon, as SALib's). Intervals: CONF_LEVEL's normal quantile times the
-        standard deviation (ddof 1) of the index over the resamples, SALib's convention; a
-        resample with no weight counts as constant (its index 0, as SALib's on a constant
-        resample); 0 where [A; B] is constant."""
+        standard deviation (ddof 1) of the index over the resamples, SALib's convention (a
+        resample with no weight at all, likely only at a few samples, is left out); 0 where
+        [A; B] is constant."""
         from scipy.stats import norm
 
         n, s, ss = self.rows
@@ -182,7 +184,10 @@ class SobolSums:
         if (F[3] + F[4]) / (2 * F[0]) - ((F[1] + F[2]) / (2 * F[0])) ** 2 <= 0:
             return s1, np.zeros(d), st, np.zeros(d)  # [A; B] constant: SALib's conf is 0
         z = float(norm.ppf(0.5 + CONF_LEVEL / 2))
-        b1, bt = index(self.boot)
+        kept = self.boot[self.boot[:, 0] > 0]
+        if len(kept) < 2:
+            return s1, np.zeros(d), st, np.zeros(d)
+        b1, bt = index(kept)
         return s1, z * b1.std(axis=0, ddof=1), st, z * bt.std(axis=0, ddof=1)
 
 
@@ -239,43 +244,169 @@ def sobol_indices(names: list[str],
     return out
 
 
+MORRIS_LEVELS = 4  # the grid of SALib's Morris design (num_levels)
+
+
+def elementary_effects(X: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
+    """(n, d) elementary effects of n Morris trajectories (Morris 1991; SALib's
+    analyze.morris without scaling): X the (n (d + 1), d) design, one input changed by +-delta
+    at each step of a trajectory, y its outcomes; the effect of the input changed at a step is
+    (y after - y before) / delta where it went up, (y before - y after) / delta where it went
+    down, delta = levels / (2 (levels - 1))."""
+    delta = MORRIS_LEVELS / (2.0 * (MORRIS_LEVELS - 1))
+    n = X.shape[0] // (d + 1)
+    step = np.diff(X.reshape(n, d + 1, d), axis=1)  # (n, d steps, d inputs)
+    dy = np.diff(np.asarray(y, dtype=float).reshape(n, d + 1), axis=1)  # (n, d steps)
+    moved = np.argmax(np.abs(step), axis=2)  # (n, d steps): which input each step moves
+    up = np.take_along_axis(step, moved[:, :, None], axis=2)[:, :, 0] > 0
+    ee = np.zeros((n, d))
+    np.put_along_axis(ee, moved, np.where(up, dy, -dy) / delta, axis=1)
+    return ee
+
+
+@dataclass(frozen=True)
+class MorrisSums:
+    """What Morris's statistics need, as sums over trajectories: `full` (1 + 3d,): the count,
+    the sums of the elementary effects, of their absolute values and of their squares;
+    `boot` (resamples, 1 + d): the count and the sums of absolute values weighted by each
+    bootstrap resample's weights; `rows` (3,): count, sum and sum of squares of every row's
+    outcome (all equal: every index is 0). Sums of chunks add."""
+
+    full: np.ndarray
+    boot: np.ndarray
+    rows: np.ndarray
+
+    @staticmethod
+    def of(X: np.ndarray, y: np.ndarray, d: int, weights: np.ndarray) -> MorrisSums:
+        ee = elementary_effects(X, y, d)
+        F = np.column_stack([np.ones(len(ee)), ee, np.abs(ee), ee * ee])
+        y = np.asarray(y, dtype=float)
+        counted = F[:, [0, *range(1 + d, 1 + 2 * d)]]  # 1 and |EE|
+        return MorrisSums(full=F.sum(axis=0), boot=weights.T.astype(float) @ counted,
+                          rows=np.array([y.size, y.sum(), (y * y).sum()]))
+
+    def __add__(self, other: MorrisSums) -> MorrisSums:
+        return MorrisSums(self.full + other.full, self.boot + other.boot,
+                          self.rows + other.rows)
+
+    def estimates(self, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mu*, mu*'s interval, sigma), each (d,), as SALib's morris.analyze gives them:
+        mu* the mean absolute elementary effect (Campolongo et al. 2007), sigma the standard
+        deviation (ddof 1) of the effects; the interval CONF_LEVEL's normal quantile times the
+        standard deviation (ddof 1) of mu* over the bootstrap resamples (a resample with no
+        weight is left out)."""
+        from scipy.stats import norm
+
+        n = self.full[0]
+        total, absolute, squares = (self.full[1 + j * d : 1 + (j + 1) * d] for j in range(3))
+        mu_star = absolute / n
+        sigma = np.sqrt(np.maximum(squares - total * total / n, 0.0) / (n - 1))
+        c = self.boot[:, :1]
+        kept = c[:, 0] > 0
+        resampled = self.boot[kept, 1:] / c[kept]
+        z = float(norm.ppf(0.5 + CONF_LEVEL / 2))
+        conf = (z * resampled.std(axis=0, ddof=1) if kept.sum() > 1 else np.zeros(d))
+        return mu_star, conf, sigma
+
+
+@dataclass(frozen=True)
+class MorrisTask:
+    """Trajectories first.. of a Morris design (X, generated in order by the caller: SALib's
+    sampler draws them from one stream), evaluated and reduced to their MorrisSums where a
+    backend runs it."""
+
+    evaluate: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]
+    X: np.ndarray
+    d: int
+    seed: int
+    first: int
+    resamples: int = RESAMPLES
+
+    def __call__(self) -> dict[str, MorrisSums]:
+        n = self.X.shape[0] // (self.d + 1)
+        U = np.clip(self.X, EPS, 1 - EPS)
+        Y = self.evaluate(U, noise_rows("morris", self.X.shape[0], self.d,
+                                        self.first * (self.d + 1)))
+        del U
+        W = bootstrap_weights(self.seed, self.first, self.first + n, self.resamples)
+        return {h: MorrisSums.of(self.X, y, self.d, W) for h, y in Y.items()}
+
+
+def morris_indices(names: list[str],
+                   evaluate: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]],
+                   samples: int, seed: int, backend: Backend | None = None,
+                   chunk: int | None = None, resamples: int = RESAMPLES
+                   ) -> dict[str, list[Index]]:
+    """Morris's mu*, its interval and sigma of evaluate's outcomes over [0, 1]^d, streamed:
+    SALib's design (SALib.sample.morris.sample, num_levels=4) drawn `chunk` trajectories at a
+    time from one generator seeded by `seed` (the same trajectories as one call for all of
+    them), a few chunks in flight on `backend` at once, each reduced to its MorrisSums. mu* and
+    sigma equal SALib's morris.analyze on the whole design; the interval is the Poisson
+    bootstrap's (bootstrap_weights), SALib's within sampling noise. Memory: the chunks in
+    flight and resamples x (1 + d) sums per outcome, whatever `samples`."""
+    from SALib.sample import morris as morris_sample
+
+    d = len(names)
+    problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
+    step = chunk if chunk is not None else max(1, ROWS_PER_TASK // (d + 1))
+    runner = backend if backend is not None else LocalBackend()
+    # SALib wraps a BitGenerator it is given without copying it: each chunk continues the
+    # stream where the last stopped (an int seed would restart it, a Generator be spawned from)
+    bits = np.random.default_rng(seed).bit_generator
+    window = 2 * max(1, runner.workers)  # chunks in flight: the workers busy, memory bounded
+    totals: dict[str, MorrisSums] = {}
+    starts = list(range(0, samples, step))
+    for w in range(0, len(starts), window):
+        tasks = [MorrisTask(evaluate, morris_sample.sample(
+            problem, min(a + step, samples) - a, num_levels=MORRIS_LEVELS, seed=bits),
+            d, seed, a, resamples) for a in starts[w : w + window]]
+        for part in runner.map(tasks):  # type: ignore[arg-type]
+            for h, sums in cast(dict[str, MorrisSums], part).items():
+                totals[h] = totals[h] + sums if h in totals else sums
+        del tasks
+    out: dict[str, list[Index]] = {}
+    for h, sums in totals.items():
+        n, s, ss = sums.rows
+        if ss / n - (s / n) ** 2 <= 0.0:  # nothing varies: every index is 0
+            mu_star = conf = sigma = np.zeros(d)
+        else:
+            mu_star, conf, sigma = sums.estimates(d)
+        out[h] = [Index(outcome=h, input=name, mu_star=float(mu_star[k]),
+                        mu_star_conf=float(conf[k]), sigma=float(sigma[k]))
+                  for k, name in enumerate(names)]
+    return out
+
+
 def indices(method: str, names: list[str],
             f: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], samples: int,
             seed: int) -> tuple[dict[str, list[Index]], int]:
     """Indices of f's outcomes over independent inputs uniform on [0, 1]^D. f(U, noise) maps
     the (n, D) design and each row's noise index (noise_rows) to {outcome: (n,) values}.
-    Returns the indices and the number of evaluations. Sobol streams (sobol_indices: f is
-    called on one chunk of the design at a time); Morris and FAST call f on the whole design."""
-    from SALib.analyze import fast, morris
+    Returns the indices and the number of evaluations. Sobol and Morris stream (sobol_indices,
+    morris_indices: f is called on one chunk of the design at a time); FAST calls f on the
+    whole design (its analysis transforms each input's whole curve)."""
+    from SALib.analyze import fast
     from SALib.sample import fast_sampler
-    from SALib.sample import morris as morris_sample
 
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     if method == "sobol":
         return sobol_indices(names, f, samples, seed), samples * (len(names) + 2)
     if method == "morris":
-        X = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
-    elif method == "fast":
-        X = fast_sampler.sample(problem, max(samples, 65), seed=seed)
-    else:
+        return morris_indices(names, f, samples, seed), samples * (len(names) + 1)
+    if method != "fast":
         raise ValueError(f"unknown method {method!r} (valid: {', '.join(METHODS)})")
-    # the design clipped into the open interval; in place where the analysis does not read the
-    # design (FAST), so that only one copy of it is held
-    U = np.clip(X, EPS, 1 - EPS, out=None if method == "morris" else X)
+    X = fast_sampler.sample(problem, max(samples, 65), seed=seed)
+    # the design clipped into the open interval, in place (only one copy of it is held)
+    U = np.clip(X, EPS, 1 - EPS, out=X)
     Y = f(U, noise_rows(method, X.shape[0], len(names)))
     del U
     out: dict[str, list[Index]] = {}
     for outcome in list(Y):
         # one outcome at a time as floats (the evaluation may give booleans, 1 byte a row)
         y = np.asarray(Y.pop(outcome), dtype=float)
-        rows = []
         if np.var(y) == 0:  # nothing varies: every index is 0
-            rows = [Index(outcome=outcome, input=n, s1=0.0, s1_conf=0.0,
-                          st=None, st_conf=None)
-                    if method != "morris" else Index(outcome=outcome, input=n, mu_star=0.0,
-                                                     mu_star_conf=0.0, sigma=0.0)
-                    for n in names]
-        elif method == "fast":
+            rows = [Index(outcome=outcome, input=n, s1=0.0, s1_conf=0.0) for n in names]
+        else:
             # FAST's total index would count the trial's own randomness (a noise per row):
             # only the first-order index is reported; its bootstrap interval is indicative
             with warnings.catch_warnings():
@@ -284,14 +415,8 @@ def indices(method: str, names: list[str],
                 r = fast.analyze(problem, y, seed=seed)
             rows = [Index(outcome=outcome, input=n, s1=float(r["S1"][k]),
                           s1_conf=float(r["S1_conf"][k])) for k, n in enumerate(names)]
-        else:
-            r = morris.analyze(problem, X, y, num_levels=4, seed=seed)
-            rows = [Index(outcome=outcome, input=n, mu_star=float(r["mu_star"][k]),
-                          mu_star_conf=float(r["mu_star_conf"][k]),
-                          sigma=float(r["sigma"][k])) for k, n in enumerate(names)]
         out[outcome] = rows
     return out, int(X.shape[0])
-
 
 
 @dataclass(frozen=True)
@@ -324,7 +449,7 @@ class CrisisRows:
 
 @dataclass(frozen=True)
 class RowsTask:
-    """One chunk of a design held whole (Morris, FAST), evaluated wherever a backend runs it."""
+    """One chunk of a design held whole (FAST), evaluated wherever a backend runs it."""
 
     rows: CrisisRows
     U: np.ndarray  # (n, D) quantiles
@@ -374,6 +499,10 @@ def sensitivity(scenario: Scenario, method: str, samples: int, seed: int,
             found = sobol_indices(names, CrisisRows(model, tuple(uncertain), seed), samples,
                                   seed, runner)
             n = samples * (len(names) + 2)
+        elif method == "morris":  # streamed: a few chunks of trajectories in flight
+            found = morris_indices(names, CrisisRows(model, tuple(uncertain), seed), samples,
+                                   seed, runner)
+            n = samples * (len(names) + 1)
         else:
             found, n = indices(method, names,
                                _crisis_function(model, uncertain, seed, runner), samples, seed)
