@@ -14,8 +14,9 @@ indices). FAST reports first-order indices only (its total index would count tha
 
 Sobol streams (issue 21): its design is generated chunk by chunk (saltelli_rows: the very rows
 of SALib's sampler), each chunk evaluated and folded into running sums (SobolSums) from which
-the point estimates of SALib's sobol.analyze follow exactly, and its intervals by a Poisson
-bootstrap (bootstrap_weights): memory is flat in --samples. Morris streams the same way (its
+the point estimates of SALib's sobol.analyze follow (to the sums' rounding; exact sums for 0/1
+outcomes), and its intervals by a Poisson bootstrap (bootstrap_weights): memory is flat in
+--samples. Morris streams the same way (its
 trajectories drawn chunk by chunk from SALib's sampler and one generator; mu* and sigma from
 sums, mu*'s interval by the same bootstrap). FAST hands SALib the whole design and its outcomes
 (its analysis takes the Fourier transform of each input's whole curve).
@@ -43,7 +44,8 @@ from alliancesim.scenario.schema import Scenario
 
 METHODS = ("sobol", "morris", "fast")
 EPS = 1e-9  # the unit interval's ends map to infinite quantiles: keep inside
-# Sobol's intervals: SALib's defaults (sobol.analyze: num_resamples=100, conf_level=0.95)
+# The intervals (Sobol's indices, Morris's mu*): SALib's defaults (num_resamples=100,
+# conf_level=0.95), from the Poisson bootstrap (bootstrap_weights)
 RESAMPLES = 100
 CONF_LEVEL = 0.95
 # The bootstrap weights are drawn per block of this many base samples, each block from its own
