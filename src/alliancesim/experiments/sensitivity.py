@@ -16,10 +16,10 @@ Sobol streams (issue 21): its design is generated chunk by chunk (saltelli_rows:
 of SALib's sampler), each chunk evaluated and folded into running sums (SobolSums) from which
 the point estimates of SALib's sobol.analyze follow (to the sums' rounding; exact sums for 0/1
 outcomes), and its intervals by a Poisson bootstrap (bootstrap_weights): memory is flat in
---samples. Morris streams the same way (its
-trajectories drawn chunk by chunk from SALib's sampler and one generator; mu* and sigma from
-sums, mu*'s interval by the same bootstrap). FAST hands SALib the whole design and its outcomes
-(its analysis takes the Fourier transform of each input's whole curve).
+--samples. Morris streams the same way (its trajectories drawn chunk by chunk from SALib's
+sampler and one generator; mu* and sigma from sums, mu*'s interval by the same bootstrap). FAST
+hands SALib the whole design and its outcomes (its analysis takes the Fourier transform of each
+input's whole curve).
 """
 
 from __future__ import annotations
