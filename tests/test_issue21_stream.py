@@ -26,6 +26,9 @@ from alliancesim.scenario.variants import load_variants
 
 REFERENCE = json.loads((Path(__file__).parent / "fixtures" /
                         "issue21_stream_reference.json").read_text())
+# the Armenia example as it was when REFERENCE was computed (its council's distributions have
+# since been brought to the current calibration by scripts/doc_numbers.py)
+ARMENIA = Path(__file__).parent / "fixtures" / "issue21_armenia_example_407a8ec.yaml"
 
 
 def _without_version(report: Any) -> dict[str, Any]:
@@ -65,7 +68,7 @@ def test_sensitivity_gives_the_numbers_it_gave_before(
         method: str, samples: int, rows: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
     if rows is not None:  # several chunks of the design, each drawing its own noise
         monkeypatch.setattr(sensitivity_module, "ROWS_PER_TASK", rows)
-    new = _without_version(api.sensitivity("examples/armenia-uncertain-council.yaml",
+    new = _without_version(api.sensitivity(ARMENIA,
                                            method=method, samples=samples, seed=11))
     old = REFERENCE[f"sensitivity_{method}"]
     if method == "fast":
@@ -143,4 +146,4 @@ def test_sobol_samples_are_bounded_by_the_general_bound_alone() -> None:
 
     assert not hasattr(module, "MAX_SOBOL_SAMPLES")
     with pytest.raises(UsageError, match=r"between 8 and 1,000,000"):
-        api.sensitivity("examples/armenia-uncertain-council.yaml", samples=2**20)
+        api.sensitivity(ARMENIA, samples=2**20)
