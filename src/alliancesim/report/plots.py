@@ -18,7 +18,6 @@ fail and deeply nested braces would exhaust the recursion limit.
 from __future__ import annotations
 
 import textwrap
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -340,41 +339,55 @@ SWEEP_LINES = ("military help", "mission or more", "acts without the alliance",
                "repelled, with the alliance")
 
 
-@cache
-def _calibrated_parameters() -> dict[str, Any]:
-    from alliancesim.data import bundled
-    from alliancesim.scenario.params import load_parameters
+def calibrated(path: str) -> tuple[float, float, float] | None:
+    """The calibrated value of a swept dotted path (such as
+    parameters.council.coefficients.leader_stake, parameters.council.cutpoints.2 or
+    parameters.request.threat) with its posterior's 90 % interval: (MAP, 5 %, 95 %), from the
+    posterior's diagnostics in data/calibrated.yaml (scenario.loading.bundled_posterior, the
+    loader a run with parameter uncertainty uses, so a sweep has it read already). None for a
+    path the calibration does not fit: a crisis's quantity, the trials, or a parameter it holds
+    fixed (zero posterior spread)."""
+    keys = path.split(".")
+    if len(keys) < 3 or keys[0] != "parameters" or keys[1] not in ("council", "request"):
+        return None
+    rest = keys[2:]
+    if rest[0] == "cutpoints" and len(rest) == 2 and rest[1].isdigit():
+        rest = ["cutpoints", str(int(rest[1]) + 1)]  # the diagnostics count from one
+    from alliancesim.scenario.loading import bundled_posterior
 
-    return load_parameters(bundled.CALIBRATED)
+    try:
+        stage = bundled_posterior()[keys[1]]["diagnostics"]
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    name = ".".join(["request", *rest] if keys[1] == "request" else rest)
+    got = stage.get(name) if isinstance(stage, dict) else None
+    if not isinstance(got, dict) or not got.get("sd"):
+        return None
+    try:
+        return (float(got["map"]), float(got["q05"]), float(got["q95"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def calibrated_value(path: str) -> float | None:
-    """The calibrated value (the MAP of data/calibrated.yaml, read by the loader `run --params`
-    uses) of a swept dotted path such as parameters.council.coefficients.leader_stake or
-    parameters.council.cutpoints.2; None for a path the calibration does not set (a crisis's
-    quantity, the trials) or one that is not a number there."""
-    keys = path.split(".")
-    if keys[0] != "parameters":
-        return None
-    cur: Any = _calibrated_parameters()
-    for key in keys[1:]:
-        if isinstance(cur, dict) and key in cur:
-            cur = cur[key]
-        elif isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
-            cur = cur[int(key)]
-        else:
-            return None
-    if isinstance(cur, bool) or not isinstance(cur, int | float):
-        return None
-    return float(cur)
+    """The calibrated value (the MAP) of a swept path, or None (see `calibrated`)."""
+    got = calibrated(path)
+    return None if got is None else got[0]
 
 
-def _mark_calibrated(ax: Any, value: float | None, lo: float, hi: float,
-                     vertical: bool = True, colour: str = "#222222") -> str | None:
-    """A line labelled "calibrated" at the calibrated value, when it lies in the swept range;
-    otherwise a note saying where it lies (returned for the caption)."""
-    if value is None:
+def _mark_calibrated(ax: Any, path: str, lo: float, hi: float, vertical: bool = True,
+                     colour: str = "#222222", span: bool = False) -> str | None:
+    """A dotted line labelled "calibrated" at the calibrated value of `path`, when it lies in
+    the swept range (with `span`, the posterior's 90 % interval shaded behind it, within the
+    range); otherwise a note saying where it lies (returned for the caption). Nothing for a
+    path the calibration does not fit."""
+    got = calibrated(path)
+    if got is None:
         return None
+    value, q05, q95 = got
+    if span and max(q05, lo) < min(q95, hi):
+        shade = ax.axvspan if vertical else ax.axhspan
+        shade(max(q05, lo), min(q95, hi), color="#999999", alpha=0.12, linewidth=0, zorder=0)
     if lo <= value <= hi:
         line = ax.axvline if vertical else ax.axhline
         line(value, color=colour, linestyle=":", linewidth=1.3, zorder=4)
@@ -444,7 +457,7 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
             _percent_axis(ax, "y")
             if c0 == 0:
                 ax.set_ylabel("probability" if len(report.paths) == 1 else "P(military help)")
-            note = _mark_calibrated(ax, calibrated_value(first), float(x.min()), float(x.max()))
+            note = _mark_calibrated(ax, first, float(x.min()), float(x.max()), span=True)
             notes += [note] if note else []
         ax.set_xlabel(plain(first), fontsize=8)
         ax.set_title(plain(titles[cid], 50), fontsize=9)
@@ -460,9 +473,11 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
         more, named = intervals.legend_handles(banded)
         handles += more
         labels += named
-        if calibrated_value(first) is not None:
-            handles.append(Line2D([], [], color="#222222", linestyle=":"))
-            labels.append("calibrated value (data/calibrated.yaml)")
+        if calibrated(first) is not None:
+            handles += [Line2D([], [], color="#222222", linestyle=":"),
+                        Patch(color="#999999", alpha=0.25, linewidth=0)]
+            labels += ["calibrated value (the MAP, data/calibrated.yaml)",
+                       "its posterior's 90 % interval"]
         _legend(fig, handles, labels, ncol=2)
     else:
         fig.text(0.5, 0.0, plain(_heat_caption(banded, companion), 160), ha="center", va="top",
@@ -526,7 +541,7 @@ def _heat_panel(fig: Figure, ax: Any, side: Any, report: SweepReport, pts: list[
     notes = []
     for axis in [ax] + ([side] if side is not None else []):
         for path, vals, vertical in ((px, xs, True), (py, ys, False)):
-            note = _mark_calibrated(axis, calibrated_value(path), vals[0], vals[-1], vertical,
+            note = _mark_calibrated(axis, path, vals[0], vals[-1], vertical,
                                     colour="white" if axis is ax else "#d94801")
             if note:
                 notes.append(f"{path}: {note}")
