@@ -24,6 +24,7 @@ import yaml
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
+from pydantic import Field
 from statsmodels.stats.proportion import proportion_confint
 
 from alliancesim.data import bundled
@@ -127,10 +128,13 @@ def _wilson(p: float, se: float) -> tuple[float, float]:
 
 
 def _clear_of_legend(fig: Figure) -> None:
-    """No axis label, tick label or footer overlaps a legend."""
+    """No axis label, tick label or footer overlaps a legend; the legends and the figure's
+    texts (the footer) lie inside the figure (a footer hung below it was cut off in the PNG)."""
     r = _drawn(fig)
     legends = [leg.get_window_extent(r) for leg in fig.legends]
     assert legends, "the figure has a legend"
+    for box in legends + [t.get_window_extent(r) for t in fig.texts]:
+        assert box.y0 >= -0.5 and box.y1 <= fig.bbox.y1 + 0.5, box
     others = []
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
@@ -151,7 +155,7 @@ def _clear_of_legend(fig: Figure) -> None:
 def test_response_figure_draws_the_parameter_range_and_the_monte_carlo_interval() -> None:
     s = _summary(2)
     fig = plots.response_figure(s)
-    _drawn(fig)
+    _clear_of_legend(fig)
     rung_axes = fig.axes[:5]
     for ax, rung in zip(rung_axes, RUNG_P, strict=True):
         got = _bands(ax)
@@ -177,9 +181,10 @@ def test_without_a_parameter_part_the_monte_carlo_part_is_drawn_alone_and_said()
 
 
 @pytest.mark.parametrize("n", [1, 4])
-@pytest.mark.parametrize("name", ["response_figure", "outcomes_figure", "contributions_figure"])
+@pytest.mark.parametrize("name", ["outcomes_figure", "contributions_figure"])
 def test_the_legend_covers_no_axis_label(name: str, n: int) -> None:
-    """The one-crisis layouts printed the legend over the axis label (issue 22)."""
+    """The one-crisis layouts printed the legend over the axis label (issue 22); the response
+    figure's legend is checked with its bands."""
     _clear_of_legend(getattr(plots, name)(_summary(n)))
 
 
@@ -469,3 +474,41 @@ def test_a_run_with_parameter_uncertainty_carries_the_errors_the_figures_draw() 
     # without groups the endings' errors are binomial
     p = off.outcome_with_alliance["repelled"]
     assert off.outcome_se["repelled"] == pytest.approx(np.sqrt(p * (1 - p) / 1280))  # type: ignore
+
+
+class _ListedPoint(SweepPoint):
+    """A point of a sweep over listed values, as the notebook API makes them: a category's
+    label, and the parameter range under the field name `band`."""
+
+    values: dict[str, float | str]  # type: ignore[assignment]
+    band: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+
+def test_a_categorical_sweep_spaces_its_values_evenly_with_their_ranges() -> None:
+    rules = ["consensus", "two_thirds", "majority"]
+    points = [_ListedPoint(point=k, values={"alliance.decision_rule": r}, crisis_id="c0",
+                           title="Crisis", outcomes={h: 0.2 + 0.1 * k for h in plots.SWEEP_LINES},
+                           se={h: 0.01 for h in plots.SWEEP_LINES},
+                           band={h: (0.1 * k, 0.4 + 0.1 * k) for h in plots.SWEEP_LINES})
+              for k, r in enumerate(rules)]
+    report = SweepReport(scenario="t", paths=["alliance.decision_rule"], design="grid",
+                         trials=1000, seed=1, version="0", points=points)
+    fig = plots.sweep_figure(report)
+    _clear_of_legend(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == rules
+    assert sorted({w[0] for w in _whiskers(ax)}) == [0.0, 1.0, 2.0]
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 4
+    assert "parameter range" in _legend_text(fig)
+
+
+def test_an_uneven_grid_puts_the_calibrated_value_between_its_cells() -> None:
+    a, b = "parameters.council.coefficients.leader_stake", "crises.c0.aggressor_strength"
+    want = _calibrated(a)
+    xs = [want - 1.0, want + 0.5, want + 3.5]  # uneven: the value lies 2/3 of the way to cell 1
+    values = [{a: x, b: y} for x in xs for y in (0.5, 1.0)]
+    fig = plots.sweep_figure(_sweep([a, b], values, band=False))
+    _drawn(fig)
+    marks = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert len(marks) == 1 and marks[0].get_xdata()[0] == pytest.approx(2 / 3)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [f"{x:g}" for x in xs]

@@ -18,6 +18,8 @@ fail and deeply nested braces would exhaust the recursion limit.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.text import Annotation
 from matplotlib.ticker import PercentFormatter
 
 from alliancesim.report import intervals
@@ -75,28 +76,37 @@ def _finish(fig: Figure, path: Path | None) -> Figure:
     return fig
 
 
-def _footer(fig: Any, s: EnsembleSummary) -> None:
-    """The scenario, seed, trials and version under a run's figure: under its legend (anchored
-    to the legend's box, so the two never overlap whatever the layout makes of them), or under
-    the figure."""
-    text = (f"{plain(s.title or s.scenario)} · {s.trials:,} trials per crisis · seed {s.seed} · "
+def _footer(s: EnsembleSummary) -> str:
+    """The scenario, seed, trials and version, for the foot of a run's figure."""
+    return (f"{plain(s.title or s.scenario)} · {s.trials:,} trials per crisis · seed {s.seed} · "
             f"alliancesim {s.version}")
-    if fig.legends:
-        note = Annotation(text, xy=(0.5, 0.0), xycoords=fig.legends[-1], xytext=(0, -3),
-                          textcoords="offset points", ha="center", va="top", fontsize=7,
-                          color="#555555")
-        note.set_figure(fig)
-        fig.texts.append(note)  # as fig.text does: a figure text, drawn after the legend
-        note._remove_method = fig.texts.remove  # type: ignore[attr-defined]
-    else:
-        fig.text(0.5, -0.01, text, ha="center", va="top", fontsize=7, color="#555555")
 
 
-def _legend(fig: Figure, handles: list[Any], labels: list[str], ncol: int) -> None:
-    """The legend below the panels, outside them: constrained layout gives it its own room
-    under the axis labels (matplotlib's 'outside lower center')."""
-    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False,
-               fontsize=7.5)
+FOOT_GAP = 6.0  # pixels between the footer, the legend and the panels
+
+
+def _legend(fig: Figure, handles: list[Any], labels: list[str], ncol: int,
+            footer: str | None = None) -> None:
+    """The legend centred below the panels and, under it, the footer: both inside the figure,
+    in a band at its foot that the constrained layout keeps the panels (their axis and tick
+    labels included) out of. The band's height is measured from the legend and the footer as
+    drawn, so neither can cover an axis label or the other, whatever their number of lines."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    height = fig.bbox.height
+    foot = 0.0
+    if footer:
+        note = fig.text(0.5, FOOT_GAP / 2 / height, footer, ha="center", va="bottom", fontsize=7,
+                        color="#555555")
+        foot = note.get_window_extent(renderer).height + FOOT_GAP
+    top = foot
+    if handles:
+        legend = fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False,
+                            fontsize=7.5, bbox_to_anchor=(0.5, foot / height),
+                            bbox_transform=fig.transFigure, borderaxespad=0.0)
+        top += legend.get_window_extent(renderer).height + FOOT_GAP
+    engine = fig.get_layout_engine()
+    if engine is not None and top > 0:
+        engine.set(rect=(0.0, top / height, 1.0, 1.0 - top / height))  # type: ignore[call-arg]
 
 
 def _horizons(s: EnsembleSummary) -> str:
@@ -180,8 +190,7 @@ def response_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     axes[0][len(rungs) // 2].set_xlabel("probability of the collective response", fontsize=9)
     fig.suptitle(plain(f"Collective response: {s.title or s.scenario}", 100), fontsize=10)
     handles, labels = intervals.legend_handles(banded)
-    _legend(fig, handles, labels, ncol=len(handles))
-    _footer(fig, s)
+    _legend(fig, handles, labels, ncol=len(handles), footer=_footer(s))
     return _finish(fig, path)
 
 
@@ -238,8 +247,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
     else:  # a summary written before the troops' errors were kept
         handles.append(Patch(color="white"))
         labels.append("no interval: this summary carries no error for troops")
-    _legend(fig, handles, labels, ncol=2)
-    _footer(fig, s)
+    _legend(fig, handles, labels, ncol=2, footer=_footer(s))
     return _finish(fig, path)
 
 
@@ -250,8 +258,14 @@ def outcome_intervals(c: Any, outcome: str, alone: bool
     council's nor the request stage's parameters enter its fight."""
     p = (c.outcome_alone if alone else c.outcome_with_alliance)[outcome]
     ses = getattr(c, "outcome_alone_se" if alone else "outcome_se", None) or {}
-    mc = share_interval(c, p, ses.get(outcome))
-    return p, mc, None if alone else band_of(c, outcome)
+    se = ses.get(outcome)
+    if se is None and not alone:  # a summary that keeps the headlines' errors instead
+        se = (getattr(c, "headline_se", None) or {}).get(f"{outcome}, with the alliance")
+    mc = share_interval(c, p, se)
+    if alone:
+        return p, mc, None
+    band = band_of(c, outcome) or band_of(c, f"{outcome}, with the alliance", "headline_band")
+    return p, mc, band
 
 
 def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
@@ -286,8 +300,7 @@ def outcomes_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
                         linestyle="")]
     h, lab = intervals.legend_handles(banded)
     _legend(fig, kinds + h, ["with the alliance", "the victim alone (no parameter part)", *lab],
-            ncol=2)
-    _footer(fig, s)
+            ncol=2, footer=_footer(s))
     return _finish(fig, path)
 
 
@@ -376,7 +389,8 @@ def calibrated_value(path: str) -> float | None:
 
 
 def _mark_calibrated(ax: Any, path: str, lo: float, hi: float, vertical: bool = True,
-                     colour: str = "#222222", span: bool = False) -> str | None:
+                     colour: str = "#222222", span: bool = False,
+                     where: Callable[[float], float] | None = None) -> str | None:
     """A dotted line labelled "calibrated" at the calibrated value of `path`, when it lies in
     the swept range (with `span`, the posterior's 90 % interval shaded behind it, within the
     range); otherwise a note saying where it lies (returned for the caption). Nothing for a
@@ -385,18 +399,22 @@ def _mark_calibrated(ax: Any, path: str, lo: float, hi: float, vertical: bool = 
     if got is None:
         return None
     value, q05, q95 = got
+    pos = where or float
     if span and max(q05, lo) < min(q95, hi):
         shade = ax.axvspan if vertical else ax.axhspan
-        shade(max(q05, lo), min(q95, hi), color="#999999", alpha=0.12, linewidth=0, zorder=0)
+        shade(pos(max(q05, lo)), pos(min(q95, hi)), color="#999999", alpha=0.12, linewidth=0,
+              zorder=0)
     if lo <= value <= hi:
         line = ax.axvline if vertical else ax.axhline
-        line(value, color=colour, linestyle=":", linewidth=1.3, zorder=4)
+        line(pos(value), color=colour, linestyle=":", linewidth=1.3, zorder=4)
         if vertical:
-            ax.annotate(f"calibrated {value:g}", (value, 1.0), xycoords=("data", "axes fraction"),
+            ax.annotate(f"calibrated {value:g}", (pos(value), 1.0),
+                        xycoords=("data", "axes fraction"),
                         xytext=(2, -2), textcoords="offset points", rotation=90, ha="left",
                         va="top", fontsize=7, color=colour)
         else:
-            ax.annotate(f"calibrated {value:g}", (0.0, value), xycoords=("axes fraction", "data"),
+            ax.annotate(f"calibrated {value:g}", (0.0, pos(value)),
+                        xycoords=("axes fraction", "data"),
                         xytext=(2, 2), textcoords="offset points", ha="left", va="bottom",
                         fontsize=7, color=colour)
         return None
@@ -407,6 +425,27 @@ def _point_interval(p: SweepPoint, h: str, trials: int) -> tuple[float, float]:
     return wilson(p.outcomes[h], p.se.get(h), trials)
 
 
+def _point_band(p: SweepPoint, h: str) -> tuple[float, float] | None:
+    """A sweep point's parameter range of headline h (the sweep's field: band, or
+    parameter_band), or None."""
+    return band_of(p, h, "band", "parameter_band")
+
+
+def _numeric(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _label(v: object) -> str:
+    return f"{v:g}" if _numeric(v) else plain(v)
+
+
+def _levels(points: list[SweepPoint], path: str) -> list[Any]:
+    """The values a path takes in the sweep, sorted where they are numbers, else in the
+    order the sweep lists them (a categorical sweep: a decision rule, a named variant)."""
+    vals = list(dict.fromkeys(p.values[path] for p in points))
+    return sorted(vals) if all(_numeric(v) for v in vals) else vals
+
+
 def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
     """One panel per crisis, on a shared scale. One swept quantity: the headlines against its
     value, each point with its Monte Carlo interval and, where the sweep had parameter
@@ -414,13 +453,13 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
     map, every cell labelled with its intervals (a second map gives the Monte Carlo interval's
     half-width where the cells are too many to label). Otherwise (a Latin hypercube, or more
     quantities): P(military help) against the first quantity, with both intervals. A varied
-    parameter's calibrated value is marked "calibrated"."""
+    parameter's calibrated value is marked "calibrated", with its posterior's 90 % interval
+    shaded. Categorical values (a decision rule) are evenly spaced, in the sweep's order."""
     crises = list(dict.fromkeys(p.crisis_id for p in report.points))
     titles = {p.crisis_id: p.title for p in report.points}
     first = report.paths[0]
     heat = len(report.paths) == 2 and report.design == "grid"
-    cells = (len({p.values[first] for p in report.points})
-             * len({p.values[report.paths[-1]] for p in report.points}))
+    cells = len(_levels(report.points, first)) * len(_levels(report.points, report.paths[-1]))
     companion = heat and cells > 64
     n = len(crises)
     cols = min(n, 2) * (2 if companion else 1)
@@ -428,7 +467,10 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
     rows = -(-n // per_row)
     fig, axes = plt.subplots(rows, cols, figsize=(6.0 * cols, 3.9 * rows + 0.8), squeeze=False,
                              sharey=not heat, sharex=True, layout="constrained")
-    banded = any(band_of(p, h) is not None for p in report.points for h in SWEEP_LINES)
+    banded = any(_point_band(p, h) is not None for p in report.points for h in SWEEP_LINES)
+    levels = _levels(report.points, first)
+    numeric = all(_numeric(v) for v in levels)
+    at = {v: float(v) if numeric else float(k) for k, v in enumerate(levels)}
     notes: list[str] = []
     for k, cid in enumerate(crises):
         r, c0 = divmod(k, per_row)
@@ -437,19 +479,19 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
         if heat:
             notes += _heat_panel(fig, ax, axes[r][c0 * 2 + 1] if companion else None, report, pts)
         else:
-            x = np.array([p.values[first] for p in pts])
+            x = np.array([at[p.values[first]] for p in pts])
             order = np.argsort(x, kind="stable")
             lines = SWEEP_LINES if len(report.paths) == 1 else SWEEP_LINES[:1]
             for h, colour in zip(lines, [*RUNG_COLOURS[2:], "#31a354"], strict=False):
                 y = np.array([p.outcomes[h] for p in pts])[order]
                 mc = [_point_interval(pts[i], h, report.trials) for i in order]
-                bands = [band_of(pts[i], h) for i in order]
+                bands = [_point_band(pts[i], h) for i in order]
                 if len(report.paths) == 1:
                     ax.plot(x[order], y, color=colour, linewidth=1.2, label=h)
                     if all(b is not None for b in bands):
                         ax.fill_between(x[order], [b[0] for b in bands if b],
                                         [b[1] for b in bands if b], color=colour,
-                                        alpha=intervals.BAND_ALPHA * 0.6, linewidth=0)
+                                        alpha=0.15, linewidth=0)
                         bands = [None] * len(bands)
                 intervals.draw(ax, list(x[order]), list(y), mc, bands, colour, horizontal=False,
                                size=3.5)
@@ -457,8 +499,11 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
             _percent_axis(ax, "y")
             if c0 == 0:
                 ax.set_ylabel("probability" if len(report.paths) == 1 else "P(military help)")
-            note = _mark_calibrated(ax, first, float(x.min()), float(x.max()), span=True)
-            notes += [note] if note else []
+            if numeric:
+                note = _mark_calibrated(ax, first, float(x.min()), float(x.max()), span=True)
+                notes += [note] if note else []
+            else:
+                ax.set_xticks(list(at.values()), [_label(v) for v in at], fontsize=8)
         ax.set_xlabel(plain(first), fontsize=8)
         ax.set_title(plain(titles[cid], 50), fontsize=9)
     for k in range(n, rows * per_row):
@@ -473,15 +518,14 @@ def sweep_figure(report: SweepReport, path: Path | None = None) -> Figure:
         more, named = intervals.legend_handles(banded)
         handles += more
         labels += named
-        if calibrated(first) is not None:
+        if numeric and calibrated(first) is not None:
             handles += [Line2D([], [], color="#222222", linestyle=":"),
                         Patch(color="#999999", alpha=0.25, linewidth=0)]
             labels += ["calibrated value (the MAP, data/calibrated.yaml)",
                        "its posterior's 90 % interval"]
         _legend(fig, handles, labels, ncol=2)
     else:
-        fig.text(0.5, 0.0, plain(_heat_caption(banded, companion), 160), ha="center", va="top",
-                 fontsize=7.5)
+        _legend(fig, [], [], 1, footer=plain(_heat_caption(banded, companion), 160))
     extra = "; ".join(dict.fromkeys(notes))
     fig.suptitle(f"Sweep of {plain(report.scenario)}: {plain(', '.join(report.paths))}\n"
                  f"{report.trials:,} trials per point, seed {report.seed}, common random "
@@ -500,49 +544,55 @@ def _heat_caption(banded: bool, companion: bool) -> str:
     return cell + "; dotted: the calibrated value"
 
 
+def _cell_position(values: list[float], v: float) -> float:
+    """Where value v falls on a heat map's axis of evenly spaced cells (linear between them)."""
+    return float(np.interp(v, values, np.arange(len(values))))
+
+
 def _heat_panel(fig: Figure, ax: Any, side: Any, report: SweepReport, pts: list[SweepPoint]
                 ) -> list[str]:
-    """P(military help) over a two-quantity grid, with each cell's intervals written in it
-    (or, with `side`, the Monte Carlo half-width mapped beside it). Returns notes on where the
-    calibrated values lie."""
+    """P(military help) over a two-quantity grid, one cell per pair of values (evenly spaced,
+    labelled with their values: a grid need not be even, nor numeric), with each cell's
+    intervals written in it (or, with `side`, the Monte Carlo half-width mapped beside it).
+    Returns notes on where the calibrated values lie."""
     h = "military help"
     px, py = report.paths
-    xs = sorted({p.values[px] for p in pts})
-    ys = sorted({p.values[py] for p in pts})
+    xs, ys = _levels(pts, px), _levels(pts, py)
     grid = np.full((len(ys), len(xs)), np.nan)
     half = np.full_like(grid, np.nan)
-    extent = None
-    if len(xs) > 1 and len(ys) > 1:
-        dx, dy = (xs[-1] - xs[0]) / (len(xs) - 1), (ys[-1] - ys[0]) / (len(ys) - 1)
-        extent = (xs[0] - dx / 2, xs[-1] + dx / 2, ys[0] - dy / 2, ys[-1] + dy / 2)
     for p in pts:
         i, j = ys.index(p.values[py]), xs.index(p.values[px])
         grid[i, j] = p.outcomes[h]
         lo, hi = _point_interval(p, h, report.trials)
         half[i, j] = (hi - lo) / 2
         if side is None:
-            b = band_of(p, h)
+            b = _point_band(p, h)
             text = f"{p.outcomes[h]:.0%}\n±{100 * (hi - lo) / 2:.1f}"
             if b is not None:
                 text += f"\n[{b[0]:.0%}–{b[1]:.0%}]"
-            xy = (p.values[px], p.values[py]) if extent else (j, i)
-            ax.annotate(text, xy, ha="center", va="center", fontsize=6,
+            ax.annotate(text, (j, i), ha="center", va="center", fontsize=6,
                         color="white" if p.outcomes[h] < 0.6 else "black")
-    im = ax.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis",
-                   extent=extent)
+    im = ax.imshow(grid, origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis")
     fig.colorbar(im, ax=ax, label="P(military help)")
     ax.set_ylabel(plain(py), fontsize=8)
     if side is not None:
-        im2 = side.imshow(100 * half, origin="lower", aspect="auto", cmap="Greys", extent=extent,
-                          vmin=0)
+        im2 = side.imshow(100 * half, origin="lower", aspect="auto", cmap="Greys", vmin=0)
         fig.colorbar(im2, ax=side, label="Monte Carlo 90 % half-width (points)")
         side.set_xlabel(plain(px), fontsize=8)
         side.set_title("Monte Carlo error", fontsize=9)
     notes = []
     for axis in [ax] + ([side] if side is not None else []):
+        step_x, step_y = max(1, -(-len(xs) // 12)), max(1, -(-len(ys) // 12))
+        axis.set_xticks(range(0, len(xs), step_x), [_label(v) for v in xs[::step_x]],
+                        fontsize=7)
+        axis.set_yticks(range(0, len(ys), step_y), [_label(v) for v in ys[::step_y]],
+                        fontsize=7)
         for path, vals, vertical in ((px, xs, True), (py, ys, False)):
+            if not all(_numeric(v) for v in vals) or len(vals) < 2:
+                continue
             note = _mark_calibrated(axis, path, vals[0], vals[-1], vertical,
-                                    colour="white" if axis is ax else "#d94801")
+                                    colour="white" if axis is ax else "#d94801",
+                                    where=partial(_cell_position, vals))
             if note:
                 notes.append(f"{path}: {note}")
     return notes
