@@ -296,7 +296,7 @@ def _sweep(paths: list[str], values: list[dict[str, float]], band: bool,
            design: str = "grid") -> SweepReport:
     points = []
     for k, v in enumerate(values):
-        out = {h: 0.1 + 0.05 * k for h in plots.SWEEP_LINES}
+        out = {h: min(0.1 + 0.05 * k, 0.9) for h in plots.SWEEP_LINES}
         points.append(_BandedPoint(
             point=k, values=v, crisis_id="c0", title="Crisis $x$", outcomes=out,
             se={h: 0.01 for h in out},

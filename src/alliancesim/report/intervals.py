@@ -47,6 +47,7 @@ NO_BAND = ("no parameter part (parameter uncertainty off, or too few draws for a
 def wilson(p: float, se: float | None, n: int) -> tuple[float, float]:
     """Wilson's 90 % score interval of a share p, at the effective number of trials
     n_eff = p (1 - p) / se^2 (n when se is None, zero or not finite, or p is 0 or 1)."""
+    p = min(max(float(p), 0.0), 1.0)
     n_eff = float(n)
     if se is not None and np.isfinite(se) and se > 0 and 0 < p < 1:
         n_eff = p * (1 - p) / se**2

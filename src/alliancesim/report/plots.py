@@ -218,7 +218,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
         ids = [plain(m.id) for m in c.members]
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
-        bars = ax.bar(ids, vals, color=colours, alpha=0.75)
+        ax.bar(ids, vals, color=colours, alpha=0.75)
         mc = [troops_interval(m, c.trials) for m in c.members]
         bands = [band_of(m, None, "mean_troops_band") for m in c.members]
         any_mc |= any(x is not None for x in mc)
@@ -226,9 +226,12 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
         intervals.draw(ax, list(range(len(ids))), vals, mc, bands, "#555555", horizontal=False,
                        marker="none")
         top = max([top, *vals, *(x[1] for x in mc if x), *(b[1] for b in bands if b)])
-        ax.bar_label(bars, labels=[f"{v:,.0f}" if v >= 0.5 or members <= 12 else ""
-                                   for v in vals], fontsize=6, padding=1,
-                     rotation=90 if members > 12 else 0)
+        for i, v in enumerate(vals):  # each value above its bar and its intervals
+            if v >= 0.5 or members <= 12:
+                above = max([v, *(mc[i] or ()), *(bands[i] or ())])
+                ax.annotate(f"{v:,.0f}", (i, above), xytext=(0, 2), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=6,
+                            rotation=90 if members > 12 else 0)
         ax.set_title(plain(c.title or c.crisis_id, 28), fontsize=9)
         ax.tick_params(axis="x", labelrotation=90 if members > 12 else 45,
                        labelsize=8 if members <= 12 else 7)
