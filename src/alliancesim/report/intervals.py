@@ -9,14 +9,15 @@ bar (`ax.hlines`/`ax.vlines`: a LineCollection) or a pale filled band (`fill_bet
 whisker with caps (`ax.errorbar`: an ErrorbarContainer). For a share p with standard error se it
 is Wilson's score interval at the effective number of trials n_eff = p (1 - p) / se^2, which
 equals the trials where they are independent (se binomial) and is smaller where trials share a
-parameter draw (se the cluster one; Kish's design effect, as Korn & Graubard 1998 use it for
-clustered binomial intervals). Wilson's interval stays inside [0, 1] and does not collapse at 0
-or 1 (Wilson 1927, J. Am. Stat. Assoc. 22: 209-212; Brown, Cai & DasGupta 2001, Statist. Sci.
-16: 101-133, who recommend it). A mean or a difference (troops, a paired difference) gets the
-normal interval value ± z se.
+parameter draw (se the cluster one: the effective sample size n / deff of Kish 1965, Survey
+Sampling, which Korn & Graubard 1998, Survey Methodology 24: 193-201, put into binomial
+intervals for clustered samples). Wilson's interval stays inside [0, 1] and does not collapse
+at 0 or 1 (Wilson 1927, J. Am. Stat. Assoc. 22: 209-212; Brown, Cai & DasGupta 2001, Statist.
+Sci. 16: 101-133, who recommend it). A mean or a difference (troops, a paired difference) gets
+the normal interval value ± z se.
 
 A report with no parameter part (parameter uncertainty off, or too few draws for a band) draws
-the Monte Carlo part alone, and the figure's caption says so (`caption`).
+the Monte Carlo part alone, and the figure's legend says so (`legend_handles`).
 
 Reports written by other versions may carry a band under another name or none: every reader
 here takes what is there (`getattr`) and returns None otherwise, so the figure falls back to
@@ -132,11 +133,3 @@ def legend_handles(with_band: bool, colour: str = "#777777") -> tuple[list[Any],
     if with_band:
         return [band, mc], [BAND_LABEL, MC_LABEL]
     return [mc], [f"{MC_LABEL}; {NO_BAND}"]
-
-
-def caption(with_band: bool) -> str:
-    """One line saying what the intervals are, for a figure's foot."""
-    if with_band:
-        return (f"Pale bars: {BAND_LABEL}. Black whiskers: {MC_LABEL} (Wilson, at the "
-                "effective number of trials).")
-    return f"Black whiskers: {MC_LABEL} (Wilson). {NO_BAND[0].upper()}{NO_BAND[1:]}."

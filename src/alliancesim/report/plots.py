@@ -194,7 +194,7 @@ def response_figure(s: EnsembleSummary, path: Path | None = None) -> Figure:
     return _finish(fig, path)
 
 
-def troops_interval(m: Any, trials: int) -> tuple[float, float] | None:
+def troops_interval(m: Any) -> tuple[float, float] | None:
     """The Monte Carlo 90 % interval of a member's expected troops (normal, from the
     summary's standard error; None where the summary has none), cut at zero."""
     got = normal(m.mean_troops, getattr(m, "mean_troops_se", None))
@@ -219,7 +219,7 @@ def contributions_figure(s: EnsembleSummary, path: Path | None = None) -> Figure
         vals = [m.mean_troops for m in c.members]
         colours = ["#d94801" if m.role == "leader" else "#4292c6" for m in c.members]
         ax.bar(ids, vals, color=colours, alpha=0.75)
-        mc = [troops_interval(m, c.trials) for m in c.members]
+        mc = [troops_interval(m) for m in c.members]
         bands = [band_of(m, None, "mean_troops_band") for m in c.members]
         any_mc |= any(x is not None for x in mc)
         banded |= any(b is not None for b in bands)
