@@ -19,7 +19,7 @@ from alliancesim.results.bands import (
     troops_se,
 )
 from alliancesim.results.reach import Extrapolation, beyond_record
-from alliancesim.results.tally import TROOP_GROUP_SUMS, Tally, hist_quantile
+from alliancesim.results.tally import Tally, hist_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis
 from alliancesim.scenario.schema import RUNGS
 
@@ -165,11 +165,8 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
                  if k in benchmark.base_rates} or None
     response = _freq(t.rung, RUNGS, n)
     members: list[MemberSummary] = []
-    squares = t.troops_sq if t.troops_sq.size else np.zeros_like(t.troops)
-    by_group = (t.troops_groups if t.troops_groups.size
-                else np.zeros((TROOP_GROUP_SUMS, t.troops.size)))
-    troop_se = troops_se(n, t.troops, squares, by_group, t.groups)
-    troop_bands = troops_band(n, t.troops, by_group, t.groups)
+    troop_se = troops_se(n, t.troops, t.troops_sq, t.troops_groups, t.groups)
+    troop_bands = troops_band(n, t.troops, t.troops_groups, t.groups)
     for i, m in enumerate(model.members):
         role = ("victim" if i == model.victim else "aggressor" if i == model.aggressor_member
                 else "leader" if i == model.leader else "member")
