@@ -14,26 +14,35 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alliancesim import api
 from alliancesim._interrupt import interrupted_line, stop_now
-from alliancesim.api import (
-    DEFAULT_SCENARIO,
-    MAX_CHUNK,
-    MAX_SEED,
-    MAX_WORKERS,
-    ScenarioError,
-    UsageError,
-)
-from alliancesim.scenario.schema import Scenario
+from alliancesim.backends import MAX_WORKERS
+from alliancesim.data.bundled import DEFAULT_SCENARIO
+from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim.scenario.limits import MAX_CHUNK, MAX_SEED
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from alliancesim import api
+    from alliancesim.scenario.schema import Scenario
+else:
+    class _LazyApi:
+        """alliancesim.api, imported when a command first calls it: `--help`, `--version` and
+        a mistyped flag load neither the model (numba, numpy, scipy) nor the api
+        (tests/test_issue22_startup.py checks which modules `import alliancesim.cli` loads)."""
+
+        def __getattr__(self, name: str) -> Any:
+            from alliancesim import api as module
+
+            return getattr(module, name)
+
+    api = _LazyApi()
 
 
 def _out_file(value: str) -> Path:
@@ -114,6 +123,14 @@ def run(
                                    parameter_uncertainty=parameter_uncertainty,
                                    by_request=by_request)
     if show:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("trials", total=total)
@@ -303,6 +320,8 @@ def show(
 ) -> None:
     """Print a scenario or a historical case as YAML: a starting point for your own."""
     if resolved:
+        import yaml
+
         data = api.load_scenario(name).model_dump(mode="json", by_alias=True)
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return

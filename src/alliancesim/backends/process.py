@@ -18,9 +18,12 @@ import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from alliancesim.backends.base import Backend, Task, run_task
-from alliancesim.engine import ChunkOutput
+
+if TYPE_CHECKING:
+    from alliancesim.engine import ChunkOutput
 
 _SIGINT = {signal.SIGINT}
 POLL = 0.25  # seconds between looks at a pending Ctrl-C while a chunk is awaited
