@@ -712,6 +712,16 @@ def data_import(kind: str, path: str | Path, *, release: str | None = None,
     return DataStore(data_store).import_file(kind, path, release=release)
 
 
+def data_import_folder(folder: str | Path, *, data_store: str | Path | None = None,
+                       done: Callable[[Any, int, int], None] | None = None) -> list[Any]:
+    """Import every file of a folder whose header a dataset kind recognises, in this one
+    process, each in its own transaction; files not recognised are skipped with the reason.
+    Returns one entry per file (datasets.store.FolderEntry); done(entry, k, n) after each."""
+    from alliancesim.datasets.store import DataStore
+
+    return DataStore(data_store).import_folder(folder, done)
+
+
 def data_list(*, data_store: str | Path | None = None) -> list[Any]:
     """What the data store holds: one record per imported dataset, with its citation."""
     from alliancesim.datasets.store import DataStore
