@@ -802,8 +802,8 @@ def data_import(
         _import_folder(folder)
         return
     if kind is None or path is None:
-        raise UsageError("give KIND PATH (see `alliancesim data kinds`), or --folder DIR",
-                         param="kind", value=kind or "")
+        raise UsageError("data import needs KIND PATH (see `alliancesim data kinds`), or "
+                         "--folder DIR")
     with _status(f"importing {path}"):
         row = api.data_import(kind, path, release=release, data_store=DATA["path"])
     years = "" if row.first_year is None else f", {row.first_year}-{row.last_year}"

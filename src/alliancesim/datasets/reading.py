@@ -583,16 +583,18 @@ def header_of(path: Path) -> list[str]:
 
 def recognise(path: Path) -> tuple[str | None, str]:
     """Which kind a file is, from its header alone: (kind, "") when the header holds every
-    required column of a layout of exactly one kind (among several, the kind whose matching
-    layout requires the most columns: the most specific); else (None, why, naming the header
-    and what fits)."""
+    required column of a layout of exactly one kind (a wide layout also needs a column named
+    by a year; among several kinds, the one whose matching layout requires the most columns:
+    the most specific); else (None, why, naming the header and what fits)."""
     columns = header_of(path)
     if not columns or columns == [""]:
         return None, "an empty file or no header line"
     have = set(columns)
+    years = any(re.fullmatch(r"\d{4}", c) for c in columns)
     fits: dict[str, int] = {}
-    for kind in KINDS.values():
-        sizes = [len(lay.required) for lay in kind.layouts if set(lay.required) <= have]
+    for kind in KINDS.values():  # a wide layout (one column per year) needs a year column
+        sizes = [len(lay.required) for lay in kind.layouts
+                 if set(lay.required) <= have and (years or not lay.wide_years)]
         if sizes:
             fits[kind.name] = max(sizes)
     shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
