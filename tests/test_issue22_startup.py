@@ -324,3 +324,82 @@ def test_ctrl_c_while_the_pool_of_fits_starts() -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert out.strip() == "stopped", (out, err)
     assert "Traceback" not in err, err
+
+
+# -- progress with counts --------------------------------------------------------------------
+
+def test_the_hindcast_counts_its_cases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: one message for the whole leave-one-out (a static spinner for over a minute).
+    The fit is replaced by a stand-in that says what it was given: each case is forecast
+    from the others, in order, and counted after its forecast."""
+    from alliancesim.experiments import hindcast
+
+    calls: list[tuple[list[str], str]] = []
+    seen: list[tuple[int, int, int]] = []
+
+    def fit_and_forecast(train, held, *_args):  # type: ignore[no-untyped-def]
+        calls.append((list(train), held))
+        return held.upper()
+
+    monkeypatch.setattr(hindcast, "forecast_case", fit_and_forecast)
+    out = hindcast.leave_one_out(["a", "b", "c"],  # type: ignore[list-item]
+                                 progress=lambda k, n: seen.append((k, n, len(calls))))
+    assert out == ["A", "B", "C"]
+    assert calls == [(["b", "c"], "a"), (["a", "c"], "b"), (["a", "b"], "c")]
+    assert seen == [(1, 3, 1), (2, 3, 2), (3, 3, 3)]
+
+
+def test_the_mcmc_counts_its_steps_and_draws_the_same() -> None:
+    import emcee
+    import numpy as np
+
+    from alliancesim.experiments import posterior
+
+    def log_prob(u: np.ndarray) -> np.ndarray:
+        return np.asarray(-0.5 * (np.atleast_2d(u) ** 2).sum(axis=1))
+
+    s = posterior.Settings(walkers=8, burn=20, thin=2, keep=40, seed=3)
+    seen: list[tuple[int, int]] = []
+    chain, acc, _ = posterior.run_emcee(log_prob, np.zeros(2), np.ones(2), s,
+                                        lambda k, n: seen.append((k, n)))
+    assert seen == [(50, 100), (100, 100)]
+    # the same draws as emcee's own run_mcmc from the same start
+    rng = np.random.default_rng(s.seed)
+    p0 = rng.standard_normal((s.walkers, 2))
+    sampler = emcee.EnsembleSampler(s.walkers, 2, log_prob, vectorize=True, moves=[
+        (emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)])
+    sampler.random_state = np.random.RandomState(s.seed).get_state()
+    sampler.run_mcmc(p0, s.steps, progress=False)
+    ref = np.swapaxes(sampler.get_chain(discard=s.burn, thin=s.thin), 0, 1)
+    assert np.array_equal(chain, ref)
+    assert acc == float(np.mean(sampler.acceptance_fraction))
+
+
+def test_the_sensitivity_counts_its_trials() -> None:
+    from alliancesim import api
+
+    seen: list[str] = []
+    api.sensitivity("csto-2021-autumn", method="morris", samples=8, seed=1,
+                    progress=seen.append)
+    assert seen, "no progress"
+    assert seen[0].startswith("crisis 1 of 4: ") and seen[-1].startswith("crisis 4 of 4: ")
+    done, total = seen[-1].split(": ")[1].removesuffix(" trials").split(" of ")
+    assert done == total
+
+
+def test_the_member_model_counts_its_folds() -> None:
+    import numpy as np
+
+    from alliancesim.datasets.allies import AllyRecord
+    from alliancesim.experiments import reliability as rl
+
+    rng = np.random.default_rng(1)
+    n = 300
+    x = rng.standard_normal((n, 3))
+    y = rng.integers(0, 3, n)
+    rec = AllyRecord(dispute=np.arange(n) // 3, year=np.full(n, 1990), ally=np.arange(n),
+                     target=np.arange(n), aggressor=np.arange(n), x=x, y=y,
+                     dropped_no_ideal_points=0, excluded_for_cases=0, releases={})
+    seen: list[tuple[int, int]] = []
+    rl.cross_validate(rec, np.arange(n) % 4, lambda k, m: seen.append((k, m)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -315,7 +315,7 @@ def sensitivity(
                                                       else ""))
         report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
                                  parameters=parameters, out=out, backend=backend,
-                                 workers=workers, address=address)
+                                 workers=workers, address=address, progress=say)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
@@ -500,8 +500,9 @@ def calibrate(
     likelihood) and the exact posterior (MCMC)."""
     api.check_options(out_file=out)
     with _status("calibrating: the MAP, then the posterior by MCMC (about a minute)"
-                 if posterior else "calibrating"):
-        report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior)
+                 if posterior else "calibrating") as say:
+        report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior,
+                               progress=say)
     if out is not None:
         api.write_parameters(report, out)
     if json_:  # the draws (thousands of rows) go to --out's file, not the terminal
@@ -1000,8 +1001,8 @@ def reliability_fit(
     1946-2014 against a state it had a defence pact with; held-out scores by dispute and by
     decade; the fulfilment rates of Leeds, Long & Mitchell and of Berkemeier & Fuhrmann."""
     _check_store()
-    with _status("fitting the member model on the large-N record"):
-        r = api.reliability_fit(data_store=data_store)
+    with _status("the member model on the large-N record") as say:
+        r = api.reliability_fit(data_store=data_store, progress=say)
     if json_:
         sys.stdout.write(r.model_dump_json(indent=2) + "\n")
         _keep("reliability", r)

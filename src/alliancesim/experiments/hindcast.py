@@ -217,10 +217,16 @@ def pooled_leave_one_out(designs: list[CaseDesign],
 
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
-                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
-                  ) -> list[CaseForecast]:
-    return [forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council, prior)
-            for k, held in enumerate(designs)]
+                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n",
+                  progress: Callable[[int, int], None] | None = None) -> list[CaseForecast]:
+    """Each case forecast by the model fitted on the others; progress(k, n) after the k-th."""
+    out = []
+    for k, held in enumerate(designs):
+        out.append(forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council,
+                                 prior))
+        if progress:
+            progress(k + 1, len(designs))
+    return out
 
 
 def spec_forecast(spec: Spec, train: list[CaseDesign], held: CaseDesign,
