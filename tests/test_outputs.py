@@ -103,9 +103,10 @@ def test_ctrl_c_stops_a_run_and_leaves_the_old_output(tmp_path: Path, backend: s
     out = tmp_path / "out"
     simulate("csto-2021-autumn", trials=200, seed=1, out=out)
     before = (out / "run.json").read_text()
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
     proc = subprocess.Popen([*EXE, "run", "-n", "50000000", "--backend", backend, "--workers",
                              "2", "--out", str(out), "-q"], stderr=subprocess.PIPE, text=True,
-                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
+                            env=env, start_new_session=True)
     try:
         _wait_until(lambda: any(tmp_path.glob(".out.alliancesim-tmp-*")) and (
             backend == "local" or _pool_workers(proc.pid) >= 2), proc)
