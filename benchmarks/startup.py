@@ -9,23 +9,22 @@ Prints every round's seconds and the median per command. Nothing here asserts a 
 machine doubles these figures); `tests/test_issue22_startup.py` checks, deterministically,
 which heavy modules `import alliancesim.cli` loads.
 
-Before issue 22 (the same machine, 2 cores shared with other work, median of 7):
+Measured 2026-12-05 on the development machine (2 cores shared with three other sessions and
+a fuzz run: wall times include waiting for a core, hence the CPU column), median of 7, the
+code before issue 22 (commit 0e45b76) and after, in the same session:
 
-    --version                  0.62 s   (the issue's 4.7 s was measured on a busier machine)
-    --help                     0.64 s
-    run --help                 0.63 s
-    data kinds                 0.76 s
-    run -n 2000 (small run)    3.05 s
-    import alliancesim.cli     0.51 s   (python -X importtime: numba 0.15 s, scipy 0.10 s,
-                                         the api and engine 0.41 s)
+    command                    before: wall   CPU     after: wall   CPU
+    --version                          2.71s  0.77s          0.36s  0.12s
+    --help                             2.91s  0.83s          0.52s  0.17s
+    run --help                         2.74s  0.81s          0.71s  0.23s
+    data kinds                         2.33s  0.75s          1.47s  0.53s
+    run -n 2000 (small run)            7.30s  2.48s          4.19s  1.56s
 
-After (the figures this script prints now; see also docs/cli.md, "Start-up"):
-
-    --version                  0.12 s
-    --help                     0.19 s
-    run --help                 0.19 s
-    data kinds                 0.26 s
-    run -n 2000 (small run)    2.6 s
+What went: the api, the engine, numba, numpy and scipy loaded by `import alliancesim.cli`
+(now at a command's first call); the bundled actors and affinities parsed once per case (now
+once per process: the base rate's 17 cases parsed them 35 times). What a small run still pays:
+numba loading its cached machine code (about 0.3 s of CPU), parsing the bundled posterior's
+draws and the cases' YAML, and the run itself.
 """
 
 from __future__ import annotations
