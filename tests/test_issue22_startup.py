@@ -158,17 +158,23 @@ def test_global_options_are_moved_before_the_subcommand() -> None:
         "reliability", "fit", "--data-store", "d"]
 
 
-def test_global_options_work_after_the_subcommand(tmp_path: Path) -> None:
-    """Before: `No such option: --store` (exit 2) for each of these."""
-    store = tmp_path / "runs.duckdb"
-    r = _cli("results", "list", "--store", str(store))
-    assert r.returncode == 2 and f"--store {store}" in r.stderr, r.stderr
-    r = _cli("data", "list", "--data-store", str(tmp_path / "d.duckdb"))
-    assert r.returncode == 0 and "the data store is empty" in r.stdout, r.stderr
-    r = _cli("scenarios", "--no-store")
-    assert r.returncode == 0 and "csto-2021-autumn" in r.stdout, r.stderr
-    r = _cli("scenarios", "--version")
-    assert r.returncode == 0 and r.stdout.startswith("alliancesim "), r.stderr
+@pytest.mark.parametrize("case", ["results --store", "data --data-store", "--no-store",
+                                  "--version"])
+def test_global_options_work_after_the_subcommand(tmp_path: Path, case: str) -> None:
+    """Before: `No such option: ...` (exit 2) for each of these."""
+    if case == "results --store":
+        store = tmp_path / "runs.duckdb"
+        r = _cli("results", "list", "--store", str(store))
+        assert r.returncode == 2 and f"--store {store}" in r.stderr, r.stderr
+    elif case == "data --data-store":
+        r = _cli("data", "list", "--data-store", str(tmp_path / "d.duckdb"))
+        assert r.returncode == 0 and "the data store is empty" in r.stdout, r.stderr
+    elif case == "--no-store":
+        r = _cli("scenarios", "--no-store")
+        assert r.returncode == 0 and "csto-2021-autumn" in r.stdout, r.stderr
+    else:
+        r = _cli("scenarios", "--version")
+        assert r.returncode == 0 and r.stdout.startswith("alliancesim "), r.stderr
 
 
 @pytest.mark.parametrize(("command", "shown"), [
@@ -249,8 +255,9 @@ def test_import_a_folder_in_one_process(tmp_path: Path) -> None:
                              "(header: what i downloaded;"), err
     assert err[2] == "sub: skipped: not a regular file (subfolders are not searched)"
     assert err[3] == ("2 of 5 files imported; skipped: nmc_v5.csv, notes.txt, sub")
-    listed = _cli("data", "list", "--json", "--data-store", str(store))
-    assert sorted(x["kind"] for x in json.loads(listed.stdout)) == ["cow-majors", "nmc"]
+    from alliancesim import api
+
+    assert sorted(x.kind for x in api.data_list(data_store=store)) == ["cow-majors", "nmc"]
 
 
 def test_a_refused_file_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -307,7 +314,7 @@ def test_ctrl_c_while_the_pool_of_fits_starts() -> None:
     workers inherited the parent's handler and the idle one died with a KeyboardInterrupt
     traceback."""
     code = ("import time\nfrom alliancesim.experiments.hindcast import pool_map\n"
-            "try:\n    list(pool_map(time.sleep, [1.5], workers=2))\n"
+            "try:\n    list(pool_map(time.sleep, [0.5], workers=2))\n"
             "    print('not interrupted')\n"
             "except KeyboardInterrupt:\n    print('stopped')\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
