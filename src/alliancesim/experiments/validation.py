@@ -306,6 +306,8 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
                   for a, b, n in hindcast.reliability(forecasts, name)]
            for name in ("model", "frequency")}
+    if progress:
+        progress("the fit on every case, the recorded contingents and the request stage")
     full = calibration.fit(ds, prior_sd, standard_errors=False, prior=prior)
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)
