@@ -24,9 +24,9 @@ from pydantic import (
 
 from alliancesim.scenario.distributions import Quantity, check_range
 from alliancesim.scenario.errors import Problem, ScenarioError, middle_cut
-from alliancesim.scenario.paths import set_path
 from alliancesim.scenario.limits import MAX_SEED as MAX_SEED  # re-exported: the bounds
 from alliancesim.scenario.limits import MAX_TRIALS as MAX_TRIALS
+from alliancesim.scenario.paths import set_path
 from alliancesim.scenario.strict import StrictModel
 
 INF = math.inf
