@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: install install-all browser demo test lint bench fuzz clean
+.PHONY: install install-all browser demo test lint bench fuzz clean docs
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -46,6 +46,11 @@ test: install-all browser
 SURFACE ?= all
 fuzz: install-all
 	cd tests && ../.venv/bin/python fuzzing.py --examples 10000 --surface $(SURFACE)
+
+# the documentation site with the API reference from the docstrings (mkdocs.yml): --strict, so a
+# broken link or a docstring mkdocstrings cannot read fails it (tests/test_issue22_docs.py too)
+docs: install-all
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict -d site
 
 bench: $(UV)
 	$(UV) sync --frozen --quiet --all-extras --group bench

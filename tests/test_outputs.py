@@ -3,12 +3,14 @@ target as it was; leftovers of killed runs are cleaned; unusable targets are ref
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,15 +72,47 @@ def test_unusable_targets_are_refused_with_exit_2(tmp_path: Path, target: str) -
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+def _pool_workers(pid: int) -> int:
+    """How many pool workers `pid` has started (Linux: its children whose command line is
+    multiprocessing's spawn_main)."""
+    n = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError):
+                    n += b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    return n
+
+
+def _wait_until(started: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
+    """Until the run has got as far as `started` says (no fixed sleep: a busy machine takes
+    longer to load and to start the pool, never less far)."""
+    deadline = time.monotonic() + 240
+    while not started():
+        assert proc.poll() is None, "the run ended before it was interrupted"
+        assert time.monotonic() < deadline, "the run did not start within 240 s"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 @pytest.mark.parametrize("backend", ["local", "process"])
 def test_ctrl_c_stops_a_run_and_leaves_the_old_output(tmp_path: Path, backend: str) -> None:
+    """Ctrl-C once the run is under way: its temporary output folder exists and, with the
+    process backend, its two workers have been started. Issue 22:
+    this waited a fixed 6 s, which on a busy machine fell while the pool started."""
     out = tmp_path / "out"
     simulate("csto-2021-autumn", trials=200, seed=1, out=out)
     before = (out / "run.json").read_text()
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}
     proc = subprocess.Popen([*EXE, "run", "-n", "50000000", "--backend", backend, "--workers",
                              "2", "--out", str(out), "-q"], stderr=subprocess.PIPE, text=True,
-                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
-    time.sleep(6)
+                            env=env, start_new_session=True)
+    try:
+        _wait_until(lambda: any(tmp_path.glob(".out.alliancesim-tmp-*")) and (
+            backend == "local" or _pool_workers(proc.pid) >= 2), proc)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     start = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     _, err = proc.communicate(timeout=60)

@@ -7,7 +7,7 @@ import pytest
 
 from alliancesim import api, load_scenario
 from alliancesim.engine import GROUP, TrialResults
-from alliancesim.results.tally import GROUP_COLUMNS, Tally, block_tally
+from alliancesim.results.tally import GROUP_COLUMNS, TROOP_GROUP_SUMS, Tally, block_tally
 from alliancesim.scenario.compile import compile_crisis
 
 
@@ -32,6 +32,16 @@ def numpy_tally(r: TrialResults, leader: int, group: int) -> dict[str, object]:
         groups[:, 6] = np.bincount(g, weights=n_sending > 0, minlength=G)
         groups[:, 7] = np.bincount(g, weights=r.fallback, minlength=G)
         groups[:, 8] = np.bincount(g, weights=r.outcome == 0, minlength=G)
+        groups[:, 9] = np.bincount(g, weights=r.outcome == 2, minlength=G)
+    by_group = np.zeros((TROOP_GROUP_SUMS, r.troops.shape[1]))
+    if group:
+        n_g = groups[:, 0].astype(float)[:, None]
+        S = np.stack([np.bincount(g, weights=r.troops[:, i], minlength=G)
+                      for i in range(r.troops.shape[1])], axis=1)
+        Q = np.stack([np.bincount(g, weights=r.troops[:, i] ** 2, minlength=G)
+                      for i in range(r.troops.shape[1])], axis=1)
+        by_group = np.stack([(S**2 / n_g).sum(0), (S**2).sum(0), (n_g * S).sum(0),
+                             (Q / n_g).sum(0), (S**2 / n_g**2).sum(0)])
     return dict(
         n=r.n, request=np.bincount(r.request, minlength=4), rung=np.bincount(r.rung, minlength=5),
         preferred_military=(r.preferred == 4).sum(axis=0), holds_out=r.holds_out.sum(axis=0),
@@ -42,7 +52,8 @@ def numpy_tally(r: TrialResults, leader: int, group: int) -> dict[str, object]:
         first_arrival=_hist(r.first_arrival), outcome=np.bincount(r.outcome, minlength=3),
         outcome_alone=np.bincount(r.outcome_alone, minlength=3), end_day=_hist(r.end_day),
         end_day_alone=_hist(r.end_day_alone), defender_losses=float(r.defender_losses.sum()),
-        defender_losses_alone=float(r.defender_losses_alone.sum()), groups=groups)
+        defender_losses_alone=float(r.defender_losses_alone.sum()), groups=groups,
+        troops_sq=(r.troops**2).sum(axis=0), troops_groups=by_group)
 
 
 @pytest.mark.parametrize("name, uncertainty", [("csto-2021-autumn", "posterior"),
@@ -59,7 +70,8 @@ def test_compiled_tally_equals_numpy_counts(name: str, uncertainty: str) -> None
             got = block_tally(model, block)
             want = numpy_tally(block, model.leader, GROUP if uncertainty == "posterior" else 0)
             for field, value in want.items():
-                if field in ("troops", "defender_losses", "defender_losses_alone"):
+                if field in ("troops", "defender_losses", "defender_losses_alone", "troops_sq",
+                             "troops_groups"):
                     np.testing.assert_allclose(getattr(got, field), value, rtol=1e-12,
                                                err_msg=field)
                 else:

@@ -288,20 +288,23 @@ def _check_prior(prior: str) -> None:
 
 
 def calibrate(cases: CasesArg = None, *, prior_sd: float = 1.0,
-              prior: str = "large-n", posterior: bool = True) -> CalibrationReport:
+              prior: str = "large-n", posterior: bool = True,
+              progress: Callable[[str], None] | None = None) -> CalibrationReport:
     """Fit the council model and the request stage to the cases (a folder of case files, a
     list, or the bundled ones): the posterior's mode (MAP, penalised maximum likelihood) with
     Laplace standard errors and, with `posterior` (about a minute), the exact posterior by MCMC
     (emcee; experiments/posterior.py): per parameter the mean, sd, 5-95% interval, R-hat and
     effective sample sizes, and the draws `run` takes its bands from. prior_sd is the prior's
     standard deviation; prior "large-n" centres the affinity coefficients on the large-N
-    member model's estimates (data/large_n_prior.yaml) instead of the judgement."""
+    member model's estimates (data/large_n_prior.yaml) instead of the judgement.
+    progress(message) as the work goes on (the MCMC's step count)."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
     _check_prior(prior)
     from alliancesim.experiments import validation
 
-    return validation.calibrate(_cases(cases), prior_sd, prior=prior, sample=posterior)
+    return validation.calibrate(_cases(cases), prior_sd, prior=prior, sample=posterior,
+                                progress=progress)
 
 
 def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
@@ -632,14 +635,17 @@ def with_parameter_uncertainty(scenario: Scenario, report: CalibrationReport) ->
 def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", samples: int = 1024,
                 seed: int | None = None, parameters: bool = False,
                 out: str | Path | None = None, backend: str = "local",
-                workers: int | None = None, address: str | None = None) -> SensitivityReport:
+                workers: int | None = None, address: str | None = None,
+                progress: Callable[[str], None] | None = None) -> SensitivityReport:
     """Global sensitivity analysis (SALib) of every crisis's headlines over the scenario's
     uncertain quantities: Sobol (first-order and total indices with 95 % intervals), Morris
     (mu*, sigma) or FAST (first-order). samples: SALib's base sample size (Sobol evaluates
-    samples x (D + 2) trials). parameters: add the council's calibrated parameters within their
-    uncertainty (with_parameter_uncertainty; the fit on the bundled cases). `out`:
-    sensitivity.json, sensitivity.csv, sensitivity.png."""
-    from alliancesim.experiments.sensitivity import MAX_SOBOL_SAMPLES, METHODS
+    samples x (D + 2) trials; its design and analysis stream, so its memory does not grow with
+    samples: the bound of 1,000,000 is one of time). parameters: add the council's calibrated
+    parameters within their uncertainty (with_parameter_uncertainty; the fit on the bundled
+    cases). `out`: sensitivity.json, sensitivity.csv, sensitivity.png. progress(message) after
+    each chunk of the design (the crisis and the trials done)."""
+    from alliancesim.experiments.sensitivity import METHODS
     from alliancesim.experiments.sensitivity import sensitivity as run_sensitivity
 
     if method not in METHODS:
@@ -649,10 +655,6 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
         raise UsageError("must be between 8 and 1,000,000", param="samples", value=samples)
     if method == "sobol" and samples & (samples - 1):
         raise UsageError("Sobol needs a power of two (e.g. 1024)", param="samples",
-                         value=samples)
-    if method == "sobol" and samples > MAX_SOBOL_SAMPLES:
-        raise UsageError(f"at most {MAX_SOBOL_SAMPLES:,} for Sobol (SALib's analysis holds "
-                         "about 7 KB per sample: 2 GB at that size)", param="samples",
                          value=samples)
     check_options(out=out, backend=backend, workers=workers, address=address, seed=seed)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -666,7 +668,7 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
             sc = with_parameter_uncertainty(sc, calibrate(posterior=False))
         with make_backend(backend, workers, address) as runner:
             report = run_sensitivity(sc, method, samples,
-                                     seed if seed is not None else sc.seed, runner)
+                                     seed if seed is not None else sc.seed, runner, progress)
         if out is not None:
             from alliancesim.report.plots import sensitivity_figure
 
@@ -677,14 +679,16 @@ def sensitivity(scenario: Scenario | str | Path, *, method: str = "sobol", sampl
 
 
 def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "military help",
-             threshold: float = 0.8, boxes: int = 1, trials: int | None = None,
+             threshold: float | None = None, boxes: int = 1, trials: int | None = None,
              seed: int | None = None,
              backend: str = "local", workers: int | None = None, address: str | None = None
              ) -> DiscoveryReport:
     """Scenario discovery (PRIM, EMA Workbench) over one crisis's drawn inputs: the box of
     inputs where `outcome` (a headline: military help, mission or more, acts without the
     alliance, troops sent, repelled, with the alliance) reaches `threshold` density, with its
-    coverage, density and a sentence."""
+    coverage, density and a sentence. threshold None (the default): halfway from the share of
+    all trials with the outcome to the densest box PRIM finds; no box, and a note saying why,
+    when no box beats the whole input space (experiments/discover.py)."""
     from alliancesim.experiments.discover import discover as run_discover
     from alliancesim.results.headlines import ANALYSED as OUTCOMES
 
@@ -692,7 +696,7 @@ def discover(scenario: Scenario | str | Path, *, crisis: str, outcome: str = "mi
     if outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome (valid: {', '.join(OUTCOMES)})", param="outcome",
                          value=outcome)
-    if not 0.0 < threshold <= 1.0:
+    if threshold is not None and not 0.0 < threshold <= 1.0:
         raise UsageError("must be in (0, 1]", param="threshold", value=threshold)
     if not 1 <= boxes <= 10:
         raise UsageError("must be between 1 and 10", param="boxes", value=boxes)
@@ -865,6 +869,16 @@ def data_import(kind: str, path: str | Path, *, release: str | None = None,
     return DataStore(data_store).import_file(kind, path, release=release)
 
 
+def data_import_folder(folder: str | Path, *, data_store: str | Path | None = None,
+                       done: Callable[[Any, int, int], None] | None = None) -> list[Any]:
+    """Import every file of a folder whose header a dataset kind recognises, in this one
+    process, each in its own transaction; files not recognised are skipped with the reason.
+    Returns one entry per file (datasets.store.FolderEntry); done(entry, k, n) after each."""
+    from alliancesim.datasets.store import DataStore
+
+    return DataStore(data_store).import_folder(folder, done)
+
+
 def data_list(*, data_store: str | Path | None = None) -> list[Any]:
     """What the data store holds: one record per imported dataset, with its citation."""
     from alliancesim.datasets.store import DataStore
@@ -952,11 +966,17 @@ def data_crises(alliance: str, *, year: int, window: int | None = None,
     return found, built.notes
 
 
-def reliability_fit(*, data_store: str | Path | None = None) -> Any:
+def _say_fold(say: Callable[[str], None], scheme: str, k: int, n: int) -> None:
+    say(f"held out, {scheme}: fold {k} of {n}")
+
+
+def reliability_fit(*, data_store: str | Path | None = None,
+                    progress: Callable[[str], None] | None = None) -> Any:
     """The member model on the large-N record of allies and disputes (MID, ATOP, NMC, COW,
     UN ideal points from the data store): coefficients with 90% intervals, held-out scores by
     dispute and by decade against the base rate, and the literature's fulfilment rates.
-    Returns results.reliability.ReliabilityReport."""
+    Returns results.reliability.ReliabilityReport. progress(message) as each step starts
+    (each held-out fold counted)."""
     import numpy as np
 
     from alliancesim.datasets.allies import build_record, case_allies
@@ -970,19 +990,26 @@ def reliability_fit(*, data_store: str | Path | None = None) -> Any:
         ReliabilityReport,
     )
 
+    def say(message: str) -> None:
+        if progress:
+            progress(message)
+
     store = DataStore(data_store)
+    say("reading the record of allies and disputes")
     rec = build_record(store)
+    say(f"fitting on {rec.y.size:,} ally-dispute observations")
     theta, cov, ll = rl.fit(rec.x, rec.y)
     coefs = [Coefficient(name=n, value=v, se=s, low=v - 1.645 * s, high=v + 1.645 * s)
              for n, v, s in rl.estimates(theta, cov)]
     held = []
     for scheme, folds in (("5-fold by dispute", rl.dispute_folds(rec)),
                           ("leave one decade out", rl.decade_folds(rec))):
-        sc = rl.cross_validate(rec, folds)
+        sc = rl.cross_validate(rec, folds, partial(_say_fold, say, scheme))
         held.append(HeldOut(scheme=scheme, log_score={k: v.log_score for k, v in sc.items()},
                             brier={k: v.brier for k, v in sc.items()},
                             auc={k: v.auc for k, v in sc.items()}))
     counts = np.bincount(rec.y, minlength=3)
+    say("scoring the bundled cases")
     forecasts = rl.score_cases(theta, rec, case_allies(store))
     scored = rl.case_scores(forecasts)
     return ReliabilityReport(

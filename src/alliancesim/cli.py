@@ -14,26 +14,36 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
-from alliancesim import api
 from alliancesim._interrupt import interrupted_line, stop_now
-from alliancesim.api import (
-    DEFAULT_SCENARIO,
-    MAX_CHUNK,
-    MAX_SEED,
-    MAX_WORKERS,
-    ScenarioError,
-    UsageError,
-)
-from alliancesim.scenario.schema import Scenario
+from alliancesim.backends import BACKENDS, MAX_WORKERS
+from alliancesim.data.bundled import DEFAULT_SCENARIO
+from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim.scenario.limits import MAX_CHUNK, MAX_SEED
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from alliancesim import api
+    from alliancesim.scenario.schema import Scenario
+else:
+    class _LazyApi:
+        """alliancesim.api, imported when a command first calls it: `--help`, `--version` and
+        a mistyped flag load neither the model (numba, numpy, scipy) nor the api
+        (tests/test_issue22_startup.py checks which modules `import alliancesim.cli` loads)."""
+
+        def __getattr__(self, name: str) -> Any:
+            from alliancesim import api as module
+
+            return getattr(module, name)
+
+    api = _LazyApi()
 
 
 def _out_file(value: str) -> Path:
@@ -45,7 +55,74 @@ def _out_file(value: str) -> Path:
     return Path(value)
 
 
+def _choices(values: tuple[str, ...] | list[str]) -> str:
+    """An option's fixed set of values as --help shows them: [a|b|c]."""
+    return "[" + "|".join(values) + "]"
+
+
+# The fixed sets of values of some options, listed in --help. The library checks the values
+# (one line and exit 2, naming the valid ones); these copies let --help name them without
+# loading the modules that define them (tests/test_issue22_startup.py: they are equal).
+BACKEND_CHOICES = _choices(BACKENDS)
+UNCERTAINTY_CHOICES = _choices(("posterior", "off"))  # api.simulate's parameter_uncertainty
+METHOD_CHOICES = _choices(("sobol", "morris", "fast"))  # experiments.sensitivity.METHODS
+PRIOR_CHOICES = _choices(("judgement", "large-n"))  # experiments.calibration.PRIORS
+THREATS = ("interstate_attack", "cross_border_incursion", "insurgency", "internal_unrest",
+           "member_clash")  # scenario.schema.ThreatType
+
+
+class _GlobalOptionsAnywhere(TyperGroup):
+    """A command group whose own options (the root's --store, --no-store, --version; data's
+    --data-store) may also come after the subcommand: `alliancesim run --no-store` is
+    `alliancesim --no-store run`. An option of the same name that the subcommand takes itself
+    stays the subcommand's; everything after `--` is left alone."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _hoist_group_options(self, ctx, args))
+
+
+def _hoist_group_options(group: Any, ctx: Any, args: list[str]) -> list[str]:
+    """args with the group's own options found after the subcommand moved before it."""
+    takes_value = {name: not p.is_flag for p in group.params if p.param_type_name == "option"
+                   for name in (*p.opts, *p.secondary_opts) if name.startswith("--")}
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":  # before the command
+        i += 1 + (takes_value.get(args[i], False) and "=" not in args[i])
+    if i >= len(args) or args[i] == "--":
+        return args
+    command = group.get_command(ctx, args[i])
+    own = set() if command is None else _option_names(command, ctx)
+    front, rest, k = list(args[:i]), [args[i]], i + 1
+    while k < len(args):
+        token = args[k]
+        if token == "--":
+            rest += args[k:]
+            break
+        name = token.split("=", 1)[0]
+        if name in takes_value and name not in own:
+            width = 2 if takes_value[name] and "=" not in token and k + 1 < len(args) else 1
+            front += args[k:k + width]
+            k += width
+            continue
+        rest.append(token)
+        k += 1
+    return front + rest
+
+
+def _option_names(command: Any, ctx: Any) -> set[str]:
+    """Every option name a command (or, for a group, any of its commands) takes."""
+    names = {n for p in command.params if p.param_type_name == "option"
+             for n in (*p.opts, *p.secondary_opts)}
+    if hasattr(command, "list_commands"):  # a group
+        for sub in command.list_commands(ctx):
+            c = command.get_command(ctx, sub)
+            if c is not None:
+                names |= _option_names(c, ctx)
+    return names
+
+
 app = typer.Typer(
+    cls=_GlobalOptionsAnywhere,
     add_completion=False,
     no_args_is_help=False,
     help="Simulate collective-security alliances in crises (the CSTO by default).",
@@ -81,7 +158,8 @@ def run(
         "to this folder.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     backend: Annotated[str, typer.Option(
-        "--backend", help="Where chunks run: local (in-process), process (all local cores) or "
+        "--backend", metavar=BACKEND_CHOICES,
+        help="Where chunks run: local (in-process), process (all local cores) or "
         "ray.")] = "local",
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=MAX_WORKERS,
@@ -94,7 +172,8 @@ def run(
         "--params", help="A parameter file (e.g. from `alliancesim calibrate --out`) laid over "
         "the scenario's parameters.")] = None,
     parameter_uncertainty: Annotated[str | None, typer.Option(
-        "--parameter-uncertainty", help=UNCERTAINTY_HELP + " Default: the scenario file's "
+        "--parameter-uncertainty", metavar=UNCERTAINTY_CHOICES,
+        help=UNCERTAINTY_HELP + " Default: the scenario file's "
         "parameters.uncertainty where it sets one, else posterior.")] = None,
     by_request: Annotated[bool, typer.Option(
         "--by-request/--mixed-only", help="Also run each crisis whose request is drawn with "
@@ -116,6 +195,14 @@ def run(
                                    parameter_uncertainty=parameter_uncertainty,
                                    by_request=by_request)
     if show:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("trials", total=total)
@@ -140,14 +227,16 @@ def compare(
         help="Random seed (default: the base scenario's; 0 to 2^63 - 1).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     backend: Annotated[str, typer.Option(
-        "--backend", help="Where chunks run: local, process or ray.")] = "local",
+        "--backend", metavar=BACKEND_CHOICES,
+        help="Where chunks run: local, process or ray.")] = "local",
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=MAX_WORKERS,
         help=f"Processes for --backend process (at most {MAX_WORKERS}).")] = None,
     address: Annotated[str | None, typer.Option(
         "--address", help="Ray cluster address for --backend ray.")] = None,
     parameter_uncertainty: Annotated[str | None, typer.Option(
-        "--parameter-uncertainty", help=UNCERTAINTY_HELP + " Every variant takes the same "
+        "--parameter-uncertainty", metavar=UNCERTAINTY_CHOICES,
+        help=UNCERTAINTY_HELP + " Every variant takes the same "
         "draw for the same trials (common parameter draws). Default: each scenario file's "
         "parameters.uncertainty where it sets one, else posterior.")] = None,
 ) -> None:
@@ -187,11 +276,12 @@ def sweep(
         "--out", "-o", help="Write sweep.csv, sweep.json and sweep.png to this folder.")
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the sweep as JSON.")] = False,
-    backend: Annotated[str, typer.Option("--backend")] = "local",
+    backend: Annotated[str, typer.Option("--backend", metavar=BACKEND_CHOICES)] = "local",
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
     parameter_uncertainty: Annotated[str | None, typer.Option(
-        "--parameter-uncertainty", help="posterior: draw the council's and request stage's "
+        "--parameter-uncertainty", metavar=UNCERTAINTY_CHOICES,
+        help="posterior: draw the council's and request stage's "
         "parameters from the calibration's posterior for every 128 trials, the same draws at "
         "every point, and give each headline its 90% band; off: use the parameters as given. "
         "Default: the scenario file's parameters.uncertainty where it sets one, else "
@@ -217,7 +307,8 @@ def sweep(
 def sensitivity(
     scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
     method: Annotated[str, typer.Option(
-        "--method", help="sobol (first-order and total indices), morris (screening) or fast."
+        "--method", metavar=METHOD_CHOICES,
+        help="sobol (first-order and total indices), morris (screening) or fast."
     )] = "sobol",
     samples: Annotated[int, typer.Option(
         "--samples", help="SALib's base sample size (a power of two for Sobol).")] = 1024,
@@ -225,7 +316,7 @@ def sensitivity(
     parameters: Annotated[bool, typer.Option(
         "--parameters", help="Add the council's calibrated parameters within their "
         "uncertainty (normal at each estimate with its standard error).")] = False,
-    backend: Annotated[str, typer.Option("--backend")] = "local",
+    backend: Annotated[str, typer.Option("--backend", metavar=BACKEND_CHOICES)] = "local",
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
     out: Annotated[Path | None, typer.Option(
@@ -242,7 +333,7 @@ def sensitivity(
                                                       else ""))
         report = api.sensitivity(scenario, method=method, samples=samples, seed=seed,
                                  parameters=parameters, out=out, backend=backend,
-                                 workers=workers, address=address)
+                                 workers=workers, address=address, progress=say)
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
@@ -256,15 +347,16 @@ def discover(
     outcome: Annotated[str, typer.Option(
         "--outcome", help="military help, mission or more, acts without the alliance, troops "
         "sent, or repelled, with the alliance.")] = "military help",
-    threshold: Annotated[float, typer.Option(
-        "--threshold", help="The density PRIM peels towards (share of the box's trials with "
-        "the outcome).")] = 0.8,
+    threshold: Annotated[float | None, typer.Option(
+        "--threshold", help="The density a box must reach (share of its trials with the "
+        "outcome). Default: halfway from the share overall to the densest box PRIM "
+        "finds.")] = None,
     boxes: Annotated[int, typer.Option(
         "--boxes", help="Up to this many boxes (PRIM's covering approach).")] = 1,
     trials: Annotated[int | None, typer.Option("--trials", "-n", min=1)] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the boxes as JSON.")] = False,
-    backend: Annotated[str, typer.Option("--backend")] = "local",
+    backend: Annotated[str, typer.Option("--backend", metavar=BACKEND_CHOICES)] = "local",
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=MAX_WORKERS)] = None,
     address: Annotated[str | None, typer.Option("--address")] = None,
 ) -> None:
@@ -287,8 +379,13 @@ def discover(
             out_console.print(f"  {literal(b.sentence)}", soft_wrap=True)
             out_console.print(f"  coverage {b.coverage:.0%}, density {b.density:.0%}, mass "
                               f"{b.mass:.0%}", style="dim")
-        if not report.boxes:
-            out_console.print("  no box: the outcome happens in all trials or in none")
+        if report.boxes:
+            how = ("the default: halfway from the share overall to the densest box, "
+                   f"{report.densest:.0%}" if report.threshold_default and report.densest
+                   is not None else "given")
+            out_console.print(f"  threshold {report.threshold:.0%} ({how})", style="dim")
+        else:
+            out_console.print(f"  {literal(report.note or 'no box')}", soft_wrap=True)
 
     _emit(report, [], json_, show)
     _keep("discover", report, seed=report.seed, trials=report.trials)
@@ -319,6 +416,8 @@ def show(
 ) -> None:
     """Print a scenario or a historical case as YAML: a starting point for your own."""
     if resolved:
+        import yaml
+
         data = api.load_scenario(name).model_dump(mode="json", by_alias=True)
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
@@ -353,7 +452,8 @@ CasesOption = Annotated[list[Path] | None, typer.Option(
     "and NATO, the default) or `beyond` (the cases of other alliances, issue 20); repeat to "
     "join them.")]
 PriorNameOption = Annotated[str, typer.Option(
-    "--prior", help="judgement (the pre-calibration values) or large-n (the affinity "
+    "--prior", metavar=PRIOR_CHOICES,
+    help="judgement (the pre-calibration values) or large-n (the affinity "
     "coefficients centred on the large-N member model's estimates, data/large_n_prior.yaml).")]
 PriorOption = Annotated[float, typer.Option(
     "--prior-sd", min=1e-3, help="Standard deviation of the Gaussian prior (the penalty) around "
@@ -424,8 +524,9 @@ def calibrate(
     likelihood) and the exact posterior (MCMC)."""
     api.check_options(out_file=out)
     with _status("calibrating: the MAP, then the posterior by MCMC (about a minute)"
-                 if posterior else "calibrating"):
-        report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior)
+                 if posterior else "calibrating") as say:
+        report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior,
+                               progress=say)
     if out is not None:
         api.write_parameters(report, out)
     if json_:  # the draws (thousands of rows) go to --out's file, not the terminal
@@ -686,7 +787,8 @@ def results_delete(run_id: Annotated[str, typer.Argument(help="The run's id.")])
     err_console.print(f"deleted {run_id}")
 
 
-data_app = typer.Typer(help="The field's datasets (COW, ATOP, MID, UN votes, SIPRI, reliability "
+data_app = typer.Typer(cls=_GlobalOptionsAnywhere,
+                       help="The field's datasets (COW, ATOP, MID, UN votes, SIPRI, reliability "
                        "codings): import them into the data store, list, cite, build scenarios.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -705,13 +807,28 @@ def _data(
 
 @data_app.command("import")
 def data_import(
-    kind: Annotated[str, typer.Argument(help="What the file is: see `alliancesim data kinds`.")],
-    path: Annotated[Path, typer.Argument(help="The published file (CSV, or Stata .dta).")],
+    kind: Annotated[str | None, typer.Argument(
+        help="What the file is: see `alliancesim data kinds`.")] = None,
+    path: Annotated[Path | None, typer.Argument(
+        help="The published file (CSV, or Stata .dta).")] = None,
     release: Annotated[str | None, typer.Option(
         "--release", help="The file's release, when its years do not tell (e.g. 5.0 or 5.1).")
     ] = None,
+    folder: Annotated[Path | None, typer.Option(
+        "--folder", help="Import every file of this folder whose header a kind recognises "
+        "(one line per file; files not recognised are skipped and listed), instead of KIND "
+        "PATH.")] = None,
 ) -> None:
     """Check a published dataset file and import it (a bad file changes nothing)."""
+    if folder is not None:
+        if kind is not None or path is not None or release is not None:
+            raise UsageError("give either --folder DIR or KIND PATH (with --release), not both",
+                             param="folder", value=str(folder))
+        _import_folder(folder)
+        return
+    if kind is None or path is None:
+        raise UsageError("data import needs KIND PATH (see `alliancesim data kinds`), or "
+                         "--folder DIR")
     with _status(f"importing {path}"):
         row = api.data_import(kind, path, release=release, data_store=DATA["path"])
     years = "" if row.first_year is None else f", {row.first_year}-{row.last_year}"
@@ -720,6 +837,37 @@ def data_import(
     if row.notes:
         out_console.print(f"note: {row.notes}", style="dim")
     out_console.print(f"cite: {row.citation}", style="dim")
+
+
+def _import_folder(folder: Path) -> None:
+    """`data import --folder`: one line per file as it is done (stdout), a count of files on
+    stderr while it works; exit status 2 when a recognised file was refused."""
+    with _counter("importing", "file") as tick:
+        def done(entry: Any, k: int, n: int) -> None:
+            name = Path(entry.path).name
+            if entry.imported is not None:
+                r = entry.imported
+                years = "" if r.first_year is None else f", {r.first_year}-{r.last_year}"
+                out_console.print(f"{name}: imported {r.kind} {r.release}, {r.rows:,} rows"
+                                  f"{years}", markup=False, highlight=False, soft_wrap=True)
+            elif entry.error is not None:
+                err_console.print(f"{name}: refused ({entry.kind}): {entry.error}",
+                                  markup=False, highlight=False, soft_wrap=True)
+            else:
+                err_console.print(f"{name}: skipped: {entry.skipped}", markup=False,
+                                  highlight=False, soft_wrap=True)
+            tick(k, n)
+
+        entries = api.data_import_folder(folder, data_store=DATA["path"], done=done)
+    imported = sum(e.imported is not None for e in entries)
+    refused = [e for e in entries if e.error is not None]
+    skipped = [Path(e.path).name for e in entries if e.skipped is not None]
+    err_console.print(f"{imported} of {len(entries)} files imported"
+                      + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+                      + (f"; refused: {', '.join(Path(e.path).name for e in refused)}"
+                         if refused else ""), markup=False, highlight=False, soft_wrap=True)
+    if refused:
+        raise typer.Exit(2)
 
 
 @data_app.command("list")
@@ -836,7 +984,8 @@ def data_build(
         "(UNREST, ALQAEDA, TALIBAN, ISKP, ISIL) or UCDP_N (the armed group of UCDP conflict "
         "N).")] = None,
     threat: Annotated[str | None, typer.Option(
-        "--threat", help="The threat type; default: the crisis's (UCDP intrastate: "
+        "--threat", metavar="THREAT",
+        help=f"The threat type ({', '.join(THREATS)}); default: the crisis's (UCDP intrastate: "
         "insurgency; UNREST: internal_unrest; a MID: interstate_attack).")] = None,
     window: Annotated[int | None, typer.Option("--window", min=0, max=100,
                                                help=_WINDOW_HELP)] = None,
@@ -876,8 +1025,8 @@ def reliability_fit(
     1946-2014 against a state it had a defence pact with; held-out scores by dispute and by
     decade; the fulfilment rates of Leeds, Long & Mitchell and of Berkemeier & Fuhrmann."""
     _check_store()
-    with _status("fitting the member model on the large-N record"):
-        r = api.reliability_fit(data_store=data_store)
+    with _status("the member model on the large-N record") as say:
+        r = api.reliability_fit(data_store=data_store, progress=say)
     if json_:
         sys.stdout.write(r.model_dump_json(indent=2) + "\n")
         _keep("reliability", r)
@@ -938,6 +1087,21 @@ def _status(what: str) -> Iterator[Callable[[str], None]]:
         return
     with err_console.status(what) as status:
         yield lambda message: status.update(f"{what}: {message}")
+
+
+@contextlib.contextmanager
+def _counter(what: str, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar with counts ("3 of 17 files") on a terminal (stderr), transient;
+    silent otherwise. Yields tick(k, n): k of n done."""
+    if not err_console.is_terminal:
+        yield lambda k, n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TextColumn(unit + "s"),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda k, n: bar.update(task, completed=k, total=n)
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]

@@ -1,13 +1,19 @@
-"""The backend interface: map chunks of trials, in order; a context manager."""
+"""The backend interface: map chunks of trials, in order; a context manager.
+
+The engine (numba, numpy) is imported when a task runs, not with this module: the command
+line names the backends (and their limits) in its --help without loading the model.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from alliancesim.engine import ChunkOutput, Reducer, run_chunk
-from alliancesim.scenario.compile import CompiledCrisis
+if TYPE_CHECKING:
+    from alliancesim.engine import ChunkOutput, Reducer
+    from alliancesim.scenario.compile import CompiledCrisis
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,8 @@ class Task:
     reduce: Reducer | None = None
 
     def __call__(self) -> ChunkOutput:
+        from alliancesim.engine import run_chunk
+
         return run_chunk(self.model, self.seed, self.first_block, self.stop_block, self.trials,
                          self.keep_trials, self.reduce)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from alliancesim.backends.base import Backend, Task
-from alliancesim.engine import ChunkOutput
+
+if TYPE_CHECKING:
+    from alliancesim.engine import ChunkOutput
 
 
 class LocalBackend(Backend):

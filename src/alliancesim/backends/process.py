@@ -7,7 +7,8 @@ ignored before unblocking it, so a Ctrl-C that lands while a worker is still imp
 dropped instead of ending in a traceback. The parent stops the workers: it cancels what is
 queued and waits for the chunks in flight (about a second each). It waits for each chunk in
 slices of POLL seconds, so that Ctrl-C is acted on even when the kernel delivers it to another
-of its threads (which does not wake the main thread's wait).
+of its threads (which does not wake the main thread's wait). The hindcast's own pool of fits
+is made and read the same way (worker_pool, submit_all, in_order).
 """
 
 from __future__ import annotations
@@ -16,20 +17,28 @@ import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, wait
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, TypeVar
 
 from alliancesim.backends.base import Backend, Task, run_task
-from alliancesim.engine import ChunkOutput
 
+if TYPE_CHECKING:
+    from alliancesim.engine import ChunkOutput
+
+J = TypeVar("J")
+R = TypeVar("R")
 _SIGINT = {signal.SIGINT}
 POLL = 0.25  # seconds between looks at a pending Ctrl-C while a chunk is awaited
 
 
 def _single_threaded() -> None:
     """Workers use one core each (no nested BLAS/OpenMP threads) and leave Ctrl-C to the
-    parent. A SIGINT pending since the worker started is discarded by SIG_IGN (POSIX)."""
+    parent. A SIGINT pending since the worker started is discarded by SIG_IGN (POSIX). A
+    SIGTERM ends the worker as the default does (not through a handler inherited by fork)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMBA_NUM_THREADS"):
@@ -47,29 +56,77 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes, each single-threaded and leaving Ctrl-C to the
+    parent (submit to it with `submit_all`, read with `in_order`). Used by the process
+    backend and by the hindcast's fits (experiments.hindcast.pool_map)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
+        "spawn"), initializer=_single_threaded)
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM recorded, not acted on, for the duration; then the first is
+    delivered to the handler that was there before. A signal blocked in this thread can still
+    reach Python's handler while a worker is spawned (seen: a KeyboardInterrupt raised inside
+    fork_exec, leaving the new worker without its start-up data, which it reported with an
+    EOFError traceback); held, the spawn completes. Outside the main thread, nothing is held
+    (Python runs handlers in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.signal(s, lambda n, _f: got.append(n))
+           for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if got:
+            signal.raise_signal(got[0])
+
+
+def submit_all(pool: ProcessPoolExecutor, fn: Callable[[J], R], jobs: Iterable[J]
+               ) -> list[Future[R]]:
+    """fn(job) for every job. The pool spawns its workers (and its manager thread) as jobs are
+    submitted: they start with SIGINT blocked, and a Ctrl-C meanwhile is held until every
+    job is submitted (then it is acted on, and the jobs are cancelled)."""
+    futures: list[Future[R]] = []
+    try:
+        with _sigint_held(), _sigint_blocked():
+            futures += [pool.submit(fn, job) for job in jobs]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return futures
+
+
+def in_order(futures: list[Future[R]]) -> Iterator[R]:
+    """The results in submission order, whatever order they finish in; on leaving early
+    (Ctrl-C, a failed job, the caller stopped) the jobs not started are cancelled."""
+    try:
+        for future in futures:
+            # Waiting in slices: a Ctrl-C that the kernel hands to another thread (a progress
+            # bar's) is acted on within POLL seconds, not when the job ends.
+            while not wait([future], timeout=POLL).done:
+                pass
+            yield future.result()
+    finally:
+        for future in futures:
+            future.cancel()
+
+
 class ProcessBackend(Backend):
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        ctx = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                         initializer=_single_threaded)
+        self._pool = worker_pool(self.workers)
 
     def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
-        # The pool spawns its workers (and its manager thread) as tasks are submitted.
-        with _sigint_blocked():
-            futures = [self._pool.submit(run_task, t) for t in tasks]
-        try:
-            for future in futures:  # in task order, whatever order they finish in
-                # Waiting in slices: a Ctrl-C that the kernel hands to another thread (a
-                # progress bar's) is acted on within POLL seconds, not when the chunk ends.
-                while not wait([future], timeout=POLL).done:
-                    pass
-                yield future.result()
-        finally:  # interrupted, a task failed, or the caller stopped early: drop the queue
-            for future in futures:
-                future.cancel()
+        yield from in_order(submit_all(self._pool, run_task, tasks))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -548,3 +548,62 @@ def stage(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path,
     rows = int(con.execute("SELECT count(*) FROM staged").fetchone()[0])  # type: ignore[index]
     return Staged(kind=kind, layout=layout, release=chosen, rows=rows, first_year=first_year,
                   last_year=last_year, notes=tuple(notes))
+
+
+# --------------------------------------------------------------------------- recognising a file
+HEADER_MAX = 1 << 20  # bytes read for a CSV header: no published header is longer
+
+
+def header_of(path: Path) -> list[str]:
+    """The file's column names as the importer compares them (trimmed, lower case, without a
+    byte-order mark): the first line of a CSV (gzipped when the name ends in .gz), or the
+    variable list of a Stata .dta (its header only). DatasetError when it cannot be read."""
+    import csv
+    import io
+
+    if path.suffix.lower() == ".dta":
+        import pandas as pd
+
+        try:
+            with pd.io.stata.StataReader(path) as reader:
+                names = list(reader.variable_labels())  # variable name -> label
+        except Exception as exc:  # pandas raises many types for a bad .dta
+            raise DatasetError(path, f"not a readable Stata file ({exc})") from None
+    else:
+        try:
+            opener = gzip.open if _gzipped(path) else open
+            with opener(path, "rb") as fh:
+                first = fh.readline(HEADER_MAX)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DatasetError(path, f"cannot be read ({exc})") from None
+        text = first.decode("utf-8", errors="replace")
+        names = next(csv.reader(io.StringIO(text)), [])
+    return [n.strip().lstrip("\ufeff").lower() for n in names]
+
+
+def recognise(path: Path) -> tuple[str | None, str]:
+    """Which kind a file is, from its header alone: (kind, "") when the header holds every
+    required column of a layout of exactly one kind (a wide layout also needs a column named
+    by a year; among several kinds, the one whose matching layout requires the most columns:
+    the most specific); else (None, why, naming the header and what fits)."""
+    columns = header_of(path)
+    if not columns or columns == [""]:
+        return None, "an empty file or no header line"
+    have = set(columns)
+    years = any(re.fullmatch(r"\d{4}", c) for c in columns)
+    fits: dict[str, int] = {}
+    for kind in KINDS.values():  # a wide layout (one column per year) needs a year column
+        sizes = [len(lay.required) for lay in kind.layouts
+                 if set(lay.required) <= have and (years or not lay.wide_years)]
+        if sizes:
+            fits[kind.name] = max(sizes)
+    shown = ", ".join(columns[:10]) + (" ..." if len(columns) > 10 else "")
+    if not fits:
+        return None, (f"not a file of any kind the importer knows (header: {shown}; "
+                      "alliancesim data kinds lists the kinds and their layouts)")
+    best = max(fits.values())
+    top = sorted(k for k, n in fits.items() if n == best)
+    if len(top) > 1:
+        return None, (f"its header fits several kinds ({', '.join(top)}): import it with "
+                      f"alliancesim data import KIND {path}")
+    return top[0], ""

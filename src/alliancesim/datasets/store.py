@@ -28,7 +28,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from alliancesim.data.user_files import user_data_file
 from alliancesim.datasets.kinds import KINDS, Kind
-from alliancesim.datasets.reading import DatasetError, stage
+from alliancesim.datasets.reading import DatasetError, recognise, stage
 from alliancesim.scenario.errors import UsageError
 
 MEMORY_LIMIT = "1GB"  # DuckDB spills to disk beyond this: imports run in bounded memory
@@ -284,6 +284,49 @@ class DataStore:
                 raise
             return row
 
+    def import_folder(self, folder: str | Path,
+                      done: Callable[[FolderEntry, int, int], None] | None = None
+                      ) -> list[FolderEntry]:
+        """Import every recognised file of a folder (not its subfolders; names in order), each
+        as `import_file` does, in one transaction of its own: a bad file is reported and the
+        others are imported. A file whose header fits no kind (reading.recognise), a second
+        file of a kind already imported from this folder, hidden files and subfolders are
+        skipped and listed with the reason. done(entry, k, n) after the k-th of n files."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise UsageError("not a folder", param="folder", value=str(folder))
+        files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+        entries: list[FolderEntry] = []
+        seen: dict[str, Path] = {}
+        for k, path in enumerate(files, 1):
+            entry = self._import_one(path, seen)
+            entries.append(entry)
+            if done:
+                done(entry, k, len(files))
+        return entries
+
+    def _import_one(self, path: Path, seen: dict[str, Path]) -> FolderEntry:
+        if not path.is_file():
+            return FolderEntry(path=str(path), skipped="not a regular file (subfolders are "
+                               "not searched)")
+        try:
+            kind, why = recognise(path)
+        except DatasetError as exc:
+            return FolderEntry(path=str(path), skipped=exc.problems[0].message)
+        if kind is None:
+            return FolderEntry(path=str(path), skipped=why)
+        if kind in seen:
+            return FolderEntry(path=str(path), kind=kind, skipped=(
+                f"a second {kind} file: {seen[kind].name} was imported from this folder; "
+                f"import this one alone with alliancesim data import {kind} {path}"))
+        try:
+            row = self.import_file(kind, path)
+        except DatasetError as exc:
+            return FolderEntry(path=str(path), kind=kind, error="; ".join(
+                str(p) for p in exc.problems))
+        seen[kind] = path
+        return FolderEntry(path=str(path), kind=kind, imported=row)
+
     def imported(self) -> list[Imported]:
         if not self.path.exists():
             return []
@@ -314,6 +357,17 @@ class DataStore:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.connect(read_only=True) as con:
             return con.execute(sql, list(params)).fetchall()
+
+
+class FolderEntry(BaseModel):
+    """One file of `data import --folder`: imported, skipped (not recognised; why) or refused
+    (recognised, but the import's checks failed; the error)."""
+
+    path: str
+    kind: str | None = None
+    imported: Imported | None = None
+    skipped: str | None = None
+    error: str | None = None
 
 
 def kind_of(name: str) -> Kind:

@@ -32,12 +32,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 
+from alliancesim.backends.process import in_order, submit_all, worker_pool
 from alliancesim.experiments.baselines import (
     DECLINE_EPS,
     alliance_base_rate,
@@ -217,10 +217,16 @@ def pooled_leave_one_out(designs: list[CaseDesign],
 
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
-                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
-                  ) -> list[CaseForecast]:
-    return [forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council, prior)
-            for k, held in enumerate(designs)]
+                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n",
+                  progress: Callable[[int, int], None] | None = None) -> list[CaseForecast]:
+    """Each case forecast by the model fitted on the others; progress(k, n) after the k-th."""
+    out = []
+    for k, held in enumerate(designs):
+        out.append(forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council,
+                                 prior))
+        if progress:
+            progress(k + 1, len(designs))
+    return out
 
 
 def spec_forecast(spec: Spec, train: list[CaseDesign], held: CaseDesign,
@@ -254,8 +260,13 @@ def pool_map(fn: Callable[[J], R], jobs: list[J], workers: int = 1,
     """fn over jobs, in order: in this process, or on a pool of `workers` processes (the same
     results: every job is deterministic); done(job) after each result."""
     with contextlib.ExitStack() as stack:
-        results = (map(fn, jobs) if workers <= 1 else
-                   stack.enter_context(ProcessPoolExecutor(max_workers=workers)).map(fn, jobs))
+        if workers <= 1:
+            results: Iterator[R] = map(fn, jobs)
+        else:  # workers that leave Ctrl-C to this process, as the process backend's
+            pool = worker_pool(workers)
+            # on leaving (Ctrl-C too): the jobs not started are dropped, the running ones end
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            results = in_order(submit_all(pool, fn, jobs))
         for job, r in zip(jobs, results, strict=True):
             if done:
                 done(job)

@@ -137,10 +137,17 @@ def natural_values(model: CouncilModel, theta: np.ndarray) -> tuple[list[str], n
     return names, np.array([[r[n] for n in names] for r in rows]).reshape(w, k, len(names))
 
 
+PROGRESS_EVERY = 50  # steps between progress calls of run_emcee
+
+
 def run_emcee(log_prob: Callable[[np.ndarray], np.ndarray], start: np.ndarray,
-              scale: np.ndarray, settings: Settings) -> tuple[np.ndarray, float, float]:
+              scale: np.ndarray, settings: Settings,
+              progress: Callable[[int, int], None] | None = None
+              ) -> tuple[np.ndarray, float, float]:
     """emcee from a ball around `start` (sd `scale`) on the sampling scale: the kept positions
-    (walkers, keep, D), the mean acceptance fraction and the wall time in seconds."""
+    (walkers, keep, D), the mean acceptance fraction and the wall time in seconds.
+    progress(k, steps) every PROGRESS_EVERY steps and at the end (the same draws: emcee's
+    run_mcmc is this loop over sample)."""
     import emcee
 
     rng = np.random.default_rng(settings.seed)
@@ -153,7 +160,9 @@ def run_emcee(log_prob: Callable[[np.ndarray], np.ndarray], start: np.ndarray,
                                     moves=moves)
     sampler.random_state = np.random.RandomState(settings.seed).get_state()
     t0 = time.perf_counter()
-    sampler.run_mcmc(p0, settings.steps, progress=False)
+    for k, _ in enumerate(sampler.sample(p0, iterations=settings.steps), 1):
+        if progress and (k % PROGRESS_EVERY == 0 or k == settings.steps):
+            progress(k, settings.steps)
     seconds = time.perf_counter() - t0
     chain = sampler.get_chain(discard=settings.burn, thin=settings.thin)  # (keep, walkers, D)
     return (np.ascontiguousarray(np.swapaxes(chain, 0, 1)),
@@ -232,9 +241,10 @@ class CouncilPosterior:
         out = self.log_likelihood(theta) + self.log_prior(theta) + jac
         return np.where(np.isfinite(out), out, -np.inf)
 
-    def sample(self, mode: np.ndarray, cov: np.ndarray, settings: Settings = Settings()
-               ) -> Chain:
-        """emcee from a ball around the MAP `mode` (0.1 of its Laplace sd, cov)."""
+    def sample(self, mode: np.ndarray, cov: np.ndarray, settings: Settings = Settings(),
+               progress: Callable[[int, int], None] | None = None) -> Chain:
+        """emcee from a ball around the MAP `mode` (0.1 of its Laplace sd, cov); progress as
+        run_emcee's."""
         start = self.to_sampling(mode)
         se = np.sqrt(np.clip(np.diag(np.asarray(cov, dtype=float))[self.free], 1e-8, None))
         bounded = np.isfinite(self.low)
@@ -242,7 +252,7 @@ class CouncilPosterior:
         se[bounded] = np.minimum(se[bounded] / np.maximum(x[bounded] - self.low[bounded], 1e-3),
                                  1.0)  # the delta method on the log scale
         se = np.where(np.isfinite(se), se, 1.0)
-        u, acc, seconds = run_emcee(self, start, 0.1 * se, settings)
+        u, acc, seconds = run_emcee(self, start, 0.1 * se, settings, progress)
         w, k, D = u.shape
         theta = self.to_theta(u.reshape(w * k, D)).reshape(w, k, -1)
         return Chain(theta, acc, seconds, settings)

@@ -17,6 +17,7 @@ BF 2018 replication file: honoured / (honoured + violated)), and Leeds & Anac 20
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,11 +119,16 @@ def _score(p: np.ndarray, y: np.ndarray) -> Scores:
                   auc(p[:, 1] + p[:, 2], y >= 1))
 
 
-def cross_validate(rec: AllyRecord, folds: np.ndarray) -> dict[str, Scores]:
-    """Held-out scores of the model and of the training base rate over the given folds."""
+def cross_validate(rec: AllyRecord, folds: np.ndarray,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Scores]:
+    """Held-out scores of the model and of the training base rate over the given folds;
+    progress(k, n) as the k-th of n folds starts."""
     p_model = np.zeros((rec.y.size, 3))
     p_base = np.zeros((rec.y.size, 3))
-    for f in np.unique(folds):
+    names = np.unique(folds)
+    for k, f in enumerate(names, 1):
+        if progress:
+            progress(k, names.size)
         test = folds == f
         theta, _, _ = fit(rec.x[~test], rec.y[~test], standard_errors=False)
         p_model[test] = _probs(theta, rec.x[test])

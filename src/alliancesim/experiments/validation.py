@@ -52,7 +52,8 @@ def designs(cases: list[Case]) -> list[CaseDesign]:
 
 def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n",
               sample: bool = True, settings: posterior.Settings | None = None,
-              request_settings: posterior.Settings | None = None) -> CalibrationReport:
+              request_settings: posterior.Settings | None = None,
+              progress: Callable[[str], None] | None = None) -> CalibrationReport:
     """The MAP of the council and of the request stage (with Laplace standard errors) and,
     with `sample`, their exact posteriors by MCMC (experiments/posterior.py): per parameter the
     posterior mean, sd, 5-95% interval, R-hat and ESS, and the draws."""
@@ -74,7 +75,9 @@ def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n",
     sampler: dict[str, dict[str, Any]] = {}
     if sample:
         cp = posterior.CouncilPosterior.of(ds, prior_sd, prior)
-        chain = cp.sample(fit.theta, fit.cov, settings or posterior.Settings())
+        chain = cp.sample(fit.theta, fit.cov, settings or posterior.Settings(),
+                          None if progress is None else
+                          lambda k, n: progress(f"the posterior by MCMC: step {k:,} of {n:,}"))
         names, values = posterior.natural_values(cp.model, chain.theta)
         at_map = cp.model.natural(fit.theta)
         summary += [_posterior_estimate(d, at_map[d.name], d.name.removeprefix("council."))
@@ -204,10 +207,12 @@ def ablation(ds: list[CaseDesign], progress: Callable[[str], None] | None = None
     """Every specification of experiments/specs.py, leave-one-out, against the model
     (workers > 1: the specifications on a process pool; the same numbers)."""
     jobs = [(spec, ds) for spec in specs.ABLATION]
+    count = [0]
 
     def done(job: tuple[specs.Spec, list[CaseDesign]]) -> None:
+        count[0] += 1
         if progress:
-            progress(f"ablation: {job[0].name}")
+            progress(f"ablation: specification {count[0]} of {len(jobs)} ({job[0].name})")
 
     results = list(hindcast.pool_map(_spec_loo, jobs, workers, done))
     runs = list(zip(specs.ABLATION, results, strict=True))
@@ -236,11 +241,10 @@ def codings(ds: list[CaseDesign], prior_sd: float, prior: str,
     whose cases are all in the record."""
     have = {d.case_id for d in ds}
     out = []
-    for name, coding in hindcast.CODINGS.items():
-        if not set(coding) <= have:
-            continue
+    todo = [(name, coding) for name, coding in hindcast.CODINGS.items() if set(coding) <= have]
+    for k, (name, coding) in enumerate(todo, 1):
         if progress:
-            progress(f"contested codings: {name}")
+            progress(f"contested codings: {k} of {len(todo)} ({name})")
         rec = hindcast.recoded(ds, coding)
         s = hindcast.score(hindcast.leave_one_out(rec, prior_sd, prior=prior))
         out.append(CodingScores(coding=name, recoded={k: None if v is None else RUNGS[v]
@@ -282,8 +286,10 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                  with_alliances: bool = False) -> HindcastReport:
     ds = designs(cases)
     if progress:
-        progress("fitting the council on all cases but one, for every case")
-    forecasts = hindcast.leave_one_out(ds, prior_sd, prior=prior)
+        progress(f"leave-one-out: case 0 of {len(ds)}")
+    forecasts = hindcast.leave_one_out(
+        ds, prior_sd, prior=prior, progress=None if progress is None else
+        lambda k, n: progress(f"leave-one-out: case {k} of {n} fitted on the others"))
     scores = hindcast.score(forecasts)
     preds = []
     for c, f in zip(cases, forecasts, strict=True):
@@ -300,6 +306,8 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
     rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
                   for a, b, n in hindcast.reliability(forecasts, name)]
            for name in ("model", "frequency")}
+    if progress:
+        progress("the fit on every case, the recorded contingents and the request stage")
     full = calibration.fit(ds, prior_sd, standard_errors=False, prior=prior)
     params = {"council": full.parameters()}
     recorded = contingents(cases, contingent_trials, parameters=params)

@@ -26,9 +26,10 @@ fitted): a=0.5, b_threat=1, b_trust=2, rho=(-1, 0).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
-from scipy.special import ndtr
 
 NONE, CONSULTATIONS, MILITARY, MATERIAL = 0, 1, 2, 3
 # highest collective rung each request level allows (index: request level)
@@ -65,8 +66,14 @@ def trial_request(fixed: int, intercept: float, threat: float, trust_weight: flo
     return (1 if r > rho1 else 0) + (1 if r > rho2 else 0)
 
 
+def _phi(x: float) -> float:
+    """The standard normal distribution function, Phi(x) = erfc(-x / sqrt 2) / 2 (Abramowitz &
+    Stegun 7.1.2 and 26.2.29; what scipy.special.ndtr computes, without importing scipy)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
 def request_probabilities(latent: float, rho1: float, rho2: float) -> np.ndarray:
     """P(request = none, consultations, military) in closed form, for the latent's mean:
     (Phi(rho_1 - r), Phi(rho_2 - r) - Phi(rho_1 - r), 1 - Phi(rho_2 - r))."""
-    a, b = float(ndtr(rho1 - latent)), float(ndtr(rho2 - latent))
+    a, b = _phi(rho1 - latent), _phi(rho2 - latent)
     return np.array([a, b - a, 1.0 - b])

@@ -18,6 +18,7 @@ from typing import Any
 from alliancesim.report import plots
 from alliancesim.report.comparison_tables import outside_lines
 from alliancesim.report.tables import held_out_note
+from alliancesim.results.bands import held_out
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.reach import record_line
 from alliancesim.results.sensitivity import SensitivityReport
@@ -260,12 +261,12 @@ def render(record: dict[str, Any],
     else:
         body = f"<pre>{_e(json.dumps(rep, indent=2)[:200_000])}</pre>"
     params = record.get("parameters")
+    held = held_out()  # the measured comparison, from the same record as the README's
     assumptions = (
         "<h2>Assumptions</h2><p>The model and every default with its source: "
         "docs/model.md in the alliancesim distribution. The council's parameters were fitted "
-        "to 17 historical cases (docs/validation.md); in leave-one-out scoring the model does "
-        "not beat the base rate within the same request level (shown beside each forecast) "
-        "nor the rule that the leader decides.</p>"
+        "to 17 historical cases (docs/validation.md)."
+        + (f" {_e(held_out_note(held))}" if held is not None else "") + "</p>"
         "<p class='note'><b>Uncertainty, two kinds.</b> The ± figures are Monte Carlo "
         "standard errors (the trials' own randomness). The ranges are what the uncertainty "
         "of the fitted parameters gives: for a run with parameter uncertainty (the default of "

@@ -47,7 +47,8 @@ from alliancesim.scenario.schema import RUNGS, Alliance
 
 MIN_GROUPS = 10
 LEVEL = 0.9
-HEADLINES = (*RUNGS, "troops sent", "acts without the alliance", "repelled")
+HEADLINES = (*RUNGS, "troops sent", "acts without the alliance", "repelled", "lost")
+OUTCOMES = ("repelled", "contained", "lost")  # with the alliance (model/engagement.py)
 
 
 def band(k: np.ndarray, n: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
@@ -89,7 +90,67 @@ def headline_bands(groups: np.ndarray) -> dict[str, tuple[float, float]] | None:
     if groups.shape[0] < MIN_GROUPS:
         return None
     n = groups[:, 0].astype(float)
-    return {name: band(groups[:, 1 + j].astype(float), n) for j, name in enumerate(HEADLINES)}
+    out = {name: band(groups[:, 1 + j].astype(float), n) for j, name in enumerate(HEADLINES)}
+    out["contained"] = band(_outcome_counts(groups)["contained"], n)
+    return out
+
+
+def _outcome_counts(groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Each group's count of every ending with the alliance (contained: neither repelled nor
+    lost)."""
+    n, repelled, lost = (groups[:, k].astype(float) for k in (0, 1 + HEADLINES.index("repelled"),
+                                                             1 + HEADLINES.index("lost")))
+    return {"repelled": repelled, "contained": n - repelled - lost, "lost": lost}
+
+
+def outcome_se(groups: np.ndarray) -> dict[str, float] | None:
+    """The cluster standard errors of the endings with the alliance (None without groups)."""
+    if groups.shape[0] < 2:
+        return None
+    n = groups[:, 0].astype(float)
+    return {name: cluster_se(k, n) for name, k in _outcome_counts(groups).items()}
+
+
+def troops_se(n: int, sums: np.ndarray, squares: np.ndarray, by_group: np.ndarray,
+              groups: np.ndarray) -> np.ndarray:
+    """The standard error of each member's expected troops (all trials, zeros included), (M,).
+    Trials sharing a parameter draw: the cluster one, as cluster_se, from the group sums the
+    tally keeps (results/tally.py: sum_g (S_g - n_g m)^2 = sum S_g^2 - 2 m sum n_g S_g
+    + m^2 sum n_g^2); independent trials: sqrt(s^2 / n), s^2 the sample variance."""
+    m = sums / n
+    G = groups.shape[0]
+    if G >= 2:
+        ng2 = float((groups[:, 0].astype(float) ** 2).sum())
+        spread = np.maximum(by_group[1] - 2 * m * by_group[2] + m * m * ng2, 0.0)
+        return np.asarray(np.sqrt(G / (G - 1) * spread) / n)
+    if n < 2:
+        return np.full(sums.shape, np.nan)
+    var = np.maximum(squares / n - m * m, 0.0) * n / (n - 1)
+    return np.asarray(np.sqrt(var / n))
+
+
+def troops_band(n: int, sums: np.ndarray, by_group: np.ndarray, groups: np.ndarray,
+                level: float = LEVEL) -> list[tuple[float, float]] | None:
+    """Each member's parameter band of its expected troops (None with fewer than MIN_GROUPS
+    groups): the between-group variance of the group means less its Monte Carlo part (the
+    mean within-group variance over the group sizes), as `band` does for shares,
+
+        var_between = sum_g n_g (m_g - m)^2 / N,   var_mc = sum_g s_g^2 / N,
+
+    from the group sums alone (the tally keeps no per-group row for a member, so memory stays
+    bounded): a normal band m ± z sqrt(var_between - var_mc), cut at zero, where `band` takes
+    the quantiles of the shrunk group shares."""
+    if groups.shape[0] < MIN_GROUPS:
+        return None
+    m = sums / n
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + level / 2))
+    var_between = (by_group[0] - 2 * m * sums + m * m * n) / n
+    var_mc = (by_group[3] - by_group[4]) / n
+    sd = np.sqrt(np.maximum(var_between - var_mc, 0.0))
+    return [(float(max(mi - z * si, 0.0)), float(mi + z * si)) for mi, si in zip(m, sd,
+                                                                              strict=True)]
 
 
 class BaseRate(BaseModel):
@@ -180,3 +241,11 @@ def benchmark(alliance: Alliance) -> Benchmark:
     return Benchmark(base_rates=rates,
                      request_stage=RequestStageScore(**record["request_stage"]),
                      held_out=HeldOut(**record["held_out"]) if "held_out" in record else None)
+
+
+def held_out() -> HeldOut | None:
+    """The hindcast's held-out comparison of the model with the best baseline that knows the
+    alliance, as data/base_rates.yaml records it: the one source of what the reports and the
+    README say of it (scripts/doc_numbers.py)."""
+    record = _record()
+    return HeldOut(**record["held_out"]) if "held_out" in record else None

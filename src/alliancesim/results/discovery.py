@@ -38,8 +38,11 @@ class DiscoveryReport(BaseModel):
     version: str
     inputs: list[str]
     base_rate: float  # share of all trials with the outcome
-    threshold: float  # the density PRIM peels towards
+    threshold: float  # the density a box had to reach (experiments/discover.py)
     boxes: list[Box]
+    threshold_default: bool = False  # the threshold was the default, relative to base and densest
+    densest: float | None = None  # the density of the densest box PRIM's peeling reaches
+    note: str = ""  # why there is no box, when there is none
 
     def to_pandas(self) -> pd.DataFrame:
         """The tidy long frame (results/tidy.py): per box (numbered from 1), its coverage,

@@ -28,6 +28,7 @@ from alliancesim.results.tally import Tally, block_tally
 from alliancesim.results.tidy import column_name
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.errors import UsageError
+from alliancesim.scenario.limits import MAX_CHUNK as MAX_CHUNK  # the largest chunk allowed
 from alliancesim.scenario.schema import RUNGS, Alliance, Scenario
 
 if TYPE_CHECKING:
@@ -160,11 +161,6 @@ def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
 
 
 KEEP_TRIALS_LIMIT = 2_000_000  # trials x crises kept per trial by default
-# The largest chunk (trials per task) one may ask for: the peak memory follows the chunk (a
-# run of the default scenario peaks at 0.22 GB with the default 131,072 and 0.43 GB with 10^6,
-# measured; a thirty-member alliance needs five times as much per trial; 2 x 10^7 ran out of
-# memory). Larger chunks are no faster.
-MAX_CHUNK = 1_000_000
 
 
 def fixed_request(scenario: Scenario, level: str) -> Scenario | None:

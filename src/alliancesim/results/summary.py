@@ -15,7 +15,10 @@ from alliancesim.results.bands import (
     HeldOut,
     RequestStageScore,
     headline_bands,
+    outcome_se,
     response_se,
+    troops_band,
+    troops_se,
 )
 from alliancesim.results.headlines import headline_errors, summary_headlines
 from alliancesim.results.reach import Extrapolation, beyond_record
@@ -38,6 +41,10 @@ class MemberSummary(BaseModel):
     p_sends: float  # P(member sends troops)
     mean_troops: float  # E[troops], zeros included
     mean_troops_when_sent: float | None  # E[troops | member sends]
+    # the Monte Carlo standard error of mean_troops (the cluster one under parameter
+    # uncertainty) and its 90% parameter band (bands.troops_se, bands.troops_band)
+    mean_troops_se: float | None = None
+    mean_troops_band: tuple[float, float] | None = None
 
 
 class Spread(BaseModel):
@@ -77,6 +84,10 @@ class CrisisSummary(BaseModel):
     # over the parameter draws, with the Monte Carlo noise of each group taken out (bands.py)
     parameter_groups: int = 0
     parameter_band: dict[str, tuple[float, float]] | None = None
+    # the Monte Carlo standard errors of outcome_with_alliance (the cluster ones under parameter
+    # uncertainty) and of outcome_alone (binomial: no parameter enters the victim's fight alone)
+    outcome_se: dict[str, float] | None = None
+    outcome_alone_se: dict[str, float] | None = None
     # the request: the level the scenario fixes ("none", "consultations", "military"), or None
     # when the fitted request stage draws it (the `request` shares above)
     request_fixed: str | None = None
@@ -209,6 +220,8 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
                  if k in benchmark.base_rates} or None
     response = _freq(t.rung, RUNGS, n)
     members: list[MemberSummary] = []
+    troop_se = troops_se(n, t.troops, t.troops_sq, t.troops_groups, t.groups)
+    troop_bands = troops_band(n, t.troops, t.troops_groups, t.groups)
     for i, m in enumerate(model.members):
         role = ("victim" if i == model.victim else "aggressor" if i == model.aggressor_member
                 else "leader" if i == model.leader else "member")
@@ -219,6 +232,8 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
             holds_out=float(t.holds_out[i]) / n, sole_veto=float(t.sole_veto[i]) / n,
             p_sends=k / n, mean_troops=float(t.troops[i]) / n,
             mean_troops_when_sent=float(t.troops[i]) / k if k else None,
+            mean_troops_se=float(troop_se[i]) if np.isfinite(troop_se[i]) else None,
+            mean_troops_band=None if troop_bands is None else troop_bands[i],
         ))
     total = float(t.troops.sum())
     mean_total = total / n
@@ -250,6 +265,9 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
         defender_losses_alone=t.defender_losses_alone / n,
         parameter_groups=int(t.groups.shape[0]),
         parameter_band=headline_bands(t.groups),
+        outcome_se=(outcome_se(t.groups) or
+                    {k: float(np.sqrt(p * (1 - p) / n)) for k, p in with_.items()}),
+        outcome_alone_se={k: float(np.sqrt(p * (1 - p) / n)) for k, p in alone.items()},
         request_fixed=fixed,
         base_rate=None if rates is None else _mixed(request, rates), base_rates=rates,
         by_request=None if not by_request else {

@@ -24,7 +24,12 @@ def _add_hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.pad(a, (0, n - a.size)) + np.pad(b, (0, n - b.size))
 
 
-GROUP_COLUMNS = 9  # n, rung 0..4, troops sent, outside action, repelled
+GROUP_COLUMNS = 10  # n, rung 0..4, troops sent, outside action, repelled, lost (with the alliance)
+# per member, over the groups of trials sharing a parameter draw (S_g, Q_g: the group's sum of
+# troops and of their squares, n_g its trials): sum S_g^2/n_g, sum S_g^2, sum n_g S_g,
+# sum Q_g/n_g, sum S_g^2/n_g^2; what the troops' cluster standard error and parameter band
+# need (bands.troops_se, bands.troops_band), kept as sums so memory stays bounded
+TROOP_GROUP_SUMS = 5
 
 
 @njit(cache=True)
@@ -34,16 +39,23 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
                   outcome_alone: np.ndarray, end_day: np.ndarray, end_day_alone: np.ndarray,
                   defender_losses: np.ndarray, defender_losses_alone: np.ndarray, leader: int,
                   group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                       np.ndarray, np.ndarray, np.ndarray]:
+                                       np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                       np.ndarray]:
     """One pass over a set of trials: the counts and sums of Tally.of. Returns (ints, members,
     troops, hists, losses, groups, (first arrival, end day, end day alone) histogram lengths):
     ints = request (4), rung (5), outcome (3), outcome alone (3), fallback, leader alone,
     other member alone, coalition, any troops; members (4, M) = preferred military, holds out,
-    sole veto, sends; the three histograms concatenated; losses (2,) with and alone."""
+    sole veto, sends; the three histograms concatenated; losses (2,) with and alone; then the
+    troops' squares (M,) and their sums over the groups (TROOP_GROUP_SUMS, M)."""
     T, M = preferred.shape
     ints = np.zeros(20, dtype=np.int64)
     members = np.zeros((4, M), dtype=np.int64)
     sums = np.zeros(M)
+    squares = np.zeros(M)
+    by_group = np.zeros((TROOP_GROUP_SUMS, M))
+    g_sum = np.zeros(M)
+    g_sq = np.zeros(M)
+    g_n = 0
     losses = np.zeros(2)
     n_groups = (T + group - 1) // group if group > 0 else 0
     groups = np.zeros((n_groups, GROUP_COLUMNS), dtype=np.int64)
@@ -68,6 +80,7 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
                 members[3, i] += 1
                 n_sending += 1
             sums[i] += troops[t, i]
+            squares[i] += troops[t, i] * troops[t, i]
         alone_leader = (fallback[t] and leader >= 0 and troops[t, leader] > 0.0
                         and n_sending == 1)
         ints[15] += fallback[t]
@@ -88,7 +101,22 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             groups[g, 6] += n_sending > 0
             groups[g, 7] += fallback[t]
             groups[g, 8] += outcome[t] == 0
-    return ints, members, sums, hists, losses, groups, sizes
+            groups[g, 9] += outcome[t] == 2
+            g_n += 1
+            for i in range(M):
+                g_sum[i] += troops[t, i]
+                g_sq[i] += troops[t, i] * troops[t, i]
+            if (t + 1) % group == 0 or t == T - 1:  # the group's last trial
+                for i in range(M):
+                    by_group[0, i] += g_sum[i] * g_sum[i] / g_n
+                    by_group[1, i] += g_sum[i] * g_sum[i]
+                    by_group[2, i] += g_n * g_sum[i]
+                    by_group[3, i] += g_sq[i] / g_n
+                    by_group[4, i] += g_sum[i] * g_sum[i] / (g_n * g_n)
+                    g_sum[i] = 0.0
+                    g_sq[i] = 0.0
+                g_n = 0
+    return ints, members, sums, hists, losses, groups, sizes, squares, by_group
 
 
 @dataclass(frozen=True)
@@ -115,15 +143,18 @@ class Tally:
     defender_losses_alone: float
     # under parameter uncertainty, per group of trials sharing one parameter set (in order):
     # trials, rung counts (5), trials with troops sent, with action outside the alliance,
-    # repelled with the alliance. (0, 9) when parameters are fixed.
+    # repelled and lost with the alliance. (0, 10) when parameters are fixed.
     groups: np.ndarray = field(default_factory=lambda: np.zeros((0, GROUP_COLUMNS), np.int64))
+    troops_sq: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) sum of squares
+    # (TROOP_GROUP_SUMS, M): the troops' sums over the groups (zeros when parameters are fixed)
+    troops_groups: np.ndarray = field(default_factory=lambda: np.zeros((TROOP_GROUP_SUMS, 0)))
 
     @staticmethod
     def of(r: TrialResults, leader: int, group: int = 0) -> Tally:
         """The tally of a set of trials (one block, by convention); with group > 0, also the
         counts of each group of `group` trials (parameter uncertainty). One compiled pass
         (_tally_kernel)."""
-        ints, members, sums, hists, losses, groups, sizes = _tally_kernel(
+        ints, members, sums, hists, losses, groups, sizes, squares, by_group = _tally_kernel(
             r.request, r.rung, r.preferred, r.holds_out, r.sole_veto, r.fallback, r.troops,
             r.first_arrival, r.outcome, r.outcome_alone, r.end_day, r.end_day_alone,
             r.defender_losses, r.defender_losses_alone, leader, group)
@@ -136,7 +167,7 @@ class Tally:
             any_troops=int(ints[19]), first_arrival=hists[:a], outcome=ints[9:12],
             outcome_alone=ints[12:15], end_day=hists[a:b], end_day_alone=hists[b:],
             defender_losses=float(losses[0]), defender_losses_alone=float(losses[1]),
-            groups=groups)
+            groups=groups, troops_sq=squares, troops_groups=by_group)
 
     def __add__(self, other: Tally) -> Tally:
         return self._plus(other, concatenate_groups=True)

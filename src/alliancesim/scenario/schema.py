@@ -24,6 +24,8 @@ from pydantic import (
 
 from alliancesim.scenario.distributions import Quantity, check_range
 from alliancesim.scenario.errors import Problem, ScenarioError, middle_cut
+from alliancesim.scenario.limits import MAX_SEED as MAX_SEED  # re-exported: the bounds
+from alliancesim.scenario.limits import MAX_TRIALS as MAX_TRIALS
 from alliancesim.scenario.paths import set_path
 from alliancesim.scenario.strict import StrictModel
 
@@ -48,8 +50,6 @@ MAX_DAYS = 3650.0  # ten years: delays, readiness, transport (the horizon's own 
 MAX_COEFFICIENT = 1e3  # coefficients and cut-points on the latent (probit) scale
 MAX_SCALE = 1e9  # any other non-negative model parameter
 MIN_QUALITY, MAX_QUALITY = 1e-3, 1e3  # quality multipliers
-MAX_TRIALS = 1_000_000_000
-MAX_SEED = 2**63 - 1  # the results store keeps seeds as BIGINT (signed 64-bit)
 
 NonNegative = Annotated[Quantity, AfterValidator(_in_range(0.0, MAX_SCALE))]
 Positive = Annotated[Quantity, AfterValidator(_in_range(1e-12, MAX_SCALE))]

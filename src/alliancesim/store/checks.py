@@ -15,8 +15,10 @@ Nothing a user points an output at is destroyed:
   block device such as /dev/null) is refused, never replaced: the node is not ours;
 - a folder is replaced only if it is empty or holds an alliancesim output whose manifest is
   ours (the marker, or the fields every alliancesim manifest has) and lists every file there
-  with the size it has; anything else (a foreign run.json, an unlisted file or subfolder, a
-  file changed since it was written) is refused with one line naming what would be lost.
+  with the size and SHA-256 it has; anything else (a foreign run.json, an unlisted file or
+  subfolder, a file changed since it was written, even to the same size) is refused with one
+  line naming what would be lost. Manifests written before the hashes were compared record a
+  size alone for some files: for those the size is compared (all that can be).
 
 One run at a time writes to a target (a lock beside it, or inside it where nothing can be
 written beside). A temporary folder whose process is gone (killed) is recognised by its name
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -104,6 +107,47 @@ def refuse_special(path: Path) -> os.stat_result | None:
     return st
 
 
+# (device, inode, size, mtime, ctime) of a file -> its SHA-256: a folder is checked before the
+# work, again under its lock and again before it is replaced; a file is hashed once while none
+# of these change (any write changes its ctime, which no user can set back)
+_HASHED: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def sha256_file(path: Path, st: os.stat_result | None = None) -> str:
+    """The SHA-256 (hex) of a regular file's bytes, read in blocks of 1 MiB; `st` its lstat,
+    given, the hash is remembered for the rest of the process under the file's identity and
+    times (so the repeated checks of one run hash a large trials.parquet once)."""
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) if st else None
+    if key is not None and key in _HASHED:
+        return _HASHED[key]
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    if key is not None:
+        if len(_HASHED) >= 4096:  # a long-lived process (the web app to come): stay small
+            _HASHED.clear()
+        _HASHED[key] = digest
+    return digest
+
+
+def _changed(path: Path, st: os.stat_result, record: object) -> bool:
+    """Whether the regular file at `path` (its lstat `st`) differs from what the manifest
+    records of it: its SHA-256 where recorded ({"bytes": n, "sha256": hex}; the size first, a
+    cheap difference), else its size alone (an earlier manifest's {"bytes": n}: a change to the
+    same size cannot be seen there); a record without either (an incomplete manifest's None)
+    tells nothing."""
+    if not isinstance(record, dict):
+        return False
+    size, digest = record.get("bytes"), record.get("sha256")
+    if isinstance(size, int) and not isinstance(size, bool) and st.st_size != size:
+        return True
+    if isinstance(digest, str):
+        return sha256_file(path, st) != digest.lower()
+    return False
+
+
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The folder's run.json if it is an alliancesim manifest (the marker, or the "alliancesim"
     version and "kind" every earlier manifest has, and a "files" mapping); else None."""
@@ -132,7 +176,8 @@ def lost_files(out: Path) -> tuple[list[str], str]:
     """What replacing the folder `out` would lose, and why: every entry but alliancesim's own
     working files when its run.json is missing or not an alliancesim manifest; else the
     entries the manifest does not list, those that are not regular files, and those whose
-    size differs from the size it records (changed since). Names of folders end in '/'."""
+    content differs from what it records (changed since: the SHA-256, or the size where an
+    earlier manifest records no hash; _changed). Names of folders end in '/'."""
     entries = sorted((e for e in os.scandir(out) if not is_working_file(out, e.name)),
                      key=lambda e: e.name)
     if not entries:
@@ -155,8 +200,7 @@ def lost_files(out: Path) -> tuple[list[str], str]:
         record = listed.get(e.name, False)
         if record is False or not e.is_file(follow_symlinks=False):
             unlisted.append(shown(e))
-        elif (not pending and isinstance(record, dict) and isinstance(record.get("bytes"), int)
-              and e.stat(follow_symlinks=False).st_size != record["bytes"]):
+        elif not pending and _changed(Path(e.path), e.stat(follow_symlinks=False), record):
             changed.append(e.name + " (changed)")
     why = ("not listed in its alliancesim run.json" if not changed else
            "changed since alliancesim wrote them" if not unlisted else

@@ -57,6 +57,7 @@ from alliancesim.store.checks import (
     read_manifest,
     refuse_special,
     replaced_in_place,
+    sha256_file,
 )
 
 # a file the caller makes: given its path in the temporary folder, write it
@@ -67,14 +68,6 @@ def scenario_yaml(ensemble: Ensemble) -> str:
     data = ensemble.scenario.model_dump(mode="json", by_alias=True)
     data["trials"], data["seed"] = ensemble.trials, ensemble.seed
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -203,7 +196,7 @@ class OutputFolder:
         names = sorted(p.name for p in self.tmp.iterdir())
         manifest = {"format": MARKER, "kind": self.kind, "alliancesim": __version__, **meta,
                     "files": {n: {"bytes": (self.tmp / n).stat().st_size,
-                                  "sha256": _sha256(self.tmp / n)} for n in names},
+                                  "sha256": sha256_file(self.tmp / n)} for n in names},
                     "completed": datetime.datetime.now(datetime.UTC).isoformat(
                         timespec="seconds")}
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

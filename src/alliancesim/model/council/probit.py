@@ -55,7 +55,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtr
 
 from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
 from alliancesim.model.council.features import COUNCIL_FEATURES
@@ -69,6 +68,15 @@ RHO = K + 6  # logit(rho / RHO_MAX)
 N_PARAMS = K + 7  # theta's length before the alliances' intercepts
 RHO_MAX = 0.95  # the common shock's correlation is kept below this in calibration
 PROB_FLOOR = 1e-12  # P(observed) is floored here before the log (a case the model rules out)
+
+
+def ndtr(x: np.ndarray) -> np.ndarray:
+    """scipy.special.ndtr (the standard normal distribution function), imported when the
+    closed form or the likelihood first needs it: the engine's compiled pass does not, and a
+    run's start-up does not pay for scipy."""
+    from scipy.special import ndtr as phi
+
+    return np.asarray(phi(x))
 
 PRIOR_BETA = np.array([1.0, 1.0, -2.0, 1.0, 1.0, -0.5, -6.0])
 PRIOR_TAU = np.array([-1.0, -0.3, 0.8, 1.5]) - 0.5
