@@ -431,9 +431,10 @@ def _calibrate(r: CalibrationReport) -> dict[str, Any]:
                         for i in range(len(names)) for j in range(i)), reverse=True)
         strong = [[a, b, f"{c:+.2f}"] for _, a, b, c in pairs[:8]]
     return {
-        "lead": (f"The council and the request stage fitted to {len(r.cases)} cases (prior "
-                 f"{r.prior}, sd {r.prior_sd:g}): log-likelihood {r.log_likelihood:.2f} at the "
-                 f"MAP, mean log score in sample {r.mean_log_score_in_sample:.3f}"
+        "lead": (f"The council and the request stage fitted to {len(r.cases)} cases (the "
+                 f"{r.prior} prior, sd {r.prior_sd:g}): log-likelihood "
+                 f"{r.log_likelihood:.2f} at the MAP, mean log score in sample "
+                 f"{r.mean_log_score_in_sample:.3f}"
                  + ("." if r.converged else "; the optimiser did NOT converge.")),
         "posterior": (f"The exact posterior by MCMC: {r.draws:,} draws." if r.draws else
                       "The posterior was not drawn (calibrate --no-posterior): the intervals "
@@ -499,10 +500,12 @@ def sources(record: dict[str, Any]) -> dict[str, Any]:
     if missing:
         said += (f" Cases not among the bundled sets (their files, and so their sources, are "
                  f"not recorded): {', '.join(missing)}.")
+    known = [(k, rel) for k, rel in used if k in KINDS]  # a kind of a later version: named
     return {"said": said,
-            "datasets": [f"{KINDS[k].title}, release {rel}" if k in KINDS else f"{k} {rel}"
+            "datasets": [f"{KINDS[k].title}, release {rel}" if k in KINDS else
+                         f"{k}, release {rel} (a dataset this version does not know)"
                          for k, rel in used],
-            "bibtex": bibtex_for_used(used) if used else SELF + "\n"}
+            "bibtex": bibtex_for_used(known) if known else SELF + "\n"}
 
 
 def _meta(record: dict[str, Any]) -> str:
