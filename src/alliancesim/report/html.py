@@ -414,8 +414,9 @@ def _calibrate(r: CalibrationReport) -> dict[str, Any]:
         head += ["posterior mean", "posterior 5-95%", "R-hat", "ESS (bulk)"]
     rows = []
     for e in est:
-        row = [e.name, f"{e.value:+.3f}", f"{e.se:.3f}",
-               f"{e.value - z * e.se:+.3f} to {e.value + z * e.se:+.3f}", f"{e.prior:+.3f}"]
+        row = [e.name, f"{e.value:+.3f}", *(["-", "held fixed (not fitted)"] if e.se == 0 else
+                                            [f"{e.se:.3f}", f"{e.value - z * e.se:+.3f} to "
+                                             f"{e.value + z * e.se:+.3f}"]), f"{e.prior:+.3f}"]
         if post:
             p = post.get(e.name)
             row += (["-"] * 4 if p is None else [
@@ -508,14 +509,30 @@ def sources(record: dict[str, Any]) -> dict[str, Any]:
             "bibtex": bibtex_for_used(known) if known else SELF + "\n"}
 
 
+def _seed(record: dict[str, Any]) -> int | None:
+    """The record's seed, else its report's (a record kept without the column)."""
+    seed = record.get("seed")
+    rep = record["report"]
+    return seed if seed is not None else rep.get("seed") if isinstance(rep, dict) else None
+
+
+def _trials(record: dict[str, Any]) -> int | None:
+    trials = record.get("trials")
+    rep = record["report"]
+    return trials if trials is not None else rep.get("trials") if isinstance(rep, dict) and \
+        isinstance(rep.get("trials"), int) else None
+
+
 def _meta(record: dict[str, Any]) -> str:
     """The line under the title: what was kept, when, with which seed and trials, and the
     scenario's one SHA-256; a field the record lacks is left out or said in words."""
-    parts = [f"Kept as {record['id']} on {record['created']} UTC"]
-    if record.get("seed") is not None:
-        parts.append(f"seed {record['seed']}")
-    if record.get("trials") is not None:
-        parts.append(f"{record['trials']:,} trials")
+    created = str(record["created"]).replace("T", " ").split(".")[0]  # to the second
+    parts = [f"Kept as {record['id']} on {created} UTC"]
+    seed, trials = _seed(record), _trials(record)
+    if seed is not None:
+        parts.append(f"seed {seed}")
+    if trials is not None:
+        parts.append(f"{trials:,} trials")
     sha = record.get("scenario_sha256")
     parts.append(f"scenario SHA-256 {sha}" if sha else "scenario SHA-256 not recorded (this "
                  "record keeps no scenario)")
@@ -559,7 +576,7 @@ def render(record: dict[str, Any],
     params = record.get("parameters")
     return environment().get_template(template).render(
         kind=kind, title=title, name=name, meta=_meta(record), body=body,
-        version=version, record_id=record["id"], seed=record.get("seed"),
+        version=version, record_id=record["id"], seed=_seed(record),
         scenario_yaml=record.get("scenario_yaml") or "",
         parameters=yaml.safe_dump(params, sort_keys=False, allow_unicode=True) if params
         else "",
