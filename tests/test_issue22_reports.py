@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "fixtures" / "build" / "golden_atop9001_2008.yaml"  # built: tagged
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-KINDS = ("run", "hindcast", "discover", "reliability", "calibrate")
+KINDS = ("run", "compare", "hindcast", "discover", "reliability", "calibrate")
 
 
 # --------------------------------------------------------------------------- invented records
@@ -133,7 +133,10 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
                                   scenario=api.load_scenario("csto-2021-autumn"), seed=3,
                                   trials=4000, store=store),
            "reliability": api.record("reliability", reliability_report(), store=store),
-           "calibrate": api.record("calibrate", calibration_report(), store=store)}
+           "calibrate": api.record("calibrate", calibration_report(), store=store),
+           "compare": api.record("compare", api.compare(
+               ["csto-2021-autumn", "examples/csto-two-thirds.yaml"], trials=128),
+               store=store)}
     return store, ids
 
 
@@ -158,8 +161,9 @@ def test_every_kind_is_a_readable_page_without_none(pages: dict[str, str], kind:
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"\bNone\b", page), kind  # no "seed None", no "None trials"
     assert "<pre>{" not in page and '"report":' not in page  # no raw JSON
-    assert pages[kind].count('src="data:image/png;base64,') >= {
-        "run": 3, "hindcast": 3, "discover": 1, "reliability": 1, "calibrate": 2}[kind]
+    figures = {"run": 3, "compare": 1, "hindcast": 3, "discover": 1, "reliability": 1,
+               "calibrate": 2}
+    assert pages[kind].count('src="data:image/png;base64,') >= figures[kind]
     assert "Sources and citation" in page and "@software{alliancesim" in page
     assert "<h1>" + html.TITLES[kind].split(" (")[0] in page
 
@@ -320,8 +324,6 @@ def test_every_kind_opens_in_chromium_with_its_figures_and_fits_the_window(
         seed=1, trials=2000, store=store)
     ids["calibrate (MAP)"] = api.record("calibrate", api.calibrate(posterior=False),
                                         store=store)
-    ids["compare"] = api.record("compare", api.compare(
-        ["csto-2021-autumn", "examples/csto-two-thirds.yaml"], trials=500), store=store)
     ids["sweep"] = api.record("sweep", api.sweep(
         "csto-2021-autumn", vary=["parameters.council.coefficients.leader_stake=0:2:3"],
         trials=300), store=store)
@@ -343,6 +345,7 @@ def test_every_kind_opens_in_chromium_with_its_figures_and_fits_the_window(
                 assert shown == page.evaluate("document.images.length") >= 1, kind
                 text = page.evaluate("document.body.innerText")
                 assert not re.search(r"\bNone\b", text), kind
+                assert not re.search(r"\bNone\b", _text(path.read_text())), kind
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 assert scroll <= width, (kind, scroll)  # no 2,000 px of JSON
                 page.screenshot(path=str(ARTIFACTS / f"report22-{kind.split()[0]}.png"),
