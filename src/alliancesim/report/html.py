@@ -375,7 +375,8 @@ def _reliability(r: ReliabilityReport) -> dict[str, Any]:
     coefficients = _table(["coefficient", "estimate", "se", "90% interval"],
                           [[c.name, f"{c.value:+.3f}", f"{c.se:.3f}",
                             f"{c.low:+.3f} to {c.high:+.3f}"] for c in r.coefficients])
-    forecasts = sorted({k for h in r.held_out for k in h.auc})
+    forecasts = list(dict.fromkeys(k for h in r.held_out for k in (*h.auc, *h.log_score)))
+    forecasts.sort(key=lambda k: k != "model")  # the model first, then as recorded
     held = _table(["held out", *(f"AUC: {k}" for k in forecasts),
                    *(f"log score: {k}" for k in forecasts)],
                   [[h.scheme, *(f"{h.auc[k]:.3f}" if k in h.auc else "-" for k in forecasts),
@@ -488,9 +489,12 @@ def sources(record: dict[str, Any]) -> dict[str, Any]:
         origin = "the cases"
     else:
         origin = ""
-    if used:
-        said = (f"The values of {origin} come from these datasets (each value's source in the "
-                "record names its dataset and release); cite them as below, with alliancesim.")
+    if used and kind == "reliability":
+        said = ("The large-N fit read these datasets from the data store (the releases "
+                "imported); cite them as below, with alliancesim.")
+    elif used:
+        said = (f"The values of {origin} come from these datasets (each value's source names "
+                "its dataset and release); cite them as below, with alliancesim.")
     elif origin:
         said = (f"No value of {origin} names an imported dataset: its figures come from the "
                 "bundled data files (actors, alliances, cases; each value's source is written "
