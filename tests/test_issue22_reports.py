@@ -59,14 +59,23 @@ def hindcast_report() -> HindcastReport:
     return HindcastReport.model_validate({
         "cases": cases, "log_score": scores, "brier": brier,
         "reliability": {"model": bins, "frequency": bins[:2]}, "prior_sd": 1.0,
-        "contingents": [], "burden_sharing": [], "outside_action": [],
+        "burden_sharing": [], "outside_action": [],
         "differences": [_diff("model", "alliance base rate", 0.1),
                         _diff("model", "frequency", -0.2)],
         "by_alliance": {"csto": {"cases": 3, "log_score": scores, "brier": brier,
                                  "differences": [_diff("model", "frequency", -0.1)]}},
         "decline_eps": 0.05, "alliance_aware": ["alliance base rate"],
         "ablation": [{"name": "model", "what": "as calibrated", "log_score": -1.1,
-                      "brier": 0.7, "by_alliance": {"csto": -1.4}, "versus_model": None}]})
+                      "brier": 0.7, "by_alliance": {"csto": -1.4}, "versus_model": None}],
+        "codings": [{"coding": "Osh as a statement", "recoded": {"csto_2010_kgz_osh": None},
+                     "cases": 3, "log_score": scores, "brier": brier}],
+        "contingents": [{"case_id": "csto_2022_kaz_january",
+                         "trials_with_collective_military": 900, "simulated_leader_share": None,
+                         "recorded_notes": "",
+                         "members": [{"id": "RUS", "recorded": None, "simulated_mean": 6400.0,
+                                      "p_sends": 1.0},
+                                     {"id": "ARM", "recorded": 100, "simulated_mean": None,
+                                      "p_sends": None}]}]})
 
 
 def discovery_report() -> DiscoveryReport:
@@ -178,6 +187,7 @@ def test_the_hindcast_page(pages: dict[str, str]) -> None:
     low, high = record_plots.binomial_interval(1, 10)
     assert f"{100 * low:.1f}%–{100 * high:.1f}%" in page
     assert "csto_2022_kaz_january" in page and "model&#39;s most likely" in page
+    assert "Osh as a statement" in page and "<td>6,400</td>" in page  # codings, contingents
     # no seed or trials in the record: left out, and the missing scenario said in words
     assert "seed" not in page.split("<h2>")[0].split("Kept as")[1].split("</p>")[0]
     assert "scenario SHA-256 not recorded" in page

@@ -340,6 +340,28 @@ def _hindcast(r: HindcastReport) -> dict[str, Any]:
                          f"{s.versus_model.mean:+.3f} ({s.versus_model.low:+.2f} to "
                          f"{s.versus_model.high:+.2f})" if s.versus_model else "-"]
                         for s in r.ablation]) if r.ablation else None)
+    codings = (_table(["reading", "cases", *(f"log score: {k}" for k in r.log_score)],
+                      [[c.coding, str(c.cases), *(f"{c.log_score[k]:.3f}" if k in c.log_score
+                                                  else "-" for k in r.log_score)]
+                       for c in r.codings]) if r.codings else None)
+    nested = None
+    if r.nested is not None:
+        chosen = ", ".join(f"{c.case_id}: {c.chosen}" for c in r.nested.cases)
+        nested = (f"Nested selection among {len(r.nested.candidates)} specifications: mean log "
+                  f"score {r.nested.log_score:.3f}, Brier {r.nested.brier:.3f}; chosen per "
+                  f"case: {chosen}.")
+    contingents = (_table(["case", "member", "recorded troops", "simulated mean", "P(sends)"],
+                          [[k.case_id, str(m.get("id", "-")),
+                            "-" if m.get("recorded") is None else
+                            (f"{m['recorded']:,}" if isinstance(m["recorded"], int)
+                             else str(m["recorded"])),
+                            "-" if m.get("simulated_mean") is None
+                            else f"{m['simulated_mean']:,.0f}",
+                            _pct(m.get("p_sends"))]
+                           for k in r.contingents for m in k.members
+                           if m.get("recorded") is not None
+                           or (m.get("simulated_mean") or 0) >= 0.5])
+                   if r.contingents else None)
     alliance_out = None
     if r.alliance_out is not None:
         ao = r.alliance_out
@@ -360,6 +382,9 @@ def _hindcast(r: HindcastReport) -> dict[str, Any]:
         "request": request,
         "ablation": ablation,
         "alliance_out": alliance_out,
+        "codings": codings,
+        "nested": nested,
+        "contingents": contingents,
         "decline_eps": f"{1 - r.decline_eps:g}",
         "figures": [f for f in (
             _figure(lambda: record_plots.hindcast_reliability_figure(r),
