@@ -196,7 +196,7 @@ def _run_crisis(c: CrisisSummary, s: EnsembleSummary,
     }
 
 
-def _run(s: EnsembleSummary, ranges: dict[str, dict[str, tuple[float, float]]] | None
+def _run(s: EnsembleSummary, ranges: dict[str, dict[str, tuple[float, float]]] | None = None
          ) -> dict[str, Any]:
     return {
         "crises": [_run_crisis(c, s, ranges) for c in s.crises],
