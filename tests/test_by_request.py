@@ -186,7 +186,9 @@ def test_run_says_what_it_adds_over_the_best_alliance_baseline(tmp_path) -> None
     assert "'the alliance grants what was asked'" in text and "no more accurate" in text
     from alliancesim.report import html
 
-    assert "What the model adds: held out on the 17 bundled cases" in html._run(s)
+    page = html.render({"id": "x", "kind": "run", "created": "2026-01-01T00:00:00",
+                        "version": "0", "report": s.model_dump(mode="json")})
+    assert "What the model adds: held out on the 17 bundled cases" in page
 
 
 def test_the_tables_show_each_request_then_the_mixture() -> None:

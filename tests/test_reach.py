@@ -249,7 +249,7 @@ def test_compare_and_its_page_say_it(tmp_path: Path) -> None:
     store = tmp_path / "runs.duckdb"
     page = api.report(api.record("compare", report, store=store), out=tmp_path / "c.html",
                       store=store).read_text()
-    assert len(re.findall(r"<p class='outside'>Outside the record \(examples/csto-two-thirds"
+    assert len(re.findall(r"<p class=\"outside\">Outside the record \(examples/csto-two-thirds"
                           r"\.yaml\): decision rule qualified_majority", page)) == 2
 
 
@@ -260,6 +260,6 @@ def test_the_run_page_says_it(tmp_path: Path) -> None:
                         store=store)
     page = api.report(run_id, out=tmp_path / "r.html", store=store,
                       parameter_draws=0).read_text()
-    notes = re.findall(r"<p class='outside'>(.*?)</p>", page)
-    assert len(notes) == 2 and all("alliance &#x27;gcc&#x27; has no cases" in n for n in notes)
+    notes = re.findall(r'<p class="outside">(.*?)</p>', page)  # the template's markup
+    assert len(notes) == 2 and all("alliance &#39;gcc&#39; has no cases" in n for n in notes)
     assert page.index(notes[0]) < page.index("Collective response")

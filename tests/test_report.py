@@ -57,7 +57,7 @@ def test_every_page_is_self_contained(pages: dict[str, Path]) -> None:
         "if asked for military help", "if asked for consultations", "if no request",
         "mixed over the request stage")]
     assert order == sorted(order)
-    assert "base rate: CSTO&#x27;s 3 cases asking for military help" in first
+    assert "base rate: CSTO&#39;s 3 cases asking for military help" in first
     assert "held out" in first.lower() and "for a uniform third" in first
     assert "Members, if TJK asks for military help" in first
 

@@ -300,7 +300,8 @@ def sweep(
     written = [out / n for n in ("sweep.csv", "sweep.json", "sweep.png", "run.json")] \
         if out is not None else []
     _emit(report, written, json_, lambda: render_sweep(report, out_console))
-    _keep("sweep", report, seed=report.seed, trials=report.trials)
+    # the scenario kept beside it: the report cites its datasets and gives its SHA-256
+    _keep("sweep", report, api.load_scenario(scenario), seed=report.seed, trials=report.trials)
 
 
 @app.command()
@@ -337,7 +338,7 @@ def sensitivity(
     written = [out / n for n in ("sensitivity.csv", "sensitivity.json", "sensitivity.png",
                                  "run.json")] if out is not None else []
     _emit(report, written, json_, lambda: render_sensitivity(report, out_console))
-    _keep("sensitivity", report, seed=report.seed)
+    _keep("sensitivity", report, api.load_scenario(scenario), seed=report.seed)
 
 
 @app.command()
@@ -388,7 +389,8 @@ def discover(
             out_console.print(f"  {literal(report.note or 'no box')}", soft_wrap=True)
 
     _emit(report, [], json_, show)
-    _keep("discover", report, seed=report.seed, trials=report.trials)
+    _keep("discover", report, api.load_scenario(scenario), seed=report.seed,
+          trials=report.trials)
 
 
 @app.command()
@@ -523,6 +525,7 @@ def calibrate(
     """Fit the council and the request stage to the cases: the MAP (penalised maximum
     likelihood) and the exact posterior (MCMC)."""
     api.check_options(out_file=out)
+    _check_store()
     with _status("calibrating: the MAP, then the posterior by MCMC (about a minute)"
                  if posterior else "calibrating") as say:
         report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior,
@@ -532,6 +535,7 @@ def calibrate(
     if json_:  # the draws (thousands of rows) go to --out's file, not the terminal
         sys.stdout.write(report.model_dump_json(
             indent=2, exclude={"council_draws", "request_draws"}) + "\n")
+        _keep("calibrate", report)
         return
     post = {p.name: p for p in report.posterior}
     narrow = out_console.width < 140  # compact headers and names that fit 80 columns
@@ -605,6 +609,7 @@ def calibrate(
             f"{c['seed']}. R-hat (rank-normalised, split; walkers as chains) at most "
             f"{rhat:.3f}, bulk ESS at least {ess:,.0f}. `run` takes one draw per 128 trials.")
     out_console.print(f"Wrote {out}." if out else "Write a parameter file with --out.")
+    _keep("calibrate", report)
 
 
 @app.command()
@@ -726,7 +731,9 @@ def report(
                                           help="The HTML file to write.")] = Path(
         "report.html"),
 ) -> None:
-    """One self-contained HTML page for a kept run or analysis, to send on."""
+    """One self-contained HTML page for a kept result of any kind (run, compare, sweep,
+    sensitivity, discover, hindcast, reliability, calibrate), to send on: its tables, its
+    figures with their uncertainty, the datasets to cite and the scenario's SHA-256."""
     path = api.report(run_id, out=out, store=STORE["path"])
     err_console.print(f"wrote {path}")
 

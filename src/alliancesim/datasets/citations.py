@@ -70,6 +70,12 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
+def bibtex_for_used(used: Iterable[tuple[str, str]]) -> str:
+    """The entries of these (kind, release) datasets, then alliancesim's own (as `data cite`);
+    the HTML reports cite with it."""
+    return _bibtex(used)
+
+
 def bibtex_for_scenario(scenario: Scenario) -> str:
     return _bibtex(used_datasets("\n".join(_strings(scenario.model_dump(mode="json")))))
 

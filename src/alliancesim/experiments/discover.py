@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from alliancesim._version import __version__
-from alliancesim.results.discovery import Box, DiscoveryReport, Limit
+from alliancesim.results.discovery import Box, DiscoveryReport, Limit, Step
 from alliancesim.results.ensemble import simulate_scenario
 from alliancesim.results.headlines import ANALYSED as OUTCOMES
 from alliancesim.scenario.errors import UsageError
@@ -65,7 +65,8 @@ def sentence(outcome: str, density: float, coverage: float, base: float,
             f"these trials hold {coverage:.0%} of all the trials with {outcome}.")
 
 
-def _box(lim: Any, stats: Any, x: Any, names: list[str], outcome: str, base: float) -> Box:
+def _box(lim: Any, stats: Any, x: Any, names: list[str], outcome: str, base: float,
+         traj: Any = None) -> Box:
     limits = []
     for n in names:
         low, high = float(lim[n].iloc[0]), float(lim[n].iloc[1])
@@ -74,10 +75,11 @@ def _box(lim: Any, stats: Any, x: Any, names: list[str], outcome: str, base: flo
             limits.append(Limit(input=n, low=low, high=high, restricted_low=lo_r,
                                 restricted_high=hi_r))
     density, coverage = float(stats["density"]), float(stats["coverage"])
+    steps = [] if traj is None else [
+        Step(coverage=float(t["coverage"]), density=float(t["density"]), mass=float(t["mass"]))
+        for _, t in traj.iterrows()]
     return Box(coverage=coverage, density=density, mass=float(stats["mass"]), limits=limits,
-               sentence=sentence(outcome, density, coverage, base, limits))
-
-
+               sentence=sentence(outcome, density, coverage, base, limits), trajectory=steps)
 
 
 def beats_whole_space(density: float, mass: float, base: float, n: int) -> bool:
@@ -141,7 +143,7 @@ def find_boxes(x: Any, y: np.ndarray, outcome: str, threshold: float | None,
                 break
             i = int(traj.loc[ok, "coverage"].idxmax())
             box.select(i)
-            found = _box(box.box_lim, traj.loc[i], x, names, outcome, base)
+            found = _box(box.box_lim, traj.loc[i], x, names, outcome, base, traj)
             if not found.limits:  # the whole space reaches the threshold
                 if k == 0:
                     return [], used, densest, (

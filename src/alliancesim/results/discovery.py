@@ -20,12 +20,23 @@ class Limit(BaseModel):
     restricted_high: bool
 
 
+class Step(BaseModel):
+    """One step of PRIM's peeling trajectory: the box after that many peels."""
+
+    coverage: float
+    density: float
+    mass: float
+
+
 class Box(BaseModel):
     coverage: float  # share of all the trials with the outcome that fall in the box
     density: float  # share of the box's trials with the outcome
     mass: float  # share of all trials in the box
     limits: list[Limit]  # the inputs the box restricts
     sentence: str
+    # PRIM's peeling trajectory, the trade-off between coverage and density the box was
+    # chosen from (empty in a record kept before 0.4)
+    trajectory: list[Step] = []
 
 
 class DiscoveryReport(BaseModel):

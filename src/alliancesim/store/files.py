@@ -24,7 +24,6 @@ import ctypes
 import datetime
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -59,6 +58,7 @@ from alliancesim.store.checks import (
     replaced_in_place,
     sha256_file,
 )
+from alliancesim.store.digest import scenario_digest
 
 # a file the caller makes: given its path in the temporary folder, write it
 FileMaker = Callable[[Path], object]
@@ -293,7 +293,7 @@ class ResultsWriter(OutputFolder):
             make(self.tmp / name)
         return self.commit({
             "scenario": ensemble.scenario.name,
-            "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "scenario_sha256": scenario_digest(ensemble.scenario),  # as the results store
             "seed": ensemble.seed, "trials": ensemble.trials, "backend": ensemble.backend,
         })
 

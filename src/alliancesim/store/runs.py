@@ -1,7 +1,8 @@
 """The results store: every run, comparison, sweep and analysis, kept in an embedded DuckDB file.
 
-One table, ``runs``: an id, the kind (run, compare, sweep, sensitivity, discover, hindcast), the
-time, the scenario's name, its resolved YAML and that YAML's SHA-256, the seed and trials, the
+One table, ``runs``: an id, the kind (run, compare, sweep, sensitivity, discover, hindcast,
+reliability, calibrate), the time, the scenario's name, its resolved YAML and its SHA-256
+(store.digest: the one definition, which a run's run.json uses too), the seed and trials, the
 package version, the parameters used (JSON) and the full report (JSON). Each record is one
 transaction: a writer killed before it commits leaves nothing behind. DuckDB lets one process
 write at a time; a writer that finds the file locked waits and retries (up to LOCK_WAIT
@@ -20,7 +21,6 @@ The default file is ``$ALLIANCESIM_STORE``, else ``$XDG_DATA_HOME/alliancesim/ru
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import random
@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
-import yaml
 from pydantic import BaseModel
 
 from alliancesim._version import __version__
 from alliancesim.data.user_files import user_data_file
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.schema import MAX_SEED, Scenario
+from alliancesim.store.digest import scenario_digest, scenario_text
 
 LOCK_WAIT = 60.0  # seconds a writer waits for another to finish
 T = TypeVar("T")
@@ -70,16 +70,6 @@ ALTER TABLE runs ADD COLUMN IF NOT EXISTS scenario_yaml VARCHAR;
 
 def default_path() -> Path:
     return user_data_file("ALLIANCESIM_STORE", "runs.duckdb")
-
-
-def scenario_text(scenario: Scenario) -> str:
-    """The resolved scenario as YAML (what the record's hash is of)."""
-    return yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True), sort_keys=True,
-                          allow_unicode=True)
-
-
-def scenario_digest(scenario: Scenario) -> str:
-    return hashlib.sha256(scenario_text(scenario).encode()).hexdigest()
 
 
 class RunRow(BaseModel):
