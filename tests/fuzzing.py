@@ -25,9 +25,10 @@ The only outcomes allowed:
              (through the CLI: exit 2, one line on stderr) and, for --out, every entry under
              the situation as it was (type, mode, content, link target): a change is a failure;
 
-each within a time bound (SIGALRM) and, under ``make fuzz``, a memory bound (RLIMIT_AS). Any
-other exception, a hang, a MemoryError or data loss is a failure, reported by kind with the
-input kept in the temporary folder.
+each within a time bound (30 s of CPU, SIGPROF, and 300 s of wall time, SIGALRM: a busy or
+niced machine stretches wall time, not the CPU a hang burns) and, under ``make fuzz``, a memory
+bound (RLIMIT_AS). Any other exception, a hang, a MemoryError or data loss is a failure,
+reported by kind with the input kept in the temporary folder.
 
     python tests/fuzzing.py --examples 10000 [--seed 1] [--surface NAME]   # make fuzz
 """
@@ -51,7 +52,8 @@ from typing import Any
 import yaml
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "alliancesim" / "data"
-TIME_LIMIT = 30  # seconds per example
+TIME_LIMIT = 30  # seconds of CPU per example (the process's own: a loop that does not end)
+WALL_LIMIT = 300  # seconds of wall time per example (a wait that does not end)
 TRIALS = 300
 
 PARAMS = """\
@@ -652,13 +654,15 @@ def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = No
         raise Timeout()
 
     old = signal.signal(signal.SIGALRM, alarm)
+    old_prof = signal.signal(signal.SIGPROF, alarm)
     saved_env = {k: os.environ.get(k) for k in ("ALLIANCESIM_STORE", "ALLIANCESIM_DATA")}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for k in range(examples):
                 kind, path, run = make(rng, k, Path(tmp), state)
-                signal.alarm(TIME_LIMIT)
-                start = time.perf_counter()
+                signal.setitimer(signal.ITIMER_PROF, TIME_LIMIT)
+                signal.alarm(WALL_LIMIT)
+                start, cpu = time.perf_counter(), time.process_time()
                 try:
                     outcome = run()
                 except Timeout:
@@ -669,7 +673,10 @@ def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = No
                     outcome = f"failure: {type(exc).__name__}: {str(exc)[:120]}"
                 finally:
                     signal.alarm(0)
-                if time.perf_counter() - start > TIME_LIMIT and not outcome.startswith("fail"):
+                    signal.setitimer(signal.ITIMER_PROF, 0)
+                if ((time.process_time() - cpu > TIME_LIMIT
+                     or time.perf_counter() - start > WALL_LIMIT)
+                        and not outcome.startswith("fail")):
                     outcome = "failure: hang"  # the alarm fell in a finaliser, which ignores it
                 counts[outcome] += 1
                 if outcome.startswith("failure") and report is not None:
@@ -679,6 +686,7 @@ def fuzz(examples: int, seed: int = 1, report: Callable[[str], None] | None = No
                     report(f"{outcome} ({surface}/{kind}; kept as {keep})")
     finally:
         signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old_prof)
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
