@@ -14,6 +14,8 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 EXIT_BASE = 128  # a shell's exit status for a process ended by signal N is 128 + N
 
@@ -38,3 +40,27 @@ def guard_imports() -> None:
     """Install the loading-time handler for SIGINT and SIGTERM (main thread only)."""
     signal.signal(signal.SIGINT, stop_now)
     signal.signal(signal.SIGTERM, stop_now)
+
+
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM recorded, not acted on, for the duration; then the first is delivered
+    to the handler that was there before. Used where stopping half-way would leave a mess: an
+    output put in place (a few renames: the target is left as it was or with the new output,
+    not half of each), pool workers being spawned (a signal blocked in this thread can still
+    reach Python's handler inside fork_exec, leaving the new worker without its start-up data,
+    which it reported with an EOFError traceback; held, the spawn completes). Outside the main
+    thread nothing is held (Python runs handlers in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.signal(s, lambda n, _f: got.append(n))
+           for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        if got:
+            signal.raise_signal(got[0])

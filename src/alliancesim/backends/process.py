@@ -17,11 +17,11 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, TypeVar
 
+from alliancesim._interrupt import held_signals
 from alliancesim.backends.base import Backend, Task, run_task
 
 if TYPE_CHECKING:
@@ -64,28 +64,6 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
         "spawn"), initializer=_single_threaded)
 
 
-@contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM recorded, not acted on, for the duration; then the first is
-    delivered to the handler that was there before. A signal blocked in this thread can still
-    reach Python's handler while a worker is spawned (seen: a KeyboardInterrupt raised inside
-    fork_exec, leaving the new worker without its start-up data, which it reported with an
-    EOFError traceback); held, the spawn completes. Outside the main thread, nothing is held
-    (Python runs handlers in the main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    old = {s: signal.signal(s, lambda n, _f: got.append(n))
-           for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        if got:
-            signal.raise_signal(got[0])
-
 
 def submit_all(pool: ProcessPoolExecutor, fn: Callable[[J], R], jobs: Iterable[J]
                ) -> list[Future[R]]:
@@ -94,7 +72,7 @@ def submit_all(pool: ProcessPoolExecutor, fn: Callable[[J], R], jobs: Iterable[J
     job is submitted (then it is acted on, and the jobs are cancelled)."""
     futures: list[Future[R]] = []
     try:
-        with _sigint_held(), _sigint_blocked():
+        with held_signals(), _sigint_blocked():
             futures += [pool.submit(fn, job) for job in jobs]
     except BaseException:
         for future in futures:

@@ -27,9 +27,7 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import stat
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Self
@@ -38,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from alliancesim._interrupt import held_signals
 from alliancesim._version import __version__
 from alliancesim.engine import TrialResults
 from alliancesim.results.ensemble import Ensemble, trial_frame
@@ -137,24 +136,6 @@ def fill_in_place(tmp: Path, out: Path, names: list[str], kind: str) -> None:
     _move(tmp / MANIFEST, out / MANIFEST)
 
 
-@contextlib.contextmanager
-def _held_signals() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while the output is put in place (a few renames), then deliver
-    them: the target is left either as it was or with the new output, not half of each."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    old = {s: signal.signal(s, lambda n, _f: got.append(n))
-           for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        if got:
-            signal.raise_signal(got[0])
-
 
 class OutputFolder:
     """A target folder being written: the lock, the temporary folder, the manifest, the swap.
@@ -200,7 +181,7 @@ class OutputFolder:
                     "completed": datetime.datetime.now(datetime.UTC).isoformat(
                         timespec="seconds")}
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        with _held_signals():
+        with held_signals():
             self._put_in_place(names)
         return [self.out / n for n in [*names, MANIFEST]]
 
