@@ -319,6 +319,23 @@ def test_the_report_command_writes_a_hindcast_page(tmp_path: Path) -> None:
     assert "Scores against every baseline" in out.read_text()
 
 
+def test_a_kept_comparison_cites_its_base_scenarios_datasets(tmp_path: Path) -> None:
+    """compare keeps its base scenario with the record (it kept none: "not recorded")."""
+    from typer.testing import CliRunner
+
+    from alliancesim.cli import app
+
+    store = tmp_path / "runs.duckdb"
+    r = CliRunner().invoke(app, ["--store", str(store), "compare", "examples/csto-variants.yaml",
+                                 "-n", "256", "--parameter-uncertainty", "off", "--json"])
+    assert r.exit_code == 0, r.output
+    (kept,) = api.results_list(store=store)
+    page = html.render(RunStore(store).get(kept.id))
+    sources = page.split("Sources and citation", 1)[1]
+    assert "not recorded" not in sources
+    assert "UN General Assembly ideal points" in sources  # what the CSTO's bundled values cite
+
+
 # --------------------------------------------------------------------------- in a browser
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")

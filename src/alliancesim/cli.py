@@ -254,7 +254,13 @@ def compare(
                              progress=lambda name: say(f"simulating {name}"),
                              parameter_uncertainty=parameter_uncertainty)
     _emit(report, [], json_, lambda: render_comparison(report, out_console))
-    _keep("compare", report, seed=report.seed, trials=report.trials)
+    # the base scenario is kept with the record, so its page cites the datasets behind it
+    from alliancesim.scenario.variants import load_variants
+
+    base = (load_variants(target)[0][1] if isinstance(target, str)
+            else api.load_scenario(target[0]) if not isinstance(target[0], Scenario)
+            else target[0])
+    _keep("compare", report, base, seed=report.seed, trials=report.trials)
 
 
 @app.command()
