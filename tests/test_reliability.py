@@ -86,5 +86,6 @@ def test_the_member_model_on_the_published_record(tmp_path_factory: pytest.TempP
         assert all(0.0 < p < 1.0 for p in c.probabilities.values())
     assert set(r.case_log_score) == {"model", "base rate per ally", "base rate per dispute"}
     rates = {f.what: f.rate for f in r.fulfilment}
+    assert "reliability-bf2018" in r.datasets  # the codings the rates read, cited on the page
     assert rates["Berkemeier & Fuhrmann recodings, their whole sample"] == pytest.approx(0.5,
                                                                                        abs=0.02)

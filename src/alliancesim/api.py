@@ -1009,6 +1009,8 @@ def reliability_fit(*, data_store: str | Path | None = None,
                             brier={k: v.brier for k, v in sc.items()},
                             auc={k: v.auc for k, v in sc.items()}))
     counts = np.bincount(rec.y, minlength=3)
+    # the published codings the fulfilment rates read are cited beside the record's datasets
+    codings = {i.kind: i.release for i in store.imported() if i.kind in rl.FULFILMENT_KINDS}
     say("scoring the bundled cases")
     forecasts = rl.score_cases(theta, rec, case_allies(store))
     scored = rl.case_scores(forecasts)
@@ -1017,7 +1019,8 @@ def reliability_fit(*, data_store: str | Path | None = None,
         outcomes={"did not join": int(counts[0]), "joined without force": int(counts[1]),
                   "joined with force": int(counts[2])},
         dropped_no_ideal_points=rec.dropped_no_ideal_points,
-        excluded_for_cases=rec.excluded_for_cases, datasets=rec.releases, log_likelihood=ll,
+        excluded_for_cases=rec.excluded_for_cases, datasets={**rec.releases, **codings},
+        log_likelihood=ll,
         coefficients=coefs, held_out=held,
         fulfilment=[Fulfilment(what=w, rate=r, n=n) for w, r, n in rl.fulfilment(store)],
         specification="docs/validation.md, 'The member model on the large-N record' "

@@ -162,6 +162,9 @@ def estimates(theta: np.ndarray, cov: np.ndarray) -> list[tuple[str, float, floa
     return out
 
 
+FULFILMENT_KINDS = ("reliability-bf2018", "reliability-leeds-anac")  # what fulfilment reads
+
+
 def fulfilment(store: DataStore) -> list[tuple[str, float, int]]:
     """The literature's headline fulfilment rates, from the published codings: (what, rate, n)."""
     out: list[tuple[str, float, int]] = []
