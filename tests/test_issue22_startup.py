@@ -196,6 +196,17 @@ def test_help_lists_the_choices(command: list[str], shown: list[str]) -> None:
         assert choice in text, (choice, r.stdout)
 
 
+def test_data_import_help_lists_every_kind() -> None:
+    """Before: `<str>` and "see alliancesim data kinds"."""
+    from alliancesim.datasets.kinds import kind_names
+
+    r = _cli("data", "import", "--help")
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.replace("│", " ").split())
+    for name in kind_names():
+        assert name in text, (name, r.stdout)
+
+
 def test_the_choices_shown_are_the_library_s() -> None:
     """--help names the choices without loading the modules that define them: the copies are
     equal to the originals."""

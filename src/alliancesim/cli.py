@@ -818,10 +818,18 @@ def _data(
     DATA["path"] = data_store
 
 
+def _dataset_kinds() -> list[str]:
+    """The importable kinds, for --help (datasets/kinds.py imports the standard library only)."""
+    from alliancesim.datasets.kinds import kind_names
+
+    return kind_names()
+
+
 @data_app.command("import")
 def data_import(
     kind: Annotated[str | None, typer.Argument(
-        help="What the file is: see `alliancesim data kinds`.")] = None,
+        metavar="KIND", help="What the file is, one of: " + ", ".join(_dataset_kinds())
+        + " (`alliancesim data kinds` describes each).")] = None,
     path: Annotated[Path | None, typer.Argument(
         help="The published file (CSV, or Stata .dta).")] = None,
     release: Annotated[str | None, typer.Option(
