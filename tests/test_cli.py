@@ -130,6 +130,7 @@ def test_show_resolved_is_self_contained(tmp_path: Path) -> None:
     data = yaml.safe_load(r.stdout)
     assert data["alliance"]["leader"] == "RUS"
     assert data["actors"]["TJK"]["troops"] == 9500
+    assert data["parameters"]["uncertainty"] == "posterior"  # as a run uses it (was null)
     p = tmp_path / "full.yaml"
     p.write_text(r.stdout)
     a = run("run", str(p), "-n", "1500", "--json")

@@ -420,13 +420,16 @@ def show(
         help="A bundled scenario or case (see `scenarios`, `cases`), or a scenario file.")],
     resolved: Annotated[bool, typer.Option(
         "--resolved", help="Print the scenario with the bundled alliance, actors and "
-        "affinities filled in and every parameter at its value.")] = False,
+        "affinities filled in and every parameter at its value (parameters.uncertainty as a "
+        "run uses it).")] = False,
 ) -> None:
     """Print a scenario or a historical case as YAML: a starting point for your own."""
     if resolved:
         import yaml
 
-        data = api.load_scenario(name).model_dump(mode="json", by_alias=True)
+        from alliancesim.scenario.params import with_uncertainty
+
+        data = with_uncertainty(api.load_scenario(name)).model_dump(mode="json", by_alias=True)
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
     sys.stdout.write(api.scenario_source(name))
