@@ -258,8 +258,7 @@ def compare(
     from alliancesim.scenario.variants import load_variants
 
     base = (load_variants(target)[0][1] if isinstance(target, str)
-            else api.load_scenario(target[0]) if not isinstance(target[0], Scenario)
-            else target[0])
+            else api.load_scenario(scenarios[0]))
     _keep("compare", report, base, seed=report.seed, trials=report.trials)
 
 
