@@ -221,7 +221,13 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
     draws (index from rng: the 'parameters' stream), the council's and the request stage's
     together, laid around the scenario's own values (lay_around: in range by construction,
     never clipped). An alliance without cases of its own draws its intercept's deviation from
-    N(0, alliance_prior_sd)."""
+    N(0, alliance_prior_sd).
+
+    In array form: lay_around runs once per distinct stored draw the groups took (at most the
+    posterior's stored draws, however many trials), and each quantity's per-group values are
+    repeated over its GROUP trials; the drawn intercept of an alliance without cases,
+    c + (m + f) - m per group, is one array expression. The numbers are those of laying each
+    group's draw around in turn (tests/test_engine_draws.py)."""
     post = model.posterior
     assert post is not None
     council = council_model(post.council_model).for_alliances(post.alliances)
@@ -234,20 +240,23 @@ def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
     mode["council.alliance_intercept"] = mode.get(own, 0.0)
     for j, name in enumerate(("request.threat", "request.cutpoints.1", "request.cutpoints.2")):
         mode[name] = float(post.request_map[j])
-    out = {name: np.empty(n) for name in post.centre}
-    for g in range(groups):
-        sl = slice(g * GROUP, min((g + 1) * GROUP, n))
-        i = int(index[g])
+    distinct, which = np.unique(index, return_inverse=True)
+    table = {name: np.empty(distinct.size) for name in post.centre}
+    for k, i in enumerate(distinct.tolist()):
         draw = council.natural(post.council_draws[i])
-        draw["council.alliance_intercept"] = (
-            draw[own] if foreign is None else mode["council.alliance_intercept"]
-            + float(foreign[g]))
+        draw["council.alliance_intercept"] = (draw[own] if foreign is None
+                                              else mode["council.alliance_intercept"])
         r = post.request_draws[i]
         draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
                      "request.cutpoints.2": float(r[2])})
         for name, value in lay_around(post.centre, post.high, draw, mode).items():
-            out[name][sl] = value
-    return out
+            table[name][k] = value
+    per_group = {name: values[which] for name, values in table.items()}
+    name = "council.alliance_intercept"
+    if foreign is not None and name in post.centre:  # v = c + d - m, d = m + f (lay_around)
+        m = mode[name]
+        per_group[name] = post.centre[name] + (m + foreign) - m
+    return {name: np.repeat(values, GROUP)[:n] for name, values in per_group.items()}
 
 
 def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: int,
