@@ -15,7 +15,6 @@ from alliancesim.backends import Backend, Task, make_backend
 from alliancesim.engine import (
     BLOCK,
     GROUP,
-    ChunkOutput,
     TrialResults,
     chunks,
     default_chunk,
@@ -24,7 +23,7 @@ from alliancesim.engine import (
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.bands import benchmark
 from alliancesim.results.summary import EnsembleSummary, summarise
-from alliancesim.results.tally import Tally, block_tally
+from alliancesim.results.tally import RunningTotal, Tally, block_tally
 from alliancesim.results.tidy import column_name
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.errors import UsageError
@@ -234,18 +233,19 @@ def _run(models: tuple[CompiledCrisis, ...], engine: Backend, seed: int, n: int,
         return (), ()
     tasks = [(k, Task(m, seed, b0, b1, n, keep or on_trials is not None, block_tally))
              for k, m in enumerate(models) for b0, b1 in chunks(n, chunk)]
-    outputs: list[list[ChunkOutput]] = [[] for _ in models]
+    # each chunk's tallies folded into its crisis's running total as it returns, in block order
+    # (engine.map yields in task order): the sums of Tally.total, without holding every block's
+    totals = [RunningTotal() for _ in models]
+    kept: list[list[TrialResults]] = [[] for _ in models]
     for (k, task), out in zip(tasks, engine.map([t for _, t in tasks]), strict=True):
         if on_trials is not None and out.results is not None:
             on_trials(task.model, out.results, task.first_block * BLOCK)
-        if not keep:
-            out = dataclasses.replace(out, results=None)
-        outputs[k].append(out)
+        for t in out.reduced:
+            totals[k].add(t)
+        if keep and out.results is not None:
+            kept[k].append(out.results)
         if progress is not None:
             progress(min(n, task.stop_block * BLOCK) - task.first_block * BLOCK)
-    tallies, results = [], []
-    for mine in outputs:
-        tallies.append(Tally.total([t for o in mine for t in o.reduced]))
-        if keep:
-            results.append(TrialResults.concat([o.results for o in mine if o.results is not None]))
-    return tuple(tallies), tuple(results)
+    tallies = tuple(t.result() for t in totals)
+    results = tuple(TrialResults.concat(r) for r in kept) if keep else ()
+    return tallies, results

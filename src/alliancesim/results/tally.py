@@ -188,13 +188,29 @@ class Tally:
     def total(tallies: list[Tally]) -> Tally:
         """Sum in the given (block) order; the groups' rows concatenated once at the end (adding
         them pairwise copied them again at every block: quadratic, minutes at 10^8 trials)."""
-        it = iter(tallies)
-        acc = next(it)
-        groups = [acc.groups]
-        for t in it:
-            acc = acc._plus(t, concatenate_groups=False)
-            groups.append(t.groups)
-        return dataclasses.replace(acc, groups=np.concatenate(groups))
+        running = RunningTotal()
+        for t in tallies:
+            running.add(t)
+        return running.result()
+
+
+class RunningTotal:
+    """Tally.total folded as the tallies arrive (in block order): the same sums, in the same
+    order, while each block's tally is let go once added, so memory does not grow with the
+    blocks (only the groups' rows, which the parameter bands need, are kept, one per group)."""
+
+    def __init__(self) -> None:
+        self._acc: Tally | None = None
+        self._groups: list[np.ndarray] = []
+
+    def add(self, t: Tally) -> None:
+        self._acc = t if self._acc is None else self._acc._plus(t, concatenate_groups=False)
+        self._groups.append(t.groups)
+
+    def result(self) -> Tally:
+        if self._acc is None:
+            raise ValueError("no tally was added")
+        return dataclasses.replace(self._acc, groups=np.concatenate(self._groups))
 
 
 def block_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
