@@ -373,3 +373,21 @@ def test_a_one_megabyte_cell_is_refused_quickly(tmp_path: Path) -> None:
     assert time.perf_counter() - t < 3.0
     assert str(err.value).startswith(f"{path}:2: column 'milex': '111") and \
         str(err.value).endswith("…")
+
+
+def test_a_variants_base_too_long_for_a_file_name_is_refused_in_one_line(tmp_path: Path
+                                                                         ) -> None:
+    """Found by `make fuzz` (files surface): a base of 5,000 characters made the file system's
+    `File name too long` an internal error."""
+    from alliancesim.scenario.variants import load_variants
+
+    path = tmp_path / "variants.yaml"
+    path.write_text("base: " + "x" * 5000 + "\nvariants:\n  a: {trials: 100}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_variants(path)
+    message = str(err.value)
+    assert len(message.splitlines()) == 1 and "no scenario file" in message
+    assert len(message) < 1000  # the name is echoed with its middle cut out
+    r = subprocess.run([sys.executable, "-m", "alliancesim", "--no-store", "compare",
+                        str(path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr

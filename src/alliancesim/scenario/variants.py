@@ -21,7 +21,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from alliancesim.data import bundled
-from alliancesim.scenario.errors import Problem, ScenarioError
+from alliancesim.scenario.errors import Problem, ScenarioError, middle_cut
 from alliancesim.scenario.loading import deep_merge, read_text, resolve, validate
 from alliancesim.scenario.schema import Scenario
 from alliancesim.scenario.yaml_lines import line_of, parse_yaml
@@ -79,13 +79,18 @@ def load_variants(path: str | FsPath) -> list[tuple[str, Scenario]]:
     if not isinstance(variants, dict) or not variants:
         raise fail("variants", "give at least one named variant (a mapping of changes)")
     local = p.parent / base
-    if local.is_file():
+    try:
+        is_local = local.is_file()
+    except OSError:  # a name the file system cannot hold (too long, ...): no such file
+        is_local = False
+    if is_local:
         base_source = str(local)
     elif base in bundled.scenario_names():
         base_source = str(bundled.scenario_path(base))
     else:
-        raise fail("base", f"no scenario file '{local}' and no bundled scenario '{base}' "
-                   f"(bundled: {', '.join(bundled.scenario_names())})")
+        raise fail("base", f"no scenario file '{middle_cut(str(local))}' and no bundled "
+                   f"scenario '{middle_cut(base)}' (bundled: "
+                   f"{', '.join(bundled.scenario_names())})")
     base_data, base_lines = parse_yaml(read_text(FsPath(base_source)), base_source)
     out = [(base, resolve(validate(Scenario, base_data, base_lines, base_source), base_source,
                           base_lines))]
