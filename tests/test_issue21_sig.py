@@ -316,3 +316,29 @@ def test_a_real_ray_head_passes_the_probe(tmp_path: Path) -> None:
         ray_backend._check_ray_endpoint(address)
     finally:
         head.communicate("", timeout=60)
+
+
+def test_ctrl_c_inside_compiled_code_is_ctrl_c(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A signal handled while numba's dispatcher boxes a kernel's result surfaces as
+    `SystemError: ... returned a result with an exception set`, caused by our Interrupted (CI
+    saw it once, from the tally kernel): the command line reports Ctrl-C, exit 130."""
+    from alliancesim import cli
+
+    def app() -> None:
+        try:
+            cli._interrupt(signal.SIGINT, None)
+        except cli.Interrupted as exc:
+            raise SystemError("CPUDispatcher(<function _tally_kernel>) returned a result with"
+                              " an exception set") from exc
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    monkeypatch.setattr(cli, "app", app)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    assert stop.value.code == 130
+    err = capsys.readouterr().err
+    assert err.strip() == cli.interrupted_line(signal.SIGINT)

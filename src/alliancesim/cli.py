@@ -1164,6 +1164,23 @@ def _interrupt(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
+def _signal_inside(exc: BaseException) -> int | None:
+    """The signal behind an exception that wraps our Interrupted, if any.
+
+    A signal handler that runs while compiled code hands its result back (numba's dispatcher
+    boxing a kernel's tuple) raises Interrupted there; CPython then reports the C call as
+    `SystemError: ... returned a result with an exception set`, with Interrupted as its cause.
+    That is Ctrl-C, not a bug, and is reported as Ctrl-C."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, Interrupted):
+            return cur.signum
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
 def main() -> None:
     """Entry point: every user error is reported in one line per problem, exit status 2.
 
@@ -1185,6 +1202,10 @@ def main() -> None:
         _report([f"error: {exc.describe(_flag)}"])
         sys.exit(2)
     except Exception as exc:
+        signum = _signal_inside(exc)
+        if signum is not None:
+            _report([interrupted_line(signum)])
+            sys.exit(128 + signum)
         if os.environ.get("ALLIANCESIM_DEBUG"):
             raise
         _report([f"internal error: {type(exc).__name__}: {exc}",
