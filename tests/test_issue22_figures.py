@@ -31,6 +31,7 @@ from alliancesim.data import bundled
 from alliancesim.report import plots
 from alliancesim.results import bands
 from alliancesim.results.comparison import ComparisonReport, CrisisComparison, Difference
+from alliancesim.results.groups import GROUP, GroupCounts
 from alliancesim.results.sensitivity import CrisisSensitivity, Index, SensitivityReport
 from alliancesim.results.summary import CrisisSummary, EnsembleSummary, MemberSummary, Spread
 from alliancesim.results.sweep import SweepPoint, SweepReport
@@ -409,7 +410,7 @@ def _groups(rng: np.random.Generator, spread: float, G: int = 60, size: int = 12
     return troops, g
 
 
-def _sums(troops: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sums(troops: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, GroupCounts]:
     """The tally's group sums of one member (results/tally.py), and the groups' counts."""
     G = int(g.max()) + 1
     n = np.bincount(g, minlength=G).astype(float)
@@ -419,7 +420,7 @@ def _sums(troops: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                          [(S**2 / n**2).sum()]])
     groups = np.zeros((G, 10), dtype=np.int64)
     groups[:, 0] = n
-    return by_group, groups
+    return by_group, GroupCounts.of_rows(groups)
 
 
 def test_the_troops_cluster_error_equals_the_between_group_formula() -> None:
@@ -435,7 +436,7 @@ def test_the_troops_cluster_error_equals_the_between_group_formula() -> None:
     assert got == pytest.approx(want, rel=1e-9)
     # independent trials: the sample standard deviation over sqrt(n)
     iid = bands.troops_se(N, np.array([troops.sum()]), np.array([(troops**2).sum()]),
-                          np.zeros((5, 1)), np.zeros((0, 10), dtype=np.int64))[0]
+                          np.zeros((5, 1)), GroupCounts())[0]
     assert iid == pytest.approx(troops.std(ddof=1) / np.sqrt(N), rel=1e-9)
 
 
@@ -452,7 +453,8 @@ def test_the_troops_band_recovers_the_spread_of_the_group_means() -> None:
     by_group, groups = _sums(flat, g)
     lo, hi = bands.troops_band(flat.size, np.array([flat.sum()]), by_group, groups)[0]
     assert (hi - lo) / 2 < 0.15 * Z * 300.0
-    assert bands.troops_band(flat.size, np.array([flat.sum()]), by_group, groups[:5]) is None
+    assert bands.troops_band(flat.size, np.array([flat.sum()]), by_group,
+                             GroupCounts.of_rows([[GROUP] + [0] * 9] * 5)) is None
 
 
 @pytest.mark.slow

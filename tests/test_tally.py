@@ -7,6 +7,7 @@ import pytest
 
 from alliancesim import api, load_scenario
 from alliancesim.engine import GROUP, TrialResults
+from alliancesim.results.groups import GroupCounts
 from alliancesim.results.tally import GROUP_COLUMNS, TROOP_GROUP_SUMS, Tally, block_tally
 from alliancesim.scenario.compile import compile_crisis
 
@@ -52,7 +53,8 @@ def numpy_tally(r: TrialResults, leader: int, group: int) -> dict[str, object]:
         first_arrival=_hist(r.first_arrival), outcome=np.bincount(r.outcome, minlength=3),
         outcome_alone=np.bincount(r.outcome_alone, minlength=3), end_day=_hist(r.end_day),
         end_day_alone=_hist(r.end_day_alone), defender_losses=float(r.defender_losses.sum()),
-        defender_losses_alone=float(r.defender_losses_alone.sum()), groups=groups,
+        defender_losses_alone=float(r.defender_losses_alone.sum()),
+        groups=GroupCounts.of_rows(groups),
         troops_sq=(r.troops**2).sum(axis=0), troops_groups=by_group)
 
 
@@ -74,6 +76,8 @@ def test_compiled_tally_equals_numpy_counts(name: str, uncertainty: str) -> None
                              "troops_groups"):
                     np.testing.assert_allclose(getattr(got, field), value, rtol=1e-12,
                                                err_msg=field)
+                elif field == "groups":
+                    assert isinstance(value, GroupCounts) and got.groups.equals(value)
                 else:
                     np.testing.assert_array_equal(getattr(got, field), value, err_msg=field)
         assert Tally.total([block_tally(model, r)]).n == r.n

@@ -42,6 +42,7 @@ import yaml
 from pydantic import BaseModel
 
 from alliancesim.data import bundled
+from alliancesim.results.groups import GroupCounts, weighted_quantile
 from alliancesim.scenario.compile import REQUEST_LEVELS
 from alliancesim.scenario.schema import RUNGS, Alliance
 
@@ -51,76 +52,73 @@ HEADLINES = (*RUNGS, "troops sent", "acts without the alliance", "repelled", "lo
 OUTCOMES = ("repelled", "contained", "lost")  # with the alliance (model/engagement.py)
 
 
-def band(k: np.ndarray, n: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """The parameter band of a share with counts k out of n per group (see the module doc)."""
-    N = float(n.sum())
-    p = float(k.sum()) / N
+def band(k: np.ndarray, n: np.ndarray, level: float = LEVEL, w: np.ndarray | None = None
+         ) -> tuple[float, float]:
+    """The parameter band of a share with counts k out of n per group (see the module doc);
+    w: how many groups have each (k, n) (results/groups.py; one each when None)."""
+    w = np.ones_like(n) if w is None else w
+    N = float((w * n).sum())
+    p = float((w * k).sum()) / N
     share = k / n
-    var_between = float((n * (share - p) ** 2).sum()) / N
-    var_mc = float((share * (1 - share)).sum()) / N
+    var_between = float((w * n * (share - p) ** 2).sum()) / N
+    var_mc = float((w * share * (1 - share)).sum()) / N
     if var_between <= 0.0:
         return (p, p)
     shrink = np.sqrt(max(var_between - var_mc, 0.0) / var_between)
-    keep = n >= n.max() / 2
+    keep = n >= n[w > 0].max() / 2
     shrunk = p + shrink * (share[keep] - p)
     tail = (1.0 - level) / 2.0
-    return (float(np.quantile(shrunk, tail)), float(np.quantile(shrunk, 1.0 - tail)))
+    return (weighted_quantile(shrunk, w[keep], tail),
+            weighted_quantile(shrunk, w[keep], 1.0 - tail))
 
 
-def cluster_se(k: np.ndarray, n: np.ndarray) -> float:
-    """The standard error of a share whose trials come in groups sharing their parameters."""
-    G = k.size
+def cluster_se(k: np.ndarray, n: np.ndarray, w: np.ndarray | None = None) -> float:
+    """The standard error of a share whose trials come in groups sharing their parameters;
+    w: how many groups have each (k, n) (one each when None)."""
+    w = np.ones_like(n) if w is None else w
+    G = float(w.sum())
     if G < 2:
         return float("nan")
-    N = float(n.sum())
-    p = float(k.sum()) / N
-    return float(np.sqrt(G / (G - 1) * float((n**2 * (k / n - p) ** 2).sum())) / N)
+    N = float((w * n).sum())
+    p = float((w * k).sum()) / N
+    return float(np.sqrt(G / (G - 1) * float((w * n**2 * (k / n - p) ** 2).sum())) / N)
 
 
-def response_se(groups: np.ndarray) -> dict[str, float] | None:
+def response_se(groups: GroupCounts) -> dict[str, float] | None:
     """The cluster standard errors of the rung shares (None without groups)."""
-    if groups.shape[0] < 2:
+    if groups.count < 2:
         return None
-    n = groups[:, 0].astype(float)
-    return {rung: cluster_se(groups[:, 1 + j].astype(float), n) for j, rung in enumerate(RUNGS)}
+    return {rung: cluster_se(*groups.counts(rung)) for rung in RUNGS}
 
 
-def headline_bands(groups: np.ndarray) -> dict[str, tuple[float, float]] | None:
+def headline_bands(groups: GroupCounts) -> dict[str, tuple[float, float]] | None:
     """Bands of every headline from the tally's group counts (None without enough groups)."""
-    if groups.shape[0] < MIN_GROUPS:
+    if groups.count < MIN_GROUPS:
         return None
-    n = groups[:, 0].astype(float)
-    out = {name: band(groups[:, 1 + j].astype(float), n) for j, name in enumerate(HEADLINES)}
-    out["contained"] = band(_outcome_counts(groups)["contained"], n)
+    out = {}
+    for name in (*HEADLINES, "contained"):
+        k, n, w = groups.counts(name)
+        out[name] = band(k, n, w=w)
     return out
 
 
-def _outcome_counts(groups: np.ndarray) -> dict[str, np.ndarray]:
-    """Each group's count of every ending with the alliance (contained: neither repelled nor
-    lost)."""
-    n, repelled, lost = (groups[:, k].astype(float) for k in (0, 1 + HEADLINES.index("repelled"),
-                                                             1 + HEADLINES.index("lost")))
-    return {"repelled": repelled, "contained": n - repelled - lost, "lost": lost}
-
-
-def outcome_se(groups: np.ndarray) -> dict[str, float] | None:
+def outcome_se(groups: GroupCounts) -> dict[str, float] | None:
     """The cluster standard errors of the endings with the alliance (None without groups)."""
-    if groups.shape[0] < 2:
+    if groups.count < 2:
         return None
-    n = groups[:, 0].astype(float)
-    return {name: cluster_se(k, n) for name, k in _outcome_counts(groups).items()}
+    return {name: cluster_se(*groups.counts(name)) for name in OUTCOMES}
 
 
 def troops_se(n: int, sums: np.ndarray, squares: np.ndarray, by_group: np.ndarray,
-              groups: np.ndarray) -> np.ndarray:
+              groups: GroupCounts) -> np.ndarray:
     """The standard error of each member's expected troops (all trials, zeros included), (M,).
     Trials sharing a parameter draw: the cluster one, as cluster_se, from the group sums the
     tally keeps (results/tally.py: sum_g (S_g - n_g m)^2 = sum S_g^2 - 2 m sum n_g S_g
     + m^2 sum n_g^2); independent trials: sqrt(s^2 / n), s^2 the sample variance."""
     m = sums / n
-    G = groups.shape[0]
+    G = groups.count
     if G >= 2:
-        ng2 = float((groups[:, 0].astype(float) ** 2).sum())
+        ng2 = groups.sum_n2()
         spread = np.maximum(by_group[1] - 2 * m * by_group[2] + m * m * ng2, 0.0)
         return np.asarray(np.sqrt(G / (G - 1) * spread) / n)
     if n < 2:
@@ -129,7 +127,7 @@ def troops_se(n: int, sums: np.ndarray, squares: np.ndarray, by_group: np.ndarra
     return np.asarray(np.sqrt(var / n))
 
 
-def troops_band(n: int, sums: np.ndarray, by_group: np.ndarray, groups: np.ndarray,
+def troops_band(n: int, sums: np.ndarray, by_group: np.ndarray, groups: GroupCounts,
                 level: float = LEVEL) -> list[tuple[float, float]] | None:
     """Each member's parameter band of its expected troops (None with fewer than MIN_GROUPS
     groups): the between-group variance of the group means less its Monte Carlo part (the
@@ -140,7 +138,7 @@ def troops_band(n: int, sums: np.ndarray, by_group: np.ndarray, groups: np.ndarr
     from the group sums alone (the tally keeps no per-group row for a member, so memory stays
     bounded): a normal band m ± z sqrt(var_between - var_mc), cut at zero, where `band` takes
     the quantiles of the shrunk group shares."""
-    if groups.shape[0] < MIN_GROUPS:
+    if groups.count < MIN_GROUPS:
         return None
     m = sums / n
     from scipy.stats import norm

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from alliancesim.engine import TrialResults
+from alliancesim.results.groups import GroupCounts
 
 # event -> its indicator per trial
 TRIAL_HEADLINES: dict[str, Callable[[TrialResults], np.ndarray]] = {
@@ -34,16 +35,15 @@ def summary_headlines(c: Any) -> dict[str, float]:
             "lost, with the alliance": c.outcome_with_alliance["lost"]}
 
 
-# headline -> the columns of a tally's group counts (results/tally.py, one row per group of
-# trials sharing a parameter draw) whose sum counts it: 1 + the rung's index for the rungs,
-# 6 troops sent, 7 acts without the alliance, 8 repelled with the alliance. "lost, with the
-# alliance" is not counted per group.
-GROUP_COLUMNS: dict[str, tuple[int, ...]] = {
-    "military help": (5,), "mission or more": (4, 5), "acts without the alliance": (7,),
-    "troops sent": (6,), "repelled, with the alliance": (8,)}
+# headline -> the quantity of the tally's group counts (results/groups.py: per group of trials
+# sharing a parameter draw) that counts it. "lost, with the alliance" is not counted per group.
+GROUP_QUANTITIES: dict[str, str] = {
+    "military help": "military", "mission or more": "mission or more",
+    "acts without the alliance": "acts without the alliance", "troops sent": "troops sent",
+    "repelled, with the alliance": "repelled"}
 
 
-def headline_errors(values: dict[str, float], groups: np.ndarray, n: int
+def headline_errors(values: dict[str, float], groups: GroupCounts, n: int
                     ) -> dict[str, tuple[float, tuple[float, float] | None]]:
     """Each headline's Monte Carlo standard error and 90% parameter band (results/bands.py).
     With the parameters drawn (two groups or more) and the headline counted per group: the
@@ -53,11 +53,11 @@ def headline_errors(values: dict[str, float], groups: np.ndarray, n: int
 
     out: dict[str, tuple[float, tuple[float, float] | None]] = {}
     for h, p in values.items():
-        cols = GROUP_COLUMNS.get(h)
-        if cols is None or groups.shape[0] < 2:
+        quantity = GROUP_QUANTITIES.get(h)
+        if quantity is None or groups.count < 2:
             out[h] = (float(np.sqrt(p * (1 - p) / n)), None)
             continue
-        k = groups[:, list(cols)].sum(axis=1).astype(float)
-        size = groups[:, 0].astype(float)
-        out[h] = (cluster_se(k, size), band(k, size) if groups.shape[0] >= MIN_GROUPS else None)
+        k, size, w = groups.counts(quantity)
+        out[h] = (cluster_se(k, size, w),
+                  band(k, size, w=w) if groups.count >= MIN_GROUPS else None)
     return out

@@ -263,7 +263,7 @@ def summarise(model: CompiledCrisis, t: Tally, names: dict[str, str],
         horizon_days=model.horizon_days,
         defender_losses_with_alliance=t.defender_losses / n,
         defender_losses_alone=t.defender_losses_alone / n,
-        parameter_groups=int(t.groups.shape[0]),
+        parameter_groups=t.groups.count,
         parameter_band=headline_bands(t.groups),
         outcome_se=(outcome_se(t.groups) or
                     {k: float(np.sqrt(p * (1 - p) / n)) for k, p in with_.items()}),

@@ -8,7 +8,6 @@ number, independent of the chunk size, the backend and the number of workers.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -16,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from alliancesim.engine import GROUP, TrialResults
+from alliancesim.results.groups import ROW_COLUMNS, GroupCounts
 from alliancesim.scenario.compile import CompiledCrisis
 
 
@@ -24,7 +24,8 @@ def _add_hist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.pad(a, (0, n - a.size)) + np.pad(b, (0, n - b.size))
 
 
-GROUP_COLUMNS = 10  # n, rung 0..4, troops sent, outside action, repelled, lost (with the alliance)
+GROUP_COLUMNS = ROW_COLUMNS  # n, rung 0..4, troops sent, outside action, repelled, lost (with
+# the alliance): a group's row as the kernel counts it, reduced to histograms (results/groups.py)
 # per member, over the groups of trials sharing a parameter draw (S_g, Q_g: the group's sum of
 # troops and of their squares, n_g its trials): sum S_g^2/n_g, sum S_g^2, sum n_g S_g,
 # sum Q_g/n_g, sum S_g^2/n_g^2; what the troops' cluster standard error and parameter band
@@ -141,10 +142,11 @@ class Tally:
     end_day_alone: np.ndarray
     defender_losses: float
     defender_losses_alone: float
-    # under parameter uncertainty, per group of trials sharing one parameter set (in order):
-    # trials, rung counts (5), trials with troops sent, with action outside the alliance,
-    # repelled and lost with the alliance. (0, 10) when parameters are fixed.
-    groups: np.ndarray = field(default_factory=lambda: np.zeros((0, GROUP_COLUMNS), np.int64))
+    # under parameter uncertainty, the counts of the groups of trials sharing one parameter set
+    # (trials, rung counts, trials with troops sent, with action outside the alliance, repelled
+    # and lost with the alliance) as histograms over the full groups (results/groups.py):
+    # bounded memory. No groups when parameters are fixed.
+    groups: GroupCounts = field(default_factory=GroupCounts)
     troops_sq: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (M,) sum of squares
     # (TROOP_GROUP_SUMS, M): the troops' sums over the groups (zeros when parameters are fixed)
     troops_groups: np.ndarray = field(default_factory=lambda: np.zeros((TROOP_GROUP_SUMS, 0)))
@@ -167,27 +169,21 @@ class Tally:
             any_troops=int(ints[19]), first_arrival=hists[:a], outcome=ints[9:12],
             outcome_alone=ints[12:15], end_day=hists[a:b], end_day_alone=hists[b:],
             defender_losses=float(losses[0]), defender_losses_alone=float(losses[1]),
-            groups=groups, troops_sq=squares, troops_groups=by_group)
+            groups=GroupCounts.of_rows(groups), troops_sq=squares, troops_groups=by_group)
 
     def __add__(self, other: Tally) -> Tally:
-        return self._plus(other, concatenate_groups=True)
-
-    def _plus(self, other: Tally, concatenate_groups: bool) -> Tally:
         out: dict[str, Any] = {}
         for f in fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name in ("first_arrival", "end_day", "end_day_alone"):
                 out[f.name] = _add_hist(a, b)
-            elif f.name == "groups":
-                out[f.name] = np.concatenate([a, b]) if concatenate_groups else a
             else:
                 out[f.name] = a + b
         return Tally(**out)
 
     @staticmethod
     def total(tallies: list[Tally]) -> Tally:
-        """Sum in the given (block) order; the groups' rows concatenated once at the end (adding
-        them pairwise copied them again at every block: quadratic, minutes at 10^8 trials)."""
+        """Sum in the given (block) order."""
         running = RunningTotal()
         for t in tallies:
             running.add(t)
@@ -197,20 +193,18 @@ class Tally:
 class RunningTotal:
     """Tally.total folded as the tallies arrive (in block order): the same sums, in the same
     order, while each block's tally is let go once added, so memory does not grow with the
-    blocks (only the groups' rows, which the parameter bands need, are kept, one per group)."""
+    blocks (the groups' counts are histograms: results/groups.py)."""
 
     def __init__(self) -> None:
         self._acc: Tally | None = None
-        self._groups: list[np.ndarray] = []
 
     def add(self, t: Tally) -> None:
-        self._acc = t if self._acc is None else self._acc._plus(t, concatenate_groups=False)
-        self._groups.append(t.groups)
+        self._acc = t if self._acc is None else self._acc + t
 
     def result(self) -> Tally:
         if self._acc is None:
             raise ValueError("no tally was added")
-        return dataclasses.replace(self._acc, groups=np.concatenate(self._groups))
+        return self._acc
 
 
 def block_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
