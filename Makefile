@@ -14,13 +14,16 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
-# the runtime alone (no test, lint or docs tools): what `make demo` needs
+# the runtime alone (no test, lint or docs tools): what `make demo` needs; then the engine's
+# kernels compiled once into numba's cache (`alliancesim compile`), so the first run is fast
 install: $(UV)
 	$(UV) sync --frozen --quiet --no-dev
+	.venv/bin/alliancesim compile
 
 # every optional extra too (Ray) and the development tools, for the tests and the benchmark
 install-all: $(UV)
 	$(UV) sync --frozen --quiet --all-extras --group dev
+	.venv/bin/alliancesim compile
 
 demo: install
 	.venv/bin/alliancesim run

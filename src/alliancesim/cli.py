@@ -398,6 +398,19 @@ def discover(
           trials=report.trials)
 
 
+@app.command("compile")
+def compile_() -> None:
+    """Compile the engine's kernels once into numba's cache, so that the first run is fast
+    (`make install` does it; after `pip install alliancesim`, run it once)."""
+    import time
+
+    start = time.perf_counter()
+    steps = api.compile_kernels()
+    for name, took in steps:
+        err_console.print(f"{name}: {took:.1f} s")
+    err_console.print(f"kernels compiled and cached in {time.perf_counter() - start:.1f} s")
+
+
 @app.command()
 def scenarios() -> None:
     """List the bundled scenarios."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -141,9 +142,7 @@ def troops_band(n: int, sums: np.ndarray, by_group: np.ndarray, groups: GroupCou
     if groups.count < MIN_GROUPS:
         return None
     m = sums / n
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + level / 2))
+    z = NormalDist().inv_cdf(0.5 + level / 2)  # the standard library's: scipy.stats costs 0.7 s
     var_between = (by_group[0] - 2 * m * sums + m * m * n) / n
     var_mc = (by_group[3] - by_group[4]) / n
     sd = np.sqrt(np.maximum(var_between - var_mc, 0.0))
