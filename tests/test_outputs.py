@@ -164,3 +164,36 @@ def test_trials_are_gathered_into_row_groups(tmp_path: Path, monkeypatch: pytest
     trial = f.read(columns=["crisis", "trial"]).to_pandas()
     for _, group in trial.groupby("crisis"):
         assert list(group["trial"]) == list(range(10 * 4096 + 7))
+
+
+def test_trials_continue_in_further_files_past_file_rows(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past FILE_ROWS rows a run's trials continue in trials-2.parquet, ...: closing a file lets
+    its row groups' metadata go (about 64 KiB per row group for NATO), so 10^9 trials are
+    written in bounded memory (issue 23). Together the files hold every trial once, in order
+    (read with one glob), and the manifest lists each."""
+    import json
+
+    import duckdb
+
+    from alliancesim.store import files
+
+    monkeypatch.setattr(files, "ROW_GROUP_ROWS", 4096)
+    monkeypatch.setattr(files, "FILE_ROWS", 3 * 4096)
+    n = 4 * 4096 + 5
+    ens = simulate("csto-2021-autumn", trials=n, seed=2, out=tmp_path / "run", chunk_size=4096,
+                   by_request=False)
+    rows = len(ens.summary().crises) * n
+    names = sorted(p.name for p in (tmp_path / "run").glob("trials*.parquet"))
+    parts = [files.trials_file_name(k) for k in range(1, len(names) + 1)]
+    assert sorted(parts) == names and len(names) == -(-rows // (3 * 4096))
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert set(names) <= set(manifest["files"])
+    glob = str(tmp_path / "run" / "trials*.parquet")
+    frame = duckdb.sql(f"select crisis, trial, filename from read_parquet('{glob}', "
+                       "filename = true)").df()
+    assert len(frame) == rows
+    frame["part"] = frame["filename"].map(lambda f: parts.index(Path(f).name))
+    frame = frame.sort_values("part", kind="stable")
+    for _, group in frame.groupby("crisis", observed=True):
+        assert list(group["trial"]) == list(range(n))

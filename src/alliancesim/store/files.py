@@ -228,6 +228,16 @@ class OutputFolder:
 # one row group per chunk of NATO's 24,576 trials made 4,069 of them at 10^8 trials and a
 # 1,063 MiB peak from the metadata's growth (docs/performance.md).
 ROW_GROUP_ROWS = 131_072
+# Rows per Parquet file: past this many a run's trials continue in trials-2.parquet,
+# trials-3.parquet, ... (closing a file lets its metadata go: 1,024 row groups, about 64 MiB for
+# NATO's 78 columns), so that writing 10^9 trials stays in bounded memory. Read them all with
+# a glob: pandas.read_parquet(folder) / duckdb's read_parquet('folder/trials*.parquet').
+FILE_ROWS = 1024 * ROW_GROUP_ROWS
+
+
+def trials_file_name(part: int) -> str:
+    """The name of the part-th (from 1) file of a run's trials."""
+    return "trials.parquet" if part == 1 else f"trials-{part}.parquet"
 
 
 class ResultsWriter(OutputFolder):
@@ -240,29 +250,42 @@ class ResultsWriter(OutputFolder):
         self._parquet: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._schema: pa.Schema | None = None
+        self._part = 0  # the file being written (trials_file_name)
+        self._file_rows = 0  # rows written to it
 
     def write_trials(self, model: CompiledCrisis, results: TrialResults, first_trial: int
                      ) -> None:
         table = pa.Table.from_pandas(trial_frame(model, results, first_trial),
                                      preserve_index=False)
-        if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self.tmp / "trials.parquet", table.schema)
-        self._pending.append(table.cast(self._parquet.schema))
+        if self._schema is None:
+            self._schema = table.schema
+        self._pending.append(table.cast(self._schema))
         self._pending_rows += table.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS:
             self._flush()
 
     def _flush(self) -> None:
-        if self._parquet is not None and self._pending:
-            self._parquet.write_table(pa.concat_tables(self._pending),
-                                      row_group_size=max(self._pending_rows, 1))
+        if not self._pending or self._schema is None:
+            return
+        if self._parquet is not None and self._file_rows >= FILE_ROWS:
+            self._parquet.close()  # its row groups' metadata goes with it
+            self._parquet = None
+        if self._parquet is None:
+            self._part += 1
+            self._file_rows = 0
+            self._parquet = pq.ParquetWriter(self.tmp / trials_file_name(self._part),
+                                             self._schema)
+        self._parquet.write_table(pa.concat_tables(self._pending),
+                                  row_group_size=max(self._pending_rows, 1))
+        self._file_rows += self._pending_rows
         self._pending, self._pending_rows = [], 0
 
     def finish(self, ensemble: Ensemble, extra: Mapping[str, FileMaker] | None = None
                ) -> list[Path]:
         """Write the summary, the scenario and the `extra` files; swap the folder in."""
+        self._flush()
         if self._parquet is not None:
-            self._flush()
             self._parquet.close()
             self._parquet = None
         summary = ensemble.summary()
