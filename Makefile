@@ -58,6 +58,7 @@ docs: install-all
 bench: $(UV)
 	$(UV) sync --frozen --quiet --all-extras --group bench
 	.venv/bin/python benchmarks/engine.py --ray
+	.venv/bin/python benchmarks/startup.py
 
 lint: install-all
 	.venv/bin/ruff check src tests $(wildcard benchmarks examples)
