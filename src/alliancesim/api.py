@@ -1039,7 +1039,7 @@ EUM_VARIANTS = ("paper", "scholz_code")
 
 def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str = "paper",
         q: float = 1.0, t: float | None = None, span: float | None = None,
-        plot: str | Path | None = None, **switches: str) -> EUMReport:
+        plot: str | Path | None = None, **switches: Any) -> EUMReport:
     """Bueno de Mesquita's expected-utility model on a stakeholder table (a CSV file with
     actor, capability, position, salience; see docs/eum.md): positions per round, the
     weighted median and mean, the risk exponents, who took whose offer.
