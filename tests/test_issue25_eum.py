@@ -350,3 +350,76 @@ def test_cli_eum_bad_table_one_line_each(tmp_path: Path) -> None:
     r = cli("eum", str(EXAMPLE), "--variant", "bdm")
     assert r.returncode == 2 and "--variant bdm: unknown; valid: paper, scholz_code" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------ as a council (item 3)
+def council_case(trials: int = 50, members: int = 5, seed: int = 3
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Random member features in the order of COUNCIL_FEATURES (member 0 the victim), troops,
+    the scenario defaults' coefficients and per-trial noise."""
+    from alliancesim.scenario.schema import COUNCIL_FEATURES, CouncilCoefficients
+
+    rng = np.random.default_rng(seed)
+    f = np.zeros((members, len(COUNCIL_FEATURES)))
+    col = {name: k for k, name in enumerate(COUNCIL_FEATURES)}
+    f[:, col["exposure"]] = rng.uniform(0, 1, members)
+    f[0, col["exposure"]] = 1.0
+    f[:, col["affinity_victim"]] = rng.uniform(-1, 1, members)
+    f[:, col["affinity_aggressor"]] = rng.uniform(-1, 1, members)
+    f[1, col["leader_stake"]] = 1.0
+    f[:, col["in_scope"]] = 1.0
+    f[:, col["cost"]] = 0.3
+    beta = np.array([getattr(CouncilCoefficients(), name) for name in COUNCIL_FEATURES])
+    troops = rng.uniform(1_000, 50_000, members)
+    return f, troops, beta, rng.standard_normal((trials, members))
+
+
+def test_council_without_rounds_prefers_the_probits_rungs() -> None:
+    """0 rounds: each member's rung is the probit's (the cut-points counted below its latent
+    support b_0 + f . beta + eps)."""
+    from alliancesim.model.council import eum_council as council
+
+    f, troops, beta, noise = council_case()
+    tau = np.array([-1.5172, -0.9228, -0.4072, 0.2085])
+    game = council.council_bargaining(f, troops, beta, 0.2, noise, E.EUMSettings(rounds=0))
+    support = 0.2 + f @ beta + noise
+    assert np.array_equal(council.preferred_rungs(game, tau), (support[..., None] > tau).sum(-1))
+
+
+def test_council_stakeholders_by_the_written_rule() -> None:
+    from alliancesim.model.council import eum_council as council
+    from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+    f, troops, beta, _ = council_case()
+    s = council.saliences(f)
+    assert s[0] == 1.0 and np.all((s >= council.SALIENCE_FLOOR) & (s <= 1.0))
+    assert s[1] == 1.0  # the leader with a stake
+    c = council.capabilities(f, troops)
+    assert c.sum() == pytest.approx(1.0) and np.all(c > 0)
+    f2 = f.copy()
+    f2[2, COUNCIL_FEATURES.index("is_aggressor")] = 1.0
+    assert council.capabilities(f2, troops)[2] == 0.0
+    more = f.copy()
+    more[3, COUNCIL_FEATURES.index("exposure")] += 0.2  # beta_exposure > 0
+    assert council.positions(more, beta, 0.0)[3] > council.positions(f, beta, 0.0)[3]
+    assert council.saliences(more)[3] >= s[3]
+
+
+def test_council_bargaining_runs_per_trial_on_the_ladder() -> None:
+    from alliancesim.model.council import eum_council as council
+
+    f, troops, beta, noise = council_case(trials=40)
+    tau = np.array([-1.5172, -0.9228, -0.4072, 0.2085])
+    game = council.council_bargaining(f, troops, beta, 0.0, noise, E.EUMSettings(rounds=3))
+    assert game.positions.shape == (4, 40, 5) and np.all(game.span == 100.0)
+    assert np.all((game.positions >= 0) & (game.positions <= 100))
+    med = council.median_rung(game, tau)
+    assert med.shape == (40,) and set(med.tolist()) <= set(range(5))
+    assert np.array_equal(council.rungs(np.array([0.0, 50.0, 100.0]), tau), [0, 3, 4])
+
+
+def test_cli_lists_the_library_variants() -> None:
+    """--help names the variants without loading the api (cli.py keeps a copy): equal."""
+    from alliancesim.cli import EUM_VARIANT_CHOICES
+
+    assert EUM_VARIANT_CHOICES == "[" + "|".join(api.EUM_VARIANTS) + "]"
