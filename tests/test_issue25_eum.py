@@ -323,16 +323,20 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                                                        "PYTHONPATH": str(ROOT / "src")})
 
 
-def test_cli_eum_json_and_table() -> None:
+def test_cli_eum_json() -> None:
     r = cli("--no-store", "eum", str(EXAMPLE), "--rounds", "2", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["median"] == 7.0 and len(data["rounds"]) == 2
     assert {c["kind"] for rnd in data["rounds"] for c in rnd["challenges"]} <= {
         "confrontation", "compromise", "capitulation"}
+
+
+def test_cli_eum_tables() -> None:
     r = cli("eum", str(EXAMPLE), "--rounds", "1", "--variant", "scholz_code")
     assert r.returncode == 0, r.stderr
     assert "weighted median" in r.stdout and "Risk exponents" in r.stdout
+    assert "Offers taken" in r.stdout
 
 
 def test_cli_eum_bad_table_one_line_each(tmp_path: Path) -> None:
@@ -344,12 +348,16 @@ def test_cli_eum_bad_table_one_line_each(tmp_path: Path) -> None:
     assert lines == [f"error: {bad}:2: salience: '80' is not a share from 0 to 1 (on a 0-100 "
                      "scale? write 0.8)",
                      f"error: {bad}:3: capability: 'one' is not a number 0 or more"]
-    r = cli("eum", str(tmp_path / "missing.csv"))
-    assert r.returncode == 2 and r.stderr.strip() == f"error: {tmp_path / 'missing.csv'}: no "\
-        "such file"
+
+
+def test_cli_eum_bad_option_one_line(tmp_path: Path) -> None:
     r = cli("eum", str(EXAMPLE), "--variant", "bdm")
-    assert r.returncode == 2 and "--variant bdm: unknown; valid: paper, scholz_code" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == "error: --variant bdm: unknown; valid: paper, scholz_code"
+    with pytest.raises(ScenarioError, match=r"missing\.csv: no such file"):
+        api.eum(tmp_path / "missing.csv")
+    with pytest.raises(UsageError, match="span=5"):
+        api.eum(EXAMPLE, span=5)
 
 
 # ------------------------------------------------------------------ as a council (item 3)
