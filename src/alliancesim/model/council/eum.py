@@ -261,13 +261,16 @@ def win_probability(position: np.ndarray, weight: np.ndarray,
     same = dist == 0.0  # [t, i, j]: x_i = x_j
     if risk is not None and span is not None:
         dist = (dist / span[:, None, None]) ** risk[:, :, None]
-    arg = dist[:, :, None, :] - dist[:, :, :, None]  # [t, k, i, j]
-    num = np.einsum("tk,tkij->tij", weight, np.maximum(arg, 0.0))
-    if denominator == "dyad":
-        den = np.einsum("tk,tkij->tij", weight, np.abs(arg))
-    else:
-        den = np.einsum("tk,tkij->t", weight, np.abs(arg))[:, None, None] \
-            * np.ones_like(num)
+    trials, n = weight.shape
+    num = np.zeros((trials, n, n))
+    den = np.zeros((trials, n, n))
+    for k in range(n):  # one voter at a time: memory O(trials n^2), not n^3
+        arg = dist[:, k, None, :] - dist[:, k, :, None]  # [t, i, j] = d(k, j) - d(k, i)
+        w = weight[:, k, None, None]
+        num += w * np.maximum(arg, 0.0)
+        den += w * np.abs(arg)
+    if denominator == "all_pairs":
+        den = np.broadcast_to(den.sum(axis=(1, 2))[:, None, None], den.shape)
     return np.asarray(np.where(same | (den <= 0), 0.0, num / np.where(den > 0, den, 1.0)))
 
 
@@ -430,13 +433,15 @@ def check_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndar
 
 
 def bargain(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
-            settings: EUMSettings | None = None) -> Bargaining:
+            settings: EUMSettings | None = None, keep_expected: bool = True) -> Bargaining:
     """Run the rounds of the expected-utility model (Scholz et al., Appendix steps 1-13).
 
     capability, position, salience: (n,) for one game or (trials, n) for many at once (the
     same actors, inputs drawn per trial). Each round: r = 1; the weighted median mu; the
     expected utilities; the risk exponents from them; the expected utilities again with
     those exponents; the offers; every actor takes one (settings.offers), all at once.
+    keep_expected=False leaves `expected` empty (0, trials, n, n): many trials need not keep
+    every round's n x n matrix. Memory otherwise O(trials n^2) per round.
     """
     settings = settings or EUMSettings()
     check_inputs(capability, position, salience)
@@ -449,7 +454,7 @@ def bargain(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
     median = np.empty((rounds + 1, trials))
     mean = np.empty((rounds + 1, trials))
     risk = np.empty((rounds, trials, n))
-    expected = np.empty((rounds, trials, n, n))
+    expected = np.empty((rounds if keep_expected else 0, trials, n, n))
     proposer = np.empty((rounds, trials, n), dtype=np.int64)
     kinds = np.empty((rounds, trials, n), dtype=np.int8)
     positions[0] = x
@@ -476,7 +481,9 @@ def bargain(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
             b = np.swapaxes(e, 1, 2)
         kind, target = offers(x, e, settings.conflict, b)
         who, x = choose(x, e, kind, target, settings.offers, b)
-        risk[k], expected[k], proposer[k] = r, e, who
+        risk[k], proposer[k] = r, who
+        if keep_expected:
+            expected[k] = e
         kinds[k] = np.where(who >= 0, np.take_along_axis(kind, np.maximum(who, 0)[..., None],
                                                          axis=2)[..., 0], NO_OFFER)
         positions[k + 1] = x
