@@ -431,3 +431,15 @@ def test_cli_lists_the_library_variants() -> None:
     from alliancesim.cli import EUM_VARIANT_CHOICES
 
     assert EUM_VARIANT_CHOICES == "[" + "|".join(api.EUM_VARIANTS) + "]"
+
+
+def test_figure_draws_identical_paths_once() -> None:
+    """Actors with the same positions in every round share one labelled line."""
+    from alliancesim.report.bargaining import eum_figure
+
+    report = api.eum(EXAMPLE, variant="scholz_code", rounds=3)
+    fig = eum_figure(report)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "France, Italy, UK" in labels and "Netherlands, Germany, Denmark" in labels
+    assert labels[-2:] == ["weighted median", "weighted mean"]
+    assert sum(len(label.split(", ")) for label in labels[:-2]) == 10

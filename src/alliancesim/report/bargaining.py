@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -70,13 +71,19 @@ def render_eum(report: EUMReport, console: Console) -> None:
 
 
 def eum_figure(report: EUMReport, path: Path | None = None) -> Figure:
-    """Each actor's position over the rounds, with the weighted median and mean."""
+    """Each actor's position over the rounds, with the weighted median and mean. Actors whose
+    positions are the same in every round share one line, labelled with all their names (so
+    that no line hides another)."""
     rows = report.positions()
     rounds = list(range(len(rows)))
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    paths: dict[tuple[float, ...], list[str]] = {}
     for i, actor in enumerate(report.actors):
-        ax.plot(rounds, [row[i] for row in rows], marker="o", markersize=3, linewidth=1,
-                alpha=0.8, label=actor.replace("$", r"\$"))
+        paths.setdefault(tuple(row[i] for row in rows), []).append(actor)
+    fig, ax = plt.subplots(figsize=(8.5, 4.8), layout="constrained")
+    for path_, names in paths.items():
+        label = textwrap.shorten(", ".join(names), width=48, placeholder=" ...")
+        ax.plot(rounds, path_, marker="o", markersize=3, linewidth=1 + 0.4 * (len(names) - 1),
+                alpha=0.85, label=label.replace("$", r"\$"))
     ax.plot(rounds, report.medians, color="black", linewidth=2.5, label="weighted median")
     ax.plot(rounds, report.means, color="black", linewidth=1.5, linestyle="--",
             label="weighted mean")
