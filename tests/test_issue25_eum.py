@@ -443,3 +443,19 @@ def test_figure_draws_identical_paths_once() -> None:
     assert "France, Italy, UK" in labels and "Netherlands, Germany, Denmark" in labels
     assert labels[-2:] == ["weighted median", "weighted mean"]
     assert sum(len(label.split(", ")) for label in labels[:-2]) == 10
+
+
+@pytest.mark.parametrize("settings", [
+    E.EUMSettings(rounds=5),
+    E.EUMSettings(rounds=5, q=0.4, offers="most_enforceable", conflict="no_move"),
+    E.EUMSettings(rounds=5, q=0.6, t=0.3, no_challenge="add", offers="by_kind", span=150),
+    E.EUMSettings.scholz_code(5)], ids=["paper", "enforceable", "fixed-t", "scholz-code"])
+def test_compiled_rounds_equal_the_numpy_form(settings: E.EUMSettings) -> None:
+    """trial_bargain (numba, one trial at a time: the engine's form) gives the same final
+    positions and median as bargain (numpy, all trials at once)."""
+    c, x, s = random_games(150, 6, seed=11)
+    game = E.bargain(c, x, s, settings, keep_expected=False)
+    final, median = E.bargain_compiled(c, x, s, settings)
+    assert np.allclose(final, game.final, atol=1e-9)
+    assert np.allclose(median, game.median[-1], atol=1e-9)
+    assert not np.allclose(final, x)  # the games moved

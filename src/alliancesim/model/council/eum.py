@@ -58,6 +58,10 @@ The equations (Scholz et al. numbering), for actors i, j, k; every array is tria
   capitulation a < 0 and |a| > b: i moves to x_j.
   Ties (a = b, |a| = b, a = 0) make no offer. Every actor then takes one of its offers
   (`offers`), all at once; a round ends when every actor has moved or stayed.
+
+Two forms: `bargain` (numpy, every trial at once, every round's record) and `trial_bargain`
+(numba, one trial, in place, with scratch arrays passed in: the form the engine's pass will
+call), which the tests check against each other under every switch.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
+from numba import njit
 
 from alliancesim.scenario.errors import UsageError
 
@@ -491,3 +496,204 @@ def bargain(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
         mean[k + 1] = weighted_mean(x, c, s)
     return Bargaining(positions=positions, median=median, mean=mean, risk=risk,
                       expected=expected, proposer=proposer, kind=kinds, span=span)
+
+
+# --------------------------------------------------------------------------- compiled form
+OFFER_CODES = {"least_move": 0, "most_enforceable": 1, "by_kind": 2, "scholz_code": 3}
+
+
+@njit(cache=True)
+def _trial_median(x: np.ndarray, w: np.ndarray) -> float:
+    """The weighted median of one trial: the position minimising sum_i w_i |x_i - x_j| (the
+    Condorcet winner of weighted_median: v^{jk} = D_k - D_j), the lower one on a tie."""
+    n = x.shape[0]
+    best = np.inf
+    total_w = 0.0
+    lo = np.inf
+    hi = -np.inf
+    for i in range(n):
+        total_w += abs(w[i])
+        lo = min(lo, x[i])
+        hi = max(hi, x[i])
+    tol = 1e-12 * max(1.0, total_w * (hi - lo))
+    dist = np.empty(n)
+    for j in range(n):
+        d = 0.0
+        for i in range(n):
+            d += w[i] * abs(x[i] - x[j])
+        dist[j] = d
+        best = min(best, d)
+    out = np.inf
+    for j in range(n):
+        if dist[j] <= best + tol and x[j] < out:
+            out = x[j]
+    return out
+
+
+@njit(cache=True)
+def _trial_probability(x: np.ndarray, w: np.ndarray, r: np.ndarray, span: float,
+                       all_pairs: bool, risk_votes: bool, p: np.ndarray) -> None:
+    """win_probability for one trial into p (n, n)."""
+    n = x.shape[0]
+    total = 0.0
+    for i in range(n):
+        for j in range(n):
+            num = 0.0
+            den = 0.0
+            for k in range(n):
+                dj = abs(x[k] - x[j])
+                di = abs(x[k] - x[i])
+                if risk_votes:
+                    dj = (dj / span) ** r[k]
+                    di = (di / span) ** r[k]
+                a = dj - di
+                if a > 0.0:
+                    num += w[k] * a
+                den += w[k] * abs(a)
+            p[i, j] = num
+            if all_pairs:
+                total += den
+            else:
+                p[i, j] = 0.0 if (x[i] == x[j] or den <= 0.0) else num / den
+    if all_pairs:
+        for i in range(n):
+            for j in range(n):
+                p[i, j] = 0.0 if (x[i] == x[j] or total <= 0.0) else p[i, j] / total
+
+
+@njit(cache=True)
+def _trial_eu(x: np.ndarray, s: np.ndarray, p: np.ndarray, mu: float, span: float, q: float,
+              t: float, fixed_t: bool, add: bool, i: int, j: int, r: float) -> float:
+    """E^i(U_ij) of one trial with the exponent r (expected_utility of utilities)."""
+    if i == j:
+        return 0.0
+    d = abs(x[i] - x[j]) / span
+    m = abs(x[i] - mu) / span
+    us = 2.0 - 4.0 * max(0.5 - 0.5 * d, 0.0) ** r
+    uf = 2.0 - 4.0 * max(0.5 + 0.5 * d, 0.0) ** r
+    ub = 2.0 - 4.0 * max(0.5 - 0.25 * (m + d), 0.0) ** r
+    uw = 2.0 - 4.0 * max(0.5 + 0.25 * (m + d), 0.0) ** r
+    usq = 2.0 - 4.0 * 0.5 ** r
+    tt = t if fixed_t else (1.0 if abs(x[i] - mu) < abs(x[i] - x[j]) else 0.0)
+    pij = p[i, j]
+    challenge = s[j] * (pij * us + (1.0 - pij) * uf) + (1.0 - s[j]) * us
+    changed = tt * ub + (1.0 - tt) * uw
+    sign = 1.0 if add else -1.0
+    return challenge - q * usq + sign * (1.0 - q) * changed
+
+
+@njit(cache=True)
+def trial_bargain(c: np.ndarray, x: np.ndarray, s: np.ndarray, rounds: int, q: float,
+                  t: float, fixed_t: bool, span: float, all_pairs: bool, add: bool,
+                  offer_rule: int, no_move: bool, mover: bool, risk_votes: bool,
+                  scratch: np.ndarray, r: np.ndarray, new: np.ndarray) -> float:
+    """The rounds of one game, compiled: x (n,) is moved in place to the final positions;
+    returns the final weighted median. The same equations, in the same order, as `bargain`
+    (tests/test_issue25_eum.py checks they agree). Switch codes: offer_rule as OFFER_CODES;
+    the others True for all_pairs, "add", "no_move", "mover", "risk". scratch: (4, n, n);
+    r, new: (n,)."""
+    n = x.shape[0]
+    p = scratch[0]
+    e = scratch[1]
+    b = scratch[2]
+    w = scratch[3, 0]
+    for i in range(n):
+        w[i] = c[i] * s[i]
+    for _ in range(rounds):
+        mu = _trial_median(x, w)
+        for i in range(n):
+            r[i] = 1.0
+        _trial_probability(x, w, r, span, all_pairs, risk_votes, p)
+        for i in range(n):
+            for j in range(n):
+                e[i, j] = _trial_eu(x, s, p, mu, span, q, t, fixed_t, add, i, j, 1.0)
+        top = -np.inf
+        bottom = np.inf
+        for i in range(n):
+            sec = 0.0
+            for j in range(n):
+                sec += e[j, i]
+            new[i] = sec
+            top = max(top, sec)
+            bottom = min(bottom, sec)
+        spread = top - bottom
+        flat = spread <= 1e-12 * max(1.0, abs(top))
+        for i in range(n):
+            big_r = 0.0 if flat else min(1.0, max(-1.0, (2.0 * new[i] - top - bottom) / spread))
+            r[i] = (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+        if risk_votes:
+            _trial_probability(x, w, r, span, all_pairs, risk_votes, p)
+        for i in range(n):
+            for j in range(n):
+                e[i, j] = _trial_eu(x, s, p, mu, span, q, t, fixed_t, add, i, j, r[i])
+        for i in range(n):  # b[i, j] = E^j(U_ji), with r_j (own) or the mover's r_i
+            for j in range(n):
+                b[i, j] = _trial_eu(x, s, p, mu, span, q, t, fixed_t, add, j, i,
+                                    r[i] if mover else r[j])
+        for i in range(n):
+            new[i] = x[i]
+            have = False
+            k0 = 0.0
+            k1 = 0.0
+            k2 = 0.0
+            for j in range(n):
+                a = e[i, j]
+                bj = b[i, j]
+                if x[i] == x[j] or not bj > 0.0:
+                    continue
+                if a > 0.0 and bj > a and not no_move:
+                    kind = CONFRONTATION
+                    target = x[j]
+                elif a < 0.0 and bj > -a:
+                    kind = COMPROMISE
+                    target = x[i] + (x[j] - x[i]) * (abs(a) / bj)
+                elif a < 0.0 and -a > bj:
+                    kind = CAPITULATION
+                    target = x[j]
+                else:
+                    continue
+                move = abs(target - x[i])
+                if offer_rule == 0:
+                    key0, key1, key2 = move, -bj, 0.0
+                elif offer_rule == 1:
+                    key0, key1, key2 = -bj, move, 0.0
+                elif offer_rule == 2:
+                    key0, key1, key2 = float(kind), move, 0.0
+                else:
+                    aa = abs(a)
+                    weighted = (aa * x[i] + bj * x[j]) / (aa + bj) if aa + bj > 0 else 0.0
+                    key0 = float(kind)
+                    key1 = weighted if kind == COMPROMISE else move
+                    key2 = 0.0
+                if not have or key0 < k0 or (key0 == k0 and (key1 < k1 or (
+                        key1 == k1 and key2 < k2))):
+                    have = True
+                    k0, k1, k2 = key0, key1, key2
+                    new[i] = target
+        for i in range(n):
+            x[i] = new[i]
+    return _trial_median(x, w)
+
+
+def bargain_compiled(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
+                     settings: EUMSettings | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(final positions (trials, n), final weighted median (trials,)) by trial_bargain, one
+    trial at a time: the engine's form of `bargain` (same inputs and settings)."""
+    settings = settings or EUMSettings()
+    check_inputs(capability, position, salience)
+    c, x, s = _trials(capability), _trials(position).copy(), _trials(salience)
+    trials, n = x.shape
+    span = _spans(x, settings.span)
+    scratch = np.zeros((4, n, n))
+    r = np.empty(n)
+    new = np.empty(n)
+    median = np.empty(trials)
+    for k in range(trials):
+        median[k] = trial_bargain(
+            c[k], x[k], s[k], settings.rounds, float(settings.q),
+            0.0 if settings.t is None else float(settings.t), settings.t is not None,
+            float(span[k]), settings.denominator == "all_pairs",
+            settings.no_challenge == "add", OFFER_CODES[settings.offers],
+            settings.conflict == "no_move", settings.perspective == "mover",
+            settings.votes == "risk", scratch, r, new)
+    return x, median
