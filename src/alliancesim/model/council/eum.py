@@ -107,13 +107,13 @@ class EUMSettings:
         the least it can; ties to the proposer with the larger expected utility),
         "most_enforceable" (it concedes to the proposer with the largest expected utility;
         ties to the least move), "by_kind" (a confrontation before a compromise before a
-        capitulation, each the least move). Ties left after these go to the earlier actor.
+        capitulation, each the least move), "scholz_code" (as "by_kind", but among
+        compromises the one whose weighted position (|a| x_i + |b| x_j) / (|a| + |b|) is
+        lowest: Scholz et al.'s code, per McKibben, who calls it a mistake against their
+        text). Ties left after these go to the earlier actor.
     conflict: "loser_moves" (section 6.1: in a confrontation the actor with the smaller
         expected utility moves to the other's position) or "no_move" (BDM 1997: a conflict's
         outcome is uncertain and moves no one).
-        "scholz_code": as "by_kind", but among compromises the one whose weighted position
-        (|a| x_i + |b| x_j) / (|a| + |b|) is lowest (Scholz et al.'s code, per McKibben, who
-        calls it a mistake against their text).
     perspective: whose risk exponent the proposer's expected utility b = E^j(U_ji) uses when
         the mover i weighs an offer: "own" (r_j, the paper) or "mover" (r_i: every utility
         "from the actor's perspective", Scholz et al.'s code per McKibben).
@@ -138,8 +138,11 @@ class EUMSettings:
         """The variant of Scholz et al.'s own program as McKibben transcribes it
         (jmckib/bdm-scholz-expected-utility-model): all-pairs denominator, votes with the
         voters' risk exponents, every expected utility from the mover's exponent, offers by
-        kind with compromises ordered by their weighted position. It gives the rounds Scholz
-        et al. print for the EU example (tests/test_issue25_eum.py)."""
+        kind with compromises ordered by their weighted position. For the EU example it gives
+        the medians Scholz et al. print for rounds 1 and 3-8, not round 2, and the same rounds
+        as McKibben's program (tests/test_issue25_eum.py). One difference from that program:
+        its capitulation test (`eu_ji < abs(eu_ji)`) can never hold, a slip; here an actor
+        can capitulate (it does not, in the EU example)."""
         return cls(rounds=rounds, denominator="all_pairs", offers="scholz_code",
                    perspective="mover", votes="risk")
 
@@ -173,7 +176,8 @@ class Bargaining:
     median, mean: (rounds + 1, trials), the weighted median and the capability x salience
         weighted mean of each row of positions.
     risk: (rounds, trials, n), the risk exponents r_i used in each round.
-    expected: (rounds, trials, n, n), E^i(U_ij) with those exponents (the diagonal 0).
+    expected: (rounds, trials, n, n), E^i(U_ij) with those exponents (the diagonal 0); (0,
+        trials, n, n) when bargain was told not to keep it.
     proposer: (rounds, trials, n), whose offer actor i took in each round (-1: none).
     kind: (rounds, trials, n), which offer (NO_OFFER, CONFRONTATION, COMPROMISE,
         CAPITULATION).
