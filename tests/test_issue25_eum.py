@@ -462,3 +462,13 @@ def test_compiled_rounds_equal_the_numpy_form(settings: E.EUMSettings) -> None:
     assert np.allclose(final, game.final, atol=1e-9)
     assert np.allclose(median, game.median[-1], atol=1e-9)
     assert not np.allclose(final, x)  # the games moved
+
+
+def test_table_lines_count_quoted_newlines(tmp_path: Path) -> None:
+    """A quoted name spanning two lines: the next row's problem names its own line."""
+    path = tmp_path / "t.csv"
+    path.write_text('actor,capability,position,salience\n"Two\nlines",1,2,0.5\nB,1,x,0.5\n')
+    with pytest.raises(ScenarioError) as err:
+        read_stakeholders(path)
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}:4: position: 'x' is not a finite number on the issue's scale"]

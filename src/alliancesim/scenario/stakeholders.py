@@ -68,11 +68,18 @@ def read_stakeholders(path: str | Path) -> StakeholderTable:
     path = Path(path)
     source = str(path)
     text = _text(path)
+    rows: list[list[str]] = []
+    lines: list[int] = []  # the line each row starts on (a quoted field may span lines)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous = 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        for row in reader:
+            lines.append(previous + 1)
+            rows.append(row)
+            previous = reader.line_num
     except csv.Error as exc:
-        raise ScenarioError([Problem(source, "", f"not a readable CSV file ({exc})")]) from None
-    lines = [k + 1 for k in range(len(rows))]
+        raise ScenarioError([Problem(source, "", f"not a readable CSV file ({exc})",
+                                     reader.line_num)]) from None
     filled = [(line, row) for line, row in zip(lines, rows, strict=True)
               if any(cell.strip() for cell in row)]
     if not filled:
