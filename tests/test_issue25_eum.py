@@ -472,3 +472,11 @@ def test_table_lines_count_quoted_newlines(tmp_path: Path) -> None:
         read_stakeholders(path)
     assert [str(p) for p in err.value.problems] == [
         f"{path}:4: position: 'x' is not a finite number on the issue's scale"]
+
+
+def test_plot_format_by_suffix(tmp_path: Path) -> None:
+    api.eum(EXAMPLE, rounds=1, plot=tmp_path / "r.svg")
+    assert (tmp_path / "r.svg").read_text().lstrip().startswith("<?xml")
+    with pytest.raises(UsageError, match=r"plot='r\.txt': give a file ending in \.png"):
+        api.eum(EXAMPLE, rounds=1, plot="r.txt")
+    assert not list(tmp_path.glob(".*"))  # no temporary file left

@@ -1035,6 +1035,7 @@ def reliability_fit(*, data_store: str | Path | None = None,
 
 
 EUM_VARIANTS = ("paper", "scholz_code")
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str = "paper",
@@ -1047,7 +1048,8 @@ def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str =
     variant: "paper" (Scholz et al.'s equations as printed) or "scholz_code" (their program
     as McKibben transcribes it, which gives their published rounds); `switches` (denominator,
     no_challenge, offers, conflict, perspective, votes) override one reading each
-    (model/council/eum.EUMSettings). plot: a PNG of the positions over the rounds.
+    (model/council/eum.EUMSettings). plot: the figure of the positions over the rounds
+    (a .png, .svg or .pdf file).
     Raises ScenarioError for a bad table (file, line, column), UsageError for an option.
     """
     import dataclasses
@@ -1063,6 +1065,9 @@ def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str =
         if name not in known:
             raise UsageError(f"unknown option; valid: {', '.join(sorted(known))}", param=name)
     if plot is not None:
+        if Path(plot).suffix.lower() not in FIGURE_SUFFIXES:
+            raise UsageError(f"give a file ending in {', '.join(FIGURE_SUFFIXES)}",
+                             param="plot", value=str(plot))
         check_out_file(Path(plot))
     base = EUMSettings.scholz_code() if variant == "scholz_code" else EUMSettings()
     settings = dataclasses.replace(base, rounds=rounds, q=q, t=t, span=span, **switches)
@@ -1076,7 +1081,8 @@ def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str =
 
 
 def _write_png(path: Path, report: EUMReport) -> None:
-    """The figure of positions over rounds, written via a temporary file and a rename."""
+    """The figure of positions over rounds (PNG, SVG or PDF by the name's suffix), written via
+    a temporary file and a rename."""
     import os
     import tempfile
 
@@ -1085,7 +1091,8 @@ def _write_png(path: Path, report: EUMReport) -> None:
 
     refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix.lower(),
+                               dir=path.parent)
     os.close(fd)
     try:
         eum_figure(report, Path(tmp))

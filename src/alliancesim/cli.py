@@ -705,7 +705,7 @@ def eum(
         "the stated positions), e.g. 100 on a 0-100 scale.", min=0.0)] = None,
     plot: Annotated[Path | None, typer.Option(
         "--plot", parser=_out_file, help="Write a figure of the positions over the rounds "
-        "(PNG).")] = None,
+        "(.png, .svg or .pdf).")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the rounds as JSON.")] = False,
 ) -> None:
     """Bueno de Mesquita's expected-utility model on a stakeholder table: positions per
