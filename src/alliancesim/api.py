@@ -36,6 +36,7 @@ from alliancesim.cases import (
 )
 from alliancesim.data import bundled
 from alliancesim.engine import TrialResults
+from alliancesim.results.bargaining import EUMReport
 from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.discovery import DiscoveryReport
 from alliancesim.results.ensemble import MAX_CHUNK, Ensemble, simulate_scenario, trials_to_run
@@ -55,6 +56,7 @@ from alliancesim.scenario.params import (
     with_uncertainty,
 )
 from alliancesim.scenario.schema import MAX_SEED, MAX_TRIALS, Scenario
+from alliancesim.scenario.stakeholders import StakeholderTable, read_stakeholders
 from alliancesim.store.checks import check_out_dir, check_out_file
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ __all__ = [
     "compare",
     "compile_kernels",
     "contribution_text",
+    "eum",
     "hindcast",
     "list_scenarios",
     "load_case_sets",
@@ -1047,3 +1050,73 @@ def reliability_fit(*, data_store: str | Path | None = None,
                         probabilities=f.probs) for f in forecasts],
         case_log_score={k: v[0] for k, v in scored.items()},
         case_brier={k: v[1] for k, v in scored.items()})
+
+
+EUM_VARIANTS = ("paper", "scholz_code")
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def eum(table: str | Path | StakeholderTable, *, rounds: int = 8, variant: str = "paper",
+        q: float = 1.0, t: float | None = None, span: float | None = None,
+        plot: str | Path | None = None, **switches: Any) -> EUMReport:
+    """Bueno de Mesquita's expected-utility model on a stakeholder table (a CSV file with
+    actor, capability, position, salience; see docs/eum.md): positions per round, the
+    weighted median and mean, the risk exponents, who took whose offer.
+
+    variant: "paper" (Scholz et al.'s equations as printed) or "scholz_code" (their program
+    as McKibben transcribes it, which gives their published rounds); `switches` (denominator,
+    no_challenge, offers, conflict, perspective, votes) override one reading each
+    (model/council/eum.EUMSettings). plot: the figure of the positions over the rounds
+    (a .png, .svg or .pdf file).
+    Raises ScenarioError for a bad table (file, line, column), UsageError for an option.
+    """
+    import dataclasses
+
+    from alliancesim.model.council.eum import EUMSettings, bargain
+    from alliancesim.results.bargaining import eum_report
+
+    if variant not in EUM_VARIANTS:
+        raise UsageError(f"unknown; valid: {', '.join(EUM_VARIANTS)}", param="variant",
+                         value=variant)
+    known = {f.name for f in dataclasses.fields(EUMSettings)} - {"rounds", "q", "t", "span"}
+    for name in switches:
+        if name not in known:
+            raise UsageError(f"unknown option; valid: {', '.join(sorted(known))}", param=name)
+    if plot is not None:
+        if Path(plot).suffix.lower() not in FIGURE_SUFFIXES:
+            raise UsageError(f"give a file ending in {', '.join(FIGURE_SUFFIXES)}",
+                             param="plot", value=str(plot))
+        check_out_file(Path(plot))
+    base = EUMSettings.scholz_code() if variant == "scholz_code" else EUMSettings()
+    settings = dataclasses.replace(base, rounds=rounds, q=q, t=t, span=span, **switches)
+    stakeholders = table if isinstance(table, StakeholderTable) else read_stakeholders(table)
+    game = bargain(np.array(stakeholders.capability), np.array(stakeholders.position),
+                   np.array(stakeholders.salience), settings)
+    report = eum_report(stakeholders, game, settings)
+    if plot is not None:
+        _write_png(Path(plot), report)
+    return report
+
+
+def _write_png(path: Path, report: EUMReport) -> None:
+    """The figure of positions over rounds (PNG, SVG or PDF by the name's suffix), written via
+    a temporary file and a rename."""
+    import os
+    import tempfile
+
+    from alliancesim.report.bargaining import eum_figure
+    from alliancesim.store.checks import refuse_special
+
+    refuse_special(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix.lower(),
+                               dir=path.parent)
+    os.close(fd)
+    try:
+        eum_figure(report, Path(tmp))
+        os.chmod(tmp, 0o644)
+        refuse_special(path)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

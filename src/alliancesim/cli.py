@@ -694,6 +694,42 @@ def score(
     _emit(report, [], json_, lambda: render_scores(report, out_console))
 
 
+EUM_VARIANT_CHOICES = _choices(("paper", "scholz_code"))  # api.EUM_VARIANTS
+
+
+@app.command()
+def eum(
+    table: Annotated[Path, typer.Argument(
+        help="A stakeholder table: CSV with the columns actor, capability, position, salience "
+        "(salience a share from 0 to 1), e.g. examples/eu_emissions.csv.")],
+    rounds: Annotated[int, typer.Option("--rounds", help="Bargaining rounds.", min=0,
+                                        max=1000)] = 8,
+    variant: Annotated[str, typer.Option(
+        "--variant", help=f"{EUM_VARIANT_CHOICES} paper: Scholz, Calbert & Smith's equations "
+        "as printed; scholz_code: their program as McKibben transcribes it (their published "
+        "rounds).")] = "paper",
+    q: Annotated[float, typer.Option("--q", help="Q, the chance the status quo holds when no "
+                                     "one challenges.", min=0.0, max=1.0)] = 1.0,
+    t: Annotated[float | None, typer.Option(
+        "--t", help="T, the chance an unchallenged change is for the better (default: 1 or 0 "
+        "by Scholz et al.'s four cases).", min=0.0, max=1.0)] = None,
+    span: Annotated[float | None, typer.Option(
+        "--span", help="The issue scale's length in every distance (default: the spread of "
+        "the stated positions), e.g. 100 on a 0-100 scale.", min=0.0)] = None,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", parser=_out_file, help="Write a figure of the positions over the rounds "
+        "(.png, .svg or .pdf).")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the rounds as JSON.")] = False,
+) -> None:
+    """Bueno de Mesquita's expected-utility model on a stakeholder table: positions per
+    round, the weighted median and mean, risk exponents, who took whose offer (docs/eum.md)."""
+    from alliancesim.report.bargaining import render_eum
+
+    report = api.eum(table, rounds=rounds, variant=variant, q=q, t=t, span=span, plot=plot)
+    _emit(report, [plot] if plot is not None else [], json_,
+          lambda: render_eum(report, out_console))
+
+
 def _version(value: bool) -> None:
     if value:
         from alliancesim._version import __version__
