@@ -18,24 +18,25 @@ def _grid_posterior(a0: float, b0: float, successes: float, failures: float) -> 
     return np.asarray(post / np.trapezoid(post, p))
 
 
-@pytest.mark.parametrize("rungs", [[4, 0, 4, 4, 0], [0, 0, 0], [4, 4], [2, 3, 1, 4]])
-def test_update_is_the_beta_conjugate_closed_form(rungs: list[int]) -> None:
+@pytest.mark.parametrize(("rungs", "c"), [([4, 0, 4, 4, 0], 1.0), ([0, 0, 0], 1.0), ([4, 4], 0.0),
+                                          ([2, 3, 1, 4], 0.6)])
+def test_update_is_the_beta_conjugate_closed_form(rungs: list[int], c: float) -> None:
     params = BeliefParameters()
     a, b = belief.prior(0.5, 3, 1, params)
     active = np.ones((1, 3), dtype=bool)
     for rung in rungs:
-        w = belief.evidence_weights(0, -1, 1.0, active, params)
-        a, b = belief.update(a, b, np.array([rung]), w)
+        w = belief.evidence_weights(0, -1, active, params)
+        a, b = belief.update(a, b, np.array([rung]), w, c)
     h = np.array(rungs) / 4
     a0, b0 = 1 + 2 * 0.5, 1 + 2 * 0.5
-    # the victim (weight 1): a = a0 + sum h, b = b0 + sum(1 - h)
+    # the victim (weight 1): a = a0 + sum h, b = b0 + c sum(1 - h)
     assert a[0, 0] == pytest.approx(a0 + h.sum())
-    assert b[0, 0] == pytest.approx(b0 + (1 - h).sum())
+    assert b[0, 0] == pytest.approx(b0 + c * (1 - h).sum())
     # the others (weight 1/2)
     assert a[0, 1] == pytest.approx(a0 + 0.5 * h.sum())
     p = np.linspace(1e-4, 1 - 1e-4, 4001)
     for i, w in ((0, 1.0), (1, 0.5)):
-        grid = _grid_posterior(a0, b0, w * h.sum(), w * (1 - h).sum())
+        grid = _grid_posterior(a0, b0, w * h.sum(), w * c * (1 - h).sum())
         closed = stats.beta.pdf(p, a[0, i], b[0, i])
         assert np.max(np.abs(grid - closed)) < 1e-3 * closed.max()
 
@@ -48,13 +49,18 @@ def test_always_helped_never_loses_and_never_helped_never_gains() -> None:
     before = belief.mean(a, b)
     for k in range(6):
         victim = k % M
-        w = belief.evidence_weights(victim, -1, rng.random(), active)
-        up_a, up_b = belief.update(a, b, np.full(T, 4), w)
-        down_a, down_b = belief.update(a, b, np.zeros(T, dtype=int), w)
+        c = rng.random() if k else 0.0
+        w = belief.evidence_weights(victim, -1, active)
+        up_a, up_b = belief.update(a, b, np.full(T, 4), w, c)
+        down_a, down_b = belief.update(a, b, np.zeros(T, dtype=int), w, c)
         assert np.all(belief.mean(up_a, up_b) >= belief.mean(a, b))
         assert np.all(belief.mean(down_a, down_b) <= belief.mean(a, b))
         moved = w > 0
         assert np.all(belief.mean(up_a, up_b)[moved] > belief.mean(a, b)[moved])
+        if c > 0:
+            assert np.all(belief.mean(down_a, down_b)[moved] < belief.mean(a, b)[moved])
+        else:  # nothing was due: withholding teaches nothing
+            assert np.array_equal(belief.mean(down_a, down_b), belief.mean(a, b))
         a, b = up_a, up_b
     assert np.all(belief.mean(a, b) >= before)
 
@@ -62,8 +68,8 @@ def test_always_helped_never_loses_and_never_helped_never_gains() -> None:
 def test_the_party_to_a_clash_and_inactive_members_learn_nothing() -> None:
     a, b = belief.prior(0.5, 3, 2)
     active = np.array([[True, True, True], [True, False, True]])
-    w = belief.evidence_weights(0, 2, 1.0, active)
-    a2, b2 = belief.update(a, b, np.array([0, 0]), w)
+    w = belief.evidence_weights(0, 2, active)
+    a2, b2 = belief.update(a, b, np.array([0, 0]), w, 1.0)
     assert np.all(a2[:, 2] == a[:, 2]) and np.all(b2[:, 2] == b[:, 2])
     assert a2[1, 1] == a[1, 1] and b2[1, 1] == b[1, 1]
     assert b2[0, 1] > b[0, 1]

@@ -15,16 +15,19 @@ uniform Beta(1, 1). JUDGEMENT: the text is worth two observed crises.
 Evidence from a crisis k with collective rung L_k (0 none ... 4 military):
 
     h_k = L_k / 4                                   (HELP: the ladder's position)
-    w_ik = c_k * (WEIGHT_SELF if i is the victim else WEIGHT_OTHER)
-    a_i += w_ik h_k,   b_i += w_ik (1 - h_k)
+    w_ik = WEIGHT_SELF if i is the victim else WEIGHT_OTHER
+    a_i += w_ik h_k,   b_i += w_ik c_k (1 - h_k)
 
 c_k the crisis's own coverage (the treaty's coverage of its threat, times the coverage of
-disputed territory: CompiledCrisis.in_scope): a crisis the treaty does not cover teaches nothing
-about the treaty's word (Gibler 2008: reputations are built by honouring, or reneging on,
-commitments that were due). The party to a member clash (the aggressor member) and members no
-longer taking part learn nothing. With h_k in {0, 1} and w = 1 this is the Beta-Bernoulli
-conjugate update; a fractional h and w give the power likelihood p^(w h) (1 - p)^(w (1 - h)),
-conjugate as well (tests/test_belief.py checks both against Bayes' rule on a grid).
+disputed territory: CompiledCrisis.in_scope). Help given counts in full; help withheld counts
+only as far as the treaty promised it: withholding what was not due is not reneging (Gibler
+2008: reputations are lost by reneging on commitments that were due), while help beyond the
+treaty's letter is still evidence that the alliance helps (Kazakhstan, January 2022: unrest,
+coverage 0). The party to a member clash (the aggressor member) and members no longer taking
+part learn nothing. With h_k in {0, 1}, w = 1 and c_k = 1 this is the Beta-Bernoulli conjugate
+update; fractional pseudo-counts s = w h, f = w c (1 - h) give the power likelihood
+p^s (1 - p)^f, conjugate as well (tests/test_belief.py checks both against Bayes' rule on a
+grid).
 
 Freeze and exit (absorbing: a member that froze does not return within a sequence):
 
@@ -114,24 +117,26 @@ def help_score(rung: np.ndarray) -> np.ndarray:
     return np.asarray(rung, dtype=np.float64) / N_RUNGS
 
 
-def evidence_weights(victim: int, aggressor_member: int, coverage: float, active: np.ndarray,
+def evidence_weights(victim: int, aggressor_member: int, active: np.ndarray,
                      params: BeliefParameters = BeliefParameters()) -> np.ndarray:
-    """w (T, M): c_k * (weight_self for the victim, weight_other for the others), 0 for the
-    aggressor member and for members not active (active (T, M) bool)."""
+    """w (T, M): weight_self for the victim, weight_other for the others, 0 for the aggressor
+    member and for members not active (active (T, M) bool)."""
     M = active.shape[1]
     role = np.full(M, params.weight_other)
     role[victim] = params.weight_self
     if aggressor_member >= 0:
         role[aggressor_member] = 0.0
-    return coverage * role[None, :] * active
+    return role[None, :] * active
 
 
-def update(a: np.ndarray, b: np.ndarray, rung: np.ndarray, weights: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """The conjugate update: a + w h, b + w (1 - h), with h = help_score(rung) (T,) and the
-    weights (T, M). Returns new arrays."""
+def update(a: np.ndarray, b: np.ndarray, rung: np.ndarray, weights: np.ndarray,
+           coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """The conjugate update: a + w h, b + w c (1 - h), with h = help_score(rung) (T,), the
+    weights (T, M) and the crisis's coverage c in [0, 1]. Returns new arrays."""
+    if not 0.0 <= coverage <= 1.0:
+        raise ValueError(f"coverage must be in [0, 1] (got {coverage})")
     h = help_score(rung)[:, None]
-    return a + weights * h, b + weights * (1.0 - h)
+    return a + weights * h, b + weights * coverage * (1.0 - h)
 
 
 def thresholds(affinity_with_leader: np.ndarray, leader: int,
