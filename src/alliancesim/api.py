@@ -455,7 +455,7 @@ def _parse_sets(sets: Mapping[str, str] | list[str] | tuple[str, ...] | None
 
 def sequence(scenario: Scenario | str | Path, *, trials: int | None = None,
              seed: int | None = None, observed: bool = False,
-             set: Mapping[str, str] | list[str] | tuple[str, ...] | None = None,  # noqa: A002
+             set: Mapping[str, str] | list[str] | tuple[str, ...] | None = None,
              rule: str | None = None, out: str | Path | None = None,
              parameter_uncertainty: str | None = None,
              progress: Callable[[str], None] | None = None,

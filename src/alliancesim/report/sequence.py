@@ -89,9 +89,9 @@ def render_sequence(r: SequenceReport, console: Console, title: str | None = Non
         end.add_row(m.member, f"{m.threshold:.2f}",
                     f"{b.median[-1]:.2f} [{b.low[-1]:.2f}, {b.high[-1]:.2f}]",
                     pct(m.p_frozen[-1]), pct(m.p_exited[-1]))
-    c = r.credibility
-    end.add_row("credibility", "", f"{c.median[-1]:.2f} [{c.low[-1]:.2f}, {c.high[-1]:.2f}]",
-                "", "")
+    cred = r.credibility
+    end.add_row("credibility", "",
+                f"{cred.median[-1]:.2f} [{cred.low[-1]:.2f}, {cred.high[-1]:.2f}]", "", "")
     console.print(end)
     console.print("threshold: a member freezes when its belief falls below it (the leader "
                   "never). Credibility: the capability-weighted mean belief of the members "
