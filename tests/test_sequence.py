@@ -141,3 +141,48 @@ def test_a_bad_date_is_refused_with_both_forms(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"YYYY-MM-DD.*YYYY-MM"):
         api.load_scenario(path)
+
+
+def test_the_command_runs_writes_keeps_and_refuses(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from alliancesim.cli import app
+
+    store, out = tmp_path / "runs.duckdb", tmp_path / "seq"
+    r = CliRunner().invoke(app, ["--store", str(store), "sequence", str(SEQUENCE), "-n", "100",
+                                 "-s", "4", "--set", "armenia-2022=military", "--json"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout[r.stdout.index("{"):])
+    assert got["kind"] == "sequence-comparison" and got["label"] == "armenia-2022=military"
+    assert got["variant"]["forced"] == {"armenia-2022": "military"}
+    assert not out.exists()
+    kept = api.results_list(store=store)
+    assert [k.kind for k in kept] == ["sequence-comparison"]
+    # the same numbers from the library, and the table in the terminal
+    same = api.sequence(SEQUENCE, trials=100, seed=4, set=["armenia-2022=military"])
+    assert same.model_dump(mode="json") == got
+    r = CliRunner().invoke(app, ["--no-store", "sequence", str(SEQUENCE), "-n", "200",
+                                 "--observed"])
+    assert r.exit_code == 0, r.output
+    assert "P(frozen or exited by then)" in r.stdout and "kazakhstan-2022" in r.stdout
+    # bad requests raise the errors main() prints in one line with exit status 2
+    for bad, says in ((["--set", "armenia-2022"], "CRISIS=RUNG"),
+                      (["--set", "nowhere=military"], "no crisis 'nowhere'"),
+                      (["--rule", "dictator"], "consensus")):
+        r = CliRunner().invoke(app, ["--no-store", "sequence", str(SEQUENCE), "-n", "50",
+                                     *bad])
+        assert isinstance(r.exception, UsageError | ScenarioError), r.output
+        assert says in str(r.exception)
+
+
+@pytest.mark.slow  # matplotlib's figures: about 2 s
+def test_out_writes_the_record_and_the_figures(tmp_path: Path) -> None:
+    out = tmp_path / "seq"
+    report = api.sequence(SEQUENCE, trials=100, seed=4, rule="simple_majority", out=out)
+    names = {p.name for p in out.iterdir()}
+    assert {"sequence.json", "sequence.csv", "beliefs.png", "freeze.png"} <= names
+    assert (out / "sequence.json").read_text(encoding="utf-8") == report.model_dump_json(
+        indent=2)
+    assert report.label == "rule=simple_majority"  # type: ignore[union-attr]

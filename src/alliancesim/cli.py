@@ -282,8 +282,9 @@ def sequence(
         "consultations, mission, military), shown beside the baseline with common random "
         "numbers; repeat for several.")] = None,
     rule: Annotated[str | None, typer.Option(
-        "--rule", metavar="consensus|qualified_majority|simple_majority|leader",
-        help="Another decision rule, shown beside the baseline with common random numbers.")
+        "--rule", metavar="consensus|qualified_majority[:SHARE]|simple_majority|leader",
+        help="Another decision rule in place of the alliance's (qualified_majority's share "
+        "defaults to 0.667), shown beside the baseline with common random numbers.")
     ] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write sequence.json, sequence.csv, beliefs.png and freeze.png to "

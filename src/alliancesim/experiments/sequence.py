@@ -68,6 +68,28 @@ def ordered(scenario: Scenario) -> list[int]:
                   key=lambda k: crisis_date(scenario.crises[k].date))  # type: ignore[arg-type]
 
 
+TWO_THIRDS = 0.667  # qualified_majority's share when --rule gives none
+
+
+def decision_rule(spec: str) -> dict[str, object]:
+    """A decision rule from `--rule`: consensus (for every rung), simple_majority, leader, or
+    qualified_majority[:SHARE] (SHARE in (0, 1], default two thirds). The alliance's own rule
+    is replaced whole (its consensus_from too). UsageError for a malformed share."""
+    name, _, share = spec.partition(":")
+    rule: dict[str, object] = {"rule": name, "source": f"sequence --rule {spec}"}
+    if name == "qualified_majority":
+        try:
+            rule["threshold"] = float(share) if share else TWO_THIRDS
+        except ValueError:
+            raise UsageError(f"expected qualified_majority:SHARE with SHARE in (0, 1], e.g. "
+                             f"qualified_majority:0.667 (got share {share!r})", param="rule",
+                             value=spec) from None
+    elif share:
+        raise UsageError(f"only qualified_majority takes a share (rule {name!r})",
+                         param="rule", value=spec)
+    return rule
+
+
 def forced_rungs(scenario: Scenario, observed: bool, forced: Mapping[str, str]
                  ) -> dict[str, int]:
     """The rung forced on each crisis (index into RUNGS): the observed ones with observed=True,
@@ -255,7 +277,7 @@ def run_sequence(scenario: Scenario, *, trials: int, seed: int, observed: bool =
         raise UsageError(f"must be in 1..{MAX_SEQUENCE_TRIALS:,} for a sequence (every trial's "
                          f"beliefs are held in memory)", param="trials", value=trials)
     if rule is not None:
-        scenario = scenario.with_changes({"alliance.decision_rule.rule": rule})
+        scenario = scenario.with_changes({"alliance.decision_rule": decision_rule(rule)})
     order = ordered(scenario)
     rungs = forced_rungs(scenario, observed, forced)
     models = [compile_crisis(scenario, k) for k in order]
