@@ -196,8 +196,15 @@ def run_step(model: CompiledCrisis, inputs: TrialInputs, status: np.ndarray,
     request = np.full(T, -1, dtype=np.int8)
     troops = np.zeros((T, M))
     out = status != belief.ACTIVE
-    patterns, which = np.unique(out, axis=0, return_inverse=True)
-    which = which.reshape(-1)
+    if not out.any():  # everyone takes part: one pattern, no sorting
+        patterns, which = np.zeros((1, M), dtype=bool), np.zeros(T, dtype=np.int64)
+    elif M <= 62:  # each trial's members out as the bits of one integer: a fast unique
+        codes, which = np.unique(out.astype(np.int64) @ (np.int64(1) << np.arange(M)),
+                                 return_inverse=True)
+        patterns = (codes[:, None] >> np.arange(M)[None, :]) & 1 == 1
+    else:
+        patterns, which = np.unique(out, axis=0, return_inverse=True)
+    which = np.asarray(which).reshape(-1)
     for p, pattern in enumerate(patterns):
         if pattern[model.victim]:
             continue

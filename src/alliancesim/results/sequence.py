@@ -31,8 +31,14 @@ class Band(_Record):
     @staticmethod
     def of(values: list[np.ndarray]) -> Band:
         """From one (T,) array per step (NaN where a trial has no value: left out)."""
-        q = [np.nanquantile(v, [0.5, LOW, HIGH]) if np.any(np.isfinite(v))
-             else np.full(3, np.nan) for v in values]
+        def one(v: np.ndarray) -> np.ndarray:
+            finite = np.isfinite(v)
+            if finite.all():
+                return np.quantile(v, [0.5, LOW, HIGH])
+            return (np.quantile(v[finite], [0.5, LOW, HIGH]) if finite.any()
+                    else np.full(3, np.nan))
+
+        q = [one(np.asarray(v, dtype=np.float64)) for v in values]
         return Band(median=[float(x[0]) for x in q], low=[float(x[1]) for x in q],
                     high=[float(x[2]) for x in q])
 
