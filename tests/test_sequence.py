@@ -186,3 +186,15 @@ def test_out_writes_the_record_and_the_figures(tmp_path: Path) -> None:
     assert (out / "sequence.json").read_text(encoding="utf-8") == report.model_dump_json(
         indent=2)
     assert report.label == "rule=simple_majority"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow  # the page's figures: about 2 s
+def test_a_kept_sequence_has_its_page(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    report = api.sequence(SEQUENCE, trials=200, seed=4, set=["armenia-2022=military"])
+    rid = api.record(report.kind, report, scenario=api.load_scenario(SEQUENCE), store=store)
+    page = tmp_path / "page.html"
+    api.report(rid, out=page, store=store)
+    html = page.read_text(encoding="utf-8")
+    assert "Sequence of crises" in html and html.count("<img") == 2
+    assert "armenia-2022=military" in html and ">None<" not in html
