@@ -4,6 +4,7 @@ scalar reference, common random numbers, and precise errors."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,15 @@ def test_a_kept_sequence_has_its_page(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "Sequence of crises" in html and html.count("<img") == 2
     assert "armenia-2022=military" in html and ">None<" not in html
+
+
+@pytest.mark.parametrize("rung", ["military", "none"])
+def test_a_sequence_always_helping_never_lowers_belief_and_never_helping_never_raises_it(
+        scenario, rung: str) -> None:  # type: ignore[no-untyped-def]
+    forced = {c.id: rung for c in scenario.crises}
+    run = run_sequence(scenario, trials=300, seed=2, forced=forced, keep=True)
+    steps = [np.full_like(run.beliefs[0], 0.5), *run.beliefs]  # the CSTO's prior mean is 1/2
+    for before, after in itertools.pairwise(steps):
+        assert np.all(after >= before) if rung == "military" else np.all(after <= before)
+    moved = steps[-1] != steps[0]
+    assert moved.any()
