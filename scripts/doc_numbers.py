@@ -327,6 +327,50 @@ def calibrate_output() -> str:
 SWEEP_CRISES = ("Taliban-linked", "Low-level", "Azerbaijan attacks", "Armed clash")
 COMPARE_END = ("Taliban-linked", "Low-level", "Armed clash", "Each variant")
 
+SEQUENCE = ROOT / "examples" / "csto-sequence-2020-2023.yaml"
+
+
+@cache
+def sequence_report(observed: bool = False, forced: str | None = None) -> Any:
+    from alliancesim import api
+
+    return api.sequence(SEQUENCE, observed=observed, set=[forced] if forced else None)
+
+
+def sequence_table() -> str:
+    """docs/model.md §7: Armenia and Kazakhstan at the end of the bundled CSTO sequence."""
+    def end(r: Any, m: str) -> str:
+        b = r.member(m).belief
+        return f"{b.median[-1]:.2f} ({b.low[-1]:.2f}\u2013{b.high[-1]:.2f})"
+
+    sim, obs = sequence_report(), sequence_report(observed=True)
+    cf = sequence_report(forced="armenia-2022=military")
+    arm = next(d for d in cf.belief_end if d.member == "ARM")
+    kaz = next(d for d in cf.belief_end if d.member == "KAZ")
+    f_arm = next(d for d in cf.p_frozen_end if d.member == "ARM")
+    f_kaz = next(d for d in cf.p_frozen_end if d.member == "KAZ")
+    rows = [
+        "| | Armenia: belief at the end | Armenia: P(frozen or exited by 2024) | Kazakhstan: "
+        "belief at the end | Kazakhstan: P(stays) |",
+        "|---|---|---|---|---|",
+        f"| simulated responses (median, 90% band) | {end(sim, 'ARM')} | "
+        f"{pct(sim.member('ARM').p_frozen[-1])} | {end(sim, 'KAZ')} | "
+        f"{pct(1 - sim.member('KAZ').p_frozen[-1])} |",
+        f"| observed responses (`--observed`) | {obs.member('ARM').belief.median[-1]:.2f} | "
+        f"{pct(obs.member('ARM').p_frozen[-1])} | {obs.member('KAZ').belief.median[-1]:.2f} | "
+        f"{pct(1 - obs.member('KAZ').p_frozen[-1])} |",
+        f"| `--set armenia-2022=military` (simulated; mean, paired difference) | "
+        f"{arm.variant:.2f} ({signed(arm.difference)} \u00b1 {arm.se_paired:.4f}) | "
+        f"{pct(f_arm.variant)} | {kaz.variant:.2f} ({signed(kaz.difference)}) | "
+        f"{pct(1 - f_kaz.variant)} |",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def sequence_threshold(member: str) -> str:
+    return f"{sequence_report().member(member).threshold:.2f}"
+
+
 SLOW: dict[str, Callable[[], str]] = {
     "run.default-table": default_table,
     "run.default-output": lambda: fenced(first_crisis(command("run"))),
@@ -415,6 +459,8 @@ SLOW: dict[str, Callable[[], str]] = {
     "sens.delay.st": lambda: sobol("decision_delay_days", "st"),
     "sensitivity.output": lambda: fenced(command(
         "sensitivity", "examples/armenia-uncertain-council.yaml", width=120)),
+    "sequence.table": sequence_table,
+    "sequence.arm.threshold": lambda: sequence_threshold("ARM"),
 }
 
 

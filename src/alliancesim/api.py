@@ -41,6 +41,7 @@ from alliancesim.results.comparison import ComparisonReport
 from alliancesim.results.discovery import DiscoveryReport
 from alliancesim.results.ensemble import MAX_CHUNK, Ensemble, simulate_scenario, trials_to_run
 from alliancesim.results.sensitivity import SensitivityReport
+from alliancesim.results.sequence import SequenceComparison, SequenceReport
 from alliancesim.results.sweep import SweepReport
 from alliancesim.results.validation import CalibrationReport, HindcastReport, ScoreReport
 from alliancesim.scenario.compile import CompiledCrisis
@@ -89,6 +90,7 @@ __all__ = [
     "load_scenario",
     "scenario_source",
     "score_cases",
+    "sequence",
     "simulate",
     "sweep",
     "trials_to_run",
@@ -433,6 +435,91 @@ def _write_analysis(out: Path, report: Any, stem: str, figure: Callable[..., obj
     return write_folder(out, {f"{stem}.csv": write_csv, f"{stem}.json": write_json,
                               f"{stem}.png": partial(figure, report)}, kind=stem, meta=meta,
                         folder=folder)
+
+
+def _parse_sets(sets: Mapping[str, str] | list[str] | tuple[str, ...] | None
+                ) -> dict[str, str]:
+    """CRISIS=RUNG specs (or a mapping) as {crisis id: rung}; UsageError for a malformed one."""
+    if sets is None:
+        return {}
+    if isinstance(sets, Mapping):
+        return {str(k): str(v) for k, v in sets.items()}
+    out: dict[str, str] = {}
+    for spec in sets:
+        crisis, eq, rung = str(spec).partition("=")
+        if not eq or not crisis.strip() or not rung.strip():
+            raise UsageError("expected CRISIS=RUNG, e.g. armenia-2022=military", param="set",
+                             value=spec)
+        if crisis.strip() in out:
+            raise UsageError(f"crisis {crisis.strip()!r} is set twice", param="set", value=spec)
+        out[crisis.strip()] = rung.strip()
+    return out
+
+
+def sequence(scenario: Scenario | str | Path, *, trials: int | None = None,
+             seed: int | None = None, observed: bool = False,
+             set: Mapping[str, str] | list[str] | tuple[str, ...] | None = None,
+             rule: str | None = None, out: str | Path | None = None,
+             parameter_uncertainty: str | None = None,
+             progress: Callable[[str], None] | None = None,
+             ) -> SequenceReport | SequenceComparison:
+    """Run a scenario's dated crises as a sequence, each member's belief that the alliance will
+    help it carried from one crisis to the next (docs/model.md §7, experiments/sequence.py).
+
+    observed: force every crisis's observed response (history as it happened). set: crisis
+    ids and rungs to force (["armenia-2022=military"] or {"armenia-2022": "military"}), and
+    rule another decision rule: with either, the same sequence is also run without the change
+    (the baseline, same seed: common random numbers) and a SequenceComparison is returned,
+    else a SequenceReport. trials and seed default to the scenario's; parameter_uncertainty as
+    simulate's. out: a folder for sequence.json, sequence.csv (the tidy frame), beliefs.png and
+    freeze.png, swapped in whole (store/files.py)."""
+    from alliancesim.experiments.sequence import compare_sequences, run_sequence
+    from alliancesim.store.files import held_folder
+
+    check_options(out=out, seed=seed)
+    if parameter_uncertainty is not None:
+        check_uncertainty(parameter_uncertainty)
+    forced = _parse_sets(set)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if isinstance(sc.alliance, str):
+        sc = resolve(sc)
+    sc = with_uncertainty(sc, parameter_uncertainty)
+    n = trials if trials is not None else sc.trials
+    s = seed if seed is not None else sc.seed
+
+    def say(label: str) -> Callable[[str], None] | None:
+        if progress is None:
+            return None
+        return lambda crisis: progress(f"{label}: {crisis}")
+
+    with held_folder(Path(out) if out is not None else None, "sequence") as folder:
+        base = run_sequence(sc, trials=n, seed=s, observed=observed, progress=say("baseline"))
+        report: SequenceReport | SequenceComparison = base.report
+        if forced or rule is not None:
+            label = ", ".join([*(f"{k}={v}" for k, v in forced.items()),
+                               *([f"rule={rule}"] if rule else [])])
+            variant = run_sequence(sc, trials=n, seed=s, observed=observed, forced=forced,
+                                   rule=rule, progress=say(label))
+            report = compare_sequences(base, variant, label)
+        if out is not None:
+            from alliancesim.report.sequence import beliefs_figure, freeze_figure
+            from alliancesim.store.files import write_folder
+
+            shown = report
+
+            def write_json(path: Path) -> None:
+                path.write_text(shown.model_dump_json(indent=2), encoding="utf-8")
+
+            def write_csv(path: Path) -> None:
+                shown.to_pandas().to_csv(path, index=False)
+
+            write_folder(Path(out), {"sequence.json": write_json, "sequence.csv": write_csv,
+                                     "beliefs.png": partial(beliefs_figure, shown),
+                                     "freeze.png": partial(freeze_figure, shown)},
+                         kind="sequence", meta={"scenario": sc.name, "seed": s, "trials": n,
+                                                "observed": observed, "set": forced,
+                                                "rule": rule}, folder=folder)
+    return report
 
 
 MAX_SWEEP_POINTS = 10_000

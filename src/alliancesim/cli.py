@@ -263,6 +263,65 @@ def compare(
 
 
 @app.command()
+def sequence(
+    scenario: Annotated[str, typer.Argument(
+        help="A scenario file whose crises have dates (date:), e.g. "
+             "examples/csto-sequence-2020-2023.yaml.")],
+    trials: Annotated[int | None, typer.Option(
+        "--trials", "-n", min=1, max=2_000_000,
+        help="Trials (default: the scenario's; every trial's beliefs are held in memory).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", "-s", min=0, max=MAX_SEED,
+        help="Random seed (default: the scenario's; 0 to 2^63 - 1).")] = None,
+    observed: Annotated[bool, typer.Option(
+        "--observed", help="Force every crisis's observed response (its observed: rung): "
+        "history as it happened.")] = False,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="CRISIS=RUNG: force one crisis's response (none, statement, "
+        "consultations, mission, military), shown beside the baseline with common random "
+        "numbers; repeat for several.")] = None,
+    rule: Annotated[str | None, typer.Option(
+        "--rule", metavar="consensus|qualified_majority[:SHARE]|simple_majority|leader",
+        help="Another decision rule in place of the alliance's (qualified_majority's share "
+        "defaults to 0.667), shown beside the baseline with common random numbers.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write sequence.json, sequence.csv, beliefs.png and freeze.png to "
+        "this folder.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    parameter_uncertainty: Annotated[str | None, typer.Option(
+        "--parameter-uncertainty", metavar=UNCERTAINTY_CHOICES,
+        help=UNCERTAINTY_HELP + " Default: the scenario file's parameters.uncertainty where "
+        "it sets one, else posterior.")] = None,
+) -> None:
+    """The crises in date order, each member's belief that the alliance will help it carried
+    from one to the next: beliefs over time, each member's probability of freezing or leaving
+    by each date, the alliance's credibility (docs/model.md §7)."""
+    from alliancesim.report.sequence import render_sequence, render_sequence_comparison
+    from alliancesim.results.sequence import SequenceComparison
+
+    _check_store()
+    with _status("running the sequence") as say:
+        report = api.sequence(scenario, trials=trials, seed=seed, observed=observed,
+                              set=set_, rule=rule, out=out,
+                              parameter_uncertainty=parameter_uncertainty,
+                              progress=lambda what: say(f"crisis {what}"))
+    written = ([out / n for n in ("sequence.json", "sequence.csv", "beliefs.png",
+                                  "freeze.png", "run.json")] if out is not None else [])
+
+    def render() -> None:
+        if isinstance(report, SequenceComparison):
+            render_sequence_comparison(report, out_console)
+        else:
+            render_sequence(report, out_console)
+
+    _emit(report, written, json_, render)
+    base = report.baseline if isinstance(report, SequenceComparison) else report
+    _keep(report.kind, report, api.load_scenario(scenario), seed=base.seed, trials=base.trials)
+
+
+@app.command()
 def sweep(
     scenario: Annotated[str, typer.Argument(help="A scenario file or bundled scenario.")],
     vary: Annotated[list[str], typer.Option(

@@ -416,3 +416,97 @@ def run_reference(scenario: Scenario, index: int, inputs: TrialInputs,
         aggressor_losses_alone=col("aggressor_losses_alone", float),
         drawn=drawn if drawn is not None else np.empty((inputs.n, 0)),
     )
+
+
+# --------------------------------------------------------------------------- sequences
+def sequence_trial(scenario: Scenario, order: list[int], inputs: list[TrialInputs], t: int,
+                   settings: dict[str, float], forced: dict[str, int] | None = None
+                   ) -> dict[str, list[float] | list[int]]:
+    """One trial of a sequence of crises (issue 26, docs/model.md §7), written plainly: the
+    crises `order` (indices of the resolved scenario, in date order) with their drawn inputs
+    (one TrialInputs per crisis, every quantity laid out per trial), row t of each. settings:
+    prior_strength, weight_self, weight_other, council_weight, request (0 or 1),
+    freeze_scale, exit_ratio. forced: crisis id -> rung. Members that froze or left are taken
+    out of the alliance (a scenario without them) for the later crises; a crisis whose victim
+    is out has no response (rung -1) and moves no belief.
+
+    Returns the beliefs E after each crisis ('belief': k * M floats, crisis-major), the
+    statuses (0 active, 1 frozen, 2 exited; same layout) and the rungs."""
+    forced = forced or {}
+    alliance = scenario.alliance
+    assert isinstance(alliance, Alliance), "resolve the scenario first"
+    members = list(alliance.members)
+    n = len(members)
+    scope = {str(th): cover.coverage for th, cover in alliance.scope.items()}
+    threats = ("interstate_attack", "cross_border_incursion", "insurgency", "internal_unrest",
+               "member_clash")
+    c_bar = sum(scope[th] for th in threats) / len(threats)
+    n0 = settings["prior_strength"]
+    a = [1.0 + n0 * c_bar for _ in members]
+    b = [1.0 + n0 * (1.0 - c_bar) for _ in members]
+    e0 = [a[i] / (a[i] + b[i]) for i in range(n)]
+
+    def with_leader(m: str) -> float:
+        if not alliance.leader:
+            return 0.0
+        if m == alliance.leader:
+            return 1.0
+        for p in scenario.affinity:
+            if {p.a, p.b} == {m, alliance.leader}:
+                return p.value
+        return alliance.member_affinity.value
+
+    theta = []
+    for m in members:
+        th = settings["freeze_scale"] * (1.0 - with_leader(m))
+        th = min(max(th, 0.0), 1.0)
+        theta.append(0.0 if m == alliance.leader else th)
+    status = [0] * n
+    out_belief: list[float] = []
+    out_status: list[int] = []
+    rungs: list[int] = []
+    for k, index in enumerate(order):
+        crisis = scenario.crises[index]
+        x = {name: float(v[t]) for name, v in inputs[k].values.items()}
+        e = [float(v) for v in inputs[k].e[t]]
+        belief_now = [a[i] / (a[i] + b[i]) for i in range(n)]
+        shift = [belief_now[i] - e0[i] for i in range(n)]
+        victim = members.index(crisis.victim)
+        if status[victim] != 0:
+            rungs.append(-1)
+        else:
+            if settings["request"]:
+                x["trust"] = min(1.0, max(0.0, x["trust"] + shift[victim]))
+            cw = settings["council_weight"]
+            if cw > 0:
+                common = scenario.parameters.council.noise == "common_shock"
+                scale = math.sqrt(1.0 - x["council.shock_correlation"]) if common else 1.0
+                e = [e[i] + cw * shift[i] / scale for i in range(n)]
+            taking_part = [m for i, m in enumerate(members) if status[i] == 0]
+            here = (scenario if len(taking_part) == n
+                    else scenario.with_changes({"alliance.members": taking_part}))
+            model = read_crisis(here, index)
+            kept = [e[i] for i in range(n) if status[i] == 0]
+            result = trial(model, x, float(inputs[k].eta[t]), kept, float(inputs[k].z[t]),
+                           float(inputs[k].leader_draw[t]))
+            simulated = result["rung"]
+            assert isinstance(simulated, int)
+            rung = forced.get(crisis.id, simulated)
+            rungs.append(rung)
+            h = rung / 4.0
+            coverage = read_crisis(scenario, index).in_scope
+            for i, m in enumerate(members):
+                if status[i] != 0 or m == crisis.aggressor:
+                    continue
+                w = settings["weight_self"] if i == victim else settings["weight_other"]
+                a[i] += w * h
+                b[i] += w * coverage * (1.0 - h)
+        for i in range(n):
+            belief_i = a[i] / (a[i] + b[i])
+            if belief_i < settings["exit_ratio"] * theta[i]:
+                status[i] = 2
+            elif belief_i < theta[i] and status[i] == 0:
+                status[i] = 1
+            out_belief.append(belief_i)
+            out_status.append(status[i])
+    return {"belief": out_belief, "status": out_status, "rungs": rungs}

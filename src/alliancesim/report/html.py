@@ -39,6 +39,7 @@ from alliancesim.results.discovery import DiscoveryReport
 from alliancesim.results.reach import record_line
 from alliancesim.results.reliability import ReliabilityReport
 from alliancesim.results.sensitivity import SensitivityReport
+from alliancesim.results.sequence import SequenceComparison, SequenceReport
 from alliancesim.results.summary import (
     ASKED,
     CAP,
@@ -58,7 +59,8 @@ NOT_RECORDED = "not recorded"
 TITLES = {"run": "Simulation", "compare": "Comparison", "sweep": "Sweep",
           "sensitivity": "Sensitivity analysis", "discover": "Scenario discovery",
           "hindcast": "Hindcast", "reliability": "Reliability of allies (large-N fit)",
-          "calibrate": "Calibration"}
+          "calibrate": "Calibration", "sequence": "Sequence of crises",
+          "sequence-comparison": "Sequence of crises: a counterfactual"}
 
 
 def _finalize(value: object) -> object:
@@ -570,7 +572,49 @@ def _meta(record: dict[str, Any]) -> str:
     return "; ".join(parts) + "."
 
 
+def _sequence(r: SequenceReport | SequenceComparison) -> dict[str, Any]:
+    """A sequence (or a counterfactual beside its baseline): the figures, the crises, the
+    beliefs and the chance of being out by date (of the variant for a comparison), and the
+    paired differences at the end."""
+    from alliancesim.report import sequence as seq
+
+    shown = r.variant if isinstance(r, SequenceComparison) else r
+    crises = [[c.date, c.crisis_id, c.victim, f"{c.coverage:.2f}",
+               f"{c.forced} (forced)" if c.forced else
+               ", ".join(f"{k} {_pct(v)}" for k, v in c.rung_probabilities.items() if v > 0),
+               _pct(c.p_victim_gone)] for c in shown.crises]
+    beliefs = [[m.member, *(f"{v:.2f}" for v in m.belief.median)] for m in shown.members]
+    beliefs.append(["credibility", *(f"{v:.2f}" for v in shown.credibility.median)])
+    out = [[m.member, f"{m.threshold:.2f}", *(_pct(p) for p in m.p_frozen[1:])]
+           for m in shown.members]
+    differences = None
+    if isinstance(r, SequenceComparison):
+        differences = _table(
+            ["member", "P(frozen or exited): baseline", r.label, "belief: baseline", r.label,
+             "difference ± paired error"],
+            [[f.member, _pct(f.baseline), _pct(f.variant), f"{b.baseline:.3f}",
+              f"{b.variant:.3f}", f"{b.difference:+.3f} ± {b.se_paired:.3f}"]
+             for f, b in zip(r.p_frozen_end, r.belief_end, strict=True)])
+    mode = ("observed responses" if shown.observed else "simulated responses")
+    lead = (f"{shown.trials:,} trials, seed {shown.seed}, {mode}"
+            + (f"; variant {r.label} beside the baseline (common random numbers)"
+               if isinstance(r, SequenceComparison) else "") + ".")
+    return {"lead": lead,
+            "figures": [f for f in [_figure(lambda: seq.beliefs_figure(r), "beliefs"),
+                                    _figure(lambda: seq.freeze_figure(r), "freeze")] if f],
+            "crises": _table(["date", "crisis", "victim", "coverage", "response",
+                              "P(victim out)"], crises),
+            "beliefs": _table(["member", *shown.steps], beliefs),
+            "out": _table(["member", "threshold", *shown.steps[1:]], out),
+            "differences": differences,
+            "note": ("Belief: E[p] of each member's Beta belief that the alliance will help it; "
+                     "a member freezes below its threshold. Rules and sources: docs/model.md, "
+                     "section 7.")}
+
+
 BODIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "sequence": lambda rep: _sequence(SequenceReport.model_validate(rep)),
+    "sequence-comparison": lambda rep: _sequence(SequenceComparison.model_validate(rep)),
     "compare": lambda rep: _compare(ComparisonReport.model_validate(rep)),
     "sweep": lambda rep: _sweep(SweepReport.model_validate(rep)),
     "sensitivity": lambda rep: _sensitivity(SensitivityReport.model_validate(rep)),
@@ -597,7 +641,8 @@ def render(record: dict[str, Any],
         body, name = _run(s, parameter_ranges), f"{s.title or s.scenario} ({s.alliance})"
         template = "run.html.j2"
     elif kind in BODIES:
-        body, template = BODIES[kind](rep), f"{kind}.html.j2"
+        body = BODIES[kind](rep)
+        template = "sequence.html.j2" if kind.startswith("sequence") else f"{kind}.html.j2"
     else:
         body, template = {"fields": sorted(rep)}, "other.html.j2"
     if not name and kind in ("hindcast", "calibrate"):

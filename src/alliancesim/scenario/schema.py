@@ -7,6 +7,7 @@ Every model parameter has a default here, with its source or the stated judgemen
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 from collections.abc import Callable, Mapping
@@ -433,6 +434,20 @@ def exposure_value(v: float | ExposureOverride) -> float:
     return float(v.value if isinstance(v, ExposureOverride) else v)
 
 
+def crisis_date(value: datetime.date | str) -> datetime.date:
+    """A crisis's date as a calendar date: YYYY-MM-DD as it is, YYYY-MM as the month's first
+    day. Raises ValueError naming both valid forms."""
+    if isinstance(value, datetime.date):
+        return value
+    for form in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    raise ValueError(f"date {value!r} is neither a date (YYYY-MM-DD) nor a year and month "
+                     f"(YYYY-MM)")
+
+
 class Crisis(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     title: str = ""
@@ -452,6 +467,23 @@ class Crisis(_Strict):
                     "geography (docs/coding.md, 'Exposure'): a number in [0, 1] or "
                     "{value, reason}")
     engagement_law: Literal["auto", "square", "irregular"] = "auto"
+    date: datetime.date | str | None = Field(
+        default=None,
+        description="when the crisis began: YYYY-MM-DD, or YYYY-MM when the day is not known "
+                    "(`alliancesim sequence` runs the crises in date order)")
+    observed: Rung | None = Field(
+        default=None,
+        description="the collective response the record shows (a bundled case's observed "
+                    "rung): `alliancesim sequence --observed` forces it")
+
+    @field_validator("date")
+    @classmethod
+    def _check_date(cls, value: datetime.date | str | None) -> datetime.date | str | None:
+        """A calendar date, or a year and month (YYYY-MM)."""
+        if value is None or isinstance(value, datetime.date):
+            return value
+        crisis_date(value)
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Crisis:
