@@ -44,3 +44,38 @@ class WebSettings:
     def files_path(self) -> Path:
         """The folder of the runs' files (created when first needed)."""
         return self.files if self.files is not None else self.store_path().parent / "web-files"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (127.0.0.0/8, ::1, localhost): a server there needs
+    no token; any other address (0.0.0.0, a LAN address, a name) does."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, port: int) -> None:
+    """Raise UsageError unless a server can listen on host:port now (the port free, the
+    address this machine's)."""
+    import socket
+
+    from alliancesim.scenario.errors import UsageError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot resolve the address ({exc.strerror})", param="host",
+                         value=host) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            raise UsageError(f"cannot listen there ({exc.strerror or exc})", param="port",
+                             value=port) from None
