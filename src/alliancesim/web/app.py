@@ -32,6 +32,7 @@ from alliancesim.scenario.errors import ScenarioError, UsageError
 from alliancesim.web import inputs
 from alliancesim.web.inputs import ScenarioInput
 from alliancesim.web.jobs import QueueFullError
+from alliancesim.web.pages import TOKEN_COOKIE, pages_router
 from alliancesim.web.service import (
     DOWNLOADS,
     CompareRequest,
@@ -43,7 +44,6 @@ from alliancesim.web.service import (
 from alliancesim.web.settings import WebSettings
 
 API = "/api/v1"
-TOKEN_COOKIE = "alliancesim_token"
 BODY_SLACK = 64_000  # bytes of a request beyond the largest scenario text (JSON, form fields)
 
 
@@ -385,8 +385,6 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return _one(500, f"internal error: {type(exc).__name__} (a bug in alliancesim)")
 
     app.include_router(api_router(service))
-    from alliancesim.web.pages import pages_router
-
     app.include_router(pages_router(service))
     static = resources.files("alliancesim.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
