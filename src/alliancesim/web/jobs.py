@@ -143,7 +143,7 @@ class JobManager:
             if job is None:
                 return None
             if job.state == "queued":
-                job.state, job.finished, job.message = "cancelled", _now(), "cancelled"
+                job.state, job.finished, job.message = "cancelled", _now(), "cancelled before it started"
                 job.cancel_requested = True
                 self._waiting -= 1
                 self._work.pop(job_id, None)
@@ -197,7 +197,7 @@ class JobManager:
             run_id = work(JobContext(self, job))
             state, message = "done", "done"
         except JobCancelled:
-            state, message = "cancelled", "cancelled"
+            state, message = "cancelled", "stopped: nothing was kept"
         except (ScenarioError, UsageError) as exc:
             from alliancesim.web.inputs import problems_of
 
