@@ -143,7 +143,8 @@ class JobManager:
             if job is None:
                 return None
             if job.state == "queued":
-                job.state, job.finished, job.message = "cancelled", _now(), "cancelled before it started"
+                job.state, job.finished = "cancelled", _now()
+                job.message = "cancelled before it started"
                 job.cancel_requested = True
                 self._waiting -= 1
                 self._work.pop(job_id, None)
