@@ -19,6 +19,7 @@ from alliancesim.web import WebSettings, create_app
 
 ROOT = Path(__import__("tempfile").mkdtemp(prefix="alliancesim-schemathesis-"))
 APP = create_app(WebSettings(store=ROOT / "runs.duckdb", files=ROOT / "files", max_trials=200,
+                             data_store=ROOT / "datasets.duckdb",
                              max_queue=2, max_sweep_points=2, max_variants=2))
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).exclude(
     path="/api/v1/hindcasts")

@@ -777,6 +777,9 @@ def serve(
     files: Annotated[Path | None, typer.Option(
         "--files", help="The folder for the runs' files (trials, summaries, reports; "
         "default: web-files beside the results store).")] = None,
+    data_store: Annotated[Path | None, typer.Option(
+        "--data-store", help="The data store scenarios are built from (default: "
+        "$ALLIANCESIM_DATA, else ~/.local/share/alliancesim/datasets.duckdb).")] = None,
 ) -> None:
     """Start the web application: scenarios, runs, comparisons, sweeps and the hindcast in a
     browser, and the JSON API beneath it (/api/v1, described at /api/v1/docs)."""
@@ -796,7 +799,7 @@ def serve(
     settings = WebSettings(store=STORE["path"], files=files, backend=backend, workers=workers,
                            address=address, concurrency=concurrency, max_queue=max_queue,
                            max_trials=max_trials, max_sweep_points=max_sweep_points,
-                           token=token)
+                           token=token, data_store=data_store)
     api.check_store(settings.store_path())
     check_bind(host, port)
     import uvicorn

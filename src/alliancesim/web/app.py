@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +35,7 @@ from alliancesim.web.jobs import QueueFullError
 from alliancesim.web.pages import TOKEN_COOKIE, pages_router
 from alliancesim.web.service import (
     DOWNLOADS,
+    BuildRequest,
     CompareRequest,
     HindcastRequest,
     RunRequest,
@@ -126,8 +127,32 @@ class ResultRecord(BaseModel):
     downloads: dict[str, str] = Field(description="Name -> URL.")
 
 
-class Uploaded(BaseModel):
-    name: str = Field(description="The name to run it by (user:NAME).")
+class Dataset(BaseModel):
+    kind: str
+    table_name: str
+    title: str
+    release: str
+    layout: str
+    bytes: int
+    sha256: str
+    rows: int
+    first_year: int | None
+    last_year: int | None
+    imported: str
+    citation: str
+    notes: str
+
+
+class Crises(BaseModel):
+    crises: list[dict[str, Any]] = Field(description="api.data_crises's candidates, the most "
+                                         "severe first; `id` is what a build takes.")
+    notes: list[str]
+
+
+class BuiltScenario(BaseModel):
+    name: str = Field(description="The built scenario, kept as user:NAME: run it by name.")
+    notes: list[str]
+    url: str
 
 
 def _errors(status: int, errors: list[dict[str, Any]]) -> JSONResponse:
@@ -208,6 +233,27 @@ def api_router(service: Service) -> APIRouter:
                 return {"case": c.model_dump(mode="json"),
                         "yaml": api.scenario_source(case_id)}
         return _one(404, f"no case {case_id!r}", "case_id")
+
+    @router.get("/data", response_model=list[Dataset], tags=["data"])
+    def datasets() -> list[dict[str, Any]]:
+        """The datasets imported into the data store (`alliancesim data import`)."""
+        return service.datasets()
+
+    @router.get("/data/crises", response_model=Crises, tags=["data"])
+    def crises(alliance: str = Query(min_length=1, max_length=60),
+               year: int = Query(ge=1816, le=2100),
+               window: int | None = Query(default=None, ge=0, le=50)) -> dict[str, Any]:
+        """The crises of an alliance worth simulating in the window to a year (MIDs and UCDP
+        conflicts that hit a member), from the data store."""
+        found, notes = service.crises(alliance, year, window)
+        return {"crises": found, "notes": notes}
+
+    @router.post("/data/build", status_code=201, response_model=BuiltScenario, tags=["data"])
+    def build(req: BuildRequest) -> dict[str, Any]:
+        """Build a scenario from the data store (`alliancesim data build`) and keep it as
+        user:NAME."""
+        name, notes = service.build(req)
+        return {"name": name, "notes": notes, "url": f"{API}/scenarios/{name}"}
 
     @router.post("/validate", response_model=Validated, tags=["scenarios"])
     def validate(given: ScenarioInput) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from alliancesim.web import charts, forms, inputs
 from alliancesim.web.inputs import ScenarioInput
 from alliancesim.web.jobs import QueueFullError
 from alliancesim.web.service import (
+    BuildRequest,
     CompareRequest,
     HindcastRequest,
     RunRequest,
@@ -364,6 +365,43 @@ def pages_router(service: Service) -> APIRouter:
                               yaml_text=api.scenario_source(case_id))
         return not_found(request, f"No case {case_id!r}.")
 
+    # ---------------------------------------------------------------- from the datasets
+    @router.get("/build")
+    def build_page(request: Request, alliance: str = "", year: str = "") -> Response:
+        datasets = service.datasets()
+        crises: list[dict[str, Any]] = []
+        notes: list[str] = []
+        errors: list[dict[str, Any]] = []
+        if alliance and year and datasets:
+            try:
+                found = service.crises(alliance[:60], _year(year))
+                crises, notes = found
+            except (ScenarioError, UsageError) as exc:
+                errors = _problems(exc)
+        return render(request, "build.html", 422 if errors else 200, datasets=datasets,
+                      alliance=alliance, year=year, crises=crises, notes=notes,
+                      errors=errors)
+
+    @router.post("/build")
+    async def build_form(request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form.get("csrf")):
+            return forbidden(request)
+        chosen = {k: v for k, v in form.items() if isinstance(v, str)}
+
+        def build() -> str:
+            name, _ = service.build(BuildRequest(
+                alliance=chosen.get("alliance", "")[:60], year=_year(chosen.get("year", "")),
+                crisis=chosen.get("crisis") or None))
+            return name
+        try:
+            name = await run_in_threadpool(build)
+        except (ScenarioError, UsageError) as exc:
+            return render(request, "build.html", 422, datasets=service.datasets(),
+                          alliance=chosen.get("alliance", ""), year=chosen.get("year", ""),
+                          crises=[], notes=[], errors=_problems(exc))
+        return RedirectResponse(f"/scenarios/{quote(name, safe='')}", 303)
+
     # ---------------------------------------------------------------- the token
     @router.get("/login")
     def login(request: Request) -> Response:
@@ -392,6 +430,14 @@ def _int(text: str, field: str) -> int | None:
         return int(text.replace(",", "").replace("_", ""))
     except ValueError:
         raise UsageError("a whole number", param=field, value=text) from None
+
+
+def _year(text: str) -> int:
+    """A year typed in a form (1816-2100, the datasets' span at most)."""
+    year = int(text) if text.strip().isdigit() else None
+    if year is None or not 1816 <= year <= 2100:
+        raise UsageError("a year from 1816 to 2100", param="year", value=text)
+    return year
 
 
 def _number(text: str) -> Any:

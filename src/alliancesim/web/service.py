@@ -82,6 +82,22 @@ class HindcastRequest(BaseModel):
     cases: Literal["bundled", "beyond"] = "bundled"
 
 
+class BuildRequest(BaseModel):
+    """Build a scenario from the imported datasets (api.data_build): an alliance (a name,
+    atop:ID or cow:ID) in a year, the crisis one of api.data_crises's ids (default: the most
+    severe attack on a member's territory in the window)."""
+
+    model_config = ConfigDict(extra="forbid")
+    alliance: str = Field(min_length=1, max_length=60)
+    year: int = Field(ge=1816, le=2100)
+    crisis: str | None = Field(default=None, max_length=60)
+    victim: str | None = Field(default=None, max_length=40)
+    aggressor: str | None = Field(default=None, max_length=40)
+    threat: str | None = Field(default=None, max_length=40)
+    date: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
+    window: int | None = Field(default=None, ge=0, le=50)
+
+
 class Service:
     """The app's state: its settings, its job queue and the lock around the results store
     (DuckDB allows one writer per file; the app's threads take turns)."""
@@ -90,6 +106,7 @@ class Service:
         self.settings = settings
         self.jobs = JobManager(settings.concurrency, settings.max_queue)
         self.store_lock = threading.Lock()
+        self.data_lock = threading.Lock()
 
     # ------------------------------------------------------------------ inputs and limits
     @property
@@ -287,3 +304,32 @@ class Service:
         if (self.files / run_id / "trials.parquet").is_file():
             names.append("trials.parquet")
         return names
+
+    # ------------------------------------------------------------------ the data store
+    def datasets(self) -> list[dict[str, Any]]:
+        """What the data store holds (kind, title, release, rows, years, citation); the file
+        each was imported from is not shown."""
+        with self.data_lock:
+            rows = api.data_list(data_store=self.settings.data_store)
+        return [{k: v for k, v in r.model_dump(mode="json").items() if k != "path"}
+                for r in rows]
+
+    def crises(self, alliance: str, year: int, window: int | None = None
+               ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The candidate crises of an alliance in the window to a year (api.data_crises)."""
+        with self.data_lock:
+            found, notes = api.data_crises(alliance, year=year, window=window,
+                                           data_store=self.settings.data_store)
+        return [c.as_dict() for c in found], notes
+
+    def build(self, req: BuildRequest) -> tuple[str, list[str]]:
+        """Build a scenario (api.data_build) and keep it as an uploaded one: its name
+        (user:NAME) and the build's notes."""
+        with self.data_lock:
+            built = api.data_build(req.alliance, year=req.year, crisis=req.crisis,
+                                   victim=req.victim, aggressor=req.aggressor,
+                                   threat=req.threat, date=req.date, window=req.window,
+                                   data_store=self.settings.data_store)
+        name = inputs.save_upload(built.to_yaml(), self.files,
+                                  max_bytes=self.settings.upload_bytes)
+        return name, list(built.notes)

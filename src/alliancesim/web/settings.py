@@ -21,7 +21,9 @@ class WebSettings:
     waiting (one more is refused with 429); max_trials: trials per crisis; max_sweep_points:
     the points of a sweep; max_variants: the variants of a comparison; upload_bytes: the
     largest scenario text or upload accepted; token: when set, every request must carry it
-    (Authorization: Bearer, or the cookie the login page sets)."""
+    (Authorization: Bearer, or the cookie the login page sets); data_store: the data store
+    scenarios are built from (None: the default, $ALLIANCESIM_DATA or
+    ~/.local/share/alliancesim/datasets.duckdb)."""
 
     store: Path | None = None
     files: Path | None = None
@@ -35,6 +37,7 @@ class WebSettings:
     max_variants: int = 6
     upload_bytes: int = MAX_UPLOAD_BYTES
     token: str | None = None
+    data_store: Path | None = None
 
     def store_path(self) -> Path:
         """The results store's file."""
