@@ -113,6 +113,18 @@ def test_validate_gives_the_loaders_field_level_errors(client: TestClient) -> No
     assert extra.status_code == 422 and extra.json()["detail"][0]["field"] == "path"
 
 
+@pytest.mark.parametrize("body", [
+    r'{"name": "csto-2021-autumn", "changes": {"crises.\ud800": 1}}',
+    r'{"yaml": "name: \"\ud800\"\nalliance: csto"}', r'{"name": "\udc80"}',
+    r'{"name": "csto-2021-autumn", "changes": {"crises.0.trust": NaN}}',
+    '{"name": "csto-2021-autumn", "changes": {"crises.0.trust": ' + "[" * 50_000 + "]" * 50_000
+    + "}}"])
+def test_strange_json_is_a_4xx(client: TestClient, body: str) -> None:
+    r = client.post(f"{API}/validate", content=body.encode(),
+                    headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500 and r.json()["detail"][0]["message"]
+
+
 @pytest.mark.parametrize("name", ["/etc/passwd", "../../etc/passwd.yaml", "runs.duckdb",
                                   "user:../../x", "user:/etc/passwd"])
 def test_no_path_from_the_client_is_read(client: TestClient, name: str) -> None:

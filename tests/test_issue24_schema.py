@@ -7,6 +7,8 @@ seconds; tests/test_issue24_api.py and the end-to-end test start it)."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 
 from alliancesim.web import WebSettings, create_app
 
-ROOT = Path(__import__("tempfile").mkdtemp(prefix="alliancesim-schemathesis-"))
+ROOT = Path(tempfile.mkdtemp(prefix="alliancesim-schemathesis-"))
 APP = create_app(WebSettings(store=ROOT / "runs.duckdb", files=ROOT / "files", max_trials=200,
                              data_store=ROOT / "datasets.duckdb",
                              max_queue=2, max_sweep_points=2, max_variants=2))
@@ -31,6 +33,7 @@ CHECKS = [checks.not_a_server_error, openapi_checks.status_code_conformance,
 def _stop_jobs() -> object:
     yield
     APP.state.service.jobs.stop()
+    shutil.rmtree(ROOT, ignore_errors=True)
 
 
 @schema.parametrize()

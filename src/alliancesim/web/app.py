@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alliancesim import api
 from alliancesim._version import __version__
-from alliancesim.scenario.errors import ScenarioError, UsageError
+from alliancesim.scenario.errors import ScenarioError, UsageError, one_line
 from alliancesim.web import inputs
 from alliancesim.web.inputs import ScenarioInput
 from alliancesim.web.jobs import QueueFullError
@@ -156,7 +156,11 @@ class BuiltScenario(BaseModel):
 
 
 def _errors(status: int, errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": errors})
+    """An error body; every text on one line, control characters and lone surrogates escaped
+    (an input echoed back can hold them: JSON text may, UTF-8 may not)."""
+    clean = [{k: one_line(v) if isinstance(v, str) else v for k, v in e.items()}
+             for e in errors]
+    return JSONResponse(status_code=status, content={"detail": clean})
 
 
 def _one(status: int, message: str, field: str = "") -> JSONResponse:

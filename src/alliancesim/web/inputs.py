@@ -154,8 +154,8 @@ def save_upload(text: str, files: Path, *, max_bytes: int) -> str:
 
 def problems_of(exc: ScenarioError | UsageError) -> list[dict[str, Any]]:
     """The errors as the JSON API gives them: field, message, line, source."""
-    if isinstance(exc, ScenarioError):
-        return [{"field": p.field, "message": p.message, "line": p.line, "source": p.source}
-                for p in exc.problems]
-    return [{"field": exc.param or "", "message": one_line(exc.message), "line": None,
+    if isinstance(exc, ScenarioError):  # one_line: a lone surrogate escaped, never sent raw
+        return [{"field": one_line(p.field), "message": one_line(p.message), "line": p.line,
+                 "source": one_line(p.source)} for p in exc.problems]
+    return [{"field": one_line(exc.param or ""), "message": one_line(exc.message), "line": None,
              "source": None}]
