@@ -164,6 +164,8 @@ def test_a_runs_downloads(client: TestClient, small_run: dict[str, Any]) -> None
     assert "name: small" in client.get(record["downloads"]["scenario.yaml"]).text
     html = client.get(record["downloads"]["report.html"])
     assert html.status_code == 200 and "<html" in html.text
+    assert html.headers["content-security-policy"].startswith("sandbox")
+    assert html.headers["x-frame-options"] == "DENY"
     for bad in ("../runs.duckdb", "run.json", "trials.parquet%00"):
         assert client.get(f"{small_run['result_url']}/files/{bad}").status_code == 404
     assert client.get(f"{API}/results/000000000000").status_code == 404

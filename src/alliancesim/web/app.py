@@ -341,6 +341,9 @@ def api_router(service: Service) -> APIRouter:
         content, media = got
         disposition = "inline" if name == "report.html" else "attachment"
         headers = {"Content-Disposition": f'{disposition}; filename="{run_id}-{name}"'}
+        if name == "report.html":  # shown on this origin: no script, no request out of it
+            headers["Content-Security-Policy"] = ("sandbox; default-src 'none'; img-src data:; "
+                                                  "style-src 'unsafe-inline'")
         if isinstance(content, Path):
             return FileResponse(content, media_type=media, headers=headers)
         return Response(content, media_type=media, headers=headers)
@@ -400,7 +403,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 and request.headers.get("content-type", "").split(";")[0].strip()
                 != "application/json"):
             return _one(415, "send JSON (Content-Type: application/json)", "content-type")
-        return await call_next(request)
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")  # no framing of the forms
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     @app.exception_handler(ScenarioError)
     async def scenario_error(request: Request, exc: ScenarioError) -> JSONResponse:
