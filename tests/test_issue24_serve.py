@@ -75,7 +75,10 @@ def test_serve_on_loopback_prints_the_address_and_answers(tmp_path: Path) -> Non
         assert second.stderr.startswith(f"error: --port {port}: cannot listen there")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=20)
+        rest = proc.communicate(timeout=20)[1]
+    assert proc.returncode == 130
+    assert rest.strip() == ("interrupted (Ctrl-C): stopped; every finished run is kept in the "
+                            "results store, a run in progress is not")
 
 
 def test_another_host_needs_a_token_and_says_so(tmp_path: Path) -> None:

@@ -819,7 +819,13 @@ def serve(
                           markup=False, highlight=False, soft_wrap=True)
     err_console.print(f"results store: {settings.store_path()}; files: "
                       f"{settings.files_path()}", markup=False, highlight=False, soft_wrap=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except Interrupted as exc:  # uvicorn stops gracefully, then passes the signal on
+        err_console.print(f"{interrupted_line(exc.signum).split(';')[0]}; every finished run "
+                          "is kept in the results store, a run in progress is not",
+                          markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + exc.signum) from None
 
 
 results_app = typer.Typer(help="The results store: list, show, export or delete kept runs.",
