@@ -390,10 +390,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if settings.token is not None and path not in ("/login", "/static/app.css"):
             if request.method == "GET" and hmac.compare_digest(
                     request.query_params.get("token", "").encode(), settings.token.encode()):
-                response = RedirectResponse(path, status_code=303)
-                response.set_cookie(TOKEN_COOKIE, settings.token, httponly=True,
-                                    samesite="strict")
-                return response
+                login = RedirectResponse(path, status_code=303)
+                login.set_cookie(TOKEN_COOKIE, settings.token, httponly=True,
+                                 samesite="strict")
+                return login
             if not _token_ok(request, settings.token):
                 if path.startswith(API):
                     return _one(401, "this server needs its access token (Authorization: "
