@@ -190,3 +190,14 @@ def test_the_form_changes_the_rule_and_a_members_affinity(client: TestClient) ->
     assert rec["trials"] == 300
     scenario = client.get(rec["downloads"]["scenario.yaml"]).text
     assert "rule: simple_majority" in scenario and "JUDGEMENT: set in the web form" in scenario
+
+
+def test_the_printed_link_sets_the_token(tmp_path: Path) -> None:
+    app = create_app(WebSettings(store=tmp_path / "r.duckdb", token="correct-horse"))
+    with TestClient(app) as c:
+        r = c.get("/results?token=wrong", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+        r = c.get("/results?token=correct-horse", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/results"
+        assert "correct-horse" not in r.headers["location"]
+        assert c.get("/results").status_code == 200
