@@ -55,7 +55,8 @@ INPUTS = ["src/alliancesim/**/*.py", "src/alliancesim/data/**/*.yaml",
           "src/alliancesim/data/**/*.csv", "examples/*.yaml", "scripts/doc_numbers.py"]
 NOT_INPUTS = ("src/alliancesim/cli.py", "src/alliancesim/__main__.py",
               "src/alliancesim/_interrupt.py", "src/alliancesim/report/",
-              "src/alliancesim/store/", "src/alliancesim/datasets/")
+              "src/alliancesim/store/", "src/alliancesim/datasets/",
+              "src/alliancesim/web/")
 
 NUM = re.compile(r"<!-- num:(?P<name>[\w.-]+) -->(?P<value>.*?)<!-- /num -->")
 OUT = re.compile(r"<!-- out:(?P<name>[\w.-]+) -->\n(?P<value>.*?)<!-- /out -->", re.S)

@@ -854,6 +854,88 @@ def report(
     err_console.print(f"wrote {path}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(
+        "--host", help="The address to listen on (default: this machine only). Any other "
+        "address needs an access token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535,
+                                      help="The port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="The access token every request must carry (default: none on "
+        "127.0.0.1; generated and printed for any other --host).")] = None,
+    backend: Annotated[str, typer.Option(
+        "--backend", metavar=BACKEND_CHOICES, help="Where runs' chunks run: local "
+        "(in-process), process (a pool) or ray.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=MAX_WORKERS,
+        help=f"Processes for --backend process (at most {MAX_WORKERS}).")] = None,
+    address: Annotated[str | None, typer.Option(
+        "--address", help="Ray cluster address for --backend ray.")] = None,
+    concurrency: Annotated[int, typer.Option(
+        "--concurrency", min=1, max=64, help="Runs at once.")] = 1,
+    max_queue: Annotated[int, typer.Option(
+        "--max-queue", min=1, max=10_000,
+        help="Runs waiting; one more is refused (HTTP 429).")] = 8,
+    max_trials: Annotated[int, typer.Option(
+        "--max-trials", min=1, max=1_000_000_000, help="Trials per crisis a run may ask "
+        "for.")] = 1_000_000,
+    max_sweep_points: Annotated[int, typer.Option(
+        "--max-sweep-points", min=1, max=10_000, help="Points a sweep may have.")] = 50,
+    files: Annotated[Path | None, typer.Option(
+        "--files", help="The folder for the runs' files (trials, summaries, reports; "
+        "default: web-files beside the results store).")] = None,
+    data_store: Annotated[Path | None, typer.Option(
+        "--data-store", help="The data store scenarios are built from (default: "
+        "$ALLIANCESIM_DATA, else ~/.local/share/alliancesim/datasets.duckdb).")] = None,
+) -> None:
+    """Start the web application: scenarios, runs, comparisons, sweeps and the hindcast in a
+    browser, and the JSON API beneath it (/api/v1, described at /api/v1/docs)."""
+    import secrets
+
+    from alliancesim.web.settings import WebSettings, check_bind, is_loopback
+
+    if STORE["off"]:
+        raise UsageError("the web application keeps every run in the results store; drop "
+                         "--no-store", param="no_store")
+    api.check_options(backend=backend, workers=workers, address=address)
+    if token is not None and len(token) < 8:
+        raise UsageError("at least 8 characters", param="token", value="*" * len(token))
+    generated = token is None and not is_loopback(host)
+    if generated:
+        token = secrets.token_urlsafe(24)
+    settings = WebSettings(store=STORE["path"], files=files, backend=backend, workers=workers,
+                           address=address, concurrency=concurrency, max_queue=max_queue,
+                           max_trials=max_trials, max_sweep_points=max_sweep_points,
+                           token=token, data_store=data_store)
+    api.check_store(settings.store_path())
+    check_bind(host, port)
+    import uvicorn
+
+    from alliancesim.web import create_app
+
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    err_console.print(f"alliancesim web application on {url} (Ctrl-C to stop)",
+                      markup=False, highlight=False, soft_wrap=True)
+    if not is_loopback(host):
+        err_console.print(f"{host} is not this machine only: every request needs the access "
+                          "token" + (" (generated for this session)" if generated else ""),
+                          markup=False, highlight=False, soft_wrap=True)
+    if token is not None:
+        err_console.print(f"access token: {token}  (open {url}?token={token})",
+                          markup=False, highlight=False, soft_wrap=True)
+    err_console.print(f"results store: {settings.store_path()}; files: "
+                      f"{settings.files_path()}", markup=False, highlight=False, soft_wrap=True)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except Interrupted as exc:  # uvicorn stops gracefully, then passes the signal on
+        err_console.print(f"{interrupted_line(exc.signum).split(';')[0]}; every finished run "
+                          "is kept in the results store, a run in progress is not",
+                          markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + exc.signum) from None
+
+
 results_app = typer.Typer(help="The results store: list, show, export or delete kept runs.",
                           no_args_is_help=True)
 app.add_typer(results_app, name="results")
