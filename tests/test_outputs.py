@@ -197,3 +197,24 @@ def test_trials_continue_in_further_files_past_file_rows(tmp_path: Path,
     frame = frame.sort_values("part", kind="stable")
     for _, group in frame.groupby("crisis", observed=True):
         assert list(group["trial"]) == list(range(n))
+
+
+def test_crises_with_different_drawn_inputs_share_one_trials_file(tmp_path: Path) -> None:
+    """One crisis's aggressor strength drawn, another's a number: the trials file has the
+    union of the crises' columns, nulls where a crisis has none (was an internal error:
+    the second crisis's chunk could not be cast to the first's columns; found by the web
+    app's form)."""
+    import pyarrow.parquet as pq
+
+    from alliancesim import api
+
+    sc = api.load_scenario("csto-2021-autumn")
+    fixed = sc.crises[2].model_copy(update={"aggressor_strength": 12000.0})
+    sc = sc.model_copy(update={"crises": [sc.crises[0], fixed]})
+    ens = simulate(sc, trials=3000, seed=1, out=tmp_path / "run", by_request=False)
+    t = pq.read_table(tmp_path / "run" / "trials.parquet").to_pandas()
+    assert len(t) == 2 * 3000
+    col = "input_aggressor_strength"
+    first, second = (t[t["crisis"] == c.crisis_id] for c in ens.summary().crises)
+    assert first[col].notna().all() and second[col].isna().all()
+    assert first[col].between(2000, 8000).all()

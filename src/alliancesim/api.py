@@ -273,9 +273,11 @@ def simulate(scenario: Scenario | str | Path, *, trials: int | None = None,
     if out is None:
         return simulate_scenario(scenario, on_trials=on_trials, **options)
     from alliancesim.report.plots import FIGURES
+    from alliancesim.scenario.compile import compile_crisis
     from alliancesim.store.files import ResultsWriter
 
-    with ResultsWriter(Path(out)) as writer:
+    models = tuple(compile_crisis(scenario, i) for i in range(len(scenario.crises)))
+    with ResultsWriter(Path(out), models) as writer:
         def both(model: CompiledCrisis, results: TrialResults, first: int) -> None:
             writer.write_trials(model, results, first)
             if on_trials is not None:

@@ -152,6 +152,25 @@ def trial_frame(model: CompiledCrisis, r: TrialResults, first_trial: int = 0) ->
     return frame
 
 
+def prototype_results(model: CompiledCrisis) -> TrialResults:
+    """One trial of a crisis, all zeros, with its arrays' types and widths: what trial_frame's
+    columns and their types are for it (one row, so that pandas infers every column's type)."""
+    M, U = len(model.members), len(model.uncertain)
+    one = {"request": np.int8, "rung": np.int8, "fallback": bool, "first_arrival": float,
+           "outcome": np.int8, "end_day": np.int16, "outcome_alone": np.int8,
+           "end_day_alone": np.int16}
+    wide = {"preferred": np.int8, "holds_out": bool, "sole_veto": bool, "troops": float}
+    fields: dict[str, np.ndarray] = {}
+    for f in TrialResults.__dataclass_fields__:
+        if f in wide:
+            fields[f] = np.zeros((1, M), dtype=wide[f])
+        elif f == "drawn":
+            fields[f] = np.zeros((1, U))
+        else:
+            fields[f] = np.zeros(1, dtype=one.get(f, float))
+    return TrialResults(**fields)
+
+
 def _cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical[str]:
     import pandas as pd
 

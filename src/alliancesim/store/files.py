@@ -39,7 +39,7 @@ import yaml
 from alliancesim._interrupt import held_signals
 from alliancesim._version import __version__
 from alliancesim.engine import TrialResults
-from alliancesim.results.ensemble import Ensemble, trial_frame
+from alliancesim.results.ensemble import Ensemble, prototype_results, trial_frame
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.errors import UsageError
 from alliancesim.store.checks import (
@@ -245,12 +245,18 @@ class ResultsWriter(OutputFolder):
     (write_trials), gathered into row groups of ROW_GROUP_ROWS, so an ensemble of any size is
     written in bounded memory."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, models: tuple[CompiledCrisis, ...] = ()) -> None:
+        """models: the run's crises, so that the file's columns are the union of theirs
+        (crises may differ in their drawn inputs or their members; a crisis without one of the
+        columns has nulls there). Without them, the first chunk's columns are the file's."""
+        # before the temporary folder exists: a Ctrl-C in here leaves nothing behind
+        self._schema: pa.Schema | None = pa.unify_schemas([
+            pa.Table.from_pandas(trial_frame(m, prototype_results(m)),
+                                 preserve_index=False).schema for m in models]) if models else None
         super().__init__(out, "run")
         self._parquet: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._schema: pa.Schema | None = None
         self._part = 0  # the file being written (trials_file_name)
         self._file_rows = 0  # rows written to it
 
@@ -260,7 +266,7 @@ class ResultsWriter(OutputFolder):
                                      preserve_index=False)
         if self._schema is None:
             self._schema = table.schema
-        self._pending.append(table.cast(self._schema))
+        self._pending.append(_conform(table, self._schema))
         self._pending_rows += table.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS:
             self._flush()
@@ -307,6 +313,14 @@ class ResultsWriter(OutputFolder):
             self._parquet.close()
             self._parquet = None
         super().close()
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A chunk's table with the file's columns, in its order: nulls where it has none."""
+    if table.schema.names != schema.names:
+        table = pa.table({f.name: table[f.name] if f.name in table.column_names
+                          else pa.nulls(table.num_rows, f.type) for f in schema})
+    return table.cast(schema)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
