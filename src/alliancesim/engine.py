@@ -392,9 +392,6 @@ def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
                            dtype=np.int64))
 
 
-BATCH = 64  # trials whose engagements are stepped together (engagement.engage_lanes)
-
-
 @njit(cache=True)
 def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: np.ndarray,
           grouped_at: np.ndarray, sc: np.ndarray,
@@ -419,10 +416,8 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     What the council's member model shares while its parameters stay put (probit.
     trial_constants: sorted cut-points, sqrt(rho), the members' constant terms of mu) is
     computed once, again at each group when there are per-group values, and every trial only
-    when a council parameter is itself given per trial. The engagements (with and without the
-    alliance) of each BATCH of trials are stepped side by side (engagement.engage_lanes) once
-    the batch's other stages are done. The numbers are those of running each trial's stages
-    in turn (tests/test_issue23_engine.py, against the pass before issue 23).
+    when a council parameter is itself given per trial. The numbers are those of the pass
+    before issue 23, bit for bit (tests/test_issue23_engine.py holds it to a frozen copy).
 
     through < len(STAGES) stops each trial after that many stages (the benchmark's stage
     profile; the later stages' outputs are then left unset)."""
@@ -438,19 +433,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     V, cap_i = np.empty(M), np.empty(M)
     on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
-    # the engagements of one batch: row b of scheds the arrivals of the batch's trial b, row
-    # BATCH none (the engagement without the alliance); each job's inputs and results
-    scheds = np.zeros((BATCH + 1, horizon + 1))
-    J = 2 * BATCH
-    jA0, jD0, jqA, jqD = np.empty(J), np.empty(J), np.empty(J), np.empty(J)
-    jk, jbrk, jratio, jeff = np.empty(J), np.empty(J), np.empty(J), np.empty(J)
-    jrow, jtrial = np.empty(J, dtype=np.int64), np.empty(J, dtype=np.int64)
-    jout, jend = np.empty(J, dtype=np.int64), np.empty(J, dtype=np.int64)
-    jdl, jal = np.empty(J), np.empty(J)
-    alone_too = np.zeros(BATCH, dtype=np.bool_)
-    lane = np.empty(engagement.LANES, dtype=np.int64)
-    state = np.empty((8, engagement.LANES))
-    jobs = 0
+    sched, none = np.zeros(horizon + 1), np.zeros(horizon + 1)  # arrivals; none arrive
     given = sc[_STRENGTH] >= 0
     # the council's leader: none when the leader is the member that attacked (rules.rule_of)
     council_leader = -1 if leader == aggressor_member else leader
@@ -544,38 +527,20 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
                 travel, sent[t], based, arrival, day0, later)
         if through >= 6:
-            # 6. engagement, with and without the alliance (the same when no one arrives):
-            # queued here, stepped with the rest of the batch below
-            b = t % BATCH
-            arrives = engagement.trial_schedule(day0, later, arrival, quality, victim,
-                                                horizon, scheds[b])
-            alone_too[b] = arrives
-            for kind in range(2 if arrives else 1):
-                jA0[jobs], jD0[jobs] = S, D0
-                jqA[jobs], jqD[jobs], jk[jobs] = (x[sc[_AGG_QUALITY]], quality[victim],
-                                                  x[sc[_ATTRITION]])
-                jbrk[jobs], jratio[jobs] = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]]
-                jeff[jobs] = x[sc[_IRREGULAR_EFF]]
-                jrow[jobs] = b if kind == 0 else BATCH
-                jtrial[jobs] = t if kind == 0 else -1 - t
-                jobs += 1
-            if b == BATCH - 1 or t == T - 1:
-                engagement.engage_lanes(jA0, jD0, jqA, jqD, jk, jbrk, jratio, jeff, horizon,
-                                        irregular, scheds, jrow, jobs, jout, jend, jdl, jal,
-                                        lane, state)
-                for j in range(jobs):
-                    u = jtrial[j]
-                    if u >= 0:
-                        outcome[u], end_day[u], d_loss[u], a_loss[u] = (jout[j], jend[j],
-                                                                        jdl[j], jal[j])
-                        if not alone_too[u % BATCH]:
-                            outcome_alone[u], end_alone[u] = jout[j], jend[j]
-                            d_loss_alone[u], a_loss_alone[u] = jdl[j], jal[j]
-                    else:
-                        u = -1 - u
-                        outcome_alone[u], end_alone[u] = jout[j], jend[j]
-                        d_loss_alone[u], a_loss_alone[u] = jdl[j], jal[j]
-                jobs = 0
+            # 6. engagement, with and without the alliance (the same when no one arrives)
+            arrives = engagement.trial_schedule(day0, later, arrival, quality, victim, horizon,
+                                                sched)
+            qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
+            brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
+            outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
+                S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
+            if arrives:
+                (outcome_alone[t], end_alone[t], d_loss_alone[t],
+                 a_loss_alone[t]) = engagement.trial_engage(S, D0, qA, qD, k_, brk, ratio, eff,
+                                                            horizon, irregular, none)
+            else:
+                outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
+                d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
 
 def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
