@@ -13,10 +13,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-from frozen_pass import run_before
-from frozen_pass import trial_equilibrium as equilibrium_before
-from frozen_pass import trial_preferences as preferences_before
-from frozen_pass import trial_schedule as schedule_before
 
 from alliancesim import load_scenario
 from alliancesim.data import bundled
@@ -36,6 +32,10 @@ from alliancesim.model.engagement import trial_schedule
 from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS, trial_equilibrium
 from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 from alliancesim.scenario.params import with_uncertainty
+from frozen_pass import run_before
+from frozen_pass import trial_equilibrium as equilibrium_before
+from frozen_pass import trial_preferences as preferences_before
+from frozen_pass import trial_schedule as schedule_before
 
 
 def _model(name: str, uncertainty: str, crisis: int = 0) -> CompiledCrisis:

@@ -296,8 +296,9 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
     """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall.
 
     fixed: also lay every fixed quantity, and the per-group parameter draws, out as per-trial
-    arrays (for code that reads each quantity per trial: the scalar reference, tests). The engine does not need them (run_chunk
-    passes False): run_pipeline takes a quantity missing from the values as its fixed scalar.
+    arrays (for code that reads each quantity per trial: the scalar reference, tests). The
+    engine does not need them (run_chunk passes False): run_pipeline takes a quantity missing
+    from the values as its fixed scalar, and the per-group values once per group.
     """
     parts = []
     for b in range(start_block, stop_block):
