@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -247,40 +248,77 @@ def parameter_groups(model: CompiledCrisis, rng: np.random.Generator, n: int
     never clipped). An alliance without cases of its own draws its intercept's deviation from
     N(0, alliance_prior_sd).
 
-    In array form: lay_around runs once per distinct stored draw the groups took (at most the
-    posterior's stored draws, however many trials), and each quantity's per-group values are
-    repeated over its GROUP trials; the drawn intercept of an alliance without cases,
+    In array form: lay_around runs once per stored draw the groups took, the first time one
+    takes it in this process (kept per crisis: _laid; at most the posterior's stored draws,
+    however many trials and blocks); the drawn intercept of an alliance without cases,
     c + (m + f) - m per group, is one array expression. The numbers are those of laying each
     group's draw around in turn (tests/test_engine_draws.py)."""
     post = model.posterior
     assert post is not None
-    council = council_model(post.council_model).for_alliances(post.alliances)
-    mode = council.natural(post.council_map)
-    own = f"council.alliance_intercepts.{model.alliance}"
+    laid = _laid(model)
+    mode, own = laid.mode, f"council.alliance_intercepts.{model.alliance}"
     groups = -(-n // GROUP)
     index = rng.integers(0, post.council_draws.shape[0], size=groups)
-    foreign = (None if own in mode
+    foreign = (None if laid.own_drawn
                else post.alliance_prior_sd * rng.standard_normal(groups))
-    mode["council.alliance_intercept"] = mode.get(own, 0.0)
-    for j, name in enumerate(("request.threat", "request.cutpoints.1", "request.cutpoints.2")):
-        mode[name] = float(post.request_map[j])
     distinct, which = np.unique(index, return_inverse=True)
-    table = {name: np.empty(distinct.size) for name in post.centre}
+    table = np.empty((distinct.size, len(laid.names)))
     for k, i in enumerate(distinct.tolist()):
-        draw = council.natural(post.council_draws[i])
-        draw["council.alliance_intercept"] = (draw[own] if foreign is None
-                                              else mode["council.alliance_intercept"])
-        r = post.request_draws[i]
-        draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
-                     "request.cutpoints.2": float(r[2])})
-        for name, value in lay_around(post.centre, post.high, draw, mode).items():
-            table[name][k] = value
-    per_group = {name: values[which] for name, values in table.items()}
+        row = laid.rows.get(i)
+        if row is None:
+            draw = laid.council.natural(post.council_draws[i])
+            draw["council.alliance_intercept"] = (draw[own] if foreign is None
+                                                  else mode["council.alliance_intercept"])
+            r = post.request_draws[i]
+            draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
+                         "request.cutpoints.2": float(r[2])})
+            values = lay_around(post.centre, post.high, draw, mode)
+            row = laid.rows[i] = np.array([values[name] for name in laid.names])
+        table[k] = row
+    per_group = {name: table[which, j] for j, name in enumerate(laid.names)}
     name = "council.alliance_intercept"
     if foreign is not None and name in post.centre:  # v = c + d - m, d = m + f (lay_around)
         m = mode[name]
         per_group[name] = post.centre[name] + (m + foreign) - m
     return per_group
+
+
+@dataclass
+class _Laid:
+    """What parameter_groups keeps per crisis in a process: the council model, the MAP's
+    values (mode), whether the alliance has an intercept of its own in the posterior, and each
+    stored draw laid around the scenario's values (rows[i], in the order of names), computed
+    the first time a group takes draw i."""
+
+    council: Any
+    mode: dict[str, float]
+    own_drawn: bool
+    names: list[str]
+    rows: dict[int, np.ndarray]
+
+
+_LAID: dict[tuple[int, str], _Laid] = {}
+
+
+def _laid(model: CompiledCrisis) -> _Laid:
+    """The crisis's _Laid, made at its first block; kept while its posterior lives (keyed by
+    the posterior's identity: a process pool's task brings its own copy, laid anew)."""
+    post = model.posterior
+    assert post is not None
+    key = (id(post), model.alliance)
+    laid = _LAID.get(key)
+    if laid is None:
+        council = council_model(post.council_model).for_alliances(post.alliances)
+        mode = council.natural(post.council_map)
+        own_drawn = f"council.alliance_intercepts.{model.alliance}" in mode
+        mode["council.alliance_intercept"] = mode.get(
+            f"council.alliance_intercepts.{model.alliance}", 0.0)
+        for j, name in enumerate(("request.threat", "request.cutpoints.1",
+                                  "request.cutpoints.2")):
+            mode[name] = float(post.request_map[j])
+        laid = _LAID[key] = _Laid(council, mode, own_drawn, list(post.centre), {})
+        weakref.finalize(post, _LAID.pop, key, None)
+    return laid
 
 
 def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
