@@ -3,7 +3,8 @@ oracle that tests/test_issue23_engine.py holds the new pass to, bit for bit, and
 benchmarks/engine.py times beside it.
 
 Copied verbatim from commit 177b52d (src/alliancesim/engine.py: layout, _pass, run_pipeline;
-model/council/probit.py: trial_preferences; model/forces.py: trial_equilibrium,
+model/council/probit.py: trial_preferences; model/council/rules.py: trial_decide;
+model/forces.py: trial_equilibrium,
 _share_and_slope, _share, trial_contributions; model/engagement.py: _arrive, trial_schedule,
 trial_engage), renamed where the name would shadow the package's (layout_before, _pass_before,
 run_before). Every parameter is read per trial (one row per quantity per trial), as it was. The
@@ -62,7 +63,7 @@ from alliancesim.engine import (
 )
 from alliancesim.model import crisis, deployment, fallback, forces, request
 from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost
-from alliancesim.model.council.rules import rule_of, trial_decide
+from alliancesim.model.council.rules import rule_of
 from alliancesim.model.engagement import CONTAINED, LOST, REPELLED
 from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS
 from alliancesim.scenario.compile import CompiledCrisis
@@ -80,6 +81,51 @@ class LayoutBefore:
     members: np.ndarray
     coefficients: np.ndarray
     cutpoints: np.ndarray
+
+
+@njit(cache=True)
+def trial_decide(preferred: np.ndarray, c: int, rule_code: int, need: np.ndarray, leader: int,
+                 victim: int, draw: float, weight: float, holds_out: np.ndarray,
+                 sole_veto: np.ndarray, cnt: np.ndarray) -> int:
+    """The rule in one trial, compiled: the collective rung (capped by the request's c), and
+    for each member whether it holds out and whether it alone vetoes (see decide); where
+    draw < weight (the leader's weight) the leader decides. preferred, holds_out, sole_veto:
+    (M,); cnt: (5,) int scratch."""
+    M = preferred.shape[0]
+    code = 1 if (leader >= 0 and draw < weight) else rule_code
+    cnt[:] = 0
+    for i in range(M):
+        for level in range(1, preferred[i] + 1):
+            cnt[level] += 1
+    L = 0
+    if code == 1:
+        L = preferred[leader]
+    else:
+        for level in range(4, 0, -1):
+            if cnt[level] >= need[level]:
+                L = level
+                break
+    L = min(L, c)
+    for i in range(M):
+        p = preferred[i]
+        if i == victim:
+            holds_out[i] = False
+            sole_veto[i] = False
+            continue
+        holds_out[i] = L < c and p <= L
+        # the rule's outcome had i alone supported the request (p_i := cap)
+        if code == 1:
+            alt = c if i == leader else L
+        else:
+            alt = 0
+            for level in range(4, 0, -1):
+                extra = 1 if p < level <= c else 0
+                if cnt[level] + extra >= need[level]:
+                    alt = level
+                    break
+            alt = min(alt, c)
+        sole_veto[i] = alt > L
+    return L
 
 
 @njit(cache=True)

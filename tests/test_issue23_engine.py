@@ -1,7 +1,8 @@
 """Issue 23, items 1 and 4: the engine's pass reads the posterior's parameter draws once per
-group of GROUP trials (not one row per trial), hoists what the council's trials share, sums the
-force equilibrium over the members with a cap, and builds the engagement's schedule without a
-call per arrival; its outputs are the pass's before these changes, bit for bit.
+group of GROUP trials (not one row per trial), hoists what the council's trials share, decides
+the rule without early exits, sums the force equilibrium over the members with a cap (the
+members' common term once per Newton step), and builds the engagement's schedule without a call
+per arrival; its outputs are the pass's before these changes, bit for bit.
 
 The oracle is the pass as it was (tests/frozen_pass.py: copied verbatim from commit 177b52d),
 run on the same drawn inputs; the stage functions are compared with their frozen copies on
@@ -28,11 +29,13 @@ from alliancesim.engine import (
     run_pipeline,
 )
 from alliancesim.model.council.probit import trial_preferences
+from alliancesim.model.council.rules import trial_decide
 from alliancesim.model.engagement import trial_schedule
 from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS, trial_equilibrium
 from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 from alliancesim.scenario.params import with_uncertainty
 from frozen_pass import run_before
+from frozen_pass import trial_decide as decide_before
 from frozen_pass import trial_equilibrium as equilibrium_before
 from frozen_pass import trial_preferences as preferences_before
 from frozen_pass import trial_schedule as schedule_before
@@ -193,3 +196,27 @@ def test_equilibrium_over_members_with_a_cap_equals_the_equilibrium_before() -> 
                           np.empty(M, np.int64))
         equilibrium_before(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, old)
         np.testing.assert_array_equal(new, old)
+
+
+def test_decide_equals_the_decide_before() -> None:
+    """rules.trial_decide (fixed trip counts, selects) equals its frozen copy (loops with
+    early exits) on random preferences, caps, rules (needs per rung), leaders, victims and
+    leader's draws: the rung, who holds out, who alone vetoes."""
+    rng = np.random.default_rng(17)
+    cnt = np.zeros(5, np.int64)
+    for _ in range(5000):
+        M = int(rng.integers(1, 12))
+        preferred = rng.integers(0, 5, M).astype(np.int8)
+        c = int(rng.choice([2, 3, 4]))
+        code = int(rng.integers(0, 2))
+        need = np.concatenate([[0], np.sort(rng.integers(0, M + 2, 4))]).astype(np.int64)
+        leader = int(rng.integers(-1, M))
+        victim = int(rng.integers(0, M))
+        draw, weight = float(rng.random()), float(rng.random())
+        h1, s1 = np.empty(M, np.bool_), np.empty(M, np.bool_)
+        h0, s0 = np.empty(M, np.bool_), np.empty(M, np.bool_)
+        a = trial_decide(preferred, c, code, need, leader, victim, draw, weight, h1, s1, cnt)
+        b = decide_before(preferred, c, code, need, leader, victim, draw, weight, h0, s0, cnt)
+        assert a == b
+        np.testing.assert_array_equal(h1, h0)
+        np.testing.assert_array_equal(s1, s0)

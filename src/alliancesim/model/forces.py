@@ -62,15 +62,17 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
             n_on += 1
     if hi <= 0.0:
         return
+    ps = pi * s0
     lo = 0.0
     # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
     x = 0.5 * (lo + hi)
     for _ in range(iterations):
         g = -x
         dg = -1.0
+        u = S / (S + x)  # the members' common term of c_i(x)
         for j in range(n_on):
             i = on[j]
-            c, dc = _share_and_slope(x, V[i], S, pi, s0, cap[i])
+            c, dc = _share_and_slope(u, V[i], S, ps, s0, cap[i])
             g += c
             dg += dc
         if abs(g) <= 1e-11 * (1.0 + x):
@@ -155,19 +157,19 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
 
 
 @njit(cache=True)
-def _share_and_slope(C: float, V: float, S: float, pi: float, s0: float, cap: float
+def _share_and_slope(u: float, V: float, S: float, ps: float, s0: float, cap: float
                      ) -> tuple[float, float]:
-    """c_i(C) and its derivative in C."""
-    u = S / (S + C)
+    """c_i(C) and its derivative in C, given u = S / (S + C) and ps = pi s0 (the members'
+    common terms, computed once per Newton step: the same operations as per member)."""
     gap = 1.0 - V * u
     if gap <= 0.0:
         return cap, 0.0
-    c = pi * s0 / gap - s0
+    c = ps / gap - s0
     if c <= 0.0:
         return 0.0, 0.0
     if c >= cap:
         return cap, 0.0
-    return c, -pi * s0 / (gap * gap) * V * u * u / S
+    return c, -ps / (gap * gap) * V * u * u / S
 
 
 @njit(cache=True)
