@@ -18,6 +18,7 @@ tally), returning the per-trial arrays only when they are wanted.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 import weakref
@@ -249,10 +250,10 @@ def parameter_groups(model: CompiledCrisis, rng: np.random.Generator, n: int
     N(0, alliance_prior_sd).
 
     In array form: lay_around runs once per stored draw the groups took, the first time one
-    takes it in this process (kept per crisis: _laid; at most the posterior's stored draws,
-    however many trials and blocks); the drawn intercept of an alliance without cases,
-    c + (m + f) - m per group, is one array expression. The numbers are those of laying each
-    group's draw around in turn (tests/test_engine_draws.py)."""
+    takes it in this process (kept per posterior, scenario values and alliance: _laid; at most
+    the posterior's stored draws, however many trials, blocks and crises); the drawn intercept
+    of an alliance without cases, c + (m + f) - m per group, is one array expression. The
+    numbers are those of laying each group's draw around in turn (tests/test_engine_draws.py)."""
     post = model.posterior
     assert post is not None
     laid = _laid(model)
@@ -285,8 +286,8 @@ def parameter_groups(model: CompiledCrisis, rng: np.random.Generator, n: int
 
 @dataclass
 class _Laid:
-    """What parameter_groups keeps per crisis in a process: the council model, the MAP's
-    values (mode), whether the alliance has an intercept of its own in the posterior, and each
+    """What parameter_groups keeps per posterior in a process (_laid): the council model, the
+    MAP's values (mode), whether the alliance has an intercept of its own in the posterior, and each
     stored draw laid around the scenario's values (rows[i], in the order of names), computed
     the first time a group takes draw i."""
 
@@ -297,27 +298,41 @@ class _Laid:
     rows: dict[int, np.ndarray]
 
 
-_LAID: dict[tuple[int, str], _Laid] = {}
+_LAID: dict[tuple[object, ...], _Laid] = {}  # by content: crises and runs by request share one
+_KEYS: dict[int, tuple[object, ...]] = {}  # a posterior's identity -> its content key
+LAID_KEPT = 64  # tables kept (the oldest dropped): a scenario's crises share one
 
 
 def _laid(model: CompiledCrisis) -> _Laid:
-    """The crisis's _Laid, made at its first block; kept while its posterior lives (keyed by
-    the posterior's identity: a process pool's task brings its own copy, laid anew)."""
+    """The crisis's _Laid, made at its first block and kept for any crisis with the same
+    posterior, scenario values and alliance (the crises of a scenario and their runs by
+    request share one table; a process pool's tasks, each with its own copy of the crisis,
+    find it by content too). The content key is computed once per posterior object."""
     post = model.posterior
     assert post is not None
-    key = (id(post), model.alliance)
+    key = _KEYS.get(id(post))
+    if key is None:
+        digest = hashlib.sha256()
+        for a in (post.council_map, post.council_draws, post.request_map, post.request_draws):
+            digest.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+            digest.update(repr(a.shape).encode())
+        key = (model.alliance, post.council_model, post.alliances, post.alliance_prior_sd,
+               tuple(post.centre.items()), tuple(post.high.items()), digest.hexdigest())
+        _KEYS[id(post)] = key
+        weakref.finalize(post, _KEYS.pop, id(post), None)
     laid = _LAID.get(key)
     if laid is None:
         council = council_model(post.council_model).for_alliances(post.alliances)
         mode = council.natural(post.council_map)
-        own_drawn = f"council.alliance_intercepts.{model.alliance}" in mode
-        mode["council.alliance_intercept"] = mode.get(
-            f"council.alliance_intercepts.{model.alliance}", 0.0)
+        own = f"council.alliance_intercepts.{model.alliance}"
+        own_drawn = own in mode
+        mode["council.alliance_intercept"] = mode.get(own, 0.0)
         for j, name in enumerate(("request.threat", "request.cutpoints.1",
                                   "request.cutpoints.2")):
             mode[name] = float(post.request_map[j])
+        while len(_LAID) >= LAID_KEPT:
+            del _LAID[next(iter(_LAID))]
         laid = _LAID[key] = _Laid(council, mode, own_drawn, list(post.centre), {})
-        weakref.finalize(post, _LAID.pop, key, None)
     return laid
 
 
@@ -472,7 +487,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     V, cap_i = np.empty(M), np.empty(M)
     on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
-    sched, none = np.zeros(horizon + 1), np.zeros(horizon + 1)  # arrivals; none arrive
+    sched = np.zeros(horizon + 1)  # the trial's arrivals by day
     given = sc[_STRENGTH] >= 0
     # the council's leader: none when the leader is the member that attacked (rules.rule_of)
     council_leader = -1 if leader == aggressor_member else leader
@@ -571,13 +586,13 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                                                 sched)
             qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
             brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
-            outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
-                S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
-            if arrives:
-                (outcome_alone[t], end_alone[t], d_loss_alone[t],
-                 a_loss_alone[t]) = engagement.trial_engage(S, D0, qA, qD, k_, brk, ratio, eff,
-                                                            horizon, irregular, none)
+            if arrives:  # with and without the alliance, side by side
+                (outcome[t], end_day[t], d_loss[t], a_loss[t], outcome_alone[t], end_alone[t],
+                 d_loss_alone[t], a_loss_alone[t]) = engagement.trial_engage_pair(
+                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
             else:
+                outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
+                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
                 outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
                 d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
