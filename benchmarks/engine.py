@@ -198,9 +198,50 @@ def main() -> None:
     med = peers(sc, rounds=3 if args.quick else 5, n_engine=n_engine // 4,
                 n_mesa=200 if args.quick else 2_000, n_ref=200 if args.quick else 2_000)
     print()
+    before_after(rounds=3 if args.quick else 7)
+    print()
     cli = cli_uncertainty(trials=10**5 if args.quick else 10**7, rounds=3 if args.quick else 2)
     print()
     floors(med, cli)
+
+
+def before_after(rounds: int) -> None:
+    """7. The compiled pass before issue 23 (tests/frozen_pass.py, the oracle the tests hold
+    the pass to, bit for bit) and now, on the same drawn inputs of the flagship under parameter
+    uncertainty (the default), interleaved rounds: the CPU time of the whole pass (median) and
+    each stage's share (the pass stopped after each stage in turn; median over rounds)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+    from alliancesim.scenario.params import with_uncertainty
+    from frozen_pass import run_before
+
+    sc = with_uncertainty(flagship(), "posterior")
+    m = compile_crisis(sc, 0)
+    inputs = draw_trials(m, seed=8, start_block=0, stop_block=32, trials=32 * BLOCK,
+                         fixed=False)
+    runs = {"before": run_before, "now": run_pipeline}
+    for f in runs.values():
+        f(m, inputs)  # compile or load the kernels
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
+    stages: dict[str, dict[str, list[float]]] = {k: {} for k in runs}
+    for _ in range(rounds):
+        for k, f in runs.items():
+            t = time.process_time()
+            f(m, inputs)
+            cpu[k].append(time.process_time() - t)
+            timings: dict[str, float] = {}
+            f(m, inputs, timings)
+            for stage, sec in timings.items():
+                stages[k].setdefault(stage, []).append(sec)
+    n = inputs.n
+    print(f"7. The pass before issue 23 and now ({n:,} trials of the flagship, parameter "
+          f"uncertainty on; {rounds} interleaved rounds, medians)")
+    print(f"   {'':<12}{'before':>10}{'now':>10}   ns per trial")
+    for stage in ("inputs", *STAGES):
+        b, a = (float(np.median(stages[k][stage])) * 1e9 / n for k in runs)
+        print(f"   {stage:<12}{b:>10.0f}{a:>10.0f}")
+    b, a = (float(np.median(cpu[k])) * 1e9 / n for k in runs)
+    print(f"   {'whole pass':<12}{b:>10.0f}{a:>10.0f}   (CPU time; {b / a:.2f} x faster)")
+    print("   (stages: wall time of the pass stopped after each stage, less the stage before)")
 
 
 def cli_run(trials: int, uncertainty: str) -> tuple[float, float]:
@@ -219,10 +260,10 @@ def cli_run(trials: int, uncertainty: str) -> tuple[float, float]:
 
 
 def cli_uncertainty(trials: int, rounds: int) -> float:
-    """7. `alliancesim run` with parameter uncertainty (posterior, the default) against the same
+    """8. `alliancesim run` with parameter uncertainty (posterior, the default) against the same
     run with it off, interleaved (the order alternating between rounds): the ratio of the
     median CPU times (start-up included in both)."""
-    print(f"7. `alliancesim run {SCENARIO} --trials {trials:,}` (4 crises, runs by request), "
+    print(f"8. `alliancesim run {SCENARIO} --trials {trials:,}` (4 crises, runs by request), "
           f"parameter uncertainty posterior vs off ({rounds} rounds, interleaved; CPU of the "
           "child process)")
     cpu: dict[str, list[float]] = {"posterior": [], "off": []}
