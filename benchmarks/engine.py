@@ -347,7 +347,9 @@ def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int
     print(f"   full run / draws alone  {med['draws alone'] / med['engine']:>8.1f} x the cost of "
           "its own random draws")
     if mesa_out:
-        ens = simulate(sc, trials=max(n_engine, 200_000), seed=7).summary().crises[0]
+        # the Mesa peer fixes the parameters (it has no posterior draws): compare like with like
+        ens = simulate(sc, trials=max(n_engine, 200_000), seed=7,
+                       parameter_uncertainty="off").summary().crises[0]
         n = len(mesa_out)
         rung = np.array([o["rung"] for o in mesa_out])
         rep = np.array([o["outcome"] for o in mesa_out])
