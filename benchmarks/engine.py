@@ -5,7 +5,8 @@ Run:  make bench    (or .venv/bin/python benchmarks/engine.py [--quick] [--ray])
 
 Everything is measured in this one run on the same scenario - the flagship crisis, a Taliban
 incursion into Tajikistan (csto-2021-autumn, crisis tjk-incursion) - and printed; ratios are
-against baselines measured in the same run. Nothing here asserts a speed.
+against baselines measured in the same run. Nothing here asserts a speed: the floors of issue
+23 are printed at the end, each "met" or "not met".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import functools
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -193,8 +195,107 @@ def main() -> None:
         print(f"   ray, {workers} CPUs         {rate(n_pool, t_ray)}   "
               f"speed-up {t_one / t_ray:.2f} x (start-up {startup:.1f} s not included)")
     print()
-    peers(sc, rounds=3 if args.quick else 5, n_engine=n_engine // 4, n_mesa=200 if args.quick
-          else 2_000, n_ref=200 if args.quick else 2_000)
+    med = peers(sc, rounds=3 if args.quick else 5, n_engine=n_engine // 4,
+                n_mesa=200 if args.quick else 2_000, n_ref=200 if args.quick else 2_000)
+    print()
+    before_after(rounds=3 if args.quick else 7)
+    print()
+    cli = cli_uncertainty(trials=10**5 if args.quick else 10**7, rounds=3 if args.quick else 2)
+    print()
+    floors(med, cli)
+
+
+def before_after(rounds: int) -> None:
+    """7. The compiled pass before issue 23 (tests/frozen_pass.py, the oracle the tests hold
+    the pass to, bit for bit) and now, on the same drawn inputs of the flagship under parameter
+    uncertainty (the default), interleaved rounds: the CPU time of the whole pass (median) and
+    each stage's share (the pass stopped after each stage in turn; median over rounds)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+    from alliancesim.scenario.params import with_uncertainty
+    from frozen_pass import run_before
+
+    sc = with_uncertainty(flagship(), "posterior")
+    m = compile_crisis(sc, 0)
+    inputs = draw_trials(m, seed=8, start_block=0, stop_block=32, trials=32 * BLOCK,
+                         fixed=False)
+    runs = {"before": run_before, "now": run_pipeline}
+    for f in runs.values():
+        f(m, inputs)  # compile or load the kernels
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
+    stages: dict[str, dict[str, list[float]]] = {k: {} for k in runs}
+    for _ in range(rounds):
+        for k, f in runs.items():
+            t = time.process_time()
+            f(m, inputs)
+            cpu[k].append(time.process_time() - t)
+            timings: dict[str, float] = {}
+            f(m, inputs, timings)
+            for stage, sec in timings.items():
+                stages[k].setdefault(stage, []).append(sec)
+    n = inputs.n
+    print(f"7. The pass before issue 23 and now ({n:,} trials of the flagship, parameter "
+          f"uncertainty on; {rounds} interleaved rounds, medians)")
+    print(f"   {'':<12}{'before':>10}{'now':>10}   ns per trial")
+    for stage in ("inputs", *STAGES):
+        b, a = (float(np.median(stages[k][stage])) * 1e9 / n for k in runs)
+        print(f"   {stage:<12}{b:>10.0f}{a:>10.0f}")
+    b, a = (float(np.median(cpu[k])) * 1e9 / n for k in runs)
+    print(f"   {'whole pass':<12}{b:>10.0f}{a:>10.0f}   (CPU time; {b / a:.2f} x faster)")
+    print("   (stages: wall time of the pass stopped after each stage, less the stage before)")
+
+
+def cli_run(trials: int, uncertainty: str) -> tuple[float, float]:
+    """One `alliancesim run` of the CSTO (every crisis, the runs by request: what a user runs)
+    in a fresh process: (CPU seconds of the child, wall seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "alliancesim", "--no-store", "run", SCENARIO,
+                    "--trials", str(trials), "--seed", "1", "--quiet",
+                    "--parameter-uncertainty", uncertainty],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def cli_uncertainty(trials: int, rounds: int) -> float:
+    """8. `alliancesim run` with parameter uncertainty (posterior, the default) against the same
+    run with it off, interleaved (the order alternating between rounds): the ratio of the
+    median CPU times (start-up included in both)."""
+    print(f"8. `alliancesim run {SCENARIO} --trials {trials:,}` (4 crises, runs by request), "
+          f"parameter uncertainty posterior vs off ({rounds} rounds, interleaved; CPU of the "
+          "child process)")
+    cpu: dict[str, list[float]] = {"posterior": [], "off": []}
+    wall: dict[str, list[float]] = {"posterior": [], "off": []}
+    for r in range(rounds):
+        for mode in (("posterior", "off") if r % 2 == 0 else ("off", "posterior")):
+            c, w = cli_run(trials, mode)
+            cpu[mode].append(c)
+            wall[mode].append(w)
+    for mode in cpu:
+        print(f"   {mode:<10} CPU {np.median(cpu[mode]):8.1f} s (range {min(cpu[mode]):.1f}-"
+              f"{max(cpu[mode]):.1f})   wall {np.median(wall[mode]):8.1f} s")
+    ratio = float(np.median(cpu["posterior"]) / np.median(cpu["off"]))
+    print(f"   posterior / off        {ratio:8.2f} x (CPU)")
+    return ratio
+
+
+def floors(med: dict[str, float], cli: float) -> None:
+    """The floors of issue 23, from the measurements above."""
+    print("Floors (issue 23)")
+    rows = [
+        ("`alliancesim run` posterior within 1.2 x of off", f"{cli:.2f} x", cli <= 1.2),
+    ]
+    if "mesa" in med:
+        r = med["engine"] / med["mesa"]
+        rows.append(("full simulate() >= 250 x the Mesa peer", f"{r:,.0f} x", r >= 250))
+    else:
+        rows.append(("full simulate() >= 250 x the Mesa peer", "Mesa not installed", False))
+    r = med["draws alone"] / med["engine"]
+    rows.append(("full simulate() <= 3.5 x the random draws alone", f"{r:.1f} x", r <= 3.5))
+    for label, value, met in rows:
+        print(f"   {label:<50}{value:>14}   {'met' if met else 'not met'}")
 
 
 def draw_floor(model, trials: int) -> None:  # type: ignore[no-untyped-def]
@@ -207,7 +308,8 @@ def draw_floor(model, trials: int) -> None:  # type: ignore[no-untyped-def]
                     trials=trials, fixed=False)
 
 
-def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int) -> None:
+def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int
+          ) -> dict[str, float]:
     """6. The engine against the peers, interleaved: each round times every contender once, in
     turn, so that a slow spell of the machine hits them all; medians and ranges over rounds."""
     print(f"6. Against the peers, interleaved ({rounds} rounds; median, range over rounds)")
@@ -245,7 +347,9 @@ def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int) -> 
     print(f"   full run / draws alone  {med['draws alone'] / med['engine']:>8.1f} x the cost of "
           "its own random draws")
     if mesa_out:
-        ens = simulate(sc, trials=max(n_engine, 200_000), seed=7).summary().crises[0]
+        # the Mesa peer fixes the parameters (it has no posterior draws): compare like with like
+        ens = simulate(sc, trials=max(n_engine, 200_000), seed=7,
+                       parameter_uncertainty="off").summary().crises[0]
         n = len(mesa_out)
         rung = np.array([o["rung"] for o in mesa_out])
         rep = np.array([o["outcome"] for o in mesa_out])
@@ -256,6 +360,7 @@ def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int) -> 
             se = float(np.sqrt(max(e * (1 - e), 1e-9) / n))
             print(f"   same distribution? {label}: Mesa {m:.3f}, engine {e:.3f} "
                   f"(difference {abs(m - e) / se:.1f} Mesa standard errors, {n:,} trials)")
+    return med
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def test_the_draw_stream_does_not_depend_on_the_variant(make_scenario) -> None: 
         crisis={"aggressor_strength": 9000, "exposure": {"KGZ": 0.9}}))
     a, b = compile_crisis(base, 0), compile_crisis(other, 0)
     assert a.posterior is not None and b.posterior is not None
-    va, vb = draw_block(a, 11, 2).values, draw_block(b, 11, 2).values
+    va, vb = draw_block(a, 11, 2).per_trial().values, draw_block(b, 11, 2).per_trial().values
     for name in ("council.coefficients.in_scope", "council.coefficients.affinity_victim",
                  "council.alliance_intercept", "request.threat"):
         dev_a = va[name] - a.posterior.centre[name]

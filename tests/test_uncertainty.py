@@ -26,7 +26,7 @@ def test_draws_are_per_group_ordered_and_around_the_scenario_values() -> None:
     sc = _posterior()
     model = compile_crisis(sc, 0)
     assert model.posterior is not None
-    v = draw_block(model, 7, 0).values
+    v = draw_block(model, 7, 0).per_trial().values
     cuts = np.stack([v[f"council.cutpoints.{k}"] for k in range(1, 5)], axis=1)
     assert np.all(np.diff(cuts, axis=1) > 0)
     assert np.all(v["council.unilateral_margin"] >= 0)
@@ -41,7 +41,7 @@ def test_draws_are_per_group_ordered_and_around_the_scenario_values() -> None:
     from alliancesim.scenario.schema import Scenario
 
     shifted = compile_crisis(Scenario.model_validate(data), 0)
-    w = draw_block(shifted, 7, 0).values["council.coefficients.in_scope"]
+    w = draw_block(shifted, 7, 0).per_trial().values["council.coefficients.in_scope"]
     np.testing.assert_allclose(w - a, 1.0)
 
 
@@ -49,20 +49,20 @@ def test_draws_stay_in_each_quantity_range_and_use_the_alliance_own_intercept() 
     # NATO's scenario sets a shock correlation of 0.8: the calibration holds the shock (and the
     # leader's weight), so their draws carry no deviation and the scenario's values stay
     model = compile_crisis(_posterior("nato-2021-baltic"), 0)
-    v = np.concatenate([draw_block(model, 3, b).values["council.shock_correlation"]
+    v = np.concatenate([draw_block(model, 3, b).per_trial().values["council.shock_correlation"]
                         for b in range(20)])
     assert v == pytest.approx(0.8)
-    w = draw_block(model, 3, 0).values["council.leader_weight"]
+    w = draw_block(model, 3, 0).per_trial().values["council.leader_weight"]
     assert np.all(w == w[0]) and 0 < w[0] < 1
     # the unilateral margin, laid on the log scale, stays above its bound 0 without mass there
-    m = np.concatenate([draw_block(model, 3, b).values["council.unilateral_margin"]
+    m = np.concatenate([draw_block(model, 3, b).per_trial().values["council.unilateral_margin"]
                         for b in range(20)])
     assert m.min() > 0.0 and m.std() > 0.1 and np.mean(m == m.min()) < 0.01
     # the alliance intercept is NATO's, laid around the scenario's value as its draws go
     post = bundled_posterior()["council"]
     k = len(post["map"]) - len(post["alliances"]) + post["alliances"].index("nato")
     draws = np.asarray(post["draws"])[:, k]
-    b = np.concatenate([draw_block(model, 3, blk).values["council.alliance_intercept"][::GROUP]
+    b = np.concatenate([draw_block(model, 3, blk).groups["council.alliance_intercept"]
                         for blk in range(40)])
     centre = model.posterior.centre["council.alliance_intercept"]  # type: ignore[union-attr]
     dev = b - centre
@@ -74,7 +74,7 @@ def test_draws_stay_in_each_quantity_range_and_use_the_alliance_own_intercept() 
     data = _posterior("nato-2021-baltic").model_dump(mode="json", by_alias=True)
     data["alliance"]["id"] = "other"
     other = compile_crisis(Scenario.model_validate(data), 0)
-    c = np.concatenate([draw_block(other, 3, blk).values["council.alliance_intercept"][::GROUP]
+    c = np.concatenate([draw_block(other, 3, blk).groups["council.alliance_intercept"]
                         for blk in range(40)])
     assert abs(c.mean()) < 0.25 and c.std() == pytest.approx(1.0, rel=0.2)
 
@@ -83,13 +83,13 @@ def test_each_group_takes_one_stored_draw() -> None:
     model = compile_crisis(_posterior(), 0)
     post = bundled_posterior()
     draws = np.asarray(post["council"]["draws"])
-    x = np.concatenate([draw_block(model, 1, b).values["council.coefficients.in_scope"][::GROUP]
+    x = np.concatenate([draw_block(model, 1, b).groups["council.coefficients.in_scope"]
                         for b in range(60)])  # 1,920 groups
     # the default scenario sits at the MAP: its values are the draws themselves
     stored = set(np.round(draws[:, 4], 4))  # (the defaults: the MAP to 4 decimals)
     assert set(np.round(x, 4)) <= stored
     assert x.std() == pytest.approx(draws[:, 4].std(), rel=0.1)
-    cut = np.stack([draw_block(model, 1, 0).values[f"council.cutpoints.{k}"][::GROUP]
+    cut = np.stack([draw_block(model, 1, 0).groups[f"council.cutpoints.{k}"]
                     for k in range(1, 5)], axis=1)
     assert np.all(np.diff(cut, axis=1) > 0)
 

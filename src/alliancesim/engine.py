@@ -18,11 +18,13 @@ tally), returning the per-trial arrays only when they are wanted.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,12 +33,13 @@ from numba import njit
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
 from alliancesim.model.council import council_model
 from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost
-from alliancesim.model.council.probit import trial_preferences
+from alliancesim.model.council.probit import trial_constants, trial_given
 from alliancesim.model.council.rules import rule_of, trial_decide
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw, is_uncertain, point
 
 BLOCK = 4096
+GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
 DEFAULT_CHUNK = 32 * BLOCK
 # the default chunk holds about this many (trial, member) cells: 32 blocks of a six-member
 # alliance, fewer trials for a wider one (NATO's thirty: 6 blocks), so that the pipeline's
@@ -52,42 +55,68 @@ STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement"
 
 @dataclass(frozen=True)
 class TrialInputs:
-    """Everything random in a set of trials, drawn before the pipeline runs."""
+    """Everything random in a set of trials, drawn before the pipeline runs.
+
+    groups holds the values that are constant over each group of GROUP trials (the posterior's
+    parameter draws, parameter_groups): one value per group, trial t in group t // GROUP, so
+    that they are neither repeated over the group's trials nor read per trial by the pass. A
+    name in values (per trial) takes precedence over the same name in groups. per_trial() lays
+    them out per trial for code that reads every quantity per trial (the scalar reference)."""
 
     values: dict[str, np.ndarray]  # quantity name -> (T,)
     eta: np.ndarray  # request noise (T,)
     e: np.ndarray  # member noise (T, M)
     z: np.ndarray  # common shock (T,)
     leader_draw: np.ndarray  # uniform (T,): the leader decides when below the leader's weight
+    groups: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (ceil(T / GROUP),)
 
     @property
     def n(self) -> int:
         return int(self.eta.shape[0])
 
-    def with_values(self, values: dict[str, np.ndarray]) -> TrialInputs:
-        """The same noise with other quantity values."""
+    def per_trial(self) -> TrialInputs:
+        """The same inputs with the per-group values repeated over their groups' trials (in
+        values; groups empty)."""
+        if not self.groups:
+            return self
+        n = self.n
+        values = {k: np.repeat(v, GROUP)[:n] for k, v in self.groups.items()}
+        values.update(self.values)
         return TrialInputs(values, self.eta, self.e, self.z, self.leader_draw)
 
+    def with_values(self, values: dict[str, np.ndarray]) -> TrialInputs:
+        """The same noise (and per-group values) with other per-trial quantity values."""
+        return TrialInputs(values, self.eta, self.e, self.z, self.leader_draw, self.groups)
+
     def take(self, rows: np.ndarray) -> TrialInputs:
-        """The trials at `rows` (an index array)."""
-        return TrialInputs({k: v[rows] for k, v in self.values.items()}, self.eta[rows],
+        """The trials at `rows` (an index array); the per-group values laid out per trial."""
+        full = self.per_trial()
+        return TrialInputs({k: v[rows] for k, v in full.values.items()}, self.eta[rows],
                            self.e[rows], self.z[rows], self.leader_draw[rows])
 
     def slice(self, start: int, stop: int) -> TrialInputs:
-        return TrialInputs({k: v[start:stop] for k, v in self.values.items()},
+        """Trials [start, stop); the per-group values stay per group when start begins one."""
+        src = self if start % GROUP == 0 else self.per_trial()
+        g0, g1 = start // GROUP, -(-max(stop, start) // GROUP)
+        return TrialInputs({k: v[start:stop] for k, v in src.values.items()},
                            self.eta[start:stop], self.e[start:stop], self.z[start:stop],
-                           self.leader_draw[start:stop])
+                           self.leader_draw[start:stop],
+                           {k: v[g0:g1] for k, v in src.groups.items()})
 
     @staticmethod
     def concat(parts: list[TrialInputs]) -> TrialInputs:
         if len(parts) == 1:
             return parts[0]
+        if any(p.n % GROUP for p in parts[:-1]):  # groups would straddle parts: per trial
+            parts = [p.per_trial() for p in parts]
         keys = parts[0].values.keys()
         return TrialInputs({k: np.concatenate([p.values[k] for p in parts]) for k in keys},
                            np.concatenate([p.eta for p in parts]),
                            np.concatenate([p.e for p in parts]),
                            np.concatenate([p.z for p in parts]),
-                           np.concatenate([p.leader_draw for p in parts]))
+                           np.concatenate([p.leader_draw for p in parts]),
+                           {k: np.concatenate([p.groups[k] for p in parts])
+                            for k in parts[0].groups})
 
 
 @dataclass(frozen=True)
@@ -146,18 +175,15 @@ def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> 
 
     values = {q.name: draw(q.value, rng(q.name), n, q.low, q.high) for q in model.quantities
               if is_uncertain(q.value)}
-    if model.posterior is not None:
-        values.update(parameter_draws(model, rng("parameters"), n))
+    groups = (parameter_groups(model, rng("parameters"), n) if model.posterior is not None
+              else {})
     eta = rng("request.noise").standard_normal(n)
     e = np.empty((n, model.n_members))
     for i, m in enumerate(model.members):
         e[:, i] = rng(f"council.noise.{m}").standard_normal(n)
     z = rng("council.shock").standard_normal(n)
     leader_draw = rng("council.leader").random(n)
-    return TrialInputs(values, eta, e, z, leader_draw)
-
-
-GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
+    return TrialInputs(values, eta, e, z, leader_draw, groups)
 
 
 def _logit(p: float) -> float:
@@ -215,57 +241,117 @@ def lay_around(centre: dict[str, float], high: dict[str, float], draw: dict[str,
     return out
 
 
-def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
-                    ) -> dict[str, np.ndarray]:
+def parameter_groups(model: CompiledCrisis, rng: np.random.Generator, n: int
+                     ) -> dict[str, np.ndarray]:
     """Parameter uncertainty: for each group of GROUP trials one of the posterior's stored
     draws (index from rng: the 'parameters' stream), the council's and the request stage's
     together, laid around the scenario's own values (lay_around: in range by construction,
     never clipped). An alliance without cases of its own draws its intercept's deviation from
     N(0, alliance_prior_sd).
 
-    In array form: lay_around runs once per distinct stored draw the groups took (at most the
-    posterior's stored draws, however many trials), and each quantity's per-group values are
-    repeated over its GROUP trials; the drawn intercept of an alliance without cases,
-    c + (m + f) - m per group, is one array expression. The numbers are those of laying each
-    group's draw around in turn (tests/test_engine_draws.py)."""
+    In array form: lay_around runs once per stored draw the groups took, the first time one
+    takes it in this process (kept per posterior, scenario values and alliance: _laid; at most
+    the posterior's stored draws, however many trials, blocks and crises); the drawn intercept
+    of an alliance without cases, c + (m + f) - m per group, is one array expression. The
+    numbers are those of laying each group's draw around in turn (tests/test_engine_draws.py)."""
     post = model.posterior
     assert post is not None
-    council = council_model(post.council_model).for_alliances(post.alliances)
-    mode = council.natural(post.council_map)
-    own = f"council.alliance_intercepts.{model.alliance}"
+    laid = _laid(model)
+    mode, own = laid.mode, f"council.alliance_intercepts.{model.alliance}"
     groups = -(-n // GROUP)
     index = rng.integers(0, post.council_draws.shape[0], size=groups)
-    foreign = (None if own in mode
+    foreign = (None if laid.own_drawn
                else post.alliance_prior_sd * rng.standard_normal(groups))
-    mode["council.alliance_intercept"] = mode.get(own, 0.0)
-    for j, name in enumerate(("request.threat", "request.cutpoints.1", "request.cutpoints.2")):
-        mode[name] = float(post.request_map[j])
     distinct, which = np.unique(index, return_inverse=True)
-    table = {name: np.empty(distinct.size) for name in post.centre}
+    table = np.empty((distinct.size, len(laid.names)))
     for k, i in enumerate(distinct.tolist()):
-        draw = council.natural(post.council_draws[i])
-        draw["council.alliance_intercept"] = (draw[own] if foreign is None
-                                              else mode["council.alliance_intercept"])
-        r = post.request_draws[i]
-        draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
-                     "request.cutpoints.2": float(r[2])})
-        for name, value in lay_around(post.centre, post.high, draw, mode).items():
-            table[name][k] = value
-    per_group = {name: values[which] for name, values in table.items()}
+        row = laid.rows.get(i)
+        if row is None:
+            draw = laid.council.natural(post.council_draws[i])
+            draw["council.alliance_intercept"] = (draw[own] if foreign is None
+                                                  else mode["council.alliance_intercept"])
+            r = post.request_draws[i]
+            draw.update({"request.threat": float(r[0]), "request.cutpoints.1": float(r[1]),
+                         "request.cutpoints.2": float(r[2])})
+            values = lay_around(post.centre, post.high, draw, mode)
+            row = laid.rows[i] = np.array([values[name] for name in laid.names])
+        table[k] = row
+    per_group = {name: table[which, j] for j, name in enumerate(laid.names)}
     name = "council.alliance_intercept"
     if foreign is not None and name in post.centre:  # v = c + d - m, d = m + f (lay_around)
         m = mode[name]
         per_group[name] = post.centre[name] + (m + foreign) - m
-    return {name: np.repeat(values, GROUP)[:n] for name, values in per_group.items()}
+    return per_group
+
+
+@dataclass
+class _Laid:
+    """What parameter_groups keeps per posterior in a process (_laid): the council model, the
+    MAP's values (mode), whether the alliance has an intercept of its own in the posterior, and each
+    stored draw laid around the scenario's values (rows[i], in the order of names), computed
+    the first time a group takes draw i."""
+
+    council: Any
+    mode: dict[str, float]
+    own_drawn: bool
+    names: list[str]
+    rows: dict[int, np.ndarray]
+
+
+_LAID: dict[tuple[object, ...], _Laid] = {}  # by content: crises and runs by request share one
+_KEYS: dict[int, tuple[object, ...]] = {}  # a posterior's identity -> its content key
+LAID_KEPT = 64  # tables kept (the oldest dropped): a scenario's crises share one
+
+
+def _laid(model: CompiledCrisis) -> _Laid:
+    """The crisis's _Laid, made at its first block and kept for any crisis with the same
+    posterior, scenario values and alliance (the crises of a scenario and their runs by
+    request share one table; a process pool's tasks, each with its own copy of the crisis,
+    find it by content too). The content key is computed once per posterior object."""
+    post = model.posterior
+    assert post is not None
+    key = _KEYS.get(id(post))
+    if key is None:
+        digest = hashlib.sha256()
+        for a in (post.council_map, post.council_draws, post.request_map, post.request_draws):
+            digest.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+            digest.update(repr(a.shape).encode())
+        key = (model.alliance, post.council_model, post.alliances, post.alliance_prior_sd,
+               tuple(post.centre.items()), tuple(post.high.items()), digest.hexdigest())
+        _KEYS[id(post)] = key
+        weakref.finalize(post, _KEYS.pop, id(post), None)
+    laid = _LAID.get(key)
+    if laid is None:
+        council = council_model(post.council_model).for_alliances(post.alliances)
+        mode = council.natural(post.council_map)
+        own = f"council.alliance_intercepts.{model.alliance}"
+        own_drawn = own in mode
+        mode["council.alliance_intercept"] = mode.get(own, 0.0)
+        for j, name in enumerate(("request.threat", "request.cutpoints.1",
+                                  "request.cutpoints.2")):
+            mode[name] = float(post.request_map[j])
+        while len(_LAID) >= LAID_KEPT:
+            del _LAID[next(iter(_LAID))]
+        laid = _LAID[key] = _Laid(council, mode, own_drawn, list(post.centre), {})
+    return laid
+
+
+def parameter_draws(model: CompiledCrisis, rng: np.random.Generator, n: int
+                    ) -> dict[str, np.ndarray]:
+    """parameter_groups laid out per trial: each group's values repeated over its GROUP
+    trials, (n,) per quantity."""
+    return {name: np.repeat(values, GROUP)[:n]
+            for name, values in parameter_groups(model, rng, n).items()}
 
 
 def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: int,
                 trials: int, fixed: bool = True) -> TrialInputs:
     """Inputs for blocks [start_block, stop_block), truncated to the first `trials` overall.
 
-    fixed: also lay every fixed quantity out as a per-trial array (for code that reads each
-    quantity per trial: the scalar reference, tests). The engine does not need them (run_chunk
-    passes False): run_pipeline takes a quantity missing from the values as its fixed scalar.
+    fixed: also lay every fixed quantity, and the per-group parameter draws, out as per-trial
+    arrays (for code that reads each quantity per trial: the scalar reference, tests). The
+    engine does not need them (run_chunk passes False): run_pipeline takes a quantity missing
+    from the values as its fixed scalar, and the per-group values once per group.
     """
     parts = []
     for b in range(start_block, stop_block):
@@ -277,6 +363,7 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
     inputs = TrialInputs.concat(parts)
     if not fixed:
         return inputs
+    inputs = inputs.per_trial()
     for q in model.quantities:
         if not is_uncertain(q.value) and q.name not in inputs.values:
             inputs.values[q.name] = np.full(inputs.n, float(np.clip(point(q.value), q.low,
@@ -317,6 +404,8 @@ class Layout:
     fixed: np.ndarray  # (Q,) every quantity's fixed value (overwritten per trial when drawn)
     drawn: np.ndarray  # (R, T) the per-trial values, one row per quantity given per trial
     drawn_at: np.ndarray  # (R,) their positions in x
+    grouped: np.ndarray  # (P, G) the per-group values (TrialInputs.groups), one row per quantity
+    grouped_at: np.ndarray  # (P,) their positions in x
     scalars: np.ndarray  # (len(SCALARS),) positions in x, -1: not in this crisis
     members: np.ndarray  # (len(MEMBER_INPUTS), M) positions in x
     coefficients: np.ndarray  # (K,) positions of council.coefficients.<feature>
@@ -325,8 +414,9 @@ class Layout:
 
 def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
     """The compiled pass's view of a crisis and its inputs: a quantity in inputs.values is read
-    per trial, every other quantity is passed once, as the scalar it is (its point value within
-    its range), never materialised per trial."""
+    per trial, one in inputs.groups (and not in values) once per group of GROUP trials, every
+    other quantity is passed once, as the scalar it is (its point value within its range),
+    never materialised per trial."""
     position = {q.name: j for j, q in enumerate(model.quantities)}
     missing = [n for n in model.uncertain if n not in inputs.values]
     if missing:
@@ -336,9 +426,17 @@ def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
     names = [n for n in inputs.values if n in position]
     drawn = (np.stack([np.asarray(inputs.values[n], dtype=np.float64) for n in names])
              if names else np.empty((0, inputs.n)))
+    per_group = [n for n in inputs.groups if n in position and n not in inputs.values]
+    groups = -(-inputs.n // GROUP)
+    grouped = (np.stack([np.asarray(inputs.groups[n], dtype=np.float64) for n in per_group])
+               if per_group else np.empty((0, groups)))
+    if grouped.shape[1] < groups:
+        raise ValueError(f"{grouped.shape[1]} per-group values for {inputs.n} trials "
+                         f"(groups of {GROUP}: {groups} needed)")
     return Layout(
         fixed=fixed, drawn=drawn,
         drawn_at=np.array([position[n] for n in names], dtype=np.int64),
+        grouped=grouped, grouped_at=np.array([position[n] for n in per_group], dtype=np.int64),
         scalars=np.array([position.get(n, -1) for n in SCALARS], dtype=np.int64),
         members=np.array([[position[f"{q}.{m}"] for m in model.members] for q in MEMBER_INPUTS],
                          dtype=np.int64),
@@ -349,7 +447,8 @@ def layout(model: CompiledCrisis, inputs: TrialInputs) -> Layout:
 
 
 @njit(cache=True)
-def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.ndarray,
+def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: np.ndarray,
+          grouped_at: np.ndarray, sc: np.ndarray,
           mem: np.ndarray, coef: np.ndarray, cut: np.ndarray, rows: np.ndarray,
           is_row: np.ndarray, cost_at: int, stake: np.ndarray, tied: np.ndarray,
           distance: np.ndarray, aggressor_distance: float, request_fixed: int, victim: int,
@@ -364,6 +463,16 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     """Every stage of every trial in one compiled pass: per trial, the stage functions of
     alliancesim.model in order (request, council, fallback, forces, deployment, engagement with
     and without the alliance), writing the results' rows. Scratch arrays are made once.
+
+    Inputs: x holds every quantity's value for the trial at hand: the fixed values, the
+    per-group values (grouped (P, G): written at the first trial of each group of GROUP
+    trials) and the per-trial values (drawn (R, T): written every trial, after the groups').
+    What the council's member model shares while its parameters stay put (probit.
+    trial_constants: sorted cut-points, sqrt(rho), the members' constant terms of mu) is
+    computed once, again at each group when there are per-group values, and every trial only
+    when a council parameter is itself given per trial. The numbers are those of the pass
+    before issue 23, bit for bit (tests/test_issue23_engine.py holds it to a frozen copy).
+
     through < len(STAGES) stops each trial after that many stages (the benchmark's stage
     profile; the later stages' outputs are then left unset)."""
     T, M = e.shape
@@ -372,11 +481,13 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     troops, quality = np.empty(M), np.empty(M)
     ready, standing, based = np.empty(M), np.empty(M), np.empty(M)
     cols, beta, tau, srt = np.zeros(K), np.empty(K), np.empty(4), np.empty(4)
+    head, terms = np.empty(M), np.empty((M, K))
     cnt = np.zeros(5, dtype=np.int64)
     part = np.empty(M, dtype=np.bool_)
     V, cap_i = np.empty(M), np.empty(M)
+    on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
-    sched = np.zeros(horizon + 1)
+    sched = np.zeros(horizon + 1)  # the trial's arrivals by day
     given = sc[_STRENGTH] >= 0
     # the council's leader: none when the leader is the member that attacked (rules.rule_of)
     council_leader = -1 if leader == aggressor_member else leader
@@ -385,9 +496,34 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
     reach, travel = np.empty(M), np.empty(M)
     half_at, pace_at = sc[_HALF_STRENGTH], sc[_KM_PER_DAY]
     last_half, last_pace = np.nan, np.nan
+    # is a council parameter given per trial? then its constants are recomputed every trial
+    council_at = np.concatenate((coef, cut, np.array([sc[_INTERCEPT], sc[_ALLIANCE_INTERCEPT],
+                                                      sc[_RHO], sc[_MARGIN]])))
+    council_per_trial = False
+    for r in range(drawn_at.shape[0]):
+        for q in range(council_at.shape[0]):
+            if drawn_at[r] == council_at[q]:
+                council_per_trial = True
+    a_ = b_ = bar = 0.0
+    first_col = K
+    level, c, L = 0, 0, 0
     for t in range(T):
+        fresh = t == 0 or council_per_trial
+        if t % GROUP == 0 and grouped_at.shape[0] > 0:
+            g = t // GROUP
+            for r in range(grouped_at.shape[0]):
+                x[grouped_at[r]] = grouped[r, g]
+            fresh = True
         for r in range(drawn_at.shape[0]):
             x[drawn_at[r]] = drawn[r, t]
+        if fresh:
+            for k in range(K):
+                beta[k] = x[coef[k]]
+            for k in range(4):
+                tau[k] = x[cut[k]]
+            a_, b_, bar, first_col = trial_constants(
+                rows, is_row, beta, x[sc[_INTERCEPT]] + x[sc[_ALLIANCE_INTERCEPT]], tau,
+                x[sc[_RHO]], common, x[sc[_MARGIN]], srt, head, terms)
         if x[half_at] != last_half:
             last_half = x[half_at]
             forces.trial_reach(distance, last_half, reach)
@@ -408,70 +544,57 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, sc: np.nda
             S, D0 = crisis.trial_opening_forces(False, 0.0, x[sc[_AGG_TROOPS]],
                                                 x[sc[_AGG_COMMIT]], aggressor_distance, half,
                                                 x[sc[_DEF_COMMIT]], troops[victim])
-        if through == 0:
-            continue
-        # 1. request
-        level = request.trial_request(
-            request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]], x[sc[_REQ_TRUST]], S, D0,
-            x[sc[_TRUST]], eta[t], x[sc[_REQ_RHO1]], x[sc[_REQ_RHO2]])
-        c = request.REQUEST_CAP[level]
-        req[t] = level
-        if through == 1:
-            continue
-        # 2. council
-        for k in range(K):
-            beta[k] = x[coef[k]]
-        for k in range(4):
-            tau[k] = x[cut[k]]
-        if cost_at >= 0:
-            cols[cost_at] = trial_cost(S, troops, victim)
-        trial_preferences(rows, is_row, cols, beta,
-                          x[sc[_INTERCEPT]] + x[sc[_ALLIANCE_INTERCEPT]], tau, x[sc[_RHO]],
-                          common, e[t], z[t], x[sc[_MARGIN]], pref[t], unilateral[t], srt)
-        pref[t, victim] = request.VICTIM_PREF[level]
-        if aggressor_member >= 0:  # a party to the clash does not vote (rules.rule_of)
-            pref[t, aggressor_member] = 0
-        L = trial_decide(pref[t], c, rule_code, need, council_leader, victim, leader_draw[t],
-                         x[sc[_LEADER_WEIGHT]], holds[t], sole[t], cnt)
-        if aggressor_member >= 0:
-            holds[t, aggressor_member] = False
-            sole[t, aggressor_member] = False
-        rung[t] = L
-        if through == 2:
-            continue
-        # 3. fallback
-        fell[t] = fallback.trial_participants(pref[t], L, c, tied, victim, aggressor_member,
-                                              unilateral[t], part)
-        if through == 3:
-            continue
-        # 4. forces
-        forces.trial_contributions(part, standing, based, reach, troops, stake,
-                                   x[sc[_VALUATION]],
-                                   x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]], x[sc[_TOKEN]], V,
-                                   cap_i, sent[t])
-        if through == 4:
-            continue
-        # 5. deployment
-        first[t] = deployment.trial_deployment(
-            L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
-            travel, sent[t], based, arrival, day0, later)
-        if through == 5:
-            continue
-        # 6. engagement, with and without the alliance (the same when no one arrives)
-        arrives = engagement.trial_schedule(day0, later, arrival, quality, victim, horizon,
-                                            sched)
-        qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
-        brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
-        outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
-            S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
-        if arrives:
-            sched[:] = 0.0
-            (outcome_alone[t], end_alone[t], d_loss_alone[t],
-             a_loss_alone[t]) = engagement.trial_engage(S, D0, qA, qD, k_, brk, ratio, eff,
-                                                        horizon, irregular, sched)
-        else:
-            outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
-            d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
+        if through >= 1:
+            # 1. request
+            level = request.trial_request(
+                request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]], x[sc[_REQ_TRUST]], S,
+                D0, x[sc[_TRUST]], eta[t], x[sc[_REQ_RHO1]], x[sc[_REQ_RHO2]])
+            c = request.REQUEST_CAP[level]
+            req[t] = level
+        if through >= 2:
+            # 2. council
+            if cost_at >= 0:
+                cols[cost_at] = trial_cost(S, troops, victim)
+            trial_given(head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt, common,
+                        e[t], z[t], pref[t], unilateral[t])
+            pref[t, victim] = request.VICTIM_PREF[level]
+            if aggressor_member >= 0:  # a party to the clash does not vote (rules.rule_of)
+                pref[t, aggressor_member] = 0
+            L = trial_decide(pref[t], c, rule_code, need, council_leader, victim,
+                             leader_draw[t], x[sc[_LEADER_WEIGHT]], holds[t], sole[t], cnt)
+            if aggressor_member >= 0:
+                holds[t, aggressor_member] = False
+                sole[t, aggressor_member] = False
+            rung[t] = L
+        if through >= 3:
+            # 3. fallback
+            fell[t] = fallback.trial_participants(pref[t], L, c, tied, victim,
+                                                  aggressor_member, unilateral[t], part)
+        if through >= 4:
+            # 4. forces
+            forces.trial_contributions(part, standing, based, reach, troops, stake,
+                                       x[sc[_VALUATION]], x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]],
+                                       x[sc[_TOKEN]], V, cap_i, sent[t], on)
+        if through >= 5:
+            # 5. deployment
+            first[t] = deployment.trial_deployment(
+                L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
+                travel, sent[t], based, arrival, day0, later)
+        if through >= 6:
+            # 6. engagement, with and without the alliance (the same when no one arrives)
+            arrives = engagement.trial_schedule(day0, later, arrival, quality, victim, horizon,
+                                                sched)
+            qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
+            brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
+            if arrives:  # with and without the alliance, side by side
+                (outcome[t], end_day[t], d_loss[t], a_loss[t], outcome_alone[t], end_alone[t],
+                 d_loss_alone[t], a_loss_alone[t]) = engagement.trial_engage_pair(
+                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
+            else:
+                outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
+                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
+                outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
+                d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
 
 def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
@@ -507,8 +630,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     d_loss, a_loss, d_alone, a_alone = np.empty(T), np.empty(T), np.empty(T), np.empty(T)
 
     def run(through: int) -> None:
-        _pass(lay.fixed, lay.drawn, lay.drawn_at, lay.scalars, lay.members, lay.coefficients,
-              lay.cutpoints, rows, is_row, cost_at, stake, tied,
+        _pass(lay.fixed, lay.drawn, lay.drawn_at, lay.grouped, lay.grouped_at, lay.scalars,
+              lay.members, lay.coefficients, lay.cutpoints, rows, is_row, cost_at, stake, tied,
               np.ascontiguousarray(model.distance, dtype=np.float64), model.aggressor_distance,
               model.request_fixed, model.victim, model.aggressor_member, model.leader,
               code, need, model.noise == "common_shock", model.irregular, model.horizon_days,

@@ -46,24 +46,33 @@ def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor:
 
 @njit(cache=True)
 def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.ndarray,
-                      iterations: int, out: np.ndarray) -> None:
+                      iterations: int, out: np.ndarray, on: np.ndarray) -> None:
     """The equilibrium of one trial, compiled (V, cap, out: (M,)): root finding on the total C
-    by Newton's method safeguarded by a bracket; out is written."""
+    by Newton's method safeguarded by a bracket; out is written. The Newton steps sum over the
+    members with a cap other than 0 only (a member with cap 0 adds exactly 0 to g and to its
+    slope, so the sums are the same numbers); on (M,) int: scratch for their indices."""
     M = V.shape[0]
     hi = 0.0
+    n_on = 0
     for i in range(M):
         out[i] = 0.0
         hi += cap[i]
+        if cap[i] != 0.0:
+            on[n_on] = i
+            n_on += 1
     if hi <= 0.0:
         return
+    ps = pi * s0
     lo = 0.0
     # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
     x = 0.5 * (lo + hi)
     for _ in range(iterations):
         g = -x
         dg = -1.0
-        for i in range(M):
-            c, dc = _share_and_slope(x, V[i], S, pi, s0, cap[i])
+        u = S / (S + x)  # the members' common term of c_i(x)
+        for j in range(n_on):
+            i = on[j]
+            c, dc = _share_and_slope(u, V[i], S, ps, s0, cap[i])
             g += c
             dg += dc
         if abs(g) <= 1e-11 * (1.0 + x):
@@ -112,7 +121,8 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
                         reach: np.ndarray,
                         troops: np.ndarray, stake_: np.ndarray, valuation: float,
                         reference_army: float, S: float, pi: float, s0: float,
-                        V: np.ndarray, cap: np.ndarray, out: np.ndarray) -> None:
+                        V: np.ndarray, cap: np.ndarray, out: np.ndarray, on: np.ndarray
+                        ) -> None:
     """The force stage of one trial, compiled. Returns nothing; writes the equilibrium
     contributions to out (M,) (nothing at all in a trial without participants).
 
@@ -124,7 +134,7 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
     standing_i g(d_i) + based_i (its standing-force pledge projected over its distance d_i to
     the victim, km, and its troops based in the victim) for a participant, 0 for the others;
     reach_i = g(d_i) = 1 / (1 + d_i / d_half) (trial_reach), d_half =
-    parameters.geography.half_strength_km. V, cap: (M,) scratch."""
+    parameters.geography.half_strength_km. V, cap: (M,) scratch; on (M,) int scratch."""
     M = participant.shape[0]
     anyone = False
     for i in range(M):
@@ -132,7 +142,7 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
         cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
         anyone = anyone or participant[i]
     if anyone:
-        trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out)
+        trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out, on)
     else:
         out[:] = 0.0
 
@@ -141,24 +151,25 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
 def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray,
                         cap: np.ndarray, iterations: int, out: np.ndarray) -> None:
     """trial_equilibrium for every trial."""
+    on = np.empty(V.shape[1], dtype=np.int64)
     for t in range(V.shape[0]):
-        trial_equilibrium(V[t], S[t], pi[t], s0[t], cap[t], iterations, out[t])
+        trial_equilibrium(V[t], S[t], pi[t], s0[t], cap[t], iterations, out[t], on)
 
 
 @njit(cache=True)
-def _share_and_slope(C: float, V: float, S: float, pi: float, s0: float, cap: float
+def _share_and_slope(u: float, V: float, S: float, ps: float, s0: float, cap: float
                      ) -> tuple[float, float]:
-    """c_i(C) and its derivative in C."""
-    u = S / (S + C)
+    """c_i(C) and its derivative in C, given u = S / (S + C) and ps = pi s0 (the members'
+    common terms, computed once per Newton step: the same operations as per member)."""
     gap = 1.0 - V * u
     if gap <= 0.0:
         return cap, 0.0
-    c = pi * s0 / gap - s0
+    c = ps / gap - s0
     if c <= 0.0:
         return 0.0, 0.0
     if c >= cap:
         return cap, 0.0
-    return c, -pi * s0 / (gap * gap) * V * u * u / S
+    return c, -ps / (gap * gap) * V * u * u / S
 
 
 @njit(cache=True)

@@ -146,17 +146,19 @@ def unilateral_bar(support: np.ndarray, tau4: np.ndarray, delta: np.ndarray) -> 
 
 
 @njit(cache=True)
-def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
-                      beta: np.ndarray, intercept: float, tau: np.ndarray, rho: float,
-                      common: bool, e: np.ndarray, z: float, delta: float,
-                      preferred: np.ndarray, unilateral: np.ndarray, srt: np.ndarray) -> None:
-    """The council stage's member model for one trial, compiled: for each member i, mu = b_0 +
-    sum_k beta_k x_ik (x_ik = rows[i, k] for member features, cols[k] for the trial's own,
-    in the order of the features), eps = sqrt(rho) z + sqrt(1 - rho) e_i (common shock) or
-    e_i, s = mu + eps; the preferred rung counts the cut-points tau (4,) below s; unilateral:
-    s > tau_4 + delta (the equations of latent_support, member_noise, preferred_rung and
-    unilateral_bar, the same operations in the same order). srt: (4,) scratch."""
-    M = e.shape[0]
+def trial_constants(rows: np.ndarray, is_row: np.ndarray, beta: np.ndarray, intercept: float,
+                    tau: np.ndarray, rho: float, common: bool, delta: float, srt: np.ndarray,
+                    head: np.ndarray, terms: np.ndarray) -> tuple[float, float, float, int]:
+    """What the member model's trials share while the parameters stay put, compiled (the
+    engine's pass computes it once per chunk, or once per group of trials under parameter
+    uncertainty, not per trial): the cut-points tau (4,) sorted into srt; the bar to act alone,
+    tau_4 + delta; the noise's weights a = sqrt(rho), b = sqrt(1 - rho) under the common shock
+    (a = 0, b = 1 without); head (M,) = b_0 + sum_k beta_k x_ik over the member constants
+    before the first of the trial's own features, and terms (M, K) = beta_k x_ik for the
+    member constants after it. Returns (a, b, bar, first), first the index of the first of
+    the trial's own features (K when none). trial_given adds the rest in the order of the
+    features, so mu is summed in the same order as term by term."""
+    M = rows.shape[0]
     K = beta.shape[0]
     for j in range(4):  # insertion sort of the four cut-points
         v = tau[j]
@@ -168,10 +170,37 @@ def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
     bar = srt[3] + delta
     a = np.sqrt(rho) if common else 0.0
     b = np.sqrt(1.0 - rho) if common else 1.0
+    first = K
+    for k in range(K):
+        if not is_row[k]:
+            first = k
+            break
     for i in range(M):
         mu = intercept
-        for k in range(K):
-            mu += beta[k] * (rows[i, k] if is_row[k] else cols[k])
+        for k in range(first):
+            mu += beta[k] * rows[i, k]
+        head[i] = mu
+        for k in range(first, K):
+            terms[i, k] = beta[k] * rows[i, k] if is_row[k] else 0.0
+    return a, b, bar, first
+
+
+@njit(cache=True)
+def trial_given(head: np.ndarray, terms: np.ndarray, is_row: np.ndarray, first: int,
+                beta: np.ndarray, cols: np.ndarray, a: float, b: float, bar: float,
+                srt: np.ndarray, common: bool, e: np.ndarray, z: float,
+                preferred: np.ndarray, unilateral: np.ndarray) -> None:
+    """The council stage's member model for one trial, given trial_constants: for each member
+    i, mu = head_i + the remaining terms in the order of the features (beta_k x_ik from terms
+    for member constants, beta_k cols[k] for the trial's own), eps = a z + b e_i (common
+    shock) or e_i, s = mu + eps; the preferred rung counts the sorted cut-points srt below s;
+    unilateral: s > bar (= tau_4 + delta)."""
+    M = e.shape[0]
+    K = beta.shape[0]
+    for i in range(M):
+        mu = head[i]
+        for k in range(first, K):
+            mu += terms[i, k] if is_row[k] else beta[k] * cols[k]
         eps = a * z + b * e[i] if common else e[i]
         s = mu + eps
         n = 0
@@ -183,6 +212,25 @@ def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
 
 
 @njit(cache=True)
+def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
+                      beta: np.ndarray, intercept: float, tau: np.ndarray, rho: float,
+                      common: bool, e: np.ndarray, z: float, delta: float,
+                      preferred: np.ndarray, unilateral: np.ndarray, srt: np.ndarray,
+                      head: np.ndarray, terms: np.ndarray) -> None:
+    """The council stage's member model for one trial, compiled: for each member i, mu = b_0 +
+    sum_k beta_k x_ik (x_ik = rows[i, k] for member features, cols[k] for the trial's own,
+    in the order of the features), eps = sqrt(rho) z + sqrt(1 - rho) e_i (common shock) or
+    e_i, s = mu + eps; the preferred rung counts the cut-points tau (4,) below s; unilateral:
+    s > tau_4 + delta (the equations of latent_support, member_noise, preferred_rung and
+    unilateral_bar, the same operations in the same order). trial_constants then trial_given;
+    srt (4,), head (M,), terms (M, K): scratch."""
+    a, b, bar, first = trial_constants(rows, is_row, beta, intercept, tau, rho, common, delta,
+                                       srt, head, terms)
+    trial_given(head, terms, is_row, first, beta, cols, a, b, bar, srt, common, e, z,
+                preferred, unilateral)
+
+
+@njit(cache=True)
 def _preferences_kernel(rows: np.ndarray, cols: np.ndarray, is_row: np.ndarray,
                         beta: np.ndarray, intercept: np.ndarray, tau: np.ndarray,
                         rho: np.ndarray, common: bool, e: np.ndarray, z: np.ndarray,
@@ -190,9 +238,10 @@ def _preferences_kernel(rows: np.ndarray, cols: np.ndarray, is_row: np.ndarray,
                         ) -> None:
     """trial_preferences for every trial t (row t of cols, beta, tau, e, ...)."""
     srt = np.empty(4)
+    head, terms = np.empty(rows.shape[0]), np.empty(rows.shape)
     for t in range(e.shape[0]):
         trial_preferences(rows, is_row, cols[t], beta[t], intercept[t], tau[t], rho[t], common,
-                          e[t], z[t], delta[t], preferred[t], unilateral[t], srt)
+                          e[t], z[t], delta[t], preferred[t], unilateral[t], srt, head, terms)
 
 
 def cutpoints(theta: np.ndarray) -> np.ndarray:

@@ -327,41 +327,41 @@ def trial_decide(preferred: np.ndarray, c: int, rule_code: int, need: np.ndarray
     """The rule in one trial, compiled: the collective rung (capped by the request's c), and
     for each member whether it holds out and whether it alone vetoes (see decide); where
     draw < weight (the leader's weight) the leader decides. preferred, holds_out, sole_veto:
-    (M,); cnt: (5,) int scratch."""
+    (M,); cnt: (5,) int scratch.
+
+    cnt[l] counts the members preferring rung l or more; the rule's rung is the highest l
+    with cnt[l] >= need[l] (0 if none), and a member alone vetoes when the highest such l,
+    counting it as supporting every rung up to c, exceeds the rung. Written with fixed trip
+    counts and selects rather than early exits (the numbers of the loops with breaks it
+    replaced, issue 23: those mispredicted)."""
     M = preferred.shape[0]
     code = 1 if (leader >= 0 and draw < weight) else rule_code
-    cnt[:] = 0
-    for i in range(M):
-        for level in range(1, preferred[i] + 1):
-            cnt[level] += 1
+    cnt[0] = 0
+    for level in range(1, 5):
+        k = 0
+        for i in range(M):
+            k += 1 if preferred[i] >= level else 0
+        cnt[level] = k
     L = 0
     if code == 1:
         L = preferred[leader]
     else:
-        for level in range(4, 0, -1):
-            if cnt[level] >= need[level]:
-                L = level
-                break
+        for level in range(1, 5):
+            L = level if cnt[level] >= need[level] else L
     L = min(L, c)
     for i in range(M):
         p = preferred[i]
-        if i == victim:
-            holds_out[i] = False
-            sole_veto[i] = False
-            continue
-        holds_out[i] = L < c and p <= L
+        holds_out[i] = i != victim and L < c and p <= L
         # the rule's outcome had i alone supported the request (p_i := cap)
         if code == 1:
             alt = c if i == leader else L
         else:
             alt = 0
-            for level in range(4, 0, -1):
+            for level in range(1, 5):
                 extra = 1 if p < level <= c else 0
-                if cnt[level] + extra >= need[level]:
-                    alt = level
-                    break
+                alt = level if cnt[level] + extra >= need[level] else alt
             alt = min(alt, c)
-        sole_veto[i] = alt > L
+        sole_veto[i] = i != victim and alt > L
     return L
 
 

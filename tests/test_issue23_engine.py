@@ -1,0 +1,222 @@
+"""Issue 23, items 1 and 4: the engine's pass reads the posterior's parameter draws once per
+group of GROUP trials (not one row per trial), hoists what the council's trials share, decides
+the rule without early exits, sums the force equilibrium over the members with a cap (the
+members' common term once per Newton step), and builds the engagement's schedule without a call
+per arrival; its outputs are the pass's before these changes, bit for bit.
+
+The oracle is the pass as it was (tests/frozen_pass.py: copied verbatim from commit 177b52d),
+run on the same drawn inputs; the stage functions are compared with their frozen copies on
+random inputs, edge cases included."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from alliancesim import load_scenario
+from alliancesim.data import bundled
+from alliancesim.engine import (
+    BLOCK,
+    GROUP,
+    TrialInputs,
+    draw_block,
+    draw_trials,
+    layout,
+    parameter_draws,
+    parameter_groups,
+    run_pipeline,
+)
+from alliancesim.model.council.probit import trial_preferences
+from alliancesim.model.council.rules import trial_decide
+from alliancesim.model.engagement import trial_schedule
+from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS, trial_equilibrium
+from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
+from alliancesim.scenario.params import with_uncertainty
+from frozen_pass import run_before
+from frozen_pass import trial_decide as decide_before
+from frozen_pass import trial_equilibrium as equilibrium_before
+from frozen_pass import trial_preferences as preferences_before
+from frozen_pass import trial_schedule as schedule_before
+
+
+def _model(name: str, uncertainty: str, crisis: int = 0) -> CompiledCrisis:
+    return compile_crisis(with_uncertainty(load_scenario(name), uncertainty), crisis)
+
+
+def _assert_identical(a, b) -> None:  # type: ignore[no-untyped-def]
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        assert x.dtype == y.dtype and x.shape == y.shape, f.name
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), (
+            f"{f.name}: {int(np.sum(x != y))} trials differ")
+
+
+@pytest.mark.parametrize("name", bundled.scenario_names())
+@pytest.mark.parametrize("uncertainty", ["posterior", "off"])
+def test_pass_equals_the_pass_before_bit_for_bit(name: str, uncertainty: str) -> None:
+    """Every crisis of every bundled scenario, with and without parameter draws, as run_chunk
+    draws them (fixed quantities as scalars) and with every quantity laid out per trial (the
+    council's constants then recomputed each trial): the same numbers as the frozen pass.
+    A chunk that starts at block 1 and ends inside a group."""
+    sc = with_uncertainty(load_scenario(name), uncertainty)
+    for i in range(len(sc.crises)):
+        model = compile_crisis(sc, i)
+        for fixed in (False, True):
+            inputs = draw_trials(model, seed=23, start_block=1, stop_block=2,
+                                 trials=BLOCK + 5 * GROUP + 17, fixed=fixed)
+            _assert_identical(run_pipeline(model, inputs), run_before(model, inputs))
+
+
+def test_parameters_are_read_once_per_group() -> None:
+    """Under parameter uncertainty the layout holds the posterior's draws as one row per
+    quantity with one value per group (P, ceil(T / GROUP)), none of them per trial; group g's
+    values are those of trials [g GROUP, (g + 1) GROUP): the same results as with every draw
+    laid out per trial, and different when the groups' values are given in another order."""
+    model = _model("csto-2021-autumn", "posterior")
+    inputs = draw_trials(model, seed=5, start_block=0, stop_block=1, trials=9 * GROUP + 40,
+                         fixed=False)
+    lay = layout(model, inputs)
+    assert lay.drawn.shape[0] == len(model.uncertain)  # only the scenario's own distributions
+    assert model.posterior is not None
+    assert set(inputs.groups) == set(model.posterior.centre)
+    assert lay.grouped.shape == (len(model.posterior.centre), 10)
+    assert not set(lay.drawn_at.tolist()) & set(lay.grouped_at.tolist())
+    grouped = run_pipeline(model, inputs)
+    _assert_identical(grouped, run_pipeline(model, inputs.per_trial()))
+    # the groups' values reversed: the trials of group g now take group 9 - g's parameters
+    flipped = dataclasses.replace(inputs, groups={k: v[::-1].copy()
+                                                  for k, v in inputs.groups.items()})
+    moved = run_pipeline(model, flipped)
+    assert not np.array_equal(moved.preferred, grouped.preferred)
+    per_trial = flipped.per_trial()
+    _assert_identical(moved, run_pipeline(model, per_trial))
+    g = np.arange(inputs.n) // GROUP
+    name = "council.cutpoints.1"
+    np.testing.assert_array_equal(per_trial.values[name], inputs.groups[name][::-1][g])
+
+
+def test_group_values_follow_slices_concatenation_and_takes() -> None:
+    """TrialInputs keeps per-group values per group where a slice starts a group and parts
+    end on whole groups, and lays them out per trial otherwise (take, a slice inside a group,
+    a part ending inside a group): every way gives the same per-trial values."""
+    model = _model("nato-2021-baltic", "posterior")
+    block = draw_block(model, seed=3, block=0)
+    full = block.per_trial()
+    assert block.groups and not full.groups
+    name = "council.leader_weight"
+    assert name not in block.values
+    aligned = block.slice(2 * GROUP, 5 * GROUP + 3)
+    assert aligned.groups[name].shape == (4,)
+    np.testing.assert_array_equal(aligned.per_trial().values[name],
+                                  full.values[name][2 * GROUP:5 * GROUP + 3])
+    inside = block.slice(GROUP + 1, 3 * GROUP)
+    assert not inside.groups
+    np.testing.assert_array_equal(inside.values[name], full.values[name][GROUP + 1:3 * GROUP])
+    rows = np.array([5, 4000, 129, 0])
+    np.testing.assert_array_equal(block.take(rows).values[name], full.values[name][rows])
+    parts = [block.slice(0, 2 * GROUP), block.slice(2 * GROUP, 3 * GROUP + 7)]
+    joined = TrialInputs.concat(parts)
+    assert joined.groups[name].shape == (4,)
+    np.testing.assert_array_equal(joined.per_trial().values[name],
+                                  full.values[name][:3 * GROUP + 7])
+    ragged = TrialInputs.concat([block.slice(0, GROUP + 1), block.slice(0, GROUP)])
+    assert not ragged.groups
+    np.testing.assert_array_equal(
+        ragged.values[name], np.concatenate([full.values[name][:GROUP + 1],
+                                             full.values[name][:GROUP]]))
+    rng = np.random.default_rng(1)
+    per_group = parameter_groups(model, rng, 3 * GROUP + 1)
+    again = parameter_draws(model, np.random.default_rng(1), 3 * GROUP + 1)
+    for k, v in per_group.items():
+        assert v.shape == (4,)
+        np.testing.assert_array_equal(np.repeat(v, GROUP)[:3 * GROUP + 1], again[k])
+
+
+def test_schedule_equals_the_schedule_before() -> None:
+    """engagement.trial_schedule (two loops, no call per arrival) equals its frozen copy on
+    random contingents: day-0 troops, later ones, none, days past the horizon, not a number."""
+    rng = np.random.default_rng(7)
+    horizon = 30
+    new, old = np.empty(horizon + 1), np.empty(horizon + 1)
+    for _ in range(2000):
+        M = int(rng.integers(1, 9))
+        day0 = rng.exponential(300.0, M) * (rng.random(M) < 0.4)
+        later = rng.exponential(500.0, M) * (rng.random(M) < 0.7)
+        arrival = np.ceil(rng.uniform(-2.0, horizon + 5.0, M))
+        arrival[rng.random(M) < 0.05] = np.nan
+        quality = rng.uniform(0.5, 1.5, M)
+        victim = int(rng.integers(0, M))
+        a = trial_schedule(day0, later, arrival, quality, victim, horizon, new)
+        b = schedule_before(day0, later, arrival, quality, victim, horizon, old)
+        assert a == b
+        np.testing.assert_array_equal(new, old)
+
+
+def test_council_preferences_equal_the_preferences_before() -> None:
+    """probit.trial_preferences (trial_constants, then trial_given) equals its frozen copy on
+    random members, coefficients, unsorted cut-points, both noises, the trial's own feature in
+    any column (or none)."""
+    rng = np.random.default_rng(11)
+    for _ in range(1500):
+        M, K = int(rng.integers(1, 12)), int(rng.integers(1, 9))
+        rows = rng.normal(size=(M, K))
+        is_row = rng.random(K) < 0.8
+        cols = rng.normal(size=K)
+        beta = rng.normal(size=K)
+        tau = rng.normal(size=4) * 2.0
+        rho, common = float(rng.uniform(0, 0.95)), bool(rng.random() < 0.5)
+        e, z, delta = rng.normal(size=M), float(rng.normal()), float(rng.exponential())
+        intercept = float(rng.normal())
+        p1, u1 = np.empty(M, np.int8), np.empty(M, np.bool_)
+        p0, u0 = np.empty(M, np.int8), np.empty(M, np.bool_)
+        trial_preferences(rows, is_row, cols, beta, intercept, tau, rho, common, e, z, delta,
+                          p1, u1, np.empty(4), np.empty(M), np.empty((M, K)))
+        preferences_before(rows, is_row, cols, beta, intercept, tau, rho, common, e, z, delta,
+                           p0, u0, np.empty(4))
+        np.testing.assert_array_equal(p1, p0)
+        np.testing.assert_array_equal(u1, u0)
+
+
+def test_equilibrium_over_members_with_a_cap_equals_the_equilibrium_before() -> None:
+    """forces.trial_equilibrium summing over the members with a cap equals its frozen copy
+    (summing over every member) on random games with members at cap 0, no private benefit,
+    members on their steps."""
+    rng = np.random.default_rng(13)
+    for _ in range(3000):
+        M = int(rng.integers(1, 10))
+        V = rng.exponential(1.0, M) * (rng.random(M) < 0.9)
+        cap = rng.exponential(2000.0, M) * (rng.random(M) < 0.6)
+        S = float(rng.uniform(100.0, 20000.0))
+        pi = float(rng.choice([0.0, rng.exponential(2.0)]))
+        s0 = float(rng.uniform(10.0, 300.0))
+        new, old = np.empty(M), np.empty(M)
+        trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, new,
+                          np.empty(M, np.int64))
+        equilibrium_before(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, old)
+        np.testing.assert_array_equal(new, old)
+
+
+def test_decide_equals_the_decide_before() -> None:
+    """rules.trial_decide (fixed trip counts, selects) equals its frozen copy (loops with
+    early exits) on random preferences, caps, rules (needs per rung), leaders, victims and
+    leader's draws: the rung, who holds out, who alone vetoes."""
+    rng = np.random.default_rng(17)
+    cnt = np.zeros(5, np.int64)
+    for _ in range(5000):
+        M = int(rng.integers(1, 12))
+        preferred = rng.integers(0, 5, M).astype(np.int8)
+        c = int(rng.choice([2, 3, 4]))
+        code = int(rng.integers(0, 2))
+        need = np.concatenate([[0], np.sort(rng.integers(0, M + 2, 4))]).astype(np.int64)
+        leader = int(rng.integers(-1, M))
+        victim = int(rng.integers(0, M))
+        draw, weight = float(rng.random()), float(rng.random())
+        h1, s1 = np.empty(M, np.bool_), np.empty(M, np.bool_)
+        h0, s0 = np.empty(M, np.bool_), np.empty(M, np.bool_)
+        a = trial_decide(preferred, c, code, need, leader, victim, draw, weight, h1, s1, cnt)
+        b = decide_before(preferred, c, code, need, leader, victim, draw, weight, h0, s0, cnt)
+        assert a == b
+        np.testing.assert_array_equal(h1, h0)
+        np.testing.assert_array_equal(s1, s0)
