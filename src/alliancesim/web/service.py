@@ -97,7 +97,8 @@ class SequenceRequest(BaseModel):
                                description="Trials (default: the scenario's).")
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED,
                              description="Random seed (default: the scenario's).")
-    observed: bool = False
+    observed: bool = Field(default=False, strict=True,
+                           description="Force every crisis's observed response (true/false).")
     set: list[Annotated[str, Field(max_length=200)]] = Field(
         default_factory=list, max_length=100, description="CRISIS=RUNG, e.g. "
         "armenia-2022=military (rungs: none, statement, consultations, mission, military).")
