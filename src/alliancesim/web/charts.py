@@ -261,6 +261,12 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")
 
 
+DATES = {"type": "category", "tickangle": -35,
+         "automargin": True}  # "prior", then the date of each crisis (the state after it)
+DATE_MARGIN = {"l": 60, "r": 20, "t": 50, "b": 100}
+DATE_LEGEND = {"orientation": "h", "y": -0.38}
+
+
 def _faded(colour: str, alpha: float = 0.18) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -299,14 +305,14 @@ def sequence_charts(report: dict[str, Any]) -> list[dict[str, Any]]:
     charts.append({"id": "beliefs", "figure": {"data": data, "layout": _layout(
         "Each member's belief that the alliance will help it (median, 90% band)",
         height=380, yaxis={"title": "E[p] of the Beta belief", "range": [0, 1]},
-        xaxis={"title": "after the crisis of", "type": "category"})}})
+        xaxis=DATES, margin=DATE_MARGIN, legend=DATE_LEGEND)}})
     charts.append({"id": "out", "figure": {"data": [
         {"type": "scatter", "mode": "lines+markers", "x": x[1:], "y": m["p_frozen"][1:],
          "name": m["member"], "line": {"color": PALETTE[i % len(PALETTE)]}}
         for i, m in enumerate(shown["members"])], "layout": _layout(
         "P(frozen or exited) by date", height=360,
-        yaxis={"title": "probability", "range": [0, 1]},
-        xaxis={"title": "after the crisis of", "type": "category"})}})
+        yaxis={"title": "probability", "range": [0, 1]}, xaxis=DATES,
+        margin=DATE_MARGIN, legend=DATE_LEGEND)}})
     data = []
     if comparison:
         data += _band_lines(x, report["baseline"]["credibility"], "baseline", GREY, "dot")
@@ -316,7 +322,7 @@ def sequence_charts(report: dict[str, Any]) -> list[dict[str, Any]]:
     charts.append({"id": "credibility", "figure": {"data": data, "layout": _layout(
         "The alliance's credibility (median, 90% band)", height=340,
         yaxis={"title": "capability-weighted mean belief", "range": [0, 1]},
-        xaxis={"title": "after the crisis of", "type": "category"})}})
+        xaxis=DATES, margin=DATE_MARGIN, legend=DATE_LEGEND)}})
     if comparison:
         ends = report["p_frozen_end"]
         names = [f["member"] for f in ends]
