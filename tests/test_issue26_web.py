@@ -192,6 +192,11 @@ def test_the_page_lists_the_default_and_refuses_without_the_token(client: TestCl
     r = client.post("/sequence", data={"scenario": NAME, "trials": "100"},
                     follow_redirects=False)
     assert r.status_code == 403
+    other = client.get("/sequence", params={"scenario": "nato-2021-baltic"}).text
+    assert '<option value="nato-2021-baltic" selected>' in other
+    assert "armenia-2022" not in other  # the chosen scenario's crises, not the default's
+    odd = client.get("/sequence", params={"scenario": "<b>x</b>"})
+    assert odd.status_code == 200 and "<b>x</b>" not in odd.text
 
 
 def test_the_form_shows_an_error_beside_its_field_and_escapes(client: TestClient) -> None:
