@@ -109,8 +109,13 @@ def test_a_sequence_equals_api_sequence_and_is_kept(client: TestClient) -> None:
     expected = json.loads(api.sequence(from_text(DATED, max_bytes=100_000), trials=TRIALS,
                                        seed=11).model_dump_json())
     assert rec["report"] == expected
-    assert {"summary.json", "report.html"} <= set(rec["downloads"])
-    page = client.get(f"/api/v1/results/{rec['id']}/files/report.html")
+    assert {"summary.json", "scenario.yaml", "report.html"} <= set(rec["downloads"])
+
+
+def test_a_kept_sequence_has_its_html_report(client: TestClient) -> None:
+    job = post(client, {"scenario": {"yaml": DATED}, "trials": 100, "seed": 1}).json()
+    done = wait(client, job)
+    page = client.get(f"{API}/results/{done['run_id']}/files/report.html")
     assert page.status_code == 200 and "Sequence of crises" in page.text
 
 
@@ -298,6 +303,31 @@ def test_a_full_queue_is_429_and_a_waiting_sequence_cancels(tmp_path: Path) -> N
         gate.set()
         assert service.jobs.wait(blocker.id, 10).state in ("done", "failed")
         assert c.get(f"{API}/results").json() == []  # nothing of the cancelled one kept
+
+
+def test_a_running_sequence_cancels_and_keeps_nothing(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled at its first crisis (the api's progress callback raises), nothing is kept."""
+    real = api.sequence
+    reached, release = threading.Event(), threading.Event()
+
+    def held(*args: Any, progress: Any = None, **kw: Any) -> Any:
+        def hold(message: str) -> None:
+            reached.set()
+            release.wait(10)
+            progress(message)
+        return real(*args, progress=hold, **kw)
+
+    monkeypatch.setattr(api, "sequence", held)
+    app = create_app(WebSettings(store=tmp_path / "runs.duckdb", files=tmp_path / "files"))
+    with TestClient(app) as c:
+        job = post(c, {"scenario": {"yaml": DATED}, "trials": 100}).json()
+        assert reached.wait(20)
+        assert c.post(f"{API}/jobs/{job['id']}/cancel", json={}).json()["cancel_requested"]
+        release.set()
+        done = wait(c, job)
+        assert done["state"] == "cancelled" and done["run_id"] is None
+        assert c.get(f"{API}/results").json() == []
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
