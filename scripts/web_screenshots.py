@@ -3,7 +3,8 @@ temporary results store), driven by headless Chromium through Playwright as a us
 each page saved as a small PNG (the top of the page, 1200 x 800, 256 colours) under
 docs/figures/web/.
 
-    PYTHONPATH=src python scripts/web_screenshots.py
+    PYTHONPATH=src python scripts/web_screenshots.py            # every page
+    PYTHONPATH=src python scripts/web_screenshots.py sequence   # only the named ones
 """
 
 from __future__ import annotations
@@ -35,7 +36,21 @@ def save(page: Page, name: str) -> None:
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
 
 
-def main() -> int:
+def sequence(page: Page, base: str) -> None:
+    """The bundled CSTO sequence with Armenia's request of 2022 answered by military help,
+    beside the baseline: the result page's charts."""
+    page.goto(base + "/sequence")
+    page.fill("#s-trials", "20000")
+    page.fill("#s-crisis-0", "armenia-2022")
+    page.select_option("[name='set_rung.0']", "military")
+    page.click("#sequence-form button[type=submit]")
+    page.wait_for_url("**/results/**", timeout=300_000)
+    page.wait_for_selector("#chart-credibility .main-svg")
+    page.evaluate("window.scrollBy(0, 150)")
+    save(page, "sequence")
+
+
+def main(only: list[str]) -> int:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         print("needs chromium on PATH", file=sys.stderr)
@@ -57,6 +72,16 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport=SIZE)
+            if only:
+                shots = {"sequence": sequence}
+                for name in only:
+                    if name not in shots:
+                        print(f"no screenshot {name!r} (the named ones: "
+                              f"{', '.join(shots)})", file=sys.stderr)
+                        return 2
+                    shots[name](page, base)
+                browser.close()
+                return 0
             page.goto(base + "/")
             save(page, "scenarios")
             page.goto(base + "/scenarios/csto-2021-autumn")
@@ -95,6 +120,7 @@ def main() -> int:
             page.wait_for_selector("#chart-reliability .main-svg")
             page.locator("#chart-cases").scroll_into_view_if_needed()
             save(page, "hindcast")
+            sequence(page, base)
             browser.close()
     finally:
         server.should_exit = True
@@ -104,4 +130,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -458,6 +458,41 @@ def _parse_sets(sets: Mapping[str, str] | list[str] | tuple[str, ...] | None
     return out
 
 
+SEQUENCE_RULES = ("consensus", "qualified_majority", "simple_majority", "leader")
+
+
+def check_sequence(scenario: Scenario, *, trials: int | None = None, observed: bool = False,
+                   set: Mapping[str, str] | list[str] | tuple[str, ...] | None = None,
+                   rule: str | None = None) -> None:
+    """The checks `sequence` makes before any work, without running it (the web app's 4xx):
+    a date on every crisis, trials within the sequence's bound, the observed response on every
+    crisis with observed, each CRISIS=RUNG of set a crisis of the scenario and a rung, and rule
+    one of SEQUENCE_RULES (qualified_majority with an optional :SHARE in (0, 1]). UsageError
+    naming the field (scenario, trials, observed, set, rule) and what is valid."""
+    from alliancesim.experiments.sequence import (
+        MAX_SEQUENCE_TRIALS,
+        decision_rule,
+        forced_rungs,
+        ordered,
+    )
+
+    if trials is not None and not 1 <= trials <= MAX_SEQUENCE_TRIALS:
+        raise UsageError(f"must be in 1..{MAX_SEQUENCE_TRIALS:,} for a sequence (every trial's "
+                         "beliefs are held in memory)", param="trials", value=trials)
+    ordered(scenario)
+    forced_rungs(scenario, observed, _parse_sets(set))
+    if rule is not None:
+        if rule.partition(":")[0] not in SEQUENCE_RULES:
+            raise UsageError(f"unknown rule (valid: {', '.join(SEQUENCE_RULES)}; "
+                             "qualified_majority:SHARE with SHARE in (0, 1])", param="rule",
+                             value=rule)
+        try:
+            scenario.with_changes({"alliance.decision_rule": decision_rule(rule)})
+        except ScenarioError as exc:
+            raise UsageError("; ".join(p.message for p in exc.problems), param="rule",
+                             value=rule) from None
+
+
 def sequence(scenario: Scenario | str | Path, *, trials: int | None = None,
              seed: int | None = None, observed: bool = False,
              set: Mapping[str, str] | list[str] | tuple[str, ...] | None = None,

@@ -39,6 +39,7 @@ from alliancesim.web.service import (
     CompareRequest,
     HindcastRequest,
     RunRequest,
+    SequenceRequest,
     Service,
     SweepRequest,
 )
@@ -291,6 +292,14 @@ def api_router(service: Service) -> APIRouter:
     def start_hindcast(req: HindcastRequest) -> dict[str, Any]:
         """Queue the hindcast of a bundled set of cases (api.hindcast)."""
         return _job_view(service.start_hindcast(req))
+
+    @router.post("/sequences", status_code=202, response_model=JobView, responses=BUSY,
+                 tags=["work"])
+    def start_sequence(req: SequenceRequest) -> dict[str, Any]:
+        """Queue a sequence of dated crises, beliefs carried from one to the next
+        (api.sequence); with set or rule, the paired comparison with the baseline. The
+        result is kept as kind sequence or sequence-comparison (GET /results/{id})."""
+        return _job_view(service.start_sequence(req))
 
     @router.get("/jobs", response_model=list[JobView], tags=["work"])
     def list_jobs() -> list[dict[str, Any]]:

@@ -254,3 +254,92 @@ def hindcast_charts(report: dict[str, Any]) -> list[dict[str, Any]]:
         "Reliability diagram", xaxis={"title": "forecast probability", "range": [0, 1]},
         yaxis={"title": "observed frequency", "range": [0, 1]}, height=420)}})
     return charts
+
+
+# one colour per member of a sequence (Plotly's own colourway), its band the same colour faded
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+
+
+DATES = {"type": "category", "tickangle": -35,
+         "automargin": True}  # "prior", then the date of each crisis (the state after it)
+DATE_MARGIN = {"l": 60, "r": 20, "t": 50, "b": 100}
+DATE_LEGEND = {"orientation": "h", "y": -0.38}
+
+
+def _faded(colour: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band_lines(x: list[str], band: dict[str, list[float]], name: str, colour: str,
+                dash: str = "solid", group: str | None = None) -> list[dict[str, Any]]:
+    """A median line over the steps with its 90% band shaded (low, then high filled to it)."""
+    group = group or name
+    return [
+        {"type": "scatter", "mode": "lines", "x": x, "y": band["low"], "name": f"{name} 90%",
+         "legendgroup": group, "showlegend": False, "hoverinfo": "skip",
+         "line": {"width": 0, "color": colour}},
+        {"type": "scatter", "mode": "lines", "x": x, "y": band["high"],
+         "name": f"{name} (90% band)", "legendgroup": group, "showlegend": False,
+         "fill": "tonexty", "fillcolor": _faded(colour), "hoverinfo": "skip",
+         "line": {"width": 0, "color": colour}},
+        {"type": "scatter", "mode": "lines+markers", "x": x, "y": band["median"], "name": name,
+         "legendgroup": group, "line": {"color": colour, "dash": dash}}]
+
+
+def sequence_charts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The charts of a kept sequence (kind sequence) or of a counterfactual beside its
+    baseline (kind sequence-comparison; the variant's paths, as the HTML report shows them):
+    each member's belief over time (median and 90% band over the trials), each member's
+    P(frozen or exited) by date, the alliance's credibility over time with its band (both runs
+    for a comparison), and for a comparison the end-of-sequence P(frozen or exited) of both
+    runs with the paired difference's 95% Monte Carlo interval (1.96 x its paired error)."""
+    comparison = report.get("kind") == "sequence-comparison"
+    shown = report["variant"] if comparison else report
+    x = list(shown["steps"])
+    charts: list[dict[str, Any]] = []
+    data: list[dict[str, Any]] = []
+    for i, m in enumerate(shown["members"]):
+        data += _band_lines(x, m["belief"], m["member"], PALETTE[i % len(PALETTE)])
+    charts.append({"id": "beliefs", "figure": {"data": data, "layout": _layout(
+        "Each member's belief that the alliance will help it (median, 90% band)",
+        height=380, yaxis={"title": "E[p] of the Beta belief", "range": [0, 1]},
+        xaxis=DATES, margin=DATE_MARGIN, legend=DATE_LEGEND)}})
+    charts.append({"id": "out", "figure": {"data": [
+        {"type": "scatter", "mode": "lines+markers", "x": x[1:], "y": m["p_frozen"][1:],
+         "name": m["member"], "line": {"color": PALETTE[i % len(PALETTE)]}}
+        for i, m in enumerate(shown["members"])], "layout": _layout(
+        "P(frozen or exited) by date", height=360,
+        yaxis={"title": "probability", "range": [0, 1]}, xaxis=DATES,
+        margin=DATE_MARGIN, legend=DATE_LEGEND)}})
+    data = []
+    if comparison:
+        data += _band_lines(x, report["baseline"]["credibility"], "baseline", GREY, "dot")
+        data += _band_lines(x, shown["credibility"], report["label"], BLUE)
+    else:
+        data += _band_lines(x, shown["credibility"], "credibility", BLUE)
+    charts.append({"id": "credibility", "figure": {"data": data, "layout": _layout(
+        "The alliance's credibility (median, 90% band)", height=340,
+        yaxis={"title": "capability-weighted mean belief", "range": [0, 1]},
+        xaxis=DATES, margin=DATE_MARGIN, legend=DATE_LEGEND)}})
+    if comparison:
+        ends = report["p_frozen_end"]
+        names = [f["member"] for f in ends]
+        charts.append({"id": "paired", "figure": {"data": [
+            {"type": "bar", "name": "baseline", "x": names, "y": [f["baseline"] for f in ends],
+             "marker": {"color": GREY}},
+            {"type": "bar", "name": f"{report['label']} (95% paired interval)", "x": names,
+             "y": [f["variant"] for f in ends], "marker": {"color": BLUE},
+             "error_y": {"type": "data", "array": [Z * f["se_paired"] for f in ends]}},
+        ], "layout": _layout("P(frozen or exited) at the end: baseline and counterfactual",
+                             yaxis={"title": "probability", "range": [0, 1]})}})
+    return charts
+
+
+def likeliest(probabilities: dict[str, float]) -> tuple[str, float] | None:
+    """The likeliest rung of a crisis and its probability (None when none has any)."""
+    if not probabilities or max(probabilities.values()) <= 0:
+        return None
+    rung = max(probabilities, key=lambda r: probabilities[r])
+    return rung, probabilities[rung]

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -33,6 +34,7 @@ from alliancesim.web.service import (
     CompareRequest,
     HindcastRequest,
     RunRequest,
+    SequenceRequest,
     Service,
     SweepRequest,
 )
@@ -263,6 +265,9 @@ def pages_router(service: Service) -> APIRouter:
             context["sweeps"] = charts.sweep_charts(report)
         elif rec["kind"] == "hindcast":
             context["charts"] = charts.hindcast_charts(report)
+        elif rec["kind"] in SEQUENCE_KINDS:
+            context.update(sequence_context(report))
+            return render(request, "result_sequence.html", **context)
         return render(request, f"result_{rec['kind']}.html"
                       if rec["kind"] in ("run", "compare", "sweep", "hindcast")
                       else "result_other.html", **context)
@@ -329,6 +334,67 @@ def pages_router(service: Service) -> APIRouter:
             return render(request, "sweep.html", 422, names=names(), paths=SWEEP_PATHS,
                           errors=_problems(exc), chosen=chosen,
                           max_points=service.settings.max_sweep_points)
+        except QueueFullError:
+            return queue_full(request)
+        return RedirectResponse(f"/jobs/{job.id}", 303)
+
+    # ---------------------------------------------------------------- a sequence
+    def sequence_form(request: Request, status: int = 200,
+                      errors: list[dict[str, Any]] | None = None,
+                      chosen: dict[str, str] | None = None) -> Response:
+        """The sequence's form; each error beside its field (scenario, trials, seed,
+        observed, set, rule), the others above the form."""
+        chosen = chosen or {}
+        rows = scenario_rows()
+        name = chosen.get("scenario") or (SEQUENCE_DEFAULT if any(
+            r["name"] == SEQUENCE_DEFAULT for r in rows) else rows[0]["name"])
+        crises: list[str] = []
+        if any(r["name"] == name for r in rows):
+            try:
+                crises = [c.id for c in inputs.by_name(name, service.files).crises]
+            except (ScenarioError, UsageError):
+                crises = []
+        errors = errors or []
+        by_field = {e["field"].split(".")[0]: e["message"] for e in errors
+                    if e["field"].split(".")[0] in SEQUENCE_FIELDS}
+        loose = [e for e in errors if e["field"].split(".")[0] not in SEQUENCE_FIELDS]
+        return render(request, "sequence.html", status, names=[r["name"] for r in rows],
+                      name=name, crises=crises, rungs=charts.RUNGS, rules=SEQUENCE_RULE_HINTS,
+                      chosen=chosen, by_field=by_field, loose=loose, rows=SET_ROWS,
+                      max_trials=service.settings.max_trials)
+
+    @router.get("/sequence")
+    def sequence_page(request: Request, scenario: str = "") -> Response:
+        return sequence_form(request, chosen={"scenario": scenario[:200]} if scenario else {})
+
+    @router.post("/sequence")
+    async def sequence_post(request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form.get("csrf")):
+            return forbidden(request)
+        chosen = {k: v for k, v in form.items() if isinstance(v, str)}
+
+        def start() -> Any:
+            sets = []
+            for i in range(SET_ROWS):
+                crisis = chosen.get(f"set_crisis.{i}", "").strip()
+                rung = chosen.get(f"set_rung.{i}", "").strip()
+                if crisis or rung:
+                    sets.append(f"{crisis}={rung}")
+            return service.start_sequence(SequenceRequest(
+                scenario=ScenarioInput(name=chosen.get("scenario", "")),
+                trials=_int(chosen.get("trials", "").strip(), "trials"),
+                seed=_int(chosen.get("seed", "").strip(), "seed"),
+                observed=chosen.get("observed") == "on", set=sets,
+                rule=chosen.get("rule", "").strip() or None))
+        try:
+            job = await run_in_threadpool(start)
+        except (ScenarioError, UsageError) as exc:
+            return await run_in_threadpool(sequence_form, request, 422, _problems(exc), chosen)
+        except ValidationError as exc:
+            return await run_in_threadpool(sequence_form, request, 422, [
+                {"field": ".".join(str(x) for x in e["loc"]), "message": e["msg"],
+                 "line": None, "source": None} for e in exc.errors()], chosen)
         except QueueFullError:
             return queue_full(request)
         return RedirectResponse(f"/jobs/{job.id}", 303)
@@ -420,6 +486,32 @@ def pages_router(service: Service) -> APIRouter:
         return render(request, "login.html", 401, wrong=True)
 
     return router
+
+
+SEQUENCE_DEFAULT = "csto-sequence-2020-2023"  # the bundled CSTO sequence (data/scenarios)
+SEQUENCE_KINDS = ("sequence", "sequence-comparison")
+SEQUENCE_FIELDS = ("scenario", "trials", "seed", "observed", "set", "rule")
+SEQUENCE_RULE_HINTS = ("consensus", "qualified_majority:0.667", "simple_majority", "leader")
+SET_ROWS = 3  # CRISIS=RUNG rows on the form
+
+
+def sequence_context(report: dict[str, Any]) -> dict[str, Any]:
+    """What the sequence's result page shows besides its charts: the run whose paths are
+    drawn (the variant of a comparison), its crises (date, crisis, victim, coverage, the
+    likeliest response or the forced one, P(victim out)) and, for a comparison, the paired
+    differences at the end."""
+    comparison = report.get("kind") == "sequence-comparison"
+    shown = report["variant"] if comparison else report
+    crises = [{**c, "likeliest": charts.likeliest(c["rung_probabilities"])}
+              for c in shown["crises"]]
+    paired = None
+    if comparison:
+        paired = [{"member": f["member"], "frozen": f, "belief": b} for f, b in zip(
+            report["p_frozen_end"], report["belief_end"], strict=True)]
+        paired.append({"member": "credibility", "frozen": None,
+                       "belief": report["credibility_end"]})
+    return {"comparison": comparison, "shown": shown, "crisis_rows": crises,
+            "paired": paired, "charts": charts.sequence_charts(report)}
 
 
 def _int(text: str, field: str) -> int | None:

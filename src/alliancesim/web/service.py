@@ -17,11 +17,12 @@ import re
 import shutil
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alliancesim import api
+from alliancesim.results.sequence import SequenceComparison
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.limits import MAX_SEED
 from alliancesim.scenario.schema import Scenario
@@ -80,6 +81,30 @@ class HindcastRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     cases: Literal["bundled", "beyond"] = "bundled"
+
+
+class SequenceRequest(BaseModel):
+    """Run a scenario's dated crises as a sequence, each member's belief carried from one to
+    the next (api.sequence; docs/model.md §7). observed: force every crisis's observed
+    response; set: CRISIS=RUNG to force (e.g. armenia-2022=military) and rule another
+    decision rule (consensus, qualified_majority[:SHARE], simple_majority, leader): with
+    either, the baseline is run beside it with the same seed and the record is the paired
+    comparison (kind sequence-comparison), else kind sequence."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioInput
+    trials: int | None = Field(default=None, ge=1, le=MAX_ASKED_TRIALS,
+                               description="Trials (default: the scenario's).")
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED,
+                             description="Random seed (default: the scenario's).")
+    observed: bool = Field(default=False, strict=True,
+                           description="Force every crisis's observed response (true/false).")
+    set: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="CRISIS=RUNG, e.g. "
+        "armenia-2022=military (rungs: none, statement, consultations, mission, military).")
+    rule: str | None = Field(default=None, max_length=60, description="consensus, "
+                             "qualified_majority[:SHARE], simple_majority or leader.")
+    parameter_uncertainty: Uncertainty | None = None
 
 
 class BuildRequest(BaseModel):
@@ -238,6 +263,29 @@ class Service:
             return self._record("hindcast", report, None, None, None)
 
         return self.jobs.submit("hindcast", req.cases, work)
+
+    def start_sequence(self, req: SequenceRequest) -> Job:
+        """Queue a sequence; every check api.sequence makes before its work (dates, trials,
+        observed, set, rule) is made here first, so bad input is a 4xx, never a failed job."""
+        sc = self.scenario(req.scenario)
+        n = self._trials(req.trials, sc)
+        rule = req.rule.strip() if req.rule and req.rule.strip() else None
+        api.check_sequence(sc, trials=n, observed=req.observed, set=req.set, rule=rule)
+        self.check_store()
+        runs = 2 if req.set or rule is not None else 1
+
+        def work(ctx: JobContext) -> str:
+            ctx.progress(0, runs * len(sc.crises), "running the sequence")
+            report = api.sequence(sc, trials=n, seed=req.seed, observed=req.observed,
+                                  set=req.set, rule=rule,
+                                  parameter_uncertainty=req.parameter_uncertainty,
+                                  progress=lambda m: ctx.progress(message=f"crisis {m}",
+                                                                  add=1))
+            ctx.progress(message="keeping the result")
+            base = report.baseline if isinstance(report, SequenceComparison) else report
+            return self._record(report.kind, report, sc, base.seed, base.trials)
+
+        return self.jobs.submit("sequence", sc.name, work)
 
     # ------------------------------------------------------------------ the store
     def results(self) -> list[dict[str, Any]]:

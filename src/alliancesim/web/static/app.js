@@ -66,4 +66,11 @@ document.addEventListener("DOMContentLoaded", function () {
   drawCharts();
   var job = document.getElementById("job");
   if (job) { pollJob(job); }
+  // the sequence's form: another scenario reloads the page with its crises offered
+  var pick = document.getElementById("s-scenario");
+  if (pick) {
+    pick.addEventListener("change", function () {
+      window.location.assign("/sequence?scenario=" + encodeURIComponent(pick.value));
+    });
+  }
 });
