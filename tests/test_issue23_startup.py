@@ -47,3 +47,47 @@ def test_compile_fills_the_cache_for_every_bundled_scenario(tmp_path) -> None:  
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr
     assert sorted(p.stat().st_mtime_ns for p in tmp_path.rglob("*.nbc")) == before
+
+
+def test_every_kernel_is_cached_under_the_stamp_of_all_kernel_sources() -> None:
+    """numba keys a cached function on its own file: a changed kernel in model/ stayed inside
+    the cached engine._pass until engine.py changed (found while writing issue 23's pass).
+    Every alliancesim kernel is cached under one stamp of all kernel sources instead."""
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import alliancesim
+    from alliancesim import _jit
+
+    seen = 0
+    for info in pkgutil.walk_packages(alliancesim.__path__, "alliancesim."):
+        if info.name.startswith(("alliancesim.web", "alliancesim.cli")):
+            continue
+        mod = importlib.import_module(info.name)
+        for obj in vars(mod).values():
+            if isinstance(obj, CPUDispatcher) and obj.__module__ == info.name and obj._cache:
+                locator = obj._cache._impl._locator
+                assert isinstance(locator, _jit._Stamped), (info.name, obj.__name__)
+                assert locator.get_source_stamp() == _jit.STAMP
+                seen += 1
+    assert seen >= 20  # the pass, the tally and the stages' kernels
+
+
+def test_the_stamp_changes_with_any_kernel_source(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from alliancesim import _jit
+
+    root = tmp_path / "alliancesim"
+    for f in _jit.kernel_files():
+        dst = root / f.relative_to(_jit._ROOT)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, dst)
+    assert _jit.kernels_stamp(root) == _jit.STAMP
+    forces = root / "model" / "forces.py"
+    forces.write_text(forces.read_text() + "\n# changed\n")
+    assert _jit.kernels_stamp(root) != _jit.STAMP
+    assert {p.relative_to(root).as_posix() for p in _jit.kernel_files(root)} >= {
+        "engine.py", "results/tally.py", "model/forces.py", "model/council/probit.py"}

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
 from alliancesim.model.council import council_model
 from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from numba import njit
+
+from alliancesim._jit import njit
 
 
 @njit(cache=True)

@@ -18,7 +18,8 @@ The CSTO decided on Kazakhstan within a day and Russian advance units were in Al
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from alliancesim._jit import njit
 
 
 @njit(cache=True)

@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from alliancesim._jit import njit
 
 REPELLED, CONTAINED, LOST = 0, 1, 2
 OUTCOMES = ("repelled", "contained", "lost")

@@ -19,7 +19,8 @@ out, as NATO members do).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from alliancesim._jit import njit
 
 MILITARY = 4
 

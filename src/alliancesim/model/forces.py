@@ -29,8 +29,8 @@ great by the small"); it takes whatever the others leave up to C* = S (V_max - 1
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.model.crisis import projection
 
 EQUILIBRIUM_ITERATIONS = 60  # Newton steps at most (a handful are typical), bisection fallback

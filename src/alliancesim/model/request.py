@@ -29,7 +29,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from alliancesim._jit import njit
 
 NONE, CONSULTATIONS, MILITARY, MATERIAL = 0, 1, 2, 3
 # highest collective rung each request level allows (index: request level)

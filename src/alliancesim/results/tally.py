@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.engine import GROUP, TrialResults
 from alliancesim.results.groups import ROW_COLUMNS, GroupCounts
 from alliancesim.scenario.compile import CompiledCrisis

@@ -70,8 +70,8 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.scenario.errors import UsageError
 
 Denominator = Literal["dyad", "all_pairs"]

@@ -16,8 +16,8 @@ pays grows with the size of the task).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 

@@ -54,8 +54,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.rules import DecisionRule

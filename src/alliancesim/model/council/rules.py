@@ -41,8 +41,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from alliancesim._jit import njit
 from alliancesim.scenario.compile import CompiledCrisis
 
 RULES = ("consensus", "qualified_majority", "simple_majority", "leader")
