@@ -69,8 +69,16 @@ def test_a_member_taken_out_equals_the_scenario_without_it(scenario) -> None:  #
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
 
 
-def test_the_vectorised_sequence_equals_the_scalar_reference(scenario) -> None:  # type: ignore[no-untyped-def]
-    trials, seed = 48, 5
+@pytest.mark.parametrize("uncertainty", ["off", "posterior"])
+def test_the_vectorised_sequence_equals_the_scalar_reference(scenario, uncertainty: str  # type: ignore[no-untyped-def]
+                                                             ) -> None:
+    """Under the posterior (the default of api.sequence) too: the council's parameters reach
+    the pass once per group of trials (TrialInputs.groups), and the beliefs' inputs must keep
+    them (after issue 23 they were dropped, silently running the posterior's sequence with
+    the parameters fixed)."""
+    scenario = scenario.model_copy(update={"parameters": scenario.parameters.model_copy(
+        update={"uncertainty": uncertainty})})
+    trials, seed = (48, 5) if uncertainty == "off" else (300, 5)
     # a weak prior and two refusals to Armenia, so that some trials freeze members and some not
     params = BeliefParameters(prior_strength=0.0, council_weight=1.5, freeze_scale=1.0,
                               exit_ratio=0.85, weight_other=0.7)
@@ -78,8 +86,12 @@ def test_the_vectorised_sequence_equals_the_scalar_reference(scenario) -> None: 
     run = run_sequence(scenario, trials=trials, seed=seed, params=params, keep=True,
                        forced=forced)
     order = ordered(scenario)
-    inputs = [draw_trials(compile_crisis(scenario, k), seed, 0, -(-trials // BLOCK), trials)
-              for k in order]
+    models = [compile_crisis(scenario, k) for k in order]
+    blocks = -(-trials // BLOCK)
+    # what the sequence runs on: the parameter draws per group under the posterior
+    assert all(bool(draw_trials(m, seed, 0, blocks, trials, fixed=False).groups)
+               == (uncertainty == "posterior") for m in models)
+    inputs = [draw_trials(m, seed, 0, blocks, trials) for m in models]  # all per trial
     settings = {"prior_strength": params.prior_strength, "weight_self": params.weight_self,
                 "weight_other": params.weight_other, "council_weight": params.council_weight,
                 "request": 1.0, "freeze_scale": params.freeze_scale,

@@ -35,7 +35,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alliancesim.engine import BLOCK, MEMBER_INPUTS, TrialInputs, TrialResults, draw_trials
+from alliancesim.engine import (
+    BLOCK,
+    GROUP,
+    MEMBER_INPUTS,
+    TrialInputs,
+    TrialResults,
+    draw_trials,
+)
 from alliancesim.engine import run_pipeline as engine_run_pipeline
 from alliancesim.model import belief
 from alliancesim.model.belief import BeliefParameters
@@ -146,9 +153,12 @@ def without_members(model: CompiledCrisis, keep: np.ndarray) -> CompiledCrisis:
 
 
 def _per_trial(model: CompiledCrisis, inputs: TrialInputs, name: str) -> np.ndarray:
-    """A quantity's per-trial values: drawn, or its fixed point within its range."""
+    """A quantity's per-trial values: drawn per trial, drawn per group of GROUP trials (the
+    posterior's parameter draws, TrialInputs.groups), or its fixed point within its range."""
     if name in inputs.values:
         return np.asarray(inputs.values[name], dtype=np.float64)
+    if name in inputs.groups:
+        return np.repeat(np.asarray(inputs.groups[name], dtype=np.float64), GROUP)[:inputs.n]
     q = next(q for q in model.quantities if q.name == name)
     assert not is_uncertain(q.value)
     return np.full(inputs.n, float(np.clip(point(q.value), q.low, q.high)))
@@ -170,7 +180,7 @@ def feed(model: CompiledCrisis, inputs: TrialInputs, shift: np.ndarray,
         scale = (np.sqrt(1.0 - _per_trial(model, inputs, "council.shock_correlation"))
                  if model.noise == "common_shock" else np.ones(inputs.n))
         e = inputs.e + params.council_weight * shift / scale[:, None]
-    return TrialInputs(values, inputs.eta, e, inputs.z, inputs.leader_draw)
+    return TrialInputs(values, inputs.eta, e, inputs.z, inputs.leader_draw, inputs.groups)
 
 
 @dataclass(frozen=True)
@@ -214,7 +224,7 @@ def run_step(model: CompiledCrisis, inputs: TrialInputs, status: np.ndarray,
         part = inputs if rows.size == T else inputs.take(rows)
         if not keep.all():
             part = TrialInputs(part.values, part.eta, np.ascontiguousarray(part.e[:, keep]),
-                               part.z, part.leader_draw)
+                               part.z, part.leader_draw, part.groups)
         res = pipeline(sub, part)
         rung[rows], request[rows] = res.rung, res.request
         troops[np.ix_(rows, np.flatnonzero(keep))] = res.troops
