@@ -5,12 +5,18 @@ the scenario schema's settings for it (docs/eum.md, "As a council")."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
 import pytest
 
+import alliancesim
 from alliancesim import load_scenario
+from alliancesim.data import bundled
 from alliancesim.engine import COUNCIL_CODES, draw_trials, run_pipeline
 from alliancesim.model.council import eum as E  # noqa: N812 (the model, as in its docstring)
 from alliancesim.model.council import eum_council
@@ -173,3 +179,22 @@ def test_engine_equals_reference_with_the_common_shock() -> None:
     m = compile_crisis(sc, 2)
     inputs = draw_trials(m, seed=22, start_block=0, stop_block=1, trials=300)
     assert_same(run_pipeline(m, inputs), run_reference(sc, 2, inputs))
+
+
+# ------------------------------------------------------------------ end to end
+def test_cli_run_with_the_eum_council(tmp_path: Path) -> None:
+    """`alliancesim run` on a scenario with model: expected_utility: every table, with the
+    parameters' bands (the probit's posterior laid around the same parameters)."""
+    text = bundled.scenario_path("csto-2021-autumn").read_text()
+    text += "\nparameters:\n  council:\n    model: expected_utility\n    bargaining: {rounds: 4}\n"
+    (tmp_path / "eum.yaml").write_text(text)
+    r = subprocess.run([sys.executable, "-m", "alliancesim.cli", "run", str(tmp_path / "eum.yaml"),
+                        "--trials", "1400", "--json"], capture_output=True, text=True,
+                       timeout=300, env={"COLUMNS": "120", "PATH": "/usr/bin:/bin",
+                                         "PYTHONPATH": str(Path(alliancesim.__file__).parents[1])})
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert len(s["crises"]) == 4
+    for c in s["crises"]:
+        assert sum(c["response"].values()) == pytest.approx(1.0)
+        assert c["parameter_groups"] > 0 and c["parameter_band"], c["parameter_band"]
