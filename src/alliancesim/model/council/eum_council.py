@@ -31,6 +31,8 @@ in the order of COUNCIL_FEATURES; the victim is a member like the others):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -40,8 +42,10 @@ from alliancesim.model.council.eum import (
     Bargaining,
     EUMSettings,
     bargain,
+    bargain_compiled,
     trial_bargain,
 )
+from alliancesim.model.council.rules import DecisionRule
 from alliancesim.scenario.schema import COUNCIL_FEATURES
 
 SALIENCE_FLOOR = 0.05
@@ -104,10 +108,50 @@ def council_bargaining(features: np.ndarray, troops: np.ndarray, beta: np.ndarra
     c = np.broadcast_to(capabilities(features, troops), shape)
     settings = settings or EUMSettings()
     if settings.span is None:
-        from dataclasses import replace
-
         settings = replace(settings, span=SCALE)
     return bargain(np.array(c), np.array(x), np.array(s), settings)
+
+
+def simulated_probabilities(x: np.ndarray, troops: np.ndarray, values: Mapping[str, float],
+                            rule: DecisionRule, victim: int, cap: int,
+                            noise: str = "independent", victim_pref: int | None = None,
+                            settings: EUMSettings | None = None, trials: int = 4000,
+                            seed: int = 0) -> np.ndarray:
+    """P(L = l), l = 0..4, by simulation (the EUM council has no closed form): `trials` games
+    of the members with features x (M, K) and troops (M,) at the parameter values (scenario
+    names: council.coefficients.X, council.intercept, council.alliance_intercept,
+    council.cutpoints.k, council.shock_correlation, council.leader_weight), the member noise
+    and common shock drawn from `seed` (the same seed: common random numbers across values),
+    the victim supporting the rungs up to victim_pref (default: cap), the rule mixed with the
+    leader's preference by the leader's weight, as the engine decides. The Monte Carlo error
+    of each entry is sqrt(p (1 - p) / trials). The rounds are trial_bargain's, the engine's."""
+    rng = np.random.default_rng(seed)
+    m = x.shape[0]
+    e = rng.standard_normal((trials, m))
+    z = rng.standard_normal(trials)
+    draw = rng.random(trials)
+    beta = np.array([values[f"council.coefficients.{f}"] for f in COUNCIL_FEATURES])
+    intercept = values.get("council.intercept", 0.0) + values.get("council.alliance_intercept",
+                                                                  0.0)
+    tau = np.array([values[f"council.cutpoints.{k}"] for k in range(1, 5)])
+    if noise == "common_shock":
+        rho = values.get("council.shock_correlation", 0.0)
+        eps = math.sqrt(rho) * z[:, None] + math.sqrt(1.0 - rho) * e
+    else:
+        eps = e
+    position = positions(x, beta, intercept, eps)
+    settings = settings or EUMSettings()
+    if settings.span is None:
+        settings = replace(settings, span=SCALE)
+    final, _ = bargain_compiled(np.broadcast_to(capabilities(x, troops), position.shape),
+                                position, np.broadcast_to(saliences(x), position.shape),
+                                settings)
+    pref = rungs(final, tau)
+    pref[:, victim] = cap if victim_pref is None else victim_pref
+    caps = np.full(trials, cap, dtype=np.int8)
+    weight = np.full(trials, float(values.get("council.leader_weight", 0.0)))
+    rung = rule.decide_weighted(pref, caps, victim, draw, weight)[0]
+    return np.bincount(rung, minlength=5) / trials
 
 
 def preferred_rungs(game: Bargaining, cutpoints: np.ndarray) -> np.ndarray:
