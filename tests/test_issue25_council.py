@@ -93,6 +93,21 @@ def test_bad_settings_name_the_field(changes: dict[str, Any], parts: tuple[str, 
         assert part in str(err.value), (part, str(err.value))
 
 
+def test_dumps_round_trip_and_the_probits_is_unchanged() -> None:
+    """The probit's council dumps without `bargaining` (so its scenario's SHA-256 is what it
+    was before the EUM council, and the dump loads again); the EUM's with it."""
+    from alliancesim.store.digest import scenario_text
+
+    probit = load_scenario("csto-2021-autumn")
+    assert "bargaining" not in probit.parameters.council.model_dump(mode="json")
+    assert "bargaining" not in scenario_text(probit)
+    assert Scenario.model_validate(probit.model_dump(mode="json", by_alias=True)) == probit
+    eum = eum_scenario(rounds=3, votes="risk")
+    dumped = eum.model_dump(mode="json", by_alias=True)
+    assert dumped["parameters"]["council"]["bargaining"]["votes"] == "risk"
+    assert Scenario.model_validate(dumped) == eum
+
+
 # ------------------------------------------------------------------ the engine's pass
 def test_council_codes_and_an_unknown_model() -> None:
     assert COUNCIL_CODES == {"ordered_probit": 0, "expected_utility": 1}

@@ -18,8 +18,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -365,6 +367,17 @@ class CouncilParameters(_Strict):
     @classmethod
     def _check_cutpoints(cls, v: list[Quantity]) -> list[Quantity]:
         return _increasing(v, 4)
+
+    @model_serializer(mode="wrap")
+    def _bargaining_only_with_its_model(self, handler: SerializerFunctionWrapHandler
+                                        ) -> dict[str, Any]:
+        """The probit's council is written without `bargaining`: its dumps (the scenario.yaml
+        a run writes, the scenario's SHA-256 of store/digest.py) stay as they were before the
+        expected-utility council, and load again (bargaining is refused with the probit)."""
+        data: dict[str, Any] = handler(self)
+        if self.model != "expected_utility":
+            data.pop("bargaining", None)
+        return data
 
     @model_validator(mode="after")
     def _bargaining_needs_its_model(self) -> CouncilParameters:
