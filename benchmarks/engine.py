@@ -202,6 +202,8 @@ def main() -> None:
     print()
     cli = cli_uncertainty(trials=10**5 if args.quick else 10**7, rounds=3 if args.quick else 2)
     print()
+    councils(trials=8 * BLOCK if args.quick else 32 * BLOCK, rounds=3 if args.quick else 5)
+    print()
     floors(med, cli)
 
 
@@ -242,6 +244,39 @@ def before_after(rounds: int) -> None:
     b, a = (float(np.median(cpu[k])) * 1e9 / n for k in runs)
     print(f"   {'whole pass':<12}{b:>10.0f}{a:>10.0f}   (CPU time; {b / a:.2f} x faster)")
     print("   (stages: wall time of the pass stopped after each stage, less the stage before)")
+
+
+def councils(trials: int, rounds: int) -> None:
+    """9. The two councils in the same pass (issue 25): the ordered probit and the
+    expected-utility model (parameters.council.model: expected_utility) with 0, 4 and 8
+    bargaining rounds, on the same drawn inputs of the flagship under parameter uncertainty:
+    the CPU time of the whole pass per trial (median over rounds) and trials per second."""
+    from alliancesim.scenario.params import with_uncertainty
+
+    base = flagship()
+    runs = {"ordered probit": base}
+    for k in (0, 4, 8):
+        runs[f"EUM, {k} rounds"] = base.with_changes(
+            {"parameters.council.model": "expected_utility",
+             "parameters.council.bargaining": {"rounds": k}})
+    models = {name: compile_crisis(with_uncertainty(sc, "posterior"), 0)
+              for name, sc in runs.items()}
+    inputs = draw_trials(models["ordered probit"], seed=8, start_block=0,
+                         stop_block=-(-trials // BLOCK), trials=trials, fixed=False)
+    for m in models.values():
+        run_pipeline(m, inputs)  # compile or load the kernels
+    cpu: dict[str, list[float]] = {k: [] for k in models}
+    for _ in range(rounds):
+        for k, m in models.items():
+            t = time.process_time()
+            run_pipeline(m, inputs)
+            cpu[k].append(time.process_time() - t)
+    print(f"9. The councils in the pass ({inputs.n:,} trials of the flagship, parameter "
+          f"uncertainty on; {rounds} interleaved rounds, medians of the CPU time)")
+    for k in models:
+        sec = float(np.median(cpu[k]))
+        print(f"   {k:<18}{sec * 1e9 / inputs.n:>10.0f} ns per trial   "
+              f"{inputs.n / sec:>12,.0f} trials/s")
 
 
 def cli_run(trials: int, uncertainty: str) -> tuple[float, float]:

@@ -210,7 +210,17 @@ def run(
     else:
         ens = api.simulate(sc, **options)
     summary = ens.summary()
-    _emit(summary, list(ens.files), json_, lambda: render_summary(summary, out_console))
+
+    def render() -> None:
+        render_summary(summary, out_console)
+        bargaining = sc.parameters.council.bargaining
+        if sc.parameters.council.model == "expected_utility":
+            out_console.print(
+                f"Council: Bueno de Mesquita's expected-utility model, {bargaining.rounds} "
+                f"bargaining rounds (docs/eum.md). Its parameters are the probit's and the "
+                f"bands the probit's posterior: it is not calibrated on the cases.")
+
+    _emit(summary, list(ens.files), json_, render)
     _keep("run", summary, ens.scenario, ens.seed, ens.trials)
 
 

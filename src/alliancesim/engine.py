@@ -31,7 +31,8 @@ import numpy as np
 
 from alliancesim._jit import njit
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
-from alliancesim.model.council import council_model
+from alliancesim.model.council import council_model, eum_council
+from alliancesim.model.council.eum import EUMSettings
 from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost
 from alliancesim.model.council.probit import trial_constants, trial_given
 from alliancesim.model.council.rules import rule_of, trial_decide
@@ -51,6 +52,11 @@ def default_chunk(members: int) -> int:
     """The default chunk size for an alliance of `members`: whole blocks, at least one."""
     return max(BLOCK, CHUNK_CELLS // max(members, 6) // BLOCK * BLOCK)
 STAGES = ("request", "council", "fallback", "forces", "deployment", "engagement")
+# the council models the compiled pass can call, by its code (CompiledCrisis.council_model):
+# 0 the ordered probit's member model (probit.trial_given), 1 the expected-utility model's
+# bargaining from the same latent support (eum_council.trial_council); council_inputs lays out
+# what each needs besides the probit's constants
+COUNCIL_CODES = {"ordered_probit": 0, "expected_utility": 1}
 
 
 @dataclass(frozen=True)
@@ -453,7 +459,9 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
           is_row: np.ndarray, cost_at: int, stake: np.ndarray, tied: np.ndarray,
           distance: np.ndarray, aggressor_distance: float, request_fixed: int, victim: int,
           aggressor_member: int, leader: int, rule_code: int,
-          need: np.ndarray, common: bool, irregular: bool, horizon: int,
+          need: np.ndarray, council_code: int, council_codes: np.ndarray,
+          council_reals: np.ndarray, salience: np.ndarray, voting: np.ndarray,
+          common: bool, irregular: bool, horizon: int,
           eta: np.ndarray, e: np.ndarray, z: np.ndarray, leader_draw: np.ndarray,
           req: np.ndarray, rung: np.ndarray, pref: np.ndarray, holds: np.ndarray,
           sole: np.ndarray, fell: np.ndarray, sent: np.ndarray, first: np.ndarray,
@@ -473,6 +481,12 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     when a council parameter is itself given per trial. The numbers are those of the pass
     before issue 23, bit for bit (tests/test_issue23_engine.py holds it to a frozen copy).
 
+    The council's member model is chosen by council_code (COUNCIL_CODES): 0 the ordered probit
+    (probit.trial_given), 1 the expected-utility model (eum_council.trial_council: the same
+    constants and noise, the members' positions bargained over the rounds of council_codes
+    and council_reals, with their saliences and votes). Both write each member's preferred
+    rung and unilateral flag; the decision rule and every later stage are the same.
+
     through < len(STAGES) stops each trial after that many stages (the benchmark's stage
     profile; the later stages' outputs are then left unset)."""
     T, M = e.shape
@@ -488,6 +502,9 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
     sched = np.zeros(horizon + 1)  # the trial's arrivals by day
+    # the expected-utility council's scratch (council_code 1)
+    position, capability = np.empty(M), np.empty(M)
+    risk, moved, games = np.empty(M), np.empty(M), np.zeros((4, M, M))
     given = sc[_STRENGTH] >= 0
     # the council's leader: none when the leader is the member that attacked (rules.rule_of)
     council_leader = -1 if leader == aggressor_member else leader
@@ -555,8 +572,14 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             # 2. council
             if cost_at >= 0:
                 cols[cost_at] = trial_cost(S, troops, victim)
-            trial_given(head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt, common,
-                        e[t], z[t], pref[t], unilateral[t])
+            if council_code == 0:
+                trial_given(head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt,
+                            common, e[t], z[t], pref[t], unilateral[t])
+            else:
+                eum_council.trial_council(
+                    head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt, common, e[t],
+                    z[t], troops, voting, salience, council_codes, council_reals, position,
+                    capability, games, risk, moved, pref[t], unilateral[t])
             pref[t, victim] = request.VICTIM_PREF[level]
             if aggressor_member >= 0:  # a party to the clash does not vote (rules.rule_of)
                 pref[t, aggressor_member] = 0
@@ -597,6 +620,39 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
 
+def bargaining_settings(model: CompiledCrisis) -> EUMSettings:
+    """The expected-utility council's EUMSettings from the crisis's bargaining parameters (the
+    span: the 0-100 response scale's length)."""
+    b = model.bargaining
+    if b is None:
+        raise ValueError(f"crisis {model.crisis_id}: no bargaining settings (council model "
+                         f"{model.council_model})")
+    return EUMSettings(rounds=b.rounds, q=b.q, t=b.t, span=eum_council.SCALE,
+                       denominator=b.denominator, no_challenge=b.no_challenge,
+                       offers=b.offers, conflict=b.conflict, perspective=b.perspective,
+                       votes=b.votes)
+
+
+def council_inputs(model: CompiledCrisis, rows: np.ndarray
+                   ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the pass's council stage needs besides the probit's constants: (the model's code
+    in COUNCIL_CODES, the bargaining's integer codes and reals (eum_council.settings_codes),
+    the members' saliences (M,), whether each votes (M,)); placeholders of the same types for
+    the probit. rows: council_rows(model)'s member constants."""
+    code = COUNCIL_CODES.get(model.council_model)
+    if code is None:
+        raise ValueError(f"the engine has no compiled pass for the council model "
+                         f"{model.council_model!r} (valid: {', '.join(COUNCIL_CODES)})")
+    M = model.n_members
+    if code == 0:
+        return (code, np.zeros(len(eum_council.CODES), dtype=np.int64), np.zeros(3),
+                np.zeros(M), np.ones(M, dtype=np.bool_))
+    codes, reals = eum_council.settings_codes(bargaining_settings(model))
+    voting = rows[:, COUNCIL_FEATURES.index("is_aggressor")] < 0.5
+    return (code, codes, reals, np.ascontiguousarray(eum_council.saliences(rows)),
+            np.ascontiguousarray(voting))
+
+
 def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
                  timings: dict[str, float] | None = None) -> TrialResults:
     """All stages for the trials in `inputs`: one compiled pass per trial (_pass), calling the
@@ -607,12 +663,10 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
     reading the inputs ("inputs"), then after each stage in turn, less the time before it
     (so the pass runs len(STAGES) + 2 times; for benchmarks).
     """
-    if model.council_model != "ordered_probit":  # the compiled pass's member model
-        raise ValueError(f"the engine has no compiled pass for the council model "
-                         f"{model.council_model!r}")
     T, M = inputs.n, model.n_members
     lay = layout(model, inputs)
     rows, is_row = council_rows(model)
+    council_code, council_codes, council_reals, salience, voting = council_inputs(model, rows)
     cost_at = COUNCIL_FEATURES.index("cost") if "cost" in COUNCIL_FEATURES else -1
     code, need = rule_of(model).compiled
     stake = forces.stake(model.exposure, model.affinity_victim, model.affinity_aggressor,
@@ -634,7 +688,8 @@ def run_pipeline(model: CompiledCrisis, inputs: TrialInputs,
               lay.members, lay.coefficients, lay.cutpoints, rows, is_row, cost_at, stake, tied,
               np.ascontiguousarray(model.distance, dtype=np.float64), model.aggressor_distance,
               model.request_fixed, model.victim, model.aggressor_member, model.leader,
-              code, need, model.noise == "common_shock", model.irregular, model.horizon_days,
+              code, need, council_code, council_codes, council_reals, salience, voting,
+              model.noise == "common_shock", model.irregular, model.horizon_days,
               np.ascontiguousarray(inputs.eta), np.ascontiguousarray(inputs.e),
               np.ascontiguousarray(inputs.z), np.ascontiguousarray(inputs.leader_draw),
               req, rung, pref, holds, sole, fell, sent, first, outcome, end_day, d_loss, a_loss,

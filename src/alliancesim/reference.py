@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from alliancesim.engine import TrialInputs, TrialResults
-from alliancesim.scenario.schema import Alliance, Scenario
+from alliancesim.scenario.schema import Alliance, BargainingParameters, Scenario
 
 NONE_, STATEMENT, CONSULTATIONS, MISSION, MILITARY = range(5)
 CAP_BY_REQUEST = {0: CONSULTATIONS, 1: CONSULTATIONS, 2: MILITARY, 3: MISSION}
@@ -134,6 +134,8 @@ class Crisis:
     in_scope: float
     distance: list[float]  # km from each member to the victim for the loss of strength
     aggressor_distance: float
+    council: str = "ordered_probit"  # parameters.council.model
+    bargaining: BargainingParameters | None = None  # its rounds and readings (expected_utility)
 
 
 def _capitals_km(scenario: Scenario, a: str, b: str) -> float | None:
@@ -246,7 +248,157 @@ def read_crisis(scenario: Scenario, index: int) -> Crisis:
         distance=[distance(m, m in based_in_victim) for m in members],
         aggressor_distance=(distance(c.aggressor, False)
                             if scenario.actors[c.aggressor].kind == "state" else 0.0),
+        council=scenario.parameters.council.model,
+        bargaining=scenario.parameters.council.bargaining,
     )
+
+
+# --------------------------------------------------------------------------- the EUM council
+# Bueno de Mesquita's expected-utility model, written out again for one game with lists
+# (docs/eum.md gives the equations; Scholz, Calbert & Smith 2011), for the expected-utility
+# council: the members' positions 100 Phi(support) on the 0-100 scale, their saliences and
+# capabilities by the written rule of docs/eum.md ("As a council").
+SCALE = 100.0
+NO_OFFER, CONFRONTATION, COMPROMISE, CAPITULATION = 0, 1, 2, 3
+
+
+def phi(z: float) -> float:
+    """The standard normal distribution function."""
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def eum_median(x: list[float], w: list[float]) -> float:
+    """The weighted median: the position with the least weighted distance to the others'
+    (the lowest of those within a relative 1e-12 of the least)."""
+    spread = sum(abs(v) for v in w) * (max(x) - min(x))
+    far = [sum(w[i] * abs(x[i] - xj) for i in range(len(x))) for xj in x]
+    least = min(far)
+    return min(xj for xj, d in zip(x, far, strict=True)
+               if d <= least + 1e-12 * max(1.0, spread))
+
+
+def eum_probabilities(x: list[float], w: list[float], r: list[float], span: float,
+                      b: BargainingParameters) -> list[list[float]]:
+    """P[i][j]: the probability that i prevails over j (the votes' share for i)."""
+    n = len(x)
+    num = [[0.0] * n for _ in range(n)]
+    den = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(n):
+            for k in range(n):
+                far_j, far_i = abs(x[k] - x[j]), abs(x[k] - x[i])
+                if b.votes == "risk":
+                    far_j, far_i = (far_j / span) ** r[k], (far_i / span) ** r[k]
+                vote = far_j - far_i
+                if vote > 0.0:
+                    num[i][j] += w[k] * vote
+                den[i][j] += w[k] * abs(vote)
+    if b.denominator == "all_pairs":
+        total = 0.0
+        for i in range(n):
+            for j in range(n):
+                total += den[i][j]
+        return [[0.0 if (x[i] == x[j] or total <= 0.0) else num[i][j] / total
+                 for j in range(n)] for i in range(n)]
+    return [[0.0 if (x[i] == x[j] or den[i][j] <= 0.0) else num[i][j] / den[i][j]
+             for j in range(n)] for i in range(n)]
+
+
+def eum_expected(x: list[float], s: list[float], p: list[list[float]], mu: float, span: float,
+                 b: BargainingParameters, i: int, j: int, r: float) -> float:
+    """E^i(U_ij): what i expects from challenging j, with the risk exponent r."""
+    if i == j:
+        return 0.0
+    d, m = abs(x[i] - x[j]) / span, abs(x[i] - mu) / span
+    success = 2.0 - 4.0 * max(0.5 - 0.5 * d, 0.0) ** r
+    failure = 2.0 - 4.0 * max(0.5 + 0.5 * d, 0.0) ** r
+    better = 2.0 - 4.0 * max(0.5 - 0.25 * (m + d), 0.0) ** r
+    worse = 2.0 - 4.0 * max(0.5 + 0.25 * (m + d), 0.0) ** r
+    status_quo = 2.0 - 4.0 * 0.5 ** r
+    if b.t is not None:
+        t = b.t
+    else:
+        t = 1.0 if abs(x[i] - mu) < abs(x[i] - x[j]) else 0.0
+    challenge = s[j] * (p[i][j] * success + (1.0 - p[i][j]) * failure) + (1.0 - s[j]) * success
+    unchallenged = t * better + (1.0 - t) * worse
+    sign = 1.0 if b.no_challenge == "add" else -1.0
+    return challenge - b.q * status_quo + sign * (1.0 - b.q) * unchallenged
+
+
+def eum_round(x: list[float], c: list[float], s: list[float], span: float,
+              b: BargainingParameters) -> list[float]:
+    """One round: the median, the risk exponents from the security levels, the expected
+    utilities with them, and every member's chosen offer, taken at once."""
+    n = len(x)
+    w = [c[i] * s[i] for i in range(n)]
+    mu = eum_median(x, w)
+    p = eum_probabilities(x, w, [1.0] * n, span, b)
+    neutral = [[eum_expected(x, s, p, mu, span, b, i, j, 1.0) for j in range(n)]
+               for i in range(n)]
+    security = [sum(neutral[j][i] for j in range(n)) for i in range(n)]
+    top, bottom = max(security), min(security)
+    spread = top - bottom
+    r = []
+    for i in range(n):
+        big_r = (0.0 if spread <= 1e-12 * max(1.0, abs(top))
+                 else min(1.0, max(-1.0, (2.0 * security[i] - top - bottom) / spread)))
+        r.append((1.0 - big_r / 3.0) / (1.0 + big_r / 3.0))
+    if b.votes == "risk":
+        p = eum_probabilities(x, w, r, span, b)
+    new = list(x)
+    for i in range(n):
+        best: tuple[float, float, float] | None = None
+        for j in range(n):
+            a = eum_expected(x, s, p, mu, span, b, i, j, r[i])
+            bj = eum_expected(x, s, p, mu, span, b, j, i,
+                              r[i] if b.perspective == "mover" else r[j])
+            if x[i] == x[j] or not bj > 0.0:
+                continue
+            if a > 0.0 and bj > a and b.conflict != "no_move":
+                kind, target = CONFRONTATION, x[j]
+            elif a < 0.0 and bj > -a:
+                kind, target = COMPROMISE, x[i] + (x[j] - x[i]) * (abs(a) / bj)
+            elif a < 0.0 and -a > bj:
+                kind, target = CAPITULATION, x[j]
+            else:
+                continue
+            move = abs(target - x[i])
+            if b.offers == "least_move":
+                key = (move, -bj, 0.0)
+            elif b.offers == "most_enforceable":
+                key = (-bj, move, 0.0)
+            elif b.offers == "by_kind":
+                key = (float(kind), move, 0.0)
+            else:  # scholz_code: compromises by their weighted position
+                weighted = (abs(a) * x[i] + bj * x[j]) / (abs(a) + bj) if abs(a) + bj > 0 else 0.0
+                key = (float(kind), weighted if kind == COMPROMISE else move, 0.0)
+            if best is None or key < best:  # ties: the earlier proposer
+                best, new[i] = key, target
+    return new
+
+
+def eum_council(model: Crisis, support: list[float], troops: list[float],
+                features: dict[str, list[float]], tau: list[float], bar: float
+                ) -> tuple[list[int], list[bool]]:
+    """The expected-utility council's preferred rungs and unilateral flags: positions
+    100 Phi(support), saliences clip(exposure + leader_stake + max(|aff_v|, |aff_a|) / 2,
+    0.05, 1), capabilities the troops' shares (0 for a member that attacked another), the
+    rounds, then the cuts 100 Phi(tau) below each final position and 100 Phi(bar) for acting
+    alone."""
+    b = model.bargaining
+    assert b is not None
+    M = len(support)
+    x = [SCALE * phi(v) for v in support]
+    s = [min(max(features["exposure"][i] + features["leader_stake"][i]
+                 + 0.5 * max(abs(features["affinity_victim"][i]),
+                             abs(features["affinity_aggressor"][i])), 0.05), 1.0)
+         for i in range(M)]
+    total = max(sum(troops), 1.0)
+    c = [troops[i] / total if features["is_aggressor"][i] < 0.5 else 0.0 for i in range(M)]
+    for _ in range(b.rounds):
+        x = eum_round(x, c, s, SCALE, b)
+    preferred = [sum(1 for t in tau if x[i] > SCALE * phi(t)) for i in range(M)]
+    return preferred, [x[i] > SCALE * phi(bar) for i in range(M)]
 
 
 FEATURES = ("exposure", "affinity_victim", "affinity_aggressor", "leader_stake", "in_scope",
@@ -297,6 +449,10 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
             math.sqrt(rho) * z + math.sqrt(1.0 - rho) * e[i])
         preferred.append(sum(1 for t in tau if mu + eps > t))
         support.append(mu + eps)
+    bar = tau[3] + x["council.unilateral_margin"]
+    alone_by_support = [support[i] > bar for i in range(M)]
+    if model.council == "expected_utility":  # the members bargain from 100 Phi(support)
+        preferred, alone_by_support = eum_council(model, support, troops, features, tau, bar)
     preferred[v] = VICTIM_VOTE[req]
     # a member that attacked another neither votes nor leads (model/council/rules.py, rule_of):
     # the council is the other members; the party's own preference counts for nothing
@@ -337,7 +493,7 @@ def trial(model: Crisis, x: dict[str, float], eta: float, e: list[float], z: flo
         else:
             tied = (model.tie_to_victim[i] > 0
                     and model.tie_to_victim[i] > model.tie_to_aggressor[i])
-            clears = support[i] > tau[3] + x["council.unilateral_margin"]
+            clears = alone_by_support[i]
             alone = cap == MILITARY and willing(i) and tied and clears
             participant.append(alone)
             fell_back = fell_back or alone

@@ -24,6 +24,7 @@ from alliancesim.scenario.schema import (
     MAX_TROOPS,
     MIN_QUALITY,
     RUNGS,
+    BargainingParameters,
     Parameters,
     Scenario,
     ThreatType,
@@ -105,6 +106,8 @@ class CompiledCrisis:
     # default (posterior) is the front door's, which writes it into the scenario first
     # (scenario.params.with_uncertainty)
     posterior: Posterior | None = None
+    # the expected-utility council's rounds and readings (council_model expected_utility)
+    bargaining: BargainingParameters | None = None
 
     @property
     def n_members(self) -> int:
@@ -264,13 +267,18 @@ def compile_crisis(scenario: Scenario, crisis_index: int) -> CompiledCrisis:
         exposure_origin=tuple(exposure_origin),
         quantities=tuple(qs),
         posterior=_posterior(p, qs) if p.uncertainty == "posterior" else None,
+        bargaining=c.bargaining if c.model == "expected_utility" else None,
     )
 
 
 def _posterior(p: Parameters, qs: list[QuantitySpec]) -> Posterior:
     post = bundled_posterior()
     council, request = post["council"], post["request"]
-    if council["model"] != p.council.model:
+    # the expected-utility council has the probit's parameters (its positions are the probit's
+    # latent support, cut at the same cut-points) and no posterior of its own yet: the
+    # probit's draws are laid around its values (docs/eum.md, "Uncertainty")
+    shares = council["model"] == "ordered_probit" and p.council.model == "expected_utility"
+    if council["model"] != p.council.model and not shares:
         raise ValueError(f"parameter uncertainty: the bundled posterior is of the "
                          f"{council['model']} council model, not {p.council.model}")
     fixed = [q for q in qs if q.name.startswith(("council.", "request."))

@@ -18,8 +18,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -294,12 +296,45 @@ class CouncilCoefficients(_Strict):
 COUNCIL_FEATURES: tuple[str, ...] = tuple(CouncilCoefficients.model_fields)
 
 
+MAX_BARGAINING_ROUNDS = 50
+
+
+class BargainingParameters(_Strict):
+    """The expected-utility council's bargaining (model: expected_utility; docs/eum.md): the
+    rounds and every contested reading of the model (model/council/eum.py, EUMSettings; the
+    names and values are that class's, checked equal by tests/test_issue25_council.py). The
+    positions are on the 0-100 response scale, so the span is 100."""
+
+    rounds: int = Field(default=8, ge=0, le=MAX_BARGAINING_ROUNDS,
+                        description="bargaining rounds per trial (0: the members' own "
+                                    "positions, the probit's rungs)")
+    q: float = Field(default=1.0, ge=0.0, le=1.0,
+                     description="Q: the probability that the status quo holds when a member "
+                                 "does not challenge another")
+    t: float | None = Field(default=None, ge=0.0, le=1.0,
+                            description="T: the probability that the change without a "
+                                        "challenge is for the better; null: 1 or 0 by Scholz "
+                                        "et al.'s cases")
+    denominator: Literal["dyad", "all_pairs"] = "dyad"
+    no_challenge: Literal["subtract", "add"] = "subtract"
+    offers: Literal["least_move", "most_enforceable", "by_kind", "scholz_code"] = "least_move"
+    conflict: Literal["loser_moves", "no_move"] = "loser_moves"
+    perspective: Literal["own", "mover"] = "own"
+    votes: Literal["linear", "risk"] = "linear"
+
+
 class CouncilParameters(_Strict):
-    model: Literal["ordered_probit"] = Field(
+    model: Literal["ordered_probit", "expected_utility"] = Field(
         default="ordered_probit",
         description="the member model of the council (alliancesim.model.council): "
-                    "ordered_probit, s_i = intercept + x_i . beta + eps_i cut at the cut-points",
+                    "ordered_probit, s_i = intercept + x_i . beta + eps_i cut at the cut-points; "
+                    "expected_utility, the members bargain (Bueno de Mesquita's model) from "
+                    "positions 100 Phi(s_i) before the cut-points cut them (docs/eum.md)",
     )
+    bargaining: BargainingParameters = Field(
+        default_factory=BargainingParameters,
+        description="the expected-utility council's rounds and readings (model: "
+                    "expected_utility only)")
     intercept: AnyReal = 0.0  # not identified apart from the cut-points; calibration fixes it
     alliance_intercepts: dict[str, AnyReal] = Field(
         default_factory=lambda: dict[str, Quantity](csto=-1.0001, nato=1.0173),  # calibrated
@@ -332,6 +367,25 @@ class CouncilParameters(_Strict):
     @classmethod
     def _check_cutpoints(cls, v: list[Quantity]) -> list[Quantity]:
         return _increasing(v, 4)
+
+    @model_serializer(mode="wrap")
+    def _bargaining_only_with_its_model(self, handler: SerializerFunctionWrapHandler
+                                        ) -> dict[str, Any]:
+        """The probit's council is written without `bargaining`: its dumps (the scenario.yaml
+        a run writes, the scenario's SHA-256 of store/digest.py) stay as they were before the
+        expected-utility council, and load again (bargaining is refused with the probit)."""
+        data: dict[str, Any] = handler(self)
+        if self.model != "expected_utility":
+            data.pop("bargaining", None)
+        return data
+
+    @model_validator(mode="after")
+    def _bargaining_needs_its_model(self) -> CouncilParameters:
+        if "bargaining" in self.model_fields_set and self.model != "expected_utility":
+            raise ValueError(f"bargaining applies only to model: expected_utility (the model "
+                             f"is {self.model}; set model: expected_utility or remove "
+                             f"bargaining)")
+        return self
 
 
 class RequestParameters(_Strict):

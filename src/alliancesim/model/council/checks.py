@@ -15,11 +15,18 @@
   their digits).
 
 Each check raises AssertionError with what failed. Everything is seeded: deterministic.
+
+A model without a closed form, whose rung probabilities are themselves a simulation (the
+expected-utility council: eum_council.simulated_probabilities), cannot take these as they are:
+there is no closed form to hold the Monte Carlo to and no exact gradient. `check_simulated`
+gives it the checks that carry over: probabilities by simulation sum to one and vanish above
+the cap; with common random numbers, more support never lowers P(L >= l) by more than the
+simulation's error; and two independent simulations agree within their Monte Carlo error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -150,3 +157,42 @@ def check_council_model(model: CouncilModel, values: Mapping[str, float],
     check_monotone(model, values, stronger, k)
     check_monte_carlo(model, values, k)
     check_gradient(model, k)
+
+
+# probabilities by simulation: (x (M, K), values, rule, victim, cap, noise, victim_pref, seed)
+Simulated = Callable[[np.ndarray, Mapping[str, float], DecisionRule, int, int, str, int, int],
+                     np.ndarray]
+
+
+def check_simulated(simulate: Simulated, values: Mapping[str, float],
+                    stronger: Mapping[str, float], k: int, trials: int, seed: int = 15) -> None:
+    """The checks of a council whose rung probabilities come by simulation (`simulate`, with
+    `trials` games per call; the seed its random numbers):
+
+    - they are non-negative, sum to one and vanish above the cap, under every rule and noise;
+    - monotone with common random numbers: `stronger` values never lower P(L >= l) by more
+      than 4.5 standard errors of the difference (the same seed; bargaining may move a few
+      trials against the shift, as a member capitulating to a less supportive one);
+    - two simulations with independent seeds agree within 4.5 standard errors of their
+      difference (the Monte Carlo against the likelihood by simulation)."""
+    rng = np.random.default_rng(seed)
+    x = _features(rng, k)
+    for noise in ("independent", "common_shock"):
+        for cap, own in ((2, 2), (4, 4)):
+            for label, rule in rules().items():
+                p = simulate(x, values, rule, VICTIM, cap, noise, own, seed)
+                assert p.shape == (5,), (label, p.shape)
+                assert np.all(p >= 0.0) and abs(p.sum() - 1.0) < 1e-9, (label, noise, cap, p)
+                assert np.all(p[cap + 1 :] == 0.0), (label, noise, cap, p)
+                tail = np.cumsum(p[::-1])[::-1][1:]
+                hi = simulate(x, stronger, rule, VICTIM, cap, noise, own, seed)
+                hi_tail = np.cumsum(hi[::-1])[::-1][1:]
+                se = np.sqrt((tail * (1 - tail) + hi_tail * (1 - hi_tail)) / trials)
+                assert np.all(hi_tail >= tail - 4.5 * se - 1e-12), (
+                    f"{label}, {noise} noise, cap {cap}: more support lowered P(L >= l): "
+                    f"{tail} -> {hi_tail}")
+                other = simulate(x, values, rule, VICTIM, cap, noise, own, seed + 1000)
+                se = np.sqrt((p * (1 - p) + other * (1 - other)) / trials)
+                assert np.all(np.abs(p - other) <= 4.5 * se + 1e-4), (
+                    f"{label}, {noise} noise, cap {cap}: independent simulations differ: "
+                    f"{p} vs {other}")
