@@ -342,3 +342,40 @@ def test_ctrl_c_inside_compiled_code_is_ctrl_c(monkeypatch, capsys) -> None:  # 
     assert stop.value.code == 130
     err = capsys.readouterr().err
     assert err.strip() == cli.interrupted_line(signal.SIGINT)
+
+
+def test_ctrl_c_lost_inside_a_callback_is_acted_on(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A signal handled while numba's compiler is inside a ctypes callback: Python drops the
+    handler's exception ("Exception ignored on calling ctypes callback function", with a
+    traceback) and the run went on to the end (CI: a Ctrl-C'd run still running after 60 s).
+    The signal is recorded too: the command stops at its next progress report, or when it
+    returns, with the one line and exit 130, and no traceback is printed."""
+    import ctypes
+
+    from alliancesim import cli
+
+    reports: list[int] = []
+
+    def app() -> None:
+        callback = ctypes.CFUNCTYPE(None)(lambda: cli._interrupt(signal.SIGINT, None))
+        callback()  # the handler's Interrupted is dropped here, as in numba's callback
+        reports.append(1)
+        with cli._counter("work", "step") as tick:
+            tick(1, 2)  # a progress report: acted on here
+            reports.append(2)
+        raise SystemExit(0)
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    hook = sys.unraisablehook
+    monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(cli, "_PENDING", [])
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        sys.unraisablehook = hook
+    assert stop.value.code == 130 and reports == [1]
+    err = capsys.readouterr().err
+    assert err.strip() == cli.interrupted_line(signal.SIGINT) and "Traceback" not in err

@@ -206,9 +206,14 @@ def run(
         with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("trials", total=total)
-            ens = api.simulate(sc, progress=lambda k: bar.advance(task, k), **options)
+
+            def advance(k: int) -> None:
+                _raise_pending()
+                bar.advance(task, k)
+
+            ens = api.simulate(sc, progress=advance, **options)
     else:
-        ens = api.simulate(sc, **options)
+        ens = api.simulate(sc, progress=lambda k: _raise_pending(), **options)
     summary = ens.summary()
 
     def render() -> None:
@@ -1304,12 +1309,17 @@ def reliability_fit(
 
 @contextlib.contextmanager
 def _status(what: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with a message on a terminal (stderr); silent otherwise."""
+    """A spinner with a message on a terminal (stderr); silent otherwise. Each message is
+    also a point where a Ctrl-C whose exception was lost is acted on (_raise_pending)."""
     if not err_console.is_terminal:
-        yield lambda message: None
+        yield lambda message: _raise_pending()
         return
     with err_console.status(what) as status:
-        yield lambda message: status.update(f"{what}: {message}")
+        def say(message: str) -> None:
+            _raise_pending()
+            status.update(f"{what}: {message}")
+
+        yield say
 
 
 @contextlib.contextmanager
@@ -1317,14 +1327,19 @@ def _counter(what: str, unit: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar with counts ("3 of 17 files") on a terminal (stderr), transient;
     silent otherwise. Yields tick(k, n): k of n done."""
     if not err_console.is_terminal:
-        yield lambda k, n: None
+        yield lambda k, n: _raise_pending()
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TextColumn(unit + "s"),
                   console=err_console, transient=True) as bar:
         task = bar.add_task(what, total=None)
-        yield lambda k, n: bar.update(task, completed=k, total=n)
+
+        def tick(k: int, n: int) -> None:
+            _raise_pending()
+            bar.update(task, completed=k, total=n)
+
+        yield tick
 
 
 def _emit(result: BaseModel, written: list[Path], json_: bool, render: Callable[[], None]
@@ -1356,12 +1371,36 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+_PENDING: list[int] = []  # a signal taken by _interrupt, in case its exception is lost
+
+
 def _interrupt(signum: int, frame: object) -> None:
     """Unwind the command (its clean-up runs: workers stopped, temporary output removed); a
-    second signal during that clean-up ends the process at once, with the same one line."""
+    second signal during that clean-up ends the process at once, with the same one line.
+
+    Python drops an exception raised by a signal handler that runs inside a callback (numba's
+    compiler reports its object code through a ctypes callback: "Exception ignored on
+    calling ctypes callback function"), and the command would run on. So the signal is also
+    recorded, and acted on at the next progress report of the command (_raise_pending) or,
+    at the latest, when the command returns."""
     signal.signal(signal.SIGINT, stop_now)
     signal.signal(signal.SIGTERM, stop_now)
+    _PENDING.append(signum)
     raise Interrupted(signum)
+
+
+def _unraisable(info: Any) -> None:
+    """sys.unraisablehook: our Interrupted, dropped inside a callback, is already recorded
+    (_PENDING) and is reported in one line when acted on; anything else as Python would."""
+    if isinstance(info.exc_value, Interrupted):
+        return
+    sys.__unraisablehook__(info)
+
+
+def _raise_pending() -> None:
+    """Raise Interrupted for a signal whose exception was lost (see _interrupt)."""
+    if _PENDING:
+        raise Interrupted(_PENDING[0])
 
 
 def _signal_inside(exc: BaseException) -> int | None:
@@ -1390,8 +1429,13 @@ def main() -> None:
     """
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    sys.unraisablehook = _unraisable
     try:
-        app()
+        try:
+            app()  # typer ends with SystemExit, the command's status
+        except SystemExit:
+            _raise_pending()  # a signal whose exception was lost on the way (_interrupt)
+            raise
     except Interrupted as exc:
         _report([interrupted_line(exc.signum)])
         sys.exit(128 + exc.signum)
