@@ -333,6 +333,7 @@ def test_ctrl_c_inside_compiled_code_is_ctrl_c(monkeypatch, capsys) -> None:  # 
 
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     monkeypatch.setattr(cli, "app", app)
+    monkeypatch.setattr(cli, "_PENDING", [])  # the signal recorded here stays in this test
     try:
         with pytest.raises(SystemExit) as stop:
             cli.main()

@@ -1430,11 +1430,13 @@ def main() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     sys.unraisablehook = _unraisable
+    _PENDING.clear()
     try:
         try:
             app()  # typer ends with SystemExit, the command's status
-        except SystemExit:
-            _raise_pending()  # a signal whose exception was lost on the way (_interrupt)
+        except SystemExit as done:
+            if done.code in (0, None):  # a command that reported its own stop keeps its word
+                _raise_pending()  # a signal whose exception was lost on the way (_interrupt)
             raise
     except Interrupted as exc:
         _report([interrupted_line(exc.signum)])
