@@ -4,8 +4,6 @@ results store holds every completed run, nothing else and nothing twice."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.web_server import served
 
 from alliancesim.web import WebSettings, create_app
 
@@ -21,21 +20,10 @@ CLIENTS = 20
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    import uvicorn
-
     app = create_app(WebSettings(store=tmp_path / "runs.duckdb", files=tmp_path / "files",
                                  concurrency=2, max_queue=6))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield url
 
 
 def client(base: str, k: int) -> tuple[int, str | None]:

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.web_server import served
 
 from alliancesim import api
 from alliancesim.data import bundled
@@ -61,14 +60,13 @@ crises:
 UNDATED = DATED.replace("    date: 2021-06-01\n", "")
 
 
-def wait(client: TestClient, job: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = client.get(f"{API}/jobs/{job['id']}").json()
-        if got["state"] in ("done", "failed", "cancelled"):
-            return got
-        time.sleep(0.05)
-    raise AssertionError(f"job {job['id']} did not finish in {timeout} s")
+def wait(client: TestClient, job: dict[str, Any], timeout: float = 600.0) -> dict[str, Any]:
+    """The job once it is finished: woken by the job manager when it is (JobManager.wait),
+    then read over the API; the timeout only guards against a job that hangs."""
+    client.app.state.service.jobs.wait(job["id"], timeout)  # type: ignore[attr-defined]
+    got: dict[str, Any] = client.get(f"{API}/jobs/{job['id']}").json()
+    assert got["state"] in ("done", "failed", "cancelled"), got
+    return got
 
 
 @pytest.fixture(scope="module")
@@ -339,41 +337,26 @@ ARTIFACTS = ROOT / "test-artifacts" / "issue26"
 def test_the_sequence_page_in_a_browser(tmp_path: Path) -> None:
     """Headless Chromium opens the Sequence page, sets a counterfactual, runs it and sees the
     four charts drawn by Plotly."""
-    import uvicorn
     from playwright.sync_api import expect, sync_playwright
 
     app = create_app(WebSettings(store=tmp_path / "runs.duckdb", files=tmp_path / "files"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    end = time.monotonic() + 30
-    while not srv.started and time.monotonic() < end:
-        time.sleep(0.05)
-    assert srv.started
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.click("nav >> text=Sequence")
-            expect(page.locator("h1")).to_have_text("A sequence of crises")
-            expect(page.locator("#s-scenario")).to_have_value(NAME)
-            page.fill("#s-trials", "2000")
-            page.fill("#s-crisis-0", "armenia-2022")
-            page.select_option("[name='set_rung.0']", "military")
-            page.screenshot(path=ARTIFACTS / "form.png")
-            page.click("#sequence-form button[type=submit]")
-            page.wait_for_url("**/results/**", timeout=120_000)
-            page.wait_for_selector("#chart-beliefs .main-svg", timeout=30_000)
-            assert page.locator(".chart:has(svg.main-svg)").count() == 4
-            expect(page.locator("#crises tbody tr")).to_have_count(7)
-            expect(page.locator("#paired")).to_contain_text("armenia-2022=military")
-            page.screenshot(path=ARTIFACTS / "result.png", full_page=True)
-            browser.close()
-    finally:
-        srv.should_exit = True
-        thread.join(10)
+    with served(app) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/")
+        page.click("nav >> text=Sequence")
+        expect(page.locator("h1")).to_have_text("A sequence of crises")
+        expect(page.locator("#s-scenario")).to_have_value(NAME)
+        page.fill("#s-trials", "2000")
+        page.fill("#s-crisis-0", "armenia-2022")
+        page.select_option("[name='set_rung.0']", "military")
+        page.screenshot(path=ARTIFACTS / "form.png")
+        page.click("#sequence-form button[type=submit]")
+        page.wait_for_url("**/results/**", timeout=120_000)
+        page.wait_for_selector("#chart-beliefs .main-svg", timeout=30_000)
+        assert page.locator(".chart:has(svg.main-svg)").count() == 4
+        expect(page.locator("#crises tbody tr")).to_have_count(7)
+        expect(page.locator("#paired")).to_contain_text("armenia-2022=military")
+        page.screenshot(path=ARTIFACTS / "result.png", full_page=True)
+        browser.close()

@@ -94,7 +94,7 @@ class JobManager:
     """`concurrency` threads running jobs from a queue of at most `max_queue` waiting."""
 
     def __init__(self, concurrency: int = 1, max_queue: int = 8) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()  # notified when a job finishes (wait)
         self.max_queue = max_queue
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._work: dict[str, Work] = {}
@@ -148,21 +148,18 @@ class JobManager:
                 job.cancel_requested = True
                 self._waiting -= 1
                 self._work.pop(job_id, None)
+                self.lock.notify_all()
             elif job.state == "running":
                 job.cancel_requested = True
                 job.message = "cancelling"
             return dataclasses.replace(job)
 
-    def wait(self, job_id: str, timeout: float) -> Job | None:
-        """Block until the job is finished or `timeout` seconds pass (tests, scripts)."""
-        import time
-
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            job = self.get(job_id)
-            if job is None or job.state in FINAL:
-                return job
-            time.sleep(0.02)
+    def wait(self, job_id: str, timeout: float | None = None) -> Job | None:
+        """Block until the job is finished (woken when it is, not polled), or `timeout`
+        seconds pass (tests, scripts)."""
+        with self.lock:
+            self.lock.wait_for(lambda: (job_id not in self._jobs
+                                        or self._jobs[job_id].state in FINAL), timeout)
         return self.get(job_id)
 
     def stop(self) -> None:
@@ -210,3 +207,4 @@ class JobManager:
         with self.lock:
             job.state, job.message, job.errors, job.run_id = state, message, errors, run_id
             job.finished = _now()
+            self.lock.notify_all()
