@@ -8,7 +8,7 @@ import pytest
 from alliancesim import api, load_scenario
 from alliancesim.engine import GROUP, TrialResults
 from alliancesim.results.groups import GroupCounts
-from alliancesim.results.tally import GROUP_COLUMNS, TROOP_GROUP_SUMS, Tally, block_tally
+from alliancesim.results.tally import GROUP_COLUMNS, TROOP_GROUP_SUMS, Tally, chunk_tally
 from alliancesim.scenario.compile import compile_crisis
 
 
@@ -69,7 +69,7 @@ def test_compiled_tally_equals_numpy_counts(name: str, uncertainty: str) -> None
         model = compile_crisis(sc, i)
         for a in range(0, r.n, 4096):
             block = r.slice(a, min(a + 4096, r.n))
-            got = block_tally(model, block)
+            got = chunk_tally(model, block)
             want = numpy_tally(block, model.leader, GROUP if uncertainty == "posterior" else 0)
             for field, value in want.items():
                 if field in ("troops", "defender_losses", "defender_losses_alone", "troops_sq",
@@ -80,4 +80,36 @@ def test_compiled_tally_equals_numpy_counts(name: str, uncertainty: str) -> None
                     assert isinstance(value, GroupCounts) and got.groups.equals(value)
                 else:
                     np.testing.assert_array_equal(getattr(got, field), value, err_msg=field)
-        assert Tally.total([block_tally(model, r)]).n == r.n
+        assert Tally.total([chunk_tally(model, r)]).n == r.n
+
+
+def test_a_chunks_tally_adds_its_blocks_one_by_one() -> None:
+    """Issue 23: a chunk is tallied in one kernel call, its float sums kept per block, and the
+    running total adds them block by block: bit for bit the tallies of the blocks added in
+    order, whatever the chunk (a partial last block and group included); the running total
+    keeps no per-block rows (bounded memory)."""
+    from dataclasses import fields
+
+    from alliancesim.engine import BLOCK
+    from alliancesim.results.tally import RunningTotal
+
+    sc = load_scenario("csto-2021-autumn")
+    ens = api.simulate(sc, trials=5 * BLOCK + 300, seed=8, keep_trials=True)
+    model = compile_crisis(sc, 0)
+    r = ens.results[0]
+    blocks = [chunk_tally(model, r.slice(a, min(a + BLOCK, r.n))) for a in range(0, r.n, BLOCK)]
+    want = Tally.total(blocks)
+    for cuts in ([0, 2, 6], [0, 1, 4, 6], [0, 6]):
+        running = RunningTotal()
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            running.add(chunk_tally(model, r.slice(a * BLOCK, min(b * BLOCK, r.n))))
+        got = running.result()
+        assert got.block_floats is None
+        for f in fields(Tally):
+            if f.name == "groups":
+                assert got.groups.equals(want.groups)
+            elif f.name != "block_floats":
+                x, y = np.asarray(getattr(got, f.name)), np.asarray(getattr(want, f.name))
+                assert np.array_equal(x, y), (cuts, f.name)
+    # and they are the trials' sums (only the order of the additions is fixed by the blocks)
+    assert np.isclose(want.defender_losses, float(r.defender_losses.sum()), rtol=1e-12)

@@ -179,10 +179,10 @@ def test_total_equals_the_pairwise_sum_with_every_group_in_order() -> None:
 
     model = compile_crisis(_posterior(), 0)
     ens = api.simulate(_posterior(), trials=3 * 4096 + 100, seed=5, keep_trials=True)
-    from alliancesim.results.tally import block_tally
+    from alliancesim.results.tally import chunk_tally
 
     r = ens.results[0]
-    blocks = [block_tally(model, r.slice(a, min(a + 4096, r.n))) for a in range(0, r.n, 4096)]
+    blocks = [chunk_tally(model, r.slice(a, min(a + 4096, r.n))) for a in range(0, r.n, 4096)]
     fast, slow = Tally.total(blocks), functools.reduce(lambda a, b: a + b, blocks)
     for f in fields(Tally):
         if f.name == "groups":

@@ -734,11 +734,11 @@ Reducer = Callable[[CompiledCrisis, TrialResults], Any]
 
 @dataclass(frozen=True)
 class ChunkOutput:
-    """What one chunk of trials returns: the reducer's value per block (in order) and, if kept,
-    the trials."""
+    """What one chunk of trials returns: the reducer's value for the chunk (None without a
+    reducer) and, if kept, the trials."""
 
     first_block: int
-    reduced: list[Any]
+    reduced: Any
     results: TrialResults | None
 
 
@@ -746,13 +746,14 @@ def run_chunk(model: CompiledCrisis, seed: int, first_block: int, stop_block: in
               keep_trials: bool, reduce: Reducer | None = None) -> ChunkOutput:
     """Draw and run blocks [first_block, stop_block): the unit of work of every backend.
 
-    reduce(model, block_results), when given, is applied to each block's trials in order (a
-    picklable function: it travels to process and Ray workers with the task).
+    reduce(model, results), when given, is applied once to the chunk's trials (a picklable
+    function: it travels to process and Ray workers with the task). The chunk starts at a
+    block's first trial and its blocks are BLOCK trials each: a reducer whose numbers must not
+    depend on the chunk size keeps what it sums per block (results/tally.py does).
     """
     inputs = draw_trials(model, seed, first_block, stop_block, trials, fixed=False)
     results = run_pipeline(model, inputs)
-    reduced = ([reduce(model, results.slice(k, min(k + BLOCK, results.n)))
-                for k in range(0, results.n, BLOCK)] if reduce is not None else [])
+    reduced = reduce(model, results) if reduce is not None else None
     return ChunkOutput(first_block, reduced, results if keep_trials else None)
 
 

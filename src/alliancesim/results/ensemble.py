@@ -23,7 +23,7 @@ from alliancesim.engine import (
 from alliancesim.model.engagement import OUTCOMES
 from alliancesim.results.bands import benchmark
 from alliancesim.results.summary import EnsembleSummary, summarise
-from alliancesim.results.tally import RunningTotal, Tally, block_tally
+from alliancesim.results.tally import RunningTotal, Tally, chunk_tally
 from alliancesim.results.tidy import column_name
 from alliancesim.scenario.compile import REQUEST_LEVELS, CompiledCrisis, compile_crisis
 from alliancesim.scenario.errors import UsageError
@@ -250,7 +250,7 @@ def _run(models: tuple[CompiledCrisis, ...], engine: Backend, seed: int, n: int,
     per-trial results), in the crises' order."""
     if not models:
         return (), ()
-    tasks = [(k, Task(m, seed, b0, b1, n, keep or on_trials is not None, block_tally))
+    tasks = [(k, Task(m, seed, b0, b1, n, keep or on_trials is not None, chunk_tally))
              for k, m in enumerate(models) for b0, b1 in chunks(n, chunk)]
     # each chunk's tallies folded into its crisis's running total as it returns, in block order
     # (engine.map yields in task order): the sums of Tally.total, without holding every block's
@@ -259,8 +259,7 @@ def _run(models: tuple[CompiledCrisis, ...], engine: Backend, seed: int, n: int,
     for (k, task), out in zip(tasks, engine.map([t for _, t in tasks]), strict=True):
         if on_trials is not None and out.results is not None:
             on_trials(task.model, out.results, task.first_block * BLOCK)
-        for t in out.reduced:
-            totals[k].add(t)
+        totals[k].add(out.reduced)
         if keep and out.results is not None:
             kept[k].append(out.results)
         if progress is not None:

@@ -8,13 +8,13 @@ number, independent of the chunk size, the backend and the number of workers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from alliancesim._jit import njit
-from alliancesim.engine import GROUP, TrialResults
+from alliancesim.engine import BLOCK, GROUP, TrialResults
 from alliancesim.results.groups import ROW_COLUMNS, GroupCounts
 from alliancesim.scenario.compile import CompiledCrisis
 
@@ -39,25 +39,24 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
                   troops: np.ndarray, first_arrival: np.ndarray, outcome: np.ndarray,
                   outcome_alone: np.ndarray, end_day: np.ndarray, end_day_alone: np.ndarray,
                   defender_losses: np.ndarray, defender_losses_alone: np.ndarray, leader: int,
-                  group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                       np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                       np.ndarray]:
-    """One pass over a set of trials: the counts and sums of Tally.of. Returns (ints, members,
-    troops, hists, losses, groups, (first arrival, end day, end day alone) histogram lengths):
-    ints = request (4), rung (5), outcome (3), outcome alone (3), fallback, leader alone,
-    other member alone, coalition, any troops; members (4, M) = preferred military, holds out,
-    sole veto, sends; the three histograms concatenated; losses (2,) with and alone; then the
-    troops' squares (M,) and their sums over the groups (TROOP_GROUP_SUMS, M)."""
+                  group: int, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                   np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over a set of trials (one or more blocks of `block` trials): the counts and
+    sums of Tally.of. Returns (ints, members, hists, groups, (first arrival, end day, end day
+    alone) histogram lengths, floats): ints = request (4), rung (5), outcome (3), outcome alone
+    (3), fallback, leader alone, other member alone, coalition, any troops; members (4, M) =
+    preferred military, holds out, sole veto, sends; the three histograms concatenated; the
+    groups' rows; floats (B, FLOATS(M)): each block's own float sums (FLOAT_LAYOUT), summed in
+    trial order from 0 within the block, so that adding the rows in block order gives the
+    numbers of one tally per block added in block order, whatever the chunk."""
     T, M = preferred.shape
     ints = np.zeros(20, dtype=np.int64)
     members = np.zeros((4, M), dtype=np.int64)
-    sums = np.zeros(M)
-    squares = np.zeros(M)
-    by_group = np.zeros((TROOP_GROUP_SUMS, M))
+    n_blocks = (T + block - 1) // block
+    floats = np.zeros((n_blocks, (2 + TROOP_GROUP_SUMS) * M + 2))
     g_sum = np.zeros(M)
     g_sq = np.zeros(M)
     g_n = 0
-    losses = np.zeros(2)
     n_groups = (T + group - 1) // group if group > 0 else 0
     groups = np.zeros((n_groups, GROUP_COLUMNS), dtype=np.int64)
     sizes = np.ones(3, dtype=np.int64)  # histogram lengths (at least one bin, as bincount)
@@ -68,6 +67,7 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
         sizes[2] = max(sizes[2], np.int64(end_day_alone[t]) + 1)
     hists = np.zeros(sizes[0] + sizes[1] + sizes[2], dtype=np.int64)
     for t in range(T):
+        row = floats[t // block]
         ints[request[t]] += 1
         ints[4 + rung[t]] += 1
         ints[9 + outcome[t]] += 1
@@ -80,8 +80,8 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             if troops[t, i] > 0.0:
                 members[3, i] += 1
                 n_sending += 1
-            sums[i] += troops[t, i]
-            squares[i] += troops[t, i] * troops[t, i]
+            row[i] += troops[t, i]
+            row[M + i] += troops[t, i] * troops[t, i]
         alone_leader = (fallback[t] and leader >= 0 and troops[t, leader] > 0.0
                         and n_sending == 1)
         ints[15] += fallback[t]
@@ -93,8 +93,8 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             hists[np.int64(first_arrival[t])] += 1
         hists[sizes[0] + end_day[t]] += 1
         hists[sizes[0] + sizes[1] + end_day_alone[t]] += 1
-        losses[0] += defender_losses[t]
-        losses[1] += defender_losses_alone[t]
+        row[-2] += defender_losses[t]
+        row[-1] += defender_losses_alone[t]
         if group > 0:
             g = t // group
             groups[g, 0] += 1
@@ -108,16 +108,16 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
                 g_sum[i] += troops[t, i]
                 g_sq[i] += troops[t, i] * troops[t, i]
             if (t + 1) % group == 0 or t == T - 1:  # the group's last trial
-                for i in range(M):
-                    by_group[0, i] += g_sum[i] * g_sum[i] / g_n
-                    by_group[1, i] += g_sum[i] * g_sum[i]
-                    by_group[2, i] += g_n * g_sum[i]
-                    by_group[3, i] += g_sq[i] / g_n
-                    by_group[4, i] += g_sum[i] * g_sum[i] / (g_n * g_n)
+                for i in range(M):  # by group (TROOP_GROUP_SUMS, M) from column 2M
+                    row[2 * M + i] += g_sum[i] * g_sum[i] / g_n
+                    row[3 * M + i] += g_sum[i] * g_sum[i]
+                    row[4 * M + i] += g_n * g_sum[i]
+                    row[5 * M + i] += g_sq[i] / g_n
+                    row[6 * M + i] += g_sum[i] * g_sum[i] / (g_n * g_n)
                     g_sum[i] = 0.0
                     g_sq[i] = 0.0
                 g_n = 0
-    return ints, members, sums, hists, losses, groups, sizes, squares, by_group
+    return ints, members, hists, groups, sizes, floats
 
 
 @dataclass(frozen=True)
@@ -151,35 +151,62 @@ class Tally:
     # (TROOP_GROUP_SUMS, M): the troops' sums over the groups (zeros when parameters are fixed)
     troops_groups: np.ndarray = field(default_factory=lambda: np.zeros((TROOP_GROUP_SUMS, 0)))
 
+    # The float sums of each block of trials, unfolded (B, FLOATS(M) columns: FLOAT_LAYOUT),
+    # when the tally covers several blocks (Tally.of): adding it to a running total then adds
+    # its blocks one by one in order, so the sums are those of one tally per block added in
+    # block order (the numbers do not depend on the chunk size). None once folded.
+    block_floats: np.ndarray | None = field(default=None, compare=False)
+
     @staticmethod
-    def of(r: TrialResults, leader: int, group: int = 0) -> Tally:
-        """The tally of a set of trials (one block, by convention); with group > 0, also the
-        counts of each group of `group` trials (parameter uncertainty). One compiled pass
-        (_tally_kernel)."""
-        ints, members, sums, hists, losses, groups, sizes, squares, by_group = _tally_kernel(
+    def of(r: TrialResults, leader: int, group: int = 0, block: int = BLOCK) -> Tally:
+        """The tally of a set of trials (one or more blocks of `block` trials, the first
+        starting a block); with group > 0, also the counts of each group of `group` trials
+        (parameter uncertainty). One compiled pass (_tally_kernel): the counts over every
+        trial, the float sums per block (kept unfolded in block_floats, folded in order into
+        the tally's own float fields)."""
+        ints, members, hists, groups, sizes, floats = _tally_kernel(
             r.request, r.rung, r.preferred, r.holds_out, r.sole_veto, r.fallback, r.troops,
             r.first_arrival, r.outcome, r.outcome_alone, r.end_day, r.end_day_alone,
-            r.defender_losses, r.defender_losses_alone, leader, group)
+            r.defender_losses, r.defender_losses_alone, leader, group, block)
         a, b = int(sizes[0]), int(sizes[0] + sizes[1])
+        m = r.troops.shape[1]
+        folded = _fold(None, floats)
         return Tally(
             n=r.n, request=ints[0:4], rung=ints[4:9], preferred_military=members[0],
-            holds_out=members[1], sole_veto=members[2], sends=members[3], troops=sums,
-            fallback=int(ints[15]), leader_alone=int(ints[16]),
+            holds_out=members[1], sole_veto=members[2], sends=members[3],
+            troops=folded[:m].copy(), fallback=int(ints[15]), leader_alone=int(ints[16]),
             other_member_alone=int(ints[17]), coalition=int(ints[18]),
             any_troops=int(ints[19]), first_arrival=hists[:a], outcome=ints[9:12],
             outcome_alone=ints[12:15], end_day=hists[a:b], end_day_alone=hists[b:],
-            defender_losses=float(losses[0]), defender_losses_alone=float(losses[1]),
-            groups=GroupCounts.of_rows(groups), troops_sq=squares, troops_groups=by_group)
+            defender_losses=float(folded[-2]), defender_losses_alone=float(folded[-1]),
+            groups=GroupCounts.of_rows(groups), troops_sq=folded[m:2 * m].copy(),
+            troops_groups=folded[2 * m:-2].reshape(TROOP_GROUP_SUMS, m).copy(),
+            block_floats=floats if floats.shape[0] > 1 else None)
+
+    def floats(self) -> np.ndarray:
+        """The float sums in FLOAT_LAYOUT order (troops, troops_sq, troops_groups, losses)."""
+        return np.concatenate([self.troops, self.troops_sq, self.troops_groups.ravel(),
+                               [self.defender_losses, self.defender_losses_alone]])
+
+    def blocks(self) -> np.ndarray:
+        """(B, FLOATS(M)): the float sums of each block of the tally, in order (one row when
+        it was folded)."""
+        return self.block_floats if self.block_floats is not None else self.floats()[None, :]
 
     def __add__(self, other: Tally) -> Tally:
+        """The tally of both sets of trials: counts added (exact); the float sums of other's
+        blocks added to self's one block at a time, in order."""
         out: dict[str, Any] = {}
         for f in fields(self):
+            if f.name in FLOAT_FIELDS or f.name == "block_floats":
+                continue
             a, b = getattr(self, f.name), getattr(other, f.name)
             if f.name in ("first_arrival", "end_day", "end_day_alone"):
                 out[f.name] = _add_hist(a, b)
             else:
                 out[f.name] = a + b
-        return Tally(**out)
+        return Tally(**out, **_float_fields(_fold(self.floats(), other.blocks()),
+                                            self.troops.shape[0]))
 
     @staticmethod
     def total(tallies: list[Tally]) -> Tally:
@@ -190,16 +217,40 @@ class Tally:
         return running.result()
 
 
+# FLOAT_LAYOUT: the float sums of a tally as one row, in this order (M members): troops (M),
+# troops_sq (M), troops_groups (TROOP_GROUP_SUMS x M, row-major), defender_losses,
+# defender_losses_alone
+FLOAT_FIELDS = ("troops", "troops_sq", "troops_groups", "defender_losses",
+                "defender_losses_alone")
+
+
+def _fold(acc: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+    """acc + rows[0] + rows[1] + ..., added left to right (np.add.accumulate is sequential:
+    the same numbers as a loop); rows[0] itself when acc is None."""
+    stacked = rows if acc is None else np.vstack([acc[None, :], rows])
+    return np.asarray(np.add.accumulate(stacked, axis=0)[-1])
+
+
+def _float_fields(row: np.ndarray, m: int) -> dict[str, Any]:
+    return {"troops": row[:m].copy(), "troops_sq": row[m:2 * m].copy(),
+            "troops_groups": row[2 * m:-2].reshape(TROOP_GROUP_SUMS, m).copy(),
+            "defender_losses": float(row[-2]), "defender_losses_alone": float(row[-1])}
+
+
 class RunningTotal:
     """Tally.total folded as the tallies arrive (in block order): the same sums, in the same
-    order, while each block's tally is let go once added, so memory does not grow with the
-    blocks (the groups' counts are histograms: results/groups.py)."""
+    order, while each tally is let go once added, so memory does not grow with the trials (the
+    groups' counts are histograms: results/groups.py). A tally of several blocks (a chunk's)
+    adds its blocks' float sums one by one."""
 
     def __init__(self) -> None:
         self._acc: Tally | None = None
 
     def add(self, t: Tally) -> None:
-        self._acc = t if self._acc is None else self._acc + t
+        if self._acc is None:
+            self._acc = replace(t, block_floats=None)
+        else:
+            self._acc = self._acc + t
 
     def result(self) -> Tally:
         if self._acc is None:
@@ -207,8 +258,9 @@ class RunningTotal:
         return self._acc
 
 
-def block_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
-    """The engine's per-block reducer (engine.run_chunk): the block's tally."""
+def chunk_tally(model: CompiledCrisis, r: TrialResults) -> Tally:
+    """The engine's reducer (engine.run_chunk): the tally of a chunk's trials, with its blocks'
+    float sums kept apart (Tally.of) so that the running total adds them block by block."""
     return Tally.of(r, model.leader, GROUP if model.posterior is not None else 0)
 
 
