@@ -12,8 +12,8 @@ block, crc32(stream name)))``. The streams are each uncertain quantity (by its n
   stream's numbers unchanged: two runs that differ in one input use common random numbers.
 
 Fixed quantities draw nothing. run_chunk is the unit of work every backend maps: it draws a
-chunk, runs the pipeline, and reduces each block with the caller's reducer (the results layer's
-tally), returning the per-trial arrays only when they are wanted.
+chunk, runs the pipeline, and reduces the chunk with the caller's reducer (the results layer's
+tally, which keeps its float sums per block), returning the per-trial arrays only when they are wanted.
 """
 
 from __future__ import annotations
