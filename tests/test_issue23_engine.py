@@ -53,20 +53,40 @@ def _assert_identical(a, b) -> None:  # type: ignore[no-untyped-def]
             f"{f.name}: {int(np.sum(x != y))} trials differ")
 
 
+# The force equilibrium's Newton steps start elsewhere since issue 23's later change
+# (forces._newton_start) and compute a member's share with one division: the root is found to
+# the same tolerance (|g| <= 1e-11 (1 + C), the bracket to 1e-12), so the troops, and the
+# engagement's losses that follow from them, may differ from the frozen pass in the last bits
+# (RTOL); every count, rung, outcome and day is the same.
+RTOL = 1e-9
+
+
+def _assert_same(a, b) -> None:  # type: ignore[no-untyped-def]
+    """Bit for bit, but the floats to RTOL (see above)."""
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        assert x.dtype == y.dtype and x.shape == y.shape, f.name
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=RTOL, atol=1e-9, equal_nan=True,
+                                       err_msg=f.name)
+        else:
+            assert np.array_equal(x, y), f"{f.name}: {int(np.sum(x != y))} trials differ"
+
+
 @pytest.mark.parametrize("name", bundled.scenario_names())
 @pytest.mark.parametrize("uncertainty", ["posterior", "off"])
-def test_pass_equals_the_pass_before_bit_for_bit(name: str, uncertainty: str) -> None:
+def test_pass_equals_the_pass_before(name: str, uncertainty: str) -> None:
     """Every crisis of every bundled scenario, with and without parameter draws, as run_chunk
     draws them (fixed quantities as scalars) and with every quantity laid out per trial (the
-    council's constants then recomputed each trial): the same numbers as the frozen pass.
-    A chunk that starts at block 1 and ends inside a group."""
+    council's constants then recomputed each trial): the same numbers as the frozen pass (the
+    floats to RTOL). A chunk that starts at block 1 and ends inside a group."""
     sc = with_uncertainty(load_scenario(name), uncertainty)
     for i in range(len(sc.crises)):
         model = compile_crisis(sc, i)
         for fixed in (False, True):
             inputs = draw_trials(model, seed=23, start_block=1, stop_block=2,
                                  trials=BLOCK + 5 * GROUP + 17, fixed=fixed)
-            _assert_identical(run_pipeline(model, inputs), run_before(model, inputs))
+            _assert_same(run_pipeline(model, inputs), run_before(model, inputs))
 
 
 def test_parameters_are_read_once_per_group() -> None:
@@ -179,10 +199,11 @@ def test_council_preferences_equal_the_preferences_before() -> None:
         np.testing.assert_array_equal(u1, u0)
 
 
-def test_equilibrium_over_members_with_a_cap_equals_the_equilibrium_before() -> None:
-    """forces.trial_equilibrium summing over the members with a cap equals its frozen copy
-    (summing over every member) on random games with members at cap 0, no private benefit,
-    members on their steps."""
+def test_equilibrium_equals_the_equilibrium_before() -> None:
+    """forces.trial_equilibrium (summing over the members with a cap, started at the dominant
+    member's root) equals its frozen copy (every member, from the bracket's midpoint) to RTOL
+    on random games with members at cap 0, no private benefit, members on their steps; and it
+    takes fewer Newton steps (the starting point is where the time went)."""
     rng = np.random.default_rng(13)
     for _ in range(3000):
         M = int(rng.integers(1, 10))
@@ -195,7 +216,18 @@ def test_equilibrium_over_members_with_a_cap_equals_the_equilibrium_before() -> 
         trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, new,
                           np.empty(M, np.int64))
         equilibrium_before(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, old)
-        np.testing.assert_array_equal(new, old)
+        np.testing.assert_allclose(new, old, rtol=RTOL, atol=RTOL * (1.0 + old.sum()))
+    # no private benefit, the start on the step of the top member's best reply (C* = S (V - 1)
+    # exactly): the shares at the bracket's end must use the steps' own formula, or that
+    # member would be given its whole cap (a bug the random games above found)
+    V = np.array([0.0, 1.13699781, 0.52879227])
+    cap = np.array([2255.87623217, 1860.6305361, 4305.40105224])
+    S, s0 = 12320.43998717378, 256.76916470073866
+    new, old = np.empty(3), np.empty(3)
+    trial_equilibrium(V, S, 0.0, s0, cap, EQUILIBRIUM_ITERATIONS, new, np.empty(3, np.int64))
+    equilibrium_before(V, S, 0.0, s0, cap, EQUILIBRIUM_ITERATIONS, old)
+    np.testing.assert_allclose(new, old, rtol=RTOL)
+    assert new[1] == pytest.approx(S * (V[1] - 1.0), rel=1e-9)
 
 
 def test_decide_equals_the_decide_before() -> None:

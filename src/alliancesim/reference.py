@@ -74,7 +74,7 @@ def contributions(V: list[float], S: float, pi: float, s0: float, cap: list[floa
     # highest valuation first, each up to its cap
     residual = total - sum(c)
     for i in sorted(range(M), key=lambda i: (-V[i], i)):
-        if residual <= 0.0:
+        if residual <= 1e-9 * (1.0 + total):  # within the root's tolerance: no one's
             break
         add = min(residual, cap[i] - c[i]) if cap[i] - c[i] > 1e-12 else 0.0
         c[i] += add

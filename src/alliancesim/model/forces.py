@@ -64,15 +64,16 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
         return
     ps = pi * s0
     lo = 0.0
-    # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback
-    x = 0.5 * (lo + hi)
+    # safeguarded Newton on g(C) = sum_i c_i(C) - C (decreasing), bisection as fallback,
+    # started at the root of the dominant member's own equation (_newton_start)
+    x = _newton_start(V, S, ps, s0, cap, on, n_on, hi)
     for _ in range(iterations):
         g = -x
         dg = -1.0
-        u = S / (S + x)  # the members' common term of c_i(x)
+        w = S + x
         for j in range(n_on):
             i = on[j]
-            c, dc = _share_and_slope(u, V[i], S, ps, s0, cap[i])
+            c, dc = _share_and_slope(w, V[i] * S, ps, s0, cap[i])
             g += c
             dg += dc
         if abs(g) <= 1e-11 * (1.0 + x):
@@ -88,12 +89,14 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
         x = step if lo < step < hi else 0.5 * (lo + hi)
     C = 0.5 * (lo + hi)
     residual = C
-    for i in range(M):
-        out[i] = _share(hi, V[i], S, pi, s0, cap[i])
+    for i in range(M):  # the shares at hi, by the Newton steps' own formula (g(hi) <= 0)
+        out[i] = _share_and_slope(S + hi, V[i] * S, ps, s0, cap[i])[0]
         residual -= out[i]
     # members on the step of their best reply (no private benefit) take what is left,
-    # highest valuation first (ties: alliance order), each up to its cap
-    while residual > 0.0:
+    # highest valuation first (ties: alliance order), each up to its cap; a residual within
+    # the root's own tolerance is no one's contribution (else a game whose root is C = 0 could
+    # hand 1e-11 soldiers to a member, which would then count as sending troops)
+    while residual > 1e-9 * (1.0 + C):
         pivot = -1
         best = -np.inf
         for i in range(M):
@@ -105,6 +108,36 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
         add = min(residual, cap[pivot] - out[pivot])
         out[pivot] += add
         residual -= add
+
+
+@njit(cache=True)
+def _newton_start(V: np.ndarray, S: float, ps: float, s0: float, cap: np.ndarray,
+                  on: np.ndarray, n_on: int, hi: float) -> float:
+    """Newton's starting point: the equilibrium if only the member d with the highest
+    valuation (the first of equals) responded and the others gave what they would at
+    C0 = clip(S (V_d - 1), 0, hi) (d's total without a private benefit), K = sum_{j != d}
+    c_j(C0). With w = S + C and a = V_d S, d's interior share makes g(C) = 0 the quadratic
+    ps a / (w - a) = w - B, B = ps - s0 + K + S, whose root above a is
+    w = ((a + B) + sqrt((a - B)^2 + 4 ps a)) / 2; where d's share there exceeds its cap, d is
+    capped and C = K + cap_d. Clipped to [0, hi]. Exact when d is the only member with a cap;
+    on the flagship, 2.4 Newton steps a trial instead of 8.5 from the bracket's midpoint
+    (issue 23). Only the start changes: the root is found to the same tolerance."""
+    d = on[0]
+    for j in range(1, n_on):
+        if V[on[j]] > V[d]:
+            d = on[j]
+    C0 = min(max(S * (V[d] - 1.0), 0.0), hi)
+    K = 0.0
+    for j in range(n_on):
+        if on[j] != d:
+            K += _share_and_slope(S + C0, V[on[j]] * S, ps, s0, cap[on[j]])[0]
+    a = V[d] * S
+    B = ps - s0 + K + S
+    w = 0.5 * ((a + B) + np.sqrt((a - B) * (a - B) + 4.0 * ps * a))
+    C = w - S
+    if w <= a or ps * w / (w - a) - s0 > cap[d]:
+        C = K + cap[d]
+    return min(max(C, 0.0), hi)
 
 
 @njit(cache=True)
@@ -157,33 +190,21 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
 
 
 @njit(cache=True)
-def _share_and_slope(u: float, V: float, S: float, ps: float, s0: float, cap: float
+def _share_and_slope(w: float, a: float, ps: float, s0: float, cap: float
                      ) -> tuple[float, float]:
-    """c_i(C) and its derivative in C, given u = S / (S + C) and ps = pi s0 (the members'
-    common terms, computed once per Newton step: the same operations as per member)."""
-    gap = 1.0 - V * u
-    if gap <= 0.0:
+    """c_i(C) and its derivative in C, written with w = S + C and a = V_i S: the public term
+    V_i S / (S + C) >= 1 when w <= a (the cap); else c_i = ps w / (w - a) - s0 and
+    dc_i/dC = -ps a / (w - a)^2, both from one reciprocal of w - a (one division per member
+    and Newton step, none shared in the step's chain but g / dg: issue 23)."""
+    if w <= a:
         return cap, 0.0
-    c = ps / gap - s0
+    r = 1.0 / (w - a)
+    c = ps * w * r - s0
     if c <= 0.0:
         return 0.0, 0.0
     if c >= cap:
         return cap, 0.0
-    return c, -ps / (gap * gap) * V * u * u / S
-
-
-@njit(cache=True)
-def _share(C: float, V: float, S: float, pi: float, s0: float, cap: float) -> float:
-    """c_i(C) for one member (c_i(C) in the module docstring)."""
-    gap = 1.0 - V * (S / (S + C))
-    if gap <= 0.0:
-        return cap
-    c = pi * s0 / gap - s0
-    if c < 0.0:
-        return 0.0
-    return min(c, cap)
-
-
+    return c, -ps * a * r * r
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
                 iterations: int = EQUILIBRIUM_ITERATIONS) -> np.ndarray:
     """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
