@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -101,7 +103,7 @@ def test_a_chunks_tally_adds_its_blocks_one_by_one() -> None:
     want = Tally.total(blocks)
     for cuts in ([0, 2, 6], [0, 1, 4, 6], [0, 6]):
         running = RunningTotal()
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             running.add(chunk_tally(model, r.slice(a * BLOCK, min(b * BLOCK, r.n))))
         got = running.result()
         assert got.block_floats is None

@@ -13,7 +13,8 @@ block, crc32(stream name)))``. The streams are each uncertain quantity (by its n
 
 Fixed quantities draw nothing. run_chunk is the unit of work every backend maps: it draws a
 chunk, runs the pipeline, and reduces the chunk with the caller's reducer (the results layer's
-tally, which keeps its float sums per block), returning the per-trial arrays only when they are wanted.
+tally, which keeps its float sums per block), returning the per-trial arrays only when they
+are wanted.
 """
 
 from __future__ import annotations
