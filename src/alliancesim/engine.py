@@ -523,6 +523,10 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             if drawn_at[r] == council_at[q]:
                 council_per_trial = True
     a_ = b_ = bar = 0.0
+    # a trial no ally reaches waits (held) for the next such trial, and the two are stepped
+    # side by side (engagement.trial_engage_two); h_*: its engagement's inputs
+    held = -1
+    h_S = h_D0 = h_qA = h_qD = h_k = h_brk = h_ratio = h_eff = 0.0
     first_col = K
     level, c, L = 0, 0, 0
     for t in range(T):
@@ -614,11 +618,35 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 (outcome[t], end_day[t], d_loss[t], a_loss[t], outcome_alone[t], end_alone[t],
                  d_loss_alone[t], a_loss_alone[t]) = engagement.trial_engage_pair(
                     S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
-            else:
-                outcome[t], end_day[t], d_loss[t], a_loss[t] = engagement.trial_engage(
-                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
-                outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
-                d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
+            elif held < 0:  # no one arrives: held back, to be stepped with the next such
+                held = t
+                h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff = (S, D0, qA, qD, k_, brk,
+                                                                     ratio, eff)
+            else:  # two trials no one reaches, side by side (the same numbers as one by one)
+                (outcome[held], end_day[held], d_loss[held], a_loss[held], outcome[t],
+                 end_day[t], d_loss[t], a_loss[t]) = engagement.trial_engage_two(
+                    h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff, S, D0, qA, qD, k_, brk,
+                    ratio, eff, horizon, irregular)
+                _alone_as_with(held, outcome, end_day, d_loss, a_loss, outcome_alone,
+                               end_alone, d_loss_alone, a_loss_alone)
+                _alone_as_with(t, outcome, end_day, d_loss, a_loss, outcome_alone, end_alone,
+                               d_loss_alone, a_loss_alone)
+                held = -1
+    if held >= 0:  # the last trial no one reaches, alone (sched is all zero for it)
+        sched[:] = 0.0
+        outcome[held], end_day[held], d_loss[held], a_loss[held] = engagement.trial_engage(
+            h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff, horizon, irregular, sched)
+        _alone_as_with(held, outcome, end_day, d_loss, a_loss, outcome_alone, end_alone,
+                       d_loss_alone, a_loss_alone)
+
+
+@njit(cache=True)
+def _alone_as_with(t: int, outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
+                   a_loss: np.ndarray, outcome_alone: np.ndarray, end_alone: np.ndarray,
+                   d_loss_alone: np.ndarray, a_loss_alone: np.ndarray) -> None:
+    """Trial t's engagement without the alliance is its engagement with it (no one arrives)."""
+    outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
+    d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
 
 
 def bargaining_settings(model: CompiledCrisis) -> EUMSettings:

@@ -129,8 +129,10 @@ def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk:
                       sched: np.ndarray) -> tuple[int, int, float, float, int, int, float, float]:
     """trial_engage with the arrivals of sched and again without any (an all-zero schedule),
     stepped side by side: two independent chains of days, so that the processor overlaps
-    them; each with the same operations in the same order as trial_engage (the zero schedule
-    added as + 0.0), so the same numbers. Returns both results, with then without."""
+    them; each with the same operations in the same order as trial_engage, but the zero
+    schedule's additions left out (x + 0.0 is x but for the sign of a zero: the same values,
+    and 4 cycles less a day on the chain's critical path). Returns both results, with then
+    without."""
     kd = k * qD * (eff if irregular else 1.0)
     ka = k * qA
     threshold = (1.0 - brk) * A0
@@ -153,8 +155,10 @@ def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk:
                 A_new = max(A1 * (1.0 - kd * D1 / safeA0), 0.0)
             else:
                 A_new = max(A1 - kd * D1, 0.0)
-            D_new = max(D1 - ka * A1, 0.0) + sched[day]
-            arrived1 += sched[day]
+            D_new = max(D1 - ka * A1, 0.0)
+            if sched[day] != 0.0:  # arrivals are a few days: off the chain on the others
+                D_new += sched[day]
+                arrived1 += sched[day]
             A1 = A_new
             D1 = D_new
             if D1 < ratio * A1:
@@ -170,8 +174,7 @@ def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk:
                 A_new2 = max(A2 * (1.0 - kd * D2 / safeA0), 0.0)
             else:
                 A_new2 = max(A2 - kd * D2, 0.0)
-            D_new2 = max(D2 - ka * A2, 0.0) + 0.0
-            arrived2 += 0.0
+            D_new2 = max(D2 - ka * A2, 0.0)
             A2 = A_new2
             D2 = D_new2
             if D2 < ratio * A2:
@@ -185,6 +188,76 @@ def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk:
         if not (live1 or live2):
             break
     return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, A0 - A2
+
+
+@njit(cache=True)
+def trial_engage_two(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
+                     ratio: float, eff: float, B0: float, E0: float, qB: float, qE: float,
+                     k2: float, brk2: float, ratio2: float, eff2: float, horizon: int,
+                     irregular: bool) -> tuple[int, int, float, float, int, int, float, float]:
+    """trial_engage for two trials without arrivals (an all-zero schedule), stepped side by
+    side: the first trial's aggressor A0 and defender D0 with its parameters, the second's B0
+    and E0 with its own (suffix 2). Two independent chains of days that the processor overlaps
+    (engine._pass pairs the trials no ally reaches, most of them: each alone was a serial
+    chain of ~13 cycles a day); each with the operations of trial_engage in its order but the
+    zero schedule's additions (x + 0.0 is x but for the sign of a zero: the same values).
+    Returns both results, first then second."""
+    kd = k * qD * (eff if irregular else 1.0)
+    ka = k * qA
+    threshold = (1.0 - brk) * A0
+    safeA0 = max(A0, 1e-12)
+    kd2 = k2 * qE * (eff2 if irregular else 1.0)
+    ka2 = k2 * qB
+    threshold2 = (1.0 - brk2) * B0
+    safeB0 = max(B0, 1e-12)
+    A1 = A0
+    D1 = D0 + 0.0
+    arrived1 = D1
+    A2 = B0
+    D2 = E0 + 0.0
+    arrived2 = D2
+    r1 = CONTAINED
+    r2 = CONTAINED
+    end1 = horizon
+    end2 = horizon
+    live1 = True
+    live2 = True
+    for day in range(1, horizon + 1):
+        if live1:
+            if irregular:
+                A_new = max(A1 * (1.0 - kd * D1 / safeA0), 0.0)
+            else:
+                A_new = max(A1 - kd * D1, 0.0)
+            D_new = max(D1 - ka * A1, 0.0)
+            A1 = A_new
+            D1 = D_new
+            if D1 < ratio * A1:
+                r1 = LOST
+                end1 = day
+                live1 = False
+            elif A1 <= threshold:
+                r1 = REPELLED
+                end1 = day
+                live1 = False
+        if live2:
+            if irregular:
+                A_new2 = max(A2 * (1.0 - kd2 * D2 / safeB0), 0.0)
+            else:
+                A_new2 = max(A2 - kd2 * D2, 0.0)
+            D_new2 = max(D2 - ka2 * A2, 0.0)
+            A2 = A_new2
+            D2 = D_new2
+            if D2 < ratio2 * A2:
+                r2 = LOST
+                end2 = day
+                live2 = False
+            elif A2 <= threshold2:
+                r2 = REPELLED
+                end2 = day
+                live2 = False
+        if not (live1 or live2):
+            break
+    return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, B0 - A2
 
 
 @njit(cache=True)
