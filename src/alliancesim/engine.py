@@ -610,8 +610,10 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 travel, sent[t], based, arrival, day0, later)
         if through >= 6:
             # 6. engagement, with and without the alliance (the same when no one arrives)
-            arrives = engagement.trial_schedule(day0, later, arrival, quality, victim, horizon,
-                                                sched)
+            # (no one sent: nothing arrives, and the schedule, read only when something
+            # does, is left as it is)
+            arrives = not np.isnan(first[t]) and engagement.trial_schedule(
+                day0, later, arrival, quality, victim, horizon, sched)
             qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
             brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
             if arrives:  # with and without the alliance, side by side
