@@ -171,10 +171,11 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
     M = participant.shape[0]
     anyone = False
     for i in range(M):
-        V[i] = valuation * stake_[i] * troops[i] / reference_army
-        cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
         anyone = anyone or participant[i]
-    if anyone:
+    if anyone:  # (most trials have no participant: nothing to compute)
+        for i in range(M):
+            V[i] = valuation * stake_[i] * troops[i] / reference_army
+            cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
         trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out, on)
     else:
         out[:] = 0.0
