@@ -77,11 +77,15 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             members[0, i] += preferred[t, i] == 4
             members[1, i] += holds_out[t, i]
             members[2, i] += sole_veto[t, i]
-            if troops[t, i] > 0.0:
+            v = troops[t, i]
+            if v > 0.0:  # (a member that sends none adds 0 to every sum: skipped)
                 members[3, i] += 1
                 n_sending += 1
-            row[i] += troops[t, i]
-            row[M + i] += troops[t, i] * troops[t, i]
+                row[i] += v
+                row[M + i] += v * v
+                if group > 0:
+                    g_sum[i] += v
+                    g_sq[i] += v * v
         alone_leader = (fallback[t] and leader >= 0 and troops[t, leader] > 0.0
                         and n_sending == 1)
         ints[15] += fallback[t]
@@ -104,9 +108,6 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             groups[g, 8] += outcome[t] == 0
             groups[g, 9] += outcome[t] == 2
             g_n += 1
-            for i in range(M):
-                g_sum[i] += troops[t, i]
-                g_sq[i] += troops[t, i] * troops[t, i]
             if (t + 1) % group == 0 or t == T - 1:  # the group's last trial
                 for i in range(M):  # by group (TROOP_GROUP_SUMS, M) from column 2M
                     row[2 * M + i] += g_sum[i] * g_sum[i] / g_n
