@@ -4,8 +4,9 @@
 Same model, same inputs: each step draws the crisis's uncertain quantities from the scenario's
 own distributions (one trial at a time, from the model's numpy generator), then the victim's
 request, each member agent's deliberation (its latent support and preferred rung), the
-decision rule with the leader's weight, the fallback, the force-generation equilibrium, the
-deployment and the engagement with and without the allies. The stage arithmetic that is not
+decision rule with the leader's weight, the fallback, the force-generation equilibrium (each
+pledge projected over its distance to the victim), the deployment (with its travel days) and
+the engagement with and without the allies. The stage arithmetic that is not
 agent behaviour (the decision rule, the equilibrium, the daily engagement) is the scalar
 reference's (alliancesim.reference): plain Python a Mesa user would write the same way. The
 random numbers differ from the engine's (its own stream), so the two agree in distribution,
@@ -131,8 +132,10 @@ class CrisisModel(mesa.Model):
                 participant.append(cap == MILITARY and willing and tied and clears)
         # force generation
         base = [x[f"base_in_victim.{m.code}"] for m in members]
-        caps = [(x[f"standing_forces.{m.code}"] + base[i]) if participant[i] else 0.0
-                for i, m in enumerate(members)]
+        distance = c.distance  # km to the victim (0: contiguous or based there; issue 19)
+        caps = [(x[f"standing_forces.{m.code}"] / (1.0 + distance[i]
+                                                    / x["geography.half_strength_km"])
+                 + base[i]) if participant[i] else 0.0 for i, m in enumerate(members)]
         stake = [max(0.0, c.exposure[i] + max(c.affinity_victim[i], 0.0)
                      - max(c.affinity_aggressor[i], 0.0) + c.leader_stake[i])
                  for i in range(len(members))]
@@ -147,7 +150,8 @@ class CrisisModel(mesa.Model):
         arrivals = []
         for i, m in enumerate(members):
             arrive = math.ceil(delay + x[f"readiness_days.{m.code}"]
-                               + x["deployment.transport_days"])
+                               + x["deployment.transport_days"]
+                               + distance[i] / x["geography.km_per_day"])
             on_day0 = min(sent[i], base[i])
             factor = quality[i] / quality[v]
             arrivals += [(0, on_day0 * factor), (arrive, (sent[i] - on_day0) * factor)]
