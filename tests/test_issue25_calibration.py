@@ -4,6 +4,7 @@ probit (hindcast / calibrate --council expected_utility)."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from rich.console import Console
 
 import alliancesim
 from alliancesim import api
@@ -26,6 +28,8 @@ from alliancesim.model.council.eum_likelihood import FORECAST, case_draws, case_
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.rules import DecisionRule
 from alliancesim.model.request import VICTIM_PREF
+from alliancesim.report.validation_tables import render_hindcast
+from alliancesim.results.validation import HindcastReport
 from alliancesim.scenario.errors import UsageError
 from alliancesim.scenario.params import apply_parameters
 
@@ -228,6 +232,18 @@ def test_hindcast_and_calibrate_from_the_command_line(tmp_path: Path) -> None:
     assert ("model", "alliance grants") in pairs
     assert all(FORECAST in c["p_observed"] for c in report["cases"])
     assert FORECAST in report["reliability"]
+    # the terminal tables and the stored record's HTML page show it beside the probit
+    rec = HindcastReport.model_validate(report)
+    console = Console(file=io.StringIO(), width=200)
+    render_hindcast(rec, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert f"{FORECAST} - model" in text and FORECAST in text.split("Scores (mean")[1]
+    assert "Strongest baseline by the log score: " in text  # the EUM is not a baseline
+    assert f"Strongest baseline by the log score: {FORECAST}" not in text
+    store = tmp_path / "runs.duckdb"
+    page = api.report(api.record("hindcast", rec, store=store), out=tmp_path / "h.html",
+                      store=store).read_text(encoding="utf-8")
+    assert f"P(observed): {FORECAST}" in page and f"{FORECAST} - alliance grants" in page
     params = tmp_path / "eum.yaml"
     r = _run("calibrate", "--cases", str(folder), "--council", "expected_utility",
              "--council-trials", "8", "--out", str(params))
