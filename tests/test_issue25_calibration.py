@@ -252,3 +252,17 @@ def test_hindcast_and_calibrate_from_the_command_line(tmp_path: Path) -> None:
     assert block["model"] == "expected_utility" and "bargaining" in block
     r = _run("run", "csto-2021-autumn", "--params", str(params), "--trials", "2000")
     assert r.returncode == 0, r.stderr
+
+
+def test_a_fixed_parameter_set_scores_cases_with_the_eum_council() -> None:
+    # score --params with model: expected_utility: P(rung) by simulation, not a closed form
+    case = [c for c in api._cases(None) if c.id == "csto_2021_arm_may"]
+    eum = api.score_cases(case, params={"council": {"model": "expected_utility"}})
+    probit = api.score_cases(case)
+    assert eum.parameters["model"] == "expected_utility"
+    p, q = (np.array(r.cases[0].probabilities["model"]) for r in (eum, probit))
+    assert p.sum() == pytest.approx(1.0) and np.all(p[3:] == 0.0)
+    assert not np.allclose(p, q)  # the rounds move it
+    # the baselines do not depend on the council
+    assert eum.cases[0].probabilities["alliance grants"] == \
+        probit.cases[0].probabilities["alliance grants"]
