@@ -170,7 +170,7 @@ def test_a_fit_improves_the_likelihood_of_simulated_data() -> None:
 
 
 def test_a_held_out_outcome_leaves_its_own_eum_forecast_unchanged() -> None:
-    ds = [_design(20 + s, observed=(s * 2) % 5, alliance="ab"[s % 2]) for s in range(5)]
+    ds = [_design(20 + s, observed=(s * 2) % 5, alliance="ab"[s % 2]) for s in range(4)]
     m = EUMCouncil(trials=8, max_iterations=2)
     train, held = ds[1:], ds[0]
     first = hindcast.forecast_case(train, held, eum=m)
@@ -266,3 +266,23 @@ def test_a_fixed_parameter_set_scores_cases_with_the_eum_council() -> None:
     # the baselines do not depend on the council
     assert eum.cases[0].probabilities["alliance grants"] == \
         probit.cases[0].probabilities["alliance grants"]
+
+
+def test_its_preferences_without_rounds_are_the_probits() -> None:
+    d = _design(8, m=5)
+    T = 300
+    rng = np.random.default_rng(1)
+    e, z = rng.standard_normal((T, 5)), rng.standard_normal(T)
+    probit = OrderedProbit()
+    values = {k: np.full(T, v) for k, v in probit.natural(probit.prior_theta()).items()}
+    values["council.intercept"] = np.zeros(T)
+    features = [d.x[:, k] for k in range(K)]
+    want = probit.preferences(features, values, e, z, "common_shock")
+    m = EUMCouncil(settings=EUMSettings(rounds=0, span=100.0))
+    got = m.preferences(features, values, e, z, "common_shock", troops=d.troops)
+    np.testing.assert_array_equal(got.preferred, want.preferred)
+    np.testing.assert_array_equal(got.unilateral, want.unilateral)
+    moved = EUMCouncil().preferences(features, values, e, z, "common_shock", troops=d.troops)
+    assert not np.array_equal(moved.preferred, want.preferred)  # the rounds move them
+    with pytest.raises(ValueError, match="needs the members' troops"):
+        m.preferences(features, values, e, z, "common_shock")
