@@ -681,6 +681,10 @@ def calibrate(
     for e in report.estimates:
         row(table, e.name, e.value, e.se, e.prior)
     out_console.print(table)
+    if report.council.get("model") == "expected_utility":
+        out_console.print("The expected-utility council (docs/eum.md, Calibration): its MAP by "
+                          "the simulated likelihood, started at the probit's and stopped after "
+                          "a few L-BFGS-B steps; nan: no standard error is computed for it.")
     kept = [e.name.split(".", 1)[1] for e in report.estimates
             if e.name.startswith("coefficients.") and e.se == 0.0]
     out_console.print("The common intercept is fixed at 0 (not identified apart from the "

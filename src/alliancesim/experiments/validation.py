@@ -76,6 +76,9 @@ def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n",
         start = calibration.fit(ds, prior_sd, prior=prior, standard_errors=False)
         fit = calibration.fit(ds, prior_sd, prior=prior, standard_errors=False,
                               model=eum_council(council_trials), start=start.theta)
+        held = fit.model.fixed()  # held parameters: no variance; the fitted ones: unknown
+        cov = np.where(held[:, None] | held[None, :], 0.0, np.nan)
+        fit = replace(fit, cov=cov)
     else:
         fit = calibration.fit(ds, prior_sd, prior=prior)
     centre, _ = calibration.prior_of(prior, prior_sd)
