@@ -312,9 +312,30 @@ def _check_prior(prior: str) -> None:
         raise UsageError(f"unknown prior; one of {', '.join(PRIORS)}", param="prior", value=prior)
 
 
+def _check_council(council: str, council_trials: int | None) -> None:
+    from alliancesim.experiments.validation import COUNCILS
+    from alliancesim.model.council.eum_likelihood import MAX_TRIALS
+
+    if council not in COUNCILS:
+        raise UsageError(f"unknown council model; one of {', '.join(COUNCILS)}",
+                         param="council", value=council)
+    if council_trials is None:
+        return
+    if council != "expected_utility":
+        raise UsageError("applies only with council expected_utility (its simulated "
+                         "likelihood's draws per case)", param="council_trials",
+                         value=council_trials)
+    if isinstance(council_trials, bool) or not isinstance(council_trials, int) \
+            or not 1 <= council_trials <= MAX_TRIALS:
+        raise UsageError(f"must be a whole number from 1 to {MAX_TRIALS:,}",
+                         param="council_trials", value=council_trials)
+
+
 def calibrate(cases: CasesArg = None, *, prior_sd: float = 1.0,
-              prior: str = "large-n", posterior: bool = True,
-              progress: Callable[[str], None] | None = None) -> CalibrationReport:
+              prior: str = "large-n", posterior: bool | None = None,
+              progress: Callable[[str], None] | None = None,
+              council: str = "ordered_probit",
+              council_trials: int | None = None) -> CalibrationReport:
     """Fit the council model and the request stage to the cases (a folder of case files, a
     list, or the bundled ones): the posterior's mode (MAP, penalised maximum likelihood) with
     Laplace standard errors and, with `posterior` (about a minute), the exact posterior by MCMC
@@ -322,14 +343,21 @@ def calibrate(cases: CasesArg = None, *, prior_sd: float = 1.0,
     effective sample sizes, and the draws `run` takes its bands from. prior_sd is the prior's
     standard deviation; prior "large-n" centres the affinity coefficients on the large-N
     member model's estimates (data/large_n_prior.yaml) instead of the judgement.
-    progress(message) as the work goes on (the MCMC's step count)."""
+    progress(message) as the work goes on (the MCMC's step count). council: the council model
+    fitted, "ordered_probit" (the default) or "expected_utility" (its MAP by the simulated
+    likelihood, `council_trials` draws per case, no standard errors and no posterior:
+    posterior defaults to True for the probit and must be off for it; docs/eum.md)."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
     _check_prior(prior)
+    _check_council(council, council_trials)
+    if posterior is None:
+        posterior = council == "ordered_probit"
     from alliancesim.experiments import validation
 
     return validation.calibrate(_cases(cases), prior_sd, prior=prior, sample=posterior,
-                                progress=progress)
+                                progress=progress, council=council,
+                                council_trials=council_trials)
 
 
 def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
@@ -337,7 +365,8 @@ def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
              prior: str = "large-n", ablation: bool = True, codings: bool = True,
              nested: bool = False, workers: int = 1,
              progress: Callable[[str], None] | None = None,
-             by_alliance: bool = False) -> HindcastReport:
+             by_alliance: bool = False, council: str = "ordered_probit",
+             council_trials: int | None = None) -> HindcastReport:
     """Leave-one-out forecasts of every case from a fit on the others, scored against the
     baselines (three of which know the alliance); `out`, a folder for hindcast.json and
     reliability.png; prior as calibrate's. ablation: every specification of
@@ -345,9 +374,18 @@ def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
     re-scored; nested: the nested selection of the specification inside the loop (minutes;
     `workers` processes); by_alliance: also leave one alliance out at a time, unpooled and
     with the intercepts partially pooled (needs cases of two alliances or more);
-    progress(message) as each part starts."""
+    progress(message) as each part starts. council "expected_utility": the expected-utility
+    council fitted on the same cases beside the probit, its forecast "model (EUM)" scored
+    against the probit's "model" and every baseline (`council_trials` draws per case in its
+    simulated likelihood; the ablation, codings and by_alliance stay the probit's; nested is
+    refused). docs/eum.md, "Calibration"."""
     if prior_sd <= 0:
         raise UsageError("must be greater than 0", param="prior_sd", value=prior_sd)
+    _check_council(council, council_trials)
+    if nested and council == "expected_utility":
+        raise UsageError("the nested selection chooses among the probit's specifications; it "
+                         "does not apply with council expected_utility (leave --nested off)",
+                         param="nested", value=True)
     if not 1 <= workers <= MAX_WORKERS:
         raise UsageError(f"must be in 1..{MAX_WORKERS}", param="workers", value=workers)
     _check_prior(prior)
@@ -361,7 +399,8 @@ def hindcast(cases: CasesArg = None, *, prior_sd: float = 1.0,
                                          prior=prior, with_ablation=ablation,
                                          with_codings=codings, with_nested=nested,
                                          workers=workers, progress=progress,
-                                         with_alliances=by_alliance)
+                                         with_alliances=by_alliance, council=council,
+                                         council_trials=council_trials)
         if out is not None:
             write_hindcast(report, out, folder=folder)
     return report

@@ -555,6 +555,15 @@ PriorNameOption = Annotated[str, typer.Option(
 PriorOption = Annotated[float, typer.Option(
     "--prior-sd", min=1e-3, help="Standard deviation of the Gaussian prior (the penalty) around "
     "the pre-calibration judgement.")]
+CouncilOption = Annotated[str, typer.Option(
+    "--council", metavar="ordered_probit|expected_utility",
+    help="The council model fitted: ordered_probit (the closed form), or expected_utility "
+    "(Bueno de Mesquita's bargaining; its likelihood by simulation with common random "
+    "numbers, docs/eum.md).")]
+CouncilTrialsOption = Annotated[int | None, typer.Option(
+    "--council-trials", metavar="N",
+    help="With --council expected_utility: the draws per case of its simulated likelihood "
+    "(default 32; the fits' time grows with it).")]
 
 
 @app.command()
@@ -611,20 +620,24 @@ def calibrate(
         "`run --params`): the MAP as the parameters, and the posterior's draws.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the fit as JSON (the posterior's "
                                         "summary; --out writes its draws).")] = False,
-    posterior: Annotated[bool, typer.Option(
+    posterior: Annotated[bool | None, typer.Option(
         "--posterior/--no-posterior", help="Also draw from the exact posterior by MCMC "
         "(emcee; about a minute): posterior mean, sd, 5-95% interval, R-hat and effective "
         "sample size per parameter. --no-posterior: the MAP and its Laplace standard errors "
-        "only.")] = True,
+        "only. Default: on for ordered_probit, off (and refused) for "
+        "expected_utility.", show_default=False)] = None,
+    council: CouncilOption = "ordered_probit",
+    council_trials: CouncilTrialsOption = None,
 ) -> None:
     """Fit the council and the request stage to the cases: the MAP (penalised maximum
     likelihood) and the exact posterior (MCMC)."""
     api.check_options(out_file=out)
     _check_store()
+    sampled = posterior if posterior is not None else council == "ordered_probit"
     with _status("calibrating: the MAP, then the posterior by MCMC (about a minute)"
-                 if posterior else "calibrating") as say:
+                 if sampled else "calibrating") as say:
         report = api.calibrate(folder, prior_sd=prior_sd, prior=prior, posterior=posterior,
-                               progress=say)
+                               progress=say, council=council, council_trials=council_trials)
     if out is not None:
         api.write_parameters(report, out)
     if json_:  # the draws (thousands of rows) go to --out's file, not the terminal
@@ -668,6 +681,10 @@ def calibrate(
     for e in report.estimates:
         row(table, e.name, e.value, e.se, e.prior)
     out_console.print(table)
+    if report.council.get("model") == "expected_utility":
+        out_console.print("The expected-utility council (docs/eum.md, Calibration): its MAP by "
+                          "the simulated likelihood, started at the probit's and stopped after "
+                          "a few L-BFGS-B steps; nan: no standard error is computed for it.")
     kept = [e.name.split(".", 1)[1] for e in report.estimates
             if e.name.startswith("coefficients.") and e.se == 0.0]
     out_console.print("The common intercept is fixed at 0 (not identified apart from the "
@@ -731,6 +748,13 @@ def hindcast(
         "--by-alliance", help="Also leave one alliance out at a time: each alliance's cases "
         "forecast by fits on the others' (unpooled and with the intercepts partially pooled; "
         "needs cases of two alliances or more, e.g. --cases bundled --cases beyond).")] = False,
+    council: Annotated[str, typer.Option(
+        "--council", metavar="ordered_probit|expected_utility",
+        help="expected_utility: also fit Bueno de Mesquita's bargaining council on the same "
+        "cases and score its forecast, 'model (EUM)', beside the probit's 'model' and every "
+        "baseline (minutes; the ablation, codings and --by-alliance stay the probit's; "
+        "--nested does not apply).")] = "ordered_probit",
+    council_trials: CouncilTrialsOption = None,
 ) -> None:
     """Leave-one-out validation: fit on all cases but one, predict it; scores vs baselines."""
     from alliancesim.report.validation_tables import render_burden, render_hindcast
@@ -741,7 +765,8 @@ def hindcast(
         with _status("hindcast") as say:
             report = api.hindcast(folder, prior_sd=prior_sd, prior=prior, ablation=ablation,
                                   codings=codings, nested=nested, workers=workers,
-                                  progress=say, by_alliance=by_alliance)
+                                  progress=say, by_alliance=by_alliance, council=council,
+                                  council_trials=council_trials)
         written = api.write_hindcast(report, out, folder=held) if out is not None else []
 
     def show() -> None:

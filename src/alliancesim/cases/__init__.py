@@ -17,8 +17,8 @@ from alliancesim.cases.case import (
     to_scenario,
     troops_of,
 )
-from alliancesim.cases.designs import design, point_features, point_values
+from alliancesim.cases.designs import design, point_features, point_troops, point_values
 
 __all__ = ["Case", "Contribution", "Observed", "case_names", "case_path", "contribution_text",
            "design", "load_case", "load_case_sets", "load_cases", "load_scenario_or_case",
-           "point_features", "point_values", "to_scenario", "troops_of"]
+           "point_features", "point_troops", "point_values", "to_scenario", "troops_of"]

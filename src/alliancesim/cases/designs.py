@@ -23,6 +23,13 @@ def point_values(model: CompiledCrisis) -> dict[str, np.ndarray]:
     return {q.name: np.array([np.clip(point(q.value), q.low, q.high)]) for q in model.quantities}
 
 
+def point_troops(model: CompiledCrisis) -> np.ndarray:
+    """The members' troops N_j (M,) at the point values (the cost feature's, and the
+    expected-utility council's capabilities)."""
+    v = point_values(model)
+    return np.array([float(v[f"troops.{m}"][0]) for m in model.members])
+
+
 def point_features(model: CompiledCrisis) -> np.ndarray:
     """The members' council features x (M, K) at the point values."""
     v = point_values(model)
@@ -32,7 +39,8 @@ def point_features(model: CompiledCrisis) -> np.ndarray:
 
 def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int = -1
            ) -> CaseDesign:
-    """The design of a compiled one-crisis case whose request is fixed."""
+    """The design of a compiled one-crisis case whose request is fixed: the council's members
+    (rules.voters) with their features, troops, rule, cap and observation."""
     if model.request_fixed < 0:
         raise ValueError(f"{case_id or model.crisis_id}: the request must be fixed")
     tied = may_act_alone(model.tie_to_victim, model.tie_to_aggressor, model.victim,
@@ -41,4 +49,5 @@ def design(model: CompiledCrisis, observed: int, case_id: str = "", outside: int
     return CaseDesign(case_id or model.crisis_id, point_features(model)[keep],
                       voter_index(model.victim, party), voter_index(model.leader, party),
                       rule_of(model), int(REQUEST_CAP[model.request_fixed]), observed,
-                      tied[keep], outside, int(model.request_fixed), model.alliance)
+                      tied[keep], outside, int(model.request_fixed), model.alliance,
+                      point_troops(model)[keep])

@@ -149,7 +149,8 @@ def intercept_slice(model: CouncilModel) -> slice:
 def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = None,
         standard_errors: bool = True, model: CouncilModel = DEFAULT_MODEL,
         prior: str = "large-n", pin: Mapping[str, float] | None = None,
-        intercepts: bool = True, intercept_sd: float | None = None) -> Fit:
+        intercepts: bool = True, intercept_sd: float | None = None,
+        start: np.ndarray | None = None, maxiter: int | None = None) -> Fit:
     """The penalised maximum-likelihood estimate. rule overrides every case's decision rule;
     standard_errors=False skips the Hessian (leave-one-out fits need only the estimate);
     prior: "judgement" or "large-n" (prior_of). The model gets one intercept for each alliance
@@ -158,7 +159,11 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     instead of fitted, replacing the model's own pins (DEFAULT_PINS) when given (scenario
     names, e.g. {"leader_weight": 0.5, "coefficients.exposure": 0.0}; the specifications of
     experiments/specs.py). intercept_sd: the prior sd of the alliances' intercepts (default
-    prior_sd; fit_pooled chooses it from the record)."""
+    prior_sd; fit_pooled chooses it from the record). start: where L-BFGS-B starts (default the
+    prior centre; a fixed parameter starts, and stays, at its prior value); maxiter: its
+    iterations at most (default the model's `max_iterations` if it has one, the expected-utility
+    council's, else 2000); the objective's evaluations are capped at the model's
+    `max_evaluations` (else scipy's 15,000)."""
     if prior_sd <= 0:
         raise ValueError(f"prior_sd must be > 0 (got {prior_sd})")
     model = model.for_alliances(tuple(sorted({d.alliance for d in designs if d.alliance}))
@@ -173,10 +178,14 @@ def fit(designs: list[CaseDesign], prior_sd: float = 1.0, rule: str | None = Non
     fixed = model.fixed()
     bounds = [(float(centre[j]), float(centre[j])) if fixed[j] else b
               for j, b in enumerate(model.bounds())]
-    start = np.where(fixed, centre, model.prior_theta())
+    if start is not None and np.shape(start) != (model.n_params,):
+        raise ValueError(f"start must have {model.n_params} entries (got {np.shape(start)})")
+    start = np.where(fixed, centre, model.prior_theta() if start is None else start)
+    iterations = maxiter if maxiter is not None else int(getattr(model, "max_iterations", 2000))
     res = minimize(objective, start, args=(designs, sds, rule, model, centre),
                    jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": 2000, "gtol": 1e-9})
+                   options={"maxiter": iterations, "gtol": 1e-9,
+                            "maxfun": int(getattr(model, "max_evaluations", 15_000))})
     theta = np.asarray(res.x)
     cov = np.full((model.n_params, model.n_params), np.nan)
     if standard_errors:

@@ -8,11 +8,14 @@ Used to check the Monte Carlo (tests) and beside the simulated frequencies.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from alliancesim.cases.designs import point_features, point_values
+from alliancesim.cases.designs import point_features, point_troops, point_values
+from alliancesim.engine import bargaining_settings
 from alliancesim.model import crisis, request
-from alliancesim.model.council import council_model
+from alliancesim.model.council import EUMCouncil, council_model
 from alliancesim.model.council.rules import rule_of, voter_index, voters
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import is_uncertain
@@ -51,7 +54,9 @@ def uncertain_inputs(model: CompiledCrisis) -> list[str]:
 def response_probabilities(model: CompiledCrisis, at_points: bool = False) -> np.ndarray:
     """P(collective rung = l), l = 0..4, in closed form. Raises NoClosedFormError if an input
     is uncertain, unless at_points: then every input is taken at its point value, as the fit and
-    the hindcast take a case's (cases.designs.point_values)."""
+    the hindcast take a case's (cases.designs.point_values). The expected-utility council has
+    no closed form: its P(L = l | request) is by simulation (EUMCouncil.rung_probabilities,
+    with the crisis's bargaining readings and the members' troops at their point values)."""
     uncertain = uncertain_inputs(model)
     if uncertain and not at_points:
         raise NoClosedFormError(f"uncertain council inputs: {', '.join(uncertain)}")
@@ -62,8 +67,14 @@ def response_probabilities(model: CompiledCrisis, at_points: bool = False) -> np
     rule = rule_of(model)
     out = np.zeros(5)
     for level, pr in enumerate(request_probabilities(model)):
-        if pr > 0.0:
-            out += pr * council.rung_probabilities(x, values, rule, victim,
-                                                   int(request.REQUEST_CAP[level]), model.noise,
-                                                   int(request.VICTIM_PREF[level]))
+        if pr <= 0.0:
+            continue
+        cap, own = int(request.REQUEST_CAP[level]), int(request.VICTIM_PREF[level])
+        if isinstance(council, EUMCouncil):  # no closed form: by simulation, its own readings
+            eum = replace(council, settings=bargaining_settings(model))
+            out += pr * eum.rung_probabilities(x, values, rule, victim, cap, model.noise, own,
+                                               troops=point_troops(model)[voters(model)])
+        else:
+            out += pr * council.rung_probabilities(x, values, rule, victim, cap, model.noise,
+                                                   own)
     return out

@@ -47,16 +47,21 @@ from alliancesim.experiments.baselines import (
     grants_forecast,
     request_base_rate,
 )
-from alliancesim.experiments.calibration import DEFAULT_MODEL, fit_pooled, with_rule
+from alliancesim.experiments.calibration import DEFAULT_MODEL, Fit, fit, fit_pooled, with_rule
 from alliancesim.experiments.specs import MODEL, NESTED, Spec
 from alliancesim.model.council import CaseDesign, CouncilModel
+from alliancesim.model.council.eum_likelihood import FORECAST
 from alliancesim.model.council.probit import PROB_FLOOR
 
 ALLIANCE_AWARE = ("alliance base rate", "alliance grants", "alliance probit")
 FORECASTS = ("model", *ALLIANCE_AWARE, "leader decides", "request base rate", "frequency",
              "always decline")
 BASELINES = FORECASTS[1:]
-__all__ = ["ALLIANCE_AWARE", "BASELINES", "DECLINE_EPS", "FORECASTS", "decline_forecast",
+# the expected-utility council's forecast (hindcast --council expected_utility), beside the
+# probit's "model": the same specification (calibration.MODEL's prior and pins) fitted by its
+# simulated likelihood (model/council/eum_likelihood.py)
+EUM = FORECAST
+__all__ = ["ALLIANCE_AWARE", "BASELINES", "DECLINE_EPS", "EUM", "FORECASTS", "decline_forecast",
            "frequency_forecast", "request_base_rate"]
 
 J = TypeVar("J")
@@ -96,10 +101,21 @@ def leader_rule(d: CaseDesign) -> CaseDesign:
     return with_rule(d, "leader")
 
 
+def eum_fit(spec: Spec, train: list[CaseDesign], eum: CouncilModel, start: Fit) -> Fit:
+    """The expected-utility council fitted on `train` by the specification's prior and pins,
+    started at the probit's fit on the same cases (`start`: the EUM's likelihood is the
+    probit's at 0 rounds) and stopped at the model's iteration cap (eum_likelihood)."""
+    return fit(spec.designs(train), spec.prior_sd, standard_errors=False, model=eum,
+               prior=spec.prior, pin=dict(spec.pin), intercepts=spec.intercepts,
+               start=start.theta)
+
+
 def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1.0,
-                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n"
-                  ) -> CaseForecast:
-    """Every forecast of one held-out case from fits on `train` (which must not contain it)."""
+                  council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n",
+                  eum: CouncilModel | None = None) -> CaseForecast:
+    """Every forecast of one held-out case from fits on `train` (which must not contain it);
+    with `eum` (an expected-utility council, eum_likelihood.EUMCouncil) also its forecast,
+    named EUM, fitted on the same cases."""
     spec = replace(MODEL, prior=prior, prior_sd=prior_sd)
     model = spec.fit(train, council)
     leader = spec.fit(train, council, rule="leader")
@@ -121,6 +137,8 @@ def forecast_case(train: list[CaseDesign], held: CaseDesign, prior_sd: float = 1
         "frequency": frequency_forecast(train, held.cap),
         "always decline": decline_forecast(held.cap),
     }
+    if eum is not None:
+        probs[EUM] = eum_fit(spec, train, eum, model).probabilities(spec.held(held))
     return CaseForecast(held.case_id, held.observed, held.cap, probs, held.outside, p_out, joint,
                         held.alliance)
 
@@ -218,12 +236,14 @@ def pooled_leave_one_out(designs: list[CaseDesign],
 
 def leave_one_out(designs: list[CaseDesign], prior_sd: float = 1.0,
                   council: CouncilModel = DEFAULT_MODEL, prior: str = "large-n",
-                  progress: Callable[[int, int], None] | None = None) -> list[CaseForecast]:
-    """Each case forecast by the model fitted on the others; progress(k, n) after the k-th."""
+                  progress: Callable[[int, int], None] | None = None,
+                  eum: CouncilModel | None = None) -> list[CaseForecast]:
+    """Each case forecast by the model fitted on the others (with `eum`, the expected-utility
+    council's forecast too); progress(k, n) after the k-th."""
     out = []
     for k, held in enumerate(designs):
         out.append(forecast_case(designs[:k] + designs[k + 1 :], held, prior_sd, council,
-                                 prior))
+                                 prior, eum))
         if progress:
             progress(k + 1, len(designs))
     return out
@@ -357,7 +377,7 @@ def score(forecasts: list[CaseForecast]) -> Scores:
     log_score, brier = {}, {}
     if not forecasts:
         return Scores({}, {})
-    for name in (n for n in FORECASTS if n in forecasts[0].probs):
+    for name in (n for n in (*FORECASTS, EUM) if n in forecasts[0].probs):
         ls, bs = [], []
         for f in forecasts:
             p = f.probs[name]

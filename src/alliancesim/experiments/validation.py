@@ -11,7 +11,7 @@ import numpy as np
 from alliancesim.cases import Case, design, load_cases, to_scenario, troops_of
 from alliancesim.experiments import baselines, calibration, hindcast, posterior, request_fit, specs
 from alliancesim.experiments.closed_form import response_probabilities, uncertain_inputs
-from alliancesim.model.council import CaseDesign
+from alliancesim.model.council import CaseDesign, EUMCouncil, OrderedProbit, eum_likelihood
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.probit import PROB_FLOOR
 from alliancesim.model.request import REQUEST_CAP
@@ -53,12 +53,34 @@ def designs(cases: list[Case]) -> list[CaseDesign]:
 def calibrate(cases: list[Case], prior_sd: float = 1.0, prior: str = "large-n",
               sample: bool = True, settings: posterior.Settings | None = None,
               request_settings: posterior.Settings | None = None,
-              progress: Callable[[str], None] | None = None) -> CalibrationReport:
+              progress: Callable[[str], None] | None = None, council: str = "ordered_probit",
+              council_trials: int | None = None) -> CalibrationReport:
     """The MAP of the council and of the request stage (with Laplace standard errors) and,
     with `sample`, their exact posteriors by MCMC (experiments/posterior.py): per parameter the
-    posterior mean, sd, 5-95% interval, R-hat and ESS, and the draws."""
+    posterior mean, sd, 5-95% interval, R-hat and ESS, and the draws.
+
+    council "expected_utility": the expected-utility council's MAP by its simulated likelihood
+    (eum_likelihood.EUMCouncil, `council_trials` draws per case), started at the probit's MAP
+    on the same cases; no standard errors (NaN: the Hessian of a finite-difference gradient of
+    a simulated objective is not worth its cost) and no posterior (`sample` must be False).
+    Its `council` block has model: expected_utility and the bargaining's readings."""
+    if council not in COUNCILS:
+        raise UsageError(f"unknown council model; one of {', '.join(COUNCILS)}",
+                         param="council", value=council)
     ds = designs(cases)
-    fit = calibration.fit(ds, prior_sd, prior=prior)
+    if council == "expected_utility":
+        if sample:
+            raise UsageError("the expected-utility council has no posterior sampler (its "
+                             "likelihood is simulated); leave --posterior off",
+                             param="posterior", value=True)
+        start = calibration.fit(ds, prior_sd, prior=prior, standard_errors=False)
+        fit = calibration.fit(ds, prior_sd, prior=prior, standard_errors=False,
+                              model=eum_council(council_trials), start=start.theta)
+        held = fit.model.fixed()  # held parameters: no variance; the fitted ones: unknown
+        cov = np.where(held[:, None] | held[None, :], 0.0, np.nan)
+        fit = replace(fit, cov=cov)
+    else:
+        fit = calibration.fit(ds, prior_sd, prior=prior)
     centre, _ = calibration.prior_of(prior, prior_sd)
     est = [Estimate(name=e.name, value=e.value, se=e.se,
                     prior=(float(centre[COUNCIL_FEATURES.index(e.name[13:])])
@@ -279,17 +301,45 @@ def nested(ds: list[CaseDesign], forecasts: list[hindcast.CaseForecast], workers
         versus=_differences(paired, "nested", hindcast.FORECASTS))
 
 
+COUNCILS = ("ordered_probit", "expected_utility")
+
+
+def eum_council(trials: int | None = None) -> EUMCouncil:
+    """The expected-utility council whose likelihood the hindcast and calibrate fit: the
+    calibrated probit's pins (calibration.DEFAULT_PINS: no common shock, the leader's weight
+    0.5), the bargaining's default readings, `trials` draws per case (eum_likelihood.TRIALS
+    unless given)."""
+    return EUMCouncil(probit=OrderedProbit().with_pins(calibration.DEFAULT_PINS),
+                      trials=eum_likelihood.TRIALS if trials is None else trials)
+
+
 def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: int = 20_000,
                  prior: str = "large-n", with_ablation: bool = True,
                  with_codings: bool = True, with_nested: bool = False, workers: int = 1,
                  progress: Callable[[str], None] | None = None,
-                 with_alliances: bool = False) -> HindcastReport:
+                 with_alliances: bool = False, council: str = "ordered_probit",
+                 council_trials: int | None = None) -> HindcastReport:
+    """The leave-one-out hindcast (experiments/hindcast.py) as a report. council
+    "expected_utility": the expected-utility council fitted on the same training cases as the
+    probit's model (hindcast.EUM, "model (EUM)") is scored beside it: its scores, its paired
+    bootstrap differences against the probit's model and every baseline (overall and by
+    alliance) and its reliability bins join the report; the ablation, the codings, the nested
+    selection and leave-one-alliance-out stay the probit's."""
+    if council not in COUNCILS:
+        raise UsageError(f"unknown council model; one of {', '.join(COUNCILS)}",
+                         param="council", value=council)
+    eum = eum_council(council_trials) if council == "expected_utility" else None
+    if eum is not None and with_nested:
+        raise UsageError("the nested selection chooses among the probit's specifications; it "
+                         "does not apply with council expected_utility (leave --nested off)",
+                         param="nested", value=True)
     ds = designs(cases)
     if progress:
         progress(f"leave-one-out: case 0 of {len(ds)}")
     forecasts = hindcast.leave_one_out(
         ds, prior_sd, prior=prior, progress=None if progress is None else
-        lambda k, n: progress(f"leave-one-out: case {k} of {n} fitted on the others"))
+        lambda k, n: progress(f"leave-one-out: case {k} of {n} fitted on the others"),
+        eum=eum)
     scores = hindcast.score(forecasts)
     preds = []
     for c, f in zip(cases, forecasts, strict=True):
@@ -305,7 +355,7 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                if f.p_outside is not None and f.joint_log is not None]
     rel = {name: [ReliabilityBin(mean_forecast=a, observed_frequency=b, count=n)
                   for a, b, n in hindcast.reliability(forecasts, name)]
-           for name in ("model", "frequency")}
+           for name in ("model", *((hindcast.EUM,) if eum else ()), "frequency")}
     if progress:
         progress("the fit on every case, the recorded contingents and the request stage")
     full = calibration.fit(ds, prior_sd, standard_errors=False, prior=prior)
@@ -321,8 +371,7 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                           request=request_scores,
                           reliability=rel, prior_sd=prior_sd, contingents=recorded,
                           burden_sharing=burden_sharing(recorded), outside_action=outside,
-                          differences=[ScoreDifference(**vars(hindcast.paired_bootstrap(
-                              forecasts, "model", b))) for b in hindcast.BASELINES],
+                          differences=_all_differences(forecasts),
                           by_alliance=groups, decline_eps=hindcast.DECLINE_EPS,
                           alliance_aware=list(hindcast.ALLIANCE_AWARE),
                           ablation=ablation(ds, progress, workers) if with_ablation else [],
@@ -333,16 +382,25 @@ def run_hindcast(cases: list[Case], prior_sd: float = 1.0, contingent_trials: in
                           else None)
 
 
+def _all_differences(forecasts: list[hindcast.CaseForecast]) -> list[ScoreDifference]:
+    """The model against every baseline (paired bootstrap); where the expected-utility
+    council's forecast is there, it against the probit's model and every baseline after."""
+    pairs = [("model", b) for b in hindcast.BASELINES]
+    if forecasts and hindcast.EUM in forecasts[0].probs:
+        pairs += [(hindcast.EUM, b) for b in ("model", *hindcast.BASELINES)]
+    return [ScoreDifference(**vars(hindcast.paired_bootstrap(forecasts, a, b)))
+            for a, b in pairs]
+
+
 def _groups(forecasts: list[hindcast.CaseForecast]) -> dict[str, GroupScores]:
-    """The scores of each alliance's cases, with the model against every baseline."""
+    """The scores of each alliance's cases, with the model (and the expected-utility
+    council's, where there) against every baseline."""
     out = {}
     for alliance in sorted({f.alliance for f in forecasts}):
         sub = [f for f in forecasts if f.alliance == alliance]
         s = hindcast.score(sub)
         out[alliance] = GroupScores(cases=len(sub), log_score=s.log_score, brier=s.brier,
-                                    differences=[ScoreDifference(**vars(
-                                        hindcast.paired_bootstrap(sub, "model", b)))
-                                        for b in hindcast.BASELINES])
+                                    differences=_all_differences(sub))
     return out
 
 

@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from alliancesim.data.bundled import CASE_SETS
 from alliancesim.datasets.citations import SELF, bibtex_for_used, used_datasets
 from alliancesim.datasets.kinds import KINDS
+from alliancesim.model.council.eum_likelihood import FORECAST as EUM
 from alliancesim.report import plots, record_plots
 from alliancesim.report.comparison_tables import outside_lines
 from alliancesim.report.tables import held_out_note
@@ -302,7 +303,7 @@ def _scores_table(r: HindcastReport) -> dict[str, Any]:
 
 
 def _hindcast(r: HindcastReport) -> dict[str, Any]:
-    baselines = {k: v for k, v in r.log_score.items() if k != "model"}
+    baselines = {k: v for k, v in r.log_score.items() if k not in ("model", EUM)}
     summary = []
     if baselines and "model" in r.log_score:
         strongest = max(baselines, key=lambda k: baselines[k])

@@ -6,6 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from alliancesim.model.council.eum_likelihood import FORECAST as EUM
 from alliancesim.report.tables import pct
 from alliancesim.results.validation import TOKEN_TROOPS, HindcastReport, ScoreReport
 from alliancesim.scenario.schema import RUNGS
@@ -52,7 +53,7 @@ def render_hindcast(r: HindcastReport, console: Console) -> None:
                          + (f"[bold]{bs:.3f}[/bold]" if best_b else f"{bs:.3f}"))
         scores.add_row(forecast, *cells)
     console.print(scores)
-    baselines = {k: v for k, v in r.log_score.items() if k != "model"}
+    baselines = {k: v for k, v in r.log_score.items() if k not in ("model", EUM)}
     strongest = max(baselines, key=lambda k: baselines[k])
     gap = r.log_score["model"] - baselines[strongest]
     console.print(f"Strongest baseline by the log score: {strongest} ({baselines[strongest]:.3f}); "
@@ -174,8 +175,9 @@ def render_codings(r: HindcastReport, console: Console) -> None:
         t.add_column(f"{label} ({n})", justify="right")
     best = [max(ls.values()) for _, _, ls in cols]
     for name in r.log_score:
-        t.add_row(name, *((f"[bold]{ls[name]:.3f}[/bold]" if ls[name] == b else
-                           f"{ls[name]:.3f}") for (_, _, ls), b in zip(cols, best, strict=True)))
+        t.add_row(name, *("-" if name not in ls else
+                          f"[bold]{ls[name]:.3f}[/bold]" if ls[name] == b else
+                          f"{ls[name]:.3f}" for (_, _, ls), b in zip(cols, best, strict=True)))
     console.print(t)
     console.print("; ".join(f"{c.coding}: " + ", ".join(
         f"{k} -> {v or 'left out'}" for k, v in c.recoded.items()) for c in r.codings

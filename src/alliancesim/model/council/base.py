@@ -54,6 +54,10 @@ class CaseDesign:
     outside: int = -1  # observed action outside the alliance: 1 yes, 0 no, -1 not coded
     request: int = -1  # the request made (index into none, consultations, military); -1 unknown
     alliance: str = ""  # the alliance's id (its own intercept in calibration)
+    # (M,) the members' troops at their point values (the capabilities of the expected-utility
+    # council, model/council/eum_council.capabilities); None: not known (the probit does not
+    # use them)
+    troops: np.ndarray | None = None
 
     def with_rule(self, name: str | None) -> CaseDesign:
         """The same case under another decision rule (consensus for everything, the leader's)."""
