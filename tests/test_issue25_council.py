@@ -214,3 +214,82 @@ def test_cli_run_with_the_eum_council(tmp_path: Path) -> None:
     assert "Members, if TJK asks for military help" in out and "victim alone" in out
     assert "Council: Bueno de Mesquita's expected-utility model, 4 bargaining rounds" in out
     assert "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------ the council checks
+# (restored: a merge in an earlier session dropped these two tests while the checks stayed)
+def council_values(intercept: float = 0.0) -> dict[str, float]:
+    """The scenario's default council parameters by their names (the calibrated probit's)."""
+    from alliancesim.scenario.schema import CouncilParameters
+
+    c = CouncilParameters()
+    values = {f"council.coefficients.{f}": float(v)
+              for f, v in c.coefficients.model_dump().items()}
+    values.update({f"council.cutpoints.{k}": float(v) for k, v in enumerate(c.cutpoints, 1)})
+    values.update({"council.intercept": intercept, "council.alliance_intercept": 0.0,
+                   "council.shock_correlation": 0.3, "council.leader_weight": 0.5})
+    return values
+
+
+def eum_simulate(trials: int, rounds: int = 3):  # type: ignore[no-untyped-def]
+    troops = np.array([50_000.0, 8_000, 12_000, 3_000, 20_000, 6_000])
+
+    def simulate(x, values, rule, victim, cap, noise, own, seed):  # type: ignore[no-untyped-def]
+        return eum_council.simulated_probabilities(
+            x, troops, values, rule, victim, cap, noise, own, E.EUMSettings(rounds=rounds),
+            trials=trials, seed=seed)
+
+    return simulate
+
+
+def test_the_eum_council_passes_the_simulation_checks() -> None:
+    """checks.check_simulated: probabilities by simulation sum to one and vanish above the
+    cap, more support (a higher intercept) never lowers P(L >= l) beyond the Monte Carlo
+    error, and independent simulations agree within it."""
+    from alliancesim.model.council.checks import check_simulated
+    from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+    check_simulated(eum_simulate(1000), council_values(), council_values(0.6),
+                    len(COUNCIL_FEATURES), trials=1000)
+
+
+def test_the_simulation_checks_can_fail() -> None:
+    """A council whose support falls with the intercept fails the monotonicity check; one
+    whose simulations depend on more than the seed's noise fails the agreement check."""
+    from alliancesim.model.council.checks import check_simulated
+    from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+    k = len(COUNCIL_FEATURES)
+    inner = eum_simulate(400, rounds=1)
+
+    def backwards(x, values, rule, victim, cap, noise, own, seed):  # type: ignore[no-untyped-def]
+        flipped = dict(values, **{"council.intercept": -2.0 * values["council.intercept"]})
+        return inner(x, flipped, rule, victim, cap, noise, own, seed)
+
+    with pytest.raises(AssertionError, match="more support lowered"):
+        check_simulated(backwards, council_values(), council_values(1.5), k, trials=400)
+
+    def drifting(x, values, rule, victim, cap, noise, own, seed):  # type: ignore[no-untyped-def]
+        shifted = dict(values, **{"council.intercept": values["council.intercept"]
+                                  + (1.5 if seed > 100 else 0.0)})
+        return inner(x, shifted, rule, victim, cap, noise, own, seed)
+
+    with pytest.raises(AssertionError, match="independent simulations differ"):
+        check_simulated(drifting, council_values(), council_values(0.5), k, trials=400)
+
+
+def test_the_eum_likelihood_model_passes_the_simulation_checks() -> None:
+    """The council model the calibration fits (eum_likelihood.EUMCouncil) takes the same checks
+    through its own rung probabilities (8 x 125 games a call, the seed its own)."""
+    from alliancesim.model.council.checks import check_simulated
+    from alliancesim.model.council.eum_likelihood import EUMCouncil
+    from alliancesim.scenario.schema import COUNCIL_FEATURES
+
+    troops = np.array([50_000.0, 8_000, 12_000, 3_000, 20_000, 6_000])
+
+    def simulate(x, values, rule, victim, cap, noise, own, seed):  # type: ignore[no-untyped-def]
+        model = EUMCouncil(settings=E.EUMSettings(rounds=3, span=100.0), trials=8, seed=seed)
+        return model.rung_probabilities(x, values, rule, victim, cap, noise, own, troops)
+
+    check_simulated(simulate, council_values(), council_values(0.6), len(COUNCIL_FEATURES),
+                    trials=1000)
