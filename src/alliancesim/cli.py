@@ -697,7 +697,8 @@ def calibrate(
                              if not e.name.startswith("coefficients.") and e.se == 0.0))
                          else "")
                       + (" se: Laplace standard error; ESS, tail: bulk and tail effective "
-                         "sample sizes; prior: its centre." if narrow else ""))
+                         "sample sizes; prior: its centre." if narrow
+                         and report.council.get("model") != "expected_utility" else ""))
     if report.request is not None:
         rt = Table(title=f"Request stage on the same cases: log-likelihood "
                    f"{report.request_log_likelihood:.2f} at the MAP", title_justify="left")

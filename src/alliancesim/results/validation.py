@@ -113,8 +113,11 @@ class CalibrationReport(BaseModel):
             meta["request_log_likelihood"] = round(self.request_log_likelihood or 0.0, 4)
             meta["request_standard_errors"] = {f"request.{e.name}": round(e.se, 4)
                                                for e in self.request_estimates}
+        how = ("the closed forms" if self.parameters().get("council", {}).get("model")
+               != "expected_utility" else "the expected-utility council's simulated "
+               "likelihood, docs/eum.md")
         head = ("# Council and request parameters fitted by `alliancesim calibrate`: the "
-                "posterior's mode\n# (MAP, penalised maximum likelihood on the closed forms). "
+                f"posterior's mode\n# (MAP, penalised maximum likelihood on {how}). "
                 "Apply with `alliancesim run --params FILE`.\n")
         text = head + yaml.safe_dump({"parameters": self.parameters(), "calibration": meta},
                                      sort_keys=False)
