@@ -648,11 +648,11 @@ def calibrate(
     post = {p.name: p for p in report.posterior}
     narrow = out_console.width < 140  # compact headers and names that fit 80 columns
 
-    def columns(table: Table) -> None:
+    def columns(table: Table, laplace: bool = True) -> None:
         cols = ((["parameter", "MAP", "se"]
                  + (["mean", "sd", "5%", "95%", "R-hat", "ESS", "tail"] if post else [])
                  + ["prior"]) if narrow else
-                (["parameter", "MAP", "Laplace se"]
+                (["parameter", "MAP", "Laplace se" if laplace else "se"]
                  + (["mean", "sd", "5%", "95%", "R-hat", "ESS bulk", "ESS tail"] if post else [])
                  + ["prior centre"]))
         for col in cols:
@@ -677,7 +677,7 @@ def calibrate(
                   f"log-likelihood {report.log_likelihood:.2f} at the MAP, mean log score in "
                   f"sample {report.mean_log_score_in_sample:.3f}"
                   + ("" if report.converged else " - NOT CONVERGED"), title_justify="left")
-    columns(table)
+    columns(table, laplace=report.council.get("model") != "expected_utility")
     for e in report.estimates:
         row(table, e.name, e.value, e.se, e.prior)
     out_console.print(table)
