@@ -162,3 +162,31 @@ class CouncilModel(Protocol):
     def parameters(self, theta: np.ndarray) -> dict[str, object]:
         """The scenario's `parameters.council` block for theta."""
         ...
+
+
+class FromRungTails:
+    """The probabilities of a case from a model's rung tails: a council model with
+    `_rung_tails(theta, d, no_outside) -> G (6,)`, G[l] = P(L >= l) (G[0] = 1, G[5] = 0; with
+    no_outside, the tails as if no member acted outside the alliance) gets the two methods of
+    CouncilModel that follow from them (the ordered probit's closed forms, the
+    expected-utility council's simulated ones)."""
+
+    def _rung_tails(self, theta: np.ndarray, d: CaseDesign, no_outside: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def probabilities(self, theta: np.ndarray, d: CaseDesign) -> np.ndarray:
+        """P(L = l), l = 0..4, for one case: successive differences of 1, the tails
+        P(L >= l) for l = 1..4, and 0."""
+        full = np.concatenate([[1.0], self._rung_tails(theta, d, no_outside=False)[1:5], [0.0]])
+        return np.asarray(full[:-1] - full[1:])
+
+    def outside_probability(self, theta: np.ndarray, d: CaseDesign) -> float | None:
+        """P(a tied member acts outside the alliance | the observed rung), None where the
+        fallback cannot act: 1 - P(L = l, no one outside) / P(L = l)."""
+        if not d.outside_applies():
+            return None
+        l = d.observed
+        G0 = self._rung_tails(theta, d, no_outside=True)
+        G = self._rung_tails(theta, d, no_outside=False)
+        p_rung = G[l] - G[l + 1]
+        return float(1.0 - (G0[l] - G0[l + 1]) / p_rung) if p_rung > 0 else None

@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
+from alliancesim.model.council.base import CaseDesign, Estimate, FromRungTails, Preferences
 from alliancesim.model.council.eum import EUMSettings, bargain_compiled
 from alliancesim.model.council.eum_council import (
     SCALE,
@@ -82,7 +82,6 @@ from alliancesim.model.council.probit import (
     leader_weight,
     margin,
     shock_correlation,
-    tail_to_probabilities,
 )
 from alliancesim.model.council.rules import DecisionRule
 from alliancesim.model.request import VICTIM_PREF
@@ -128,7 +127,7 @@ def _inverse_phi(p: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class EUMCouncil:
+class EUMCouncil(FromRungTails):
     """The expected-utility council's likelihood by simulation (the module docstring).
 
     probit: the parametrisation (and its alliances and pins); settings: the bargaining's
@@ -309,21 +308,6 @@ class EUMCouncil:
             moved[j] += self.step
             grad[j] = (self._log(moved, d) - base) / self.step
         return base, grad
-
-    def probabilities(self, theta: np.ndarray, d: CaseDesign) -> np.ndarray:
-        """P(L = l), l = 0..4, for one case (smoothed, on its fixed draws)."""
-        return tail_to_probabilities(self._rung_tails(theta, d, no_outside=False)[1:5])
-
-    def outside_probability(self, theta: np.ndarray, d: CaseDesign) -> float | None:
-        """P(a tied member acts outside the alliance | the observed rung), None where the
-        fallback cannot act."""
-        if not d.outside_applies():
-            return None
-        l = d.observed
-        G0 = self._rung_tails(theta, d, no_outside=True)
-        G = self._rung_tails(theta, d, no_outside=False)
-        p_rung = G[l] - G[l + 1]
-        return float(1.0 - (G0[l] - G0[l + 1]) / p_rung) if p_rung > 0 else None
 
     # ------------------------------------------------------------------ forward simulation
     def preferences(self, features: list[np.ndarray], values: Mapping[str, np.ndarray],

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from alliancesim._jit import njit
-from alliancesim.model.council.base import CaseDesign, Estimate, Preferences
+from alliancesim.model.council.base import CaseDesign, Estimate, FromRungTails, Preferences
 from alliancesim.model.council.features import COUNCIL_FEATURES
 from alliancesim.model.council.rules import DecisionRule
 from alliancesim.model.request import VICTIM_PREF
@@ -294,7 +294,7 @@ def shock_correlation(theta: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class OrderedProbit:
+class OrderedProbit(FromRungTails):
     """The ordered-probit member model (see the module docstring).
 
     alliances: the alliance ids with their own intercept in theta (set by calibration from the
@@ -629,21 +629,6 @@ class OrderedProbit:
             G = omega * self._tails(theta, d, d.rule.leader_decides(), no_outside)[0] + (
                 1.0 - omega) * G
         return G
-
-    def probabilities(self, theta: np.ndarray, d: CaseDesign) -> np.ndarray:
-        """P(L = l), l = 0..4, for one case."""
-        return tail_to_probabilities(self._rung_tails(theta, d, no_outside=False)[1:5])
-
-    def outside_probability(self, theta: np.ndarray, d: CaseDesign) -> float | None:
-        """P(a tied member acts outside the alliance | the observed rung), or None where the
-        fallback cannot act."""
-        if not d.outside_applies():
-            return None
-        l = d.observed
-        G0 = self._rung_tails(theta, d, no_outside=True)
-        G = self._rung_tails(theta, d, no_outside=False)
-        p_rung = G[l] - G[l + 1]
-        return float(1.0 - (G0[l] - G0[l + 1]) / p_rung) if p_rung > 0 else None
 
     # ------------------------------------------------------------------ parameters
     def estimates(self, theta: np.ndarray, cov: np.ndarray) -> list[Estimate]:
