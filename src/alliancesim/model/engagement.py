@@ -123,6 +123,29 @@ def trial_engage(A0: float, D0: float, qA: float, qD: float, k: float, brk: floa
     return result, end, arrived - D, A0 - A
 
 
+@njit(cache=True, inline="always")
+def _day(A: float, D: float, kd: float, ka: float, safeA0: float, irregular: bool
+         ) -> tuple[float, float]:
+    """One day of one chain without arrivals, the operations of trial_engage in its order:
+    (A, D) -> (A', D'). Inlined where it is called (numba's inline="always"), so that chains
+    stepped side by side keep their state in registers."""
+    if irregular:
+        A_new = max(A * (1.0 - kd * D / safeA0), 0.0)
+    else:
+        A_new = max(A - kd * D, 0.0)
+    return A_new, max(D - ka * A, 0.0)
+
+
+@njit(cache=True, inline="always")
+def _verdict(A: float, D: float, ratio: float, threshold: float) -> int:
+    """The day's break points, in trial_engage's order: LOST, REPELLED, or -1 (neither)."""
+    if D < ratio * A:
+        return LOST
+    if A <= threshold:
+        return REPELLED
+    return -1
+
+
 @njit(cache=True)
 def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
                       ratio: float, eff: float, horizon: int, irregular: bool,
@@ -151,40 +174,18 @@ def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk:
     live2 = True
     for day in range(1, horizon + 1):
         if live1:
-            if irregular:
-                A_new = max(A1 * (1.0 - kd * D1 / safeA0), 0.0)
-            else:
-                A_new = max(A1 - kd * D1, 0.0)
-            D_new = max(D1 - ka * A1, 0.0)
+            A1, D1 = _day(A1, D1, kd, ka, safeA0, irregular)
             if sched[day] != 0.0:  # arrivals are a few days: off the chain on the others
-                D_new += sched[day]
+                D1 += sched[day]
                 arrived1 += sched[day]
-            A1 = A_new
-            D1 = D_new
-            if D1 < ratio * A1:
-                r1 = LOST
-                end1 = day
-                live1 = False
-            elif A1 <= threshold:
-                r1 = REPELLED
-                end1 = day
-                live1 = False
+            v = _verdict(A1, D1, ratio, threshold)
+            if v >= 0:
+                r1, end1, live1 = v, day, False
         if live2:
-            if irregular:
-                A_new2 = max(A2 * (1.0 - kd * D2 / safeA0), 0.0)
-            else:
-                A_new2 = max(A2 - kd * D2, 0.0)
-            D_new2 = max(D2 - ka * A2, 0.0)
-            A2 = A_new2
-            D2 = D_new2
-            if D2 < ratio * A2:
-                r2 = LOST
-                end2 = day
-                live2 = False
-            elif A2 <= threshold:
-                r2 = REPELLED
-                end2 = day
-                live2 = False
+            A2, D2 = _day(A2, D2, kd, ka, safeA0, irregular)
+            v = _verdict(A2, D2, ratio, threshold)
+            if v >= 0:
+                r2, end2, live2 = v, day, False
         if not (live1 or live2):
             break
     return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, A0 - A2
@@ -224,37 +225,15 @@ def trial_engage_two(A0: float, D0: float, qA: float, qD: float, k: float, brk: 
     live2 = True
     for day in range(1, horizon + 1):
         if live1:
-            if irregular:
-                A_new = max(A1 * (1.0 - kd * D1 / safeA0), 0.0)
-            else:
-                A_new = max(A1 - kd * D1, 0.0)
-            D_new = max(D1 - ka * A1, 0.0)
-            A1 = A_new
-            D1 = D_new
-            if D1 < ratio * A1:
-                r1 = LOST
-                end1 = day
-                live1 = False
-            elif A1 <= threshold:
-                r1 = REPELLED
-                end1 = day
-                live1 = False
+            A1, D1 = _day(A1, D1, kd, ka, safeA0, irregular)
+            v = _verdict(A1, D1, ratio, threshold)
+            if v >= 0:
+                r1, end1, live1 = v, day, False
         if live2:
-            if irregular:
-                A_new2 = max(A2 * (1.0 - kd2 * D2 / safeB0), 0.0)
-            else:
-                A_new2 = max(A2 - kd2 * D2, 0.0)
-            D_new2 = max(D2 - ka2 * A2, 0.0)
-            A2 = A_new2
-            D2 = D_new2
-            if D2 < ratio2 * A2:
-                r2 = LOST
-                end2 = day
-                live2 = False
-            elif A2 <= threshold2:
-                r2 = REPELLED
-                end2 = day
-                live2 = False
+            A2, D2 = _day(A2, D2, kd2, ka2, safeB0, irregular)
+            v = _verdict(A2, D2, ratio2, threshold2)
+            if v >= 0:
+                r2, end2, live2 = v, day, False
         if not (live1 or live2):
             break
     return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, B0 - A2
