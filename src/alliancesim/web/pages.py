@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -102,6 +103,26 @@ def pages_router(service: Service) -> APIRouter:
         return render(request, "error.html", 429, title="The run queue is full",
                       message=f"{service.settings.max_queue} runs are waiting. Try again when "
                       "one has finished.")
+
+    async def queue_job(request: Request, start: Callable[[], Any],
+                        invalid: Callable[[list[dict[str, Any]]], Response],
+                        schema: bool = False) -> Response:
+        """A form's job: started off the event loop; 303 to its page, the form again (422)
+        with each problem of bad input beside its field (`invalid`; with schema, the request
+        model's own validation errors too), 429 when the queue is full."""
+        try:
+            job = await run_in_threadpool(start)
+        except (ScenarioError, UsageError) as exc:
+            return await run_in_threadpool(invalid, _problems(exc))
+        except ValidationError as exc:
+            if not schema:
+                raise
+            return await run_in_threadpool(invalid, [
+                {"field": ".".join(str(x) for x in e["loc"]), "message": e["msg"],
+                 "line": None, "source": None} for e in exc.errors()])
+        except QueueFullError:
+            return queue_full(request)
+        return RedirectResponse(f"/jobs/{job.id}", 303)
 
     # ---------------------------------------------------------------- scenarios
     def scenario_rows() -> list[dict[str, Any]]:
@@ -197,14 +218,8 @@ def pages_router(service: Service) -> APIRouter:
             changes = forms.changes_of(sc, fields)
             return service.start_run(RunRequest(scenario=ScenarioInput(name=name,
                                                                        changes=changes)))
-        try:
-            job = await run_in_threadpool(start)
-        except (ScenarioError, UsageError) as exc:
-            return await run_in_threadpool(scenario_page, request, name, 422, _problems(exc),
-                                           None, fields)
-        except QueueFullError:
-            return queue_full(request)
-        return RedirectResponse(f"/jobs/{job.id}", 303)
+        return await queue_job(request, start, lambda problems: scenario_page(
+            request, name, 422, problems, None, fields))
 
     @router.post("/scenarios/{name}/yaml")
     async def run_yaml(request: Request, name: str) -> Response:
@@ -215,15 +230,10 @@ def pages_router(service: Service) -> APIRouter:
             return not_found(request, f"No scenario or case named {name!r}.")
         text = form.get("yaml")
         text = text if isinstance(text, str) else ""
-        try:
-            job = await run_in_threadpool(service.start_run, RunRequest(
-                scenario=ScenarioInput(yaml=text.replace("\r\n", "\n"), label="YAML editor")))
-        except (ScenarioError, UsageError) as exc:
-            return await run_in_threadpool(scenario_page, request, name, 422, _problems(exc),
-                                           text)
-        except QueueFullError:
-            return queue_full(request)
-        return RedirectResponse(f"/jobs/{job.id}", 303)
+        return await queue_job(
+            request, lambda: service.start_run(RunRequest(scenario=ScenarioInput(
+                yaml=text.replace("\r\n", "\n"), label="YAML editor"))),
+            lambda problems: scenario_page(request, name, 422, problems, text))
 
     # ---------------------------------------------------------------- jobs
     @router.get("/jobs/{job_id}")
@@ -297,14 +307,9 @@ def pages_router(service: Service) -> APIRouter:
             variants = [ScenarioInput(name=base, label=r, changes=RULES[r]) for r in rules]
             return service.start_compare(CompareRequest(
                 variants=variants, trials=_int(trials, "trials")))
-        try:
-            job = await run_in_threadpool(start)
-        except (ScenarioError, UsageError) as exc:
-            return render(request, "compare.html", 422, names=names(), rules=list(RULES),
-                          errors=_problems(exc), chosen=chosen)
-        except QueueFullError:
-            return queue_full(request)
-        return RedirectResponse(f"/jobs/{job.id}", 303)
+        return await queue_job(request, start, lambda problems: render(
+            request, "compare.html", 422, names=names(), rules=list(RULES), errors=problems,
+            chosen=chosen))
 
     @router.get("/sweep")
     def sweep_page(request: Request) -> Response:
@@ -328,15 +333,9 @@ def pages_router(service: Service) -> APIRouter:
             return service.start_sweep(SweepRequest(
                 scenario=ScenarioInput(name=chosen.get("scenario", "")), vary={path: spec},
                 trials=_int(chosen.get("trials", "").strip(), "trials")))
-        try:
-            job = await run_in_threadpool(start)
-        except (ScenarioError, UsageError) as exc:
-            return render(request, "sweep.html", 422, names=names(), paths=SWEEP_PATHS,
-                          errors=_problems(exc), chosen=chosen,
-                          max_points=service.settings.max_sweep_points)
-        except QueueFullError:
-            return queue_full(request)
-        return RedirectResponse(f"/jobs/{job.id}", 303)
+        return await queue_job(request, start, lambda problems: render(
+            request, "sweep.html", 422, names=names(), paths=SWEEP_PATHS, errors=problems,
+            chosen=chosen, max_points=service.settings.max_sweep_points))
 
     # ---------------------------------------------------------------- a sequence
     def sequence_form(request: Request, status: int = 200,
@@ -387,17 +386,8 @@ def pages_router(service: Service) -> APIRouter:
                 seed=_int(chosen.get("seed", "").strip(), "seed"),
                 observed=chosen.get("observed") == "on", set=sets,
                 rule=chosen.get("rule", "").strip() or None))
-        try:
-            job = await run_in_threadpool(start)
-        except (ScenarioError, UsageError) as exc:
-            return await run_in_threadpool(sequence_form, request, 422, _problems(exc), chosen)
-        except ValidationError as exc:
-            return await run_in_threadpool(sequence_form, request, 422, [
-                {"field": ".".join(str(x) for x in e["loc"]), "message": e["msg"],
-                 "line": None, "source": None} for e in exc.errors()], chosen)
-        except QueueFullError:
-            return queue_full(request)
-        return RedirectResponse(f"/jobs/{job.id}", 303)
+        return await queue_job(request, start, lambda problems: sequence_form(
+            request, 422, problems, chosen), schema=True)
 
     # ---------------------------------------------------------------- the record
     @router.get("/hindcast")
