@@ -14,17 +14,7 @@ from fastapi.testclient import TestClient
 from alliancesim.datasets import kinds as kinds_module
 from alliancesim.datasets.store import DataStore
 from alliancesim.web import WebSettings, create_app
-
-FIX = Path(__file__).parent / "fixtures"
-FILES = [
-    ("nmc", "datasets/nmc_v5.csv"), ("cow-majors", "datasets/majors2011.csv"),
-    ("atop-members", "datasets/atop_members.csv"),
-    ("atop-alliances", "datasets/atop_alliances.csv"),
-    ("mid-participants", "build/midb.csv"), ("ucdp-acd", "build/ucdp_acd.csv"),
-    ("cow-contiguity", "geography/contdir.csv"), ("cow-capitals", "geography/cow_capitals.csv"),
-    ("maoz-powers", "geography/maoz_powers.csv"), ("td-rivalries", "geography/td_rivalries.csv"),
-    ("cow-mindist", "geography/cow_mindist.csv"),
-]
+from test_build_rules import FILES, FIX  # the same fixture tables as the build rules' tests
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from alliancesim.reference import run_reference
 from alliancesim.scenario.compile import compile_crisis
 from alliancesim.scenario.errors import ScenarioError
 from alliancesim.scenario.schema import BargainingParameters, Scenario
+from test_reference import assert_equal_results as assert_same
 
 EUM = {"parameters.council.model": "expected_utility"}
 
@@ -32,19 +33,6 @@ def eum_scenario(**bargaining: Any) -> Scenario:
     if bargaining:
         changes["parameters.council.bargaining"] = bargaining
     return load_scenario("csto-2021-autumn").with_changes(changes)
-
-
-def assert_same(a: Any, b: Any) -> None:
-    """Every result of two TrialResults equal (the floats of the force equilibrium and the
-    engagement within the reference test's tolerance: tests/test_reference.py)."""
-    for f in dataclasses.fields(a):
-        if f.name == "drawn":
-            continue
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-4, err_msg=f.name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=f.name)
 
 
 # ------------------------------------------------------------------ the scenario's setting
