@@ -380,3 +380,28 @@ def test_ctrl_c_lost_inside_a_callback_is_acted_on(monkeypatch, capsys) -> None:
     assert stop.value.code == 130 and reports == [1]
     err = capsys.readouterr().err
     assert err.strip() == cli.interrupted_line(signal.SIGINT) and "Traceback" not in err
+
+
+def test_ctrl_c_during_duckdbs_import_is_held_until_it_ends() -> None:
+    """duckdb's native start-up aborts the process (a 'Critical nanobind error', exit -6) when a
+    Ctrl-C raises inside it: CI caught `run` so when the signal came 0.5 s in. alliancesim
+    imports duckdb with the signals held (alliancesim._duckdb; here through the results store,
+    as `run` loads it): a SIGINT sent while duckdb is
+    being imported (here by an import hook, at its first lookup, so the timing is certain)
+    reaches the handler only once duckdb is loaded."""
+    code = (
+        "import importlib.abc, os, signal, sys\n"
+        "class Kick(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'duckdb':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Kick())\n"
+        "try:\n"
+        "    import alliancesim.store.runs\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted; duckdb loaded:', 'duckdb' in sys.modules)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "interrupted; duckdb loaded: True", (r.stdout, r.stderr)

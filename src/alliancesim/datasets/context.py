@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import duckdb
-
+from alliancesim._duckdb import duckdb
 from alliancesim.datasets.store import DataStore
 
 

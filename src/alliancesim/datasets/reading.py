@@ -22,8 +22,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
+from alliancesim._duckdb import duckdb
 from alliancesim.datasets.codes import ccode_of_name, cow_of_gw
 from alliancesim.datasets.kinds import KINDS, Kind, Layout
 from alliancesim.scenario.errors import Problem, ScenarioError

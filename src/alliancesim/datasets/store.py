@@ -33,9 +33,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from pydantic import BaseModel
 
+from alliancesim._duckdb import duckdb
 from alliancesim.data.user_files import user_data_file
 from alliancesim.datasets.kinds import KINDS, Kind
 from alliancesim.datasets.reading import DatasetError, recognise, stage

@@ -31,9 +31,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 from pydantic import BaseModel
 
+from alliancesim._duckdb import duckdb
 from alliancesim._version import __version__
 from alliancesim.data.user_files import user_data_file
 from alliancesim.scenario.errors import UsageError
