@@ -30,7 +30,14 @@ from alliancesim.engine import (
 )
 from alliancesim.model.council.probit import trial_preferences
 from alliancesim.model.council.rules import trial_decide
-from alliancesim.model.engagement import trial_schedule
+from alliancesim.model.engagement import (
+    LANES,
+    engage_lanes,
+    lay_schedule,
+    trial_arrivals,
+    trial_engage,
+    trial_schedule,
+)
 from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS, trial_equilibrium
 from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 from alliancesim.scenario.params import with_uncertainty
@@ -172,6 +179,83 @@ def test_schedule_equals_the_schedule_before() -> None:
         b = schedule_before(day0, later, arrival, quality, victim, horizon, old)
         assert a == b
         np.testing.assert_array_equal(new, old)
+
+
+def test_lay_schedule_adds_as_trial_schedule() -> None:
+    """The arrivals of many trials appended (trial_arrivals) and laid out in engage_lanes'
+    blocks (lay_schedule) equal each trial's own schedule (trial_schedule) bit for bit, and
+    clear what an earlier, longer buffer left in the blocks they use."""
+    rng = np.random.default_rng(8)
+    horizon, M, n = 30, 5, 2 * LANES + 37
+    sched = np.full((3, horizon + 1, LANES), 7.0)  # stale values from an earlier flush
+    days, amounts, lanes = (np.empty(2 * M * n, dtype=np.int64), np.empty(2 * M * n),
+                            np.empty(2 * M * n, dtype=np.int64))
+    k, own = 0, np.empty((n, horizon + 1))
+    for i in range(n):
+        day0 = rng.exponential(300.0, M) * (rng.random(M) < 0.4)
+        later = rng.exponential(500.0, M) * (rng.random(M) < 0.7)
+        arrival = np.ceil(rng.uniform(-2.0, horizon + 5.0, M))
+        arrival[rng.random(M) < 0.05] = np.nan
+        quality = rng.uniform(0.5, 1.5, M)
+        k2 = trial_arrivals(day0, later, arrival, quality, 1, horizon, days, amounts, k)
+        lanes[k:k2] = i
+        assert trial_schedule(day0, later, arrival, quality, 1, horizon, own[i]) == (k2 > k)
+        k = k2
+    lay_schedule(sched, n, days, amounts, lanes, k)
+    for i in range(n):
+        np.testing.assert_array_equal(sched[i // LANES, :, i % LANES], own[i])
+
+
+@pytest.mark.parametrize("irregular", [True, False])
+@pytest.mark.parametrize("arrivals", [True, False])
+def test_lanes_equal_trial_engage(irregular: bool, arrivals: bool) -> None:
+    """engage_lanes (LANES chains in lockstep, vectorised) gives every trial's outcome, day and
+    losses of trial_engage bit for bit: a wide spread of forces, rates and break points, both
+    laws, with and without arrivals, lanes decided on day 1, never (contained), at once by both
+    break points, an aggressor or a defender of zero; several blocks and a partial one; the
+    results scattered to the rows `at` names."""
+    rng = np.random.default_rng(11 + 2 * irregular + arrivals)
+    n, horizon = 3 * LANES + 101, 45
+    A0 = rng.lognormal(8.0, 1.5, n)
+    D0 = rng.lognormal(8.0, 1.5, n)
+    A0[::97], D0[::89] = 0.0, 0.0
+    qA, qD = rng.uniform(0.3, 2.0, n), rng.uniform(0.3, 2.0, n)
+    k = rng.lognormal(-4.5, 1.0, n)
+    brk, ratio = rng.uniform(0.0, 0.6, n), rng.uniform(0.0, 0.6, n)
+    ratio[::53] = 0.0  # never lost
+    brk[::61] = 1.0  # repelled only when the aggressor is gone
+    eff = rng.uniform(0.02, 0.5, n)
+    blocks = -(-n // LANES)
+    sched = np.zeros((blocks, horizon + 1 if arrivals else 0, LANES))
+    own = np.zeros((n, horizon + 1))
+    if arrivals:
+        for i in range(n):
+            for _ in range(int(rng.integers(0, 4))):
+                day, amount = int(rng.integers(0, horizon + 1)), float(rng.exponential(3000.0))
+                own[i, day] += amount
+            sched[i // LANES, :, i % LANES] = own[i]
+    at = rng.permutation(n + 7)[:n]
+    outs = (np.full(n + 7, 9, np.int8), np.zeros(n + 7, np.int16), np.zeros(n + 7),
+            np.zeros(n + 7))
+    engage_lanes(A0, D0, qA, qD, k, brk, ratio, eff, sched, horizon, irregular, at, *outs)
+    for i in range(n):
+        want = trial_engage(A0[i], D0[i], qA[i], qD[i], k[i], brk[i], ratio[i], eff[i],
+                            horizon, irregular, own[i])
+        got = tuple(o[at[i]] for o in outs)
+        assert got[0] == want[0] and got[1] == want[1], (i, got, want)
+        assert got[2] == want[2] and got[3] == want[3], (i, got, want)  # bit for bit
+    assert len(set(outs[0][at].tolist())) == 3  # every outcome occurs
+
+
+def test_pass_equals_the_pass_before_over_many_buffers() -> None:
+    """A chunk of several blocks, so that the pass's engagement buffers fill and are stepped
+    several times (ENGAGE_BUFFER trials without the alliance, fewer with it), on the flagship
+    and the widest alliance: the frozen pass's numbers (the floats to RTOL)."""
+    for name in ("csto-2021-autumn", "nato-2021-baltic"):
+        model = _model(name, "posterior")
+        inputs = draw_trials(model, seed=5, start_block=0, stop_block=3,
+                             trials=2 * BLOCK + 999, fixed=False)
+        _assert_same(run_pipeline(model, inputs), run_before(model, inputs))
 
 
 def test_council_preferences_equal_the_preferences_before() -> None:

@@ -41,6 +41,9 @@ from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw, is_uncertain, point
 
 BLOCK = 4096
+# the pass's engagement buffers (_pass): trials, and (day, trial) cells of arrivals
+ENGAGE_BUFFER = 4096
+ENGAGE_SCHEDULE_CELLS = 1 << 18
 GROUP = 128  # trials that share one parameter set under parameter uncertainty (BLOCK / 32)
 DEFAULT_CHUNK = 32 * BLOCK
 # the default chunk holds about this many (trial, member) cells: 32 blocks of a six-member
@@ -502,7 +505,6 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     V, cap_i = np.empty(M), np.empty(M)
     on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
-    sched = np.zeros(horizon + 1)  # the trial's arrivals by day
     # the expected-utility council's scratch (council_code 1)
     position, capability = np.empty(M), np.empty(M)
     risk, moved, games = np.empty(M), np.empty(M), np.zeros((4, M, M))
@@ -523,10 +525,24 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             if drawn_at[r] == council_at[q]:
                 council_per_trial = True
     a_ = b_ = bar = 0.0
-    # a trial no ally reaches waits (held) for the next such trial, and the two are stepped
-    # side by side (engagement.trial_engage_two); h_*: its engagement's inputs
-    held = -1
-    h_S = h_D0 = h_qA = h_qD = h_k = h_brk = h_ratio = h_eff = 0.0
+    # the engagements are stepped LANES at a time in lockstep (engagement.engage_lanes): each
+    # trial's inputs are buffered, its engagement without the alliance in one buffer (every
+    # trial), with it in another (the trials someone reaches, with their arrivals by day as a
+    # column of sched_with); a full buffer is stepped and emptied
+    B = min(T, ENGAGE_BUFFER) if through >= 6 else 1
+    B_with = min(T, max(engagement.LANES, ENGAGE_SCHEDULE_CELLS // (horizon + 1)))
+    if through < 6:
+        B_with = 1
+    alone_in, with_in = np.empty((8, B)), np.empty((8, B_with))
+    alone_at, with_at = np.empty(B, dtype=np.int64), np.empty(B_with, dtype=np.int64)
+    reached = np.empty(B, dtype=np.bool_)  # the buffered trial is reached (with != alone)
+    sched_with = np.zeros((-(-B_with // engagement.LANES), horizon + 1, engagement.LANES))
+    w_day, w_lane = np.empty(2 * M * B_with, dtype=np.int64), np.empty(2 * M * B_with,
+                                                                        dtype=np.int64)
+    w_amount = np.empty(2 * M * B_with)  # the buffered trials' arrivals (trial_arrivals)
+    k_with = 0
+    no_sched = np.zeros((-(-B // engagement.LANES), 0, engagement.LANES))
+    n_alone = n_with = 0
     first_col = K
     level, c, L = 0, 0, 0
     for t in range(T):
@@ -612,43 +628,62 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             # 6. engagement, with and without the alliance (the same when no one arrives)
             # (no one sent: nothing arrives, and the schedule, read only when something
             # does, is left as it is)
-            arrives = not np.isnan(first[t]) and engagement.trial_schedule(
-                day0, later, arrival, quality, victim, horizon, sched)
-            qA, qD, k_ = x[sc[_AGG_QUALITY]], quality[victim], x[sc[_ATTRITION]]
-            brk, ratio, eff = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]], x[sc[_IRREGULAR_EFF]]
-            if arrives:  # with and without the alliance, side by side
-                (outcome[t], end_day[t], d_loss[t], a_loss[t], outcome_alone[t], end_alone[t],
-                 d_loss_alone[t], a_loss_alone[t]) = engagement.trial_engage_pair(
-                    S, D0, qA, qD, k_, brk, ratio, eff, horizon, irregular, sched)
-            elif held < 0:  # no one arrives: held back, to be stepped with the next such
-                held = t
-                h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff = (S, D0, qA, qD, k_, brk,
-                                                                     ratio, eff)
-            else:  # two trials no one reaches, side by side (the same numbers as one by one)
-                (outcome[held], end_day[held], d_loss[held], a_loss[held], outcome[t],
-                 end_day[t], d_loss[t], a_loss[t]) = engagement.trial_engage_two(
-                    h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff, S, D0, qA, qD, k_, brk,
-                    ratio, eff, horizon, irregular)
-                _alone_as_with(held, outcome, end_day, d_loss, a_loss, outcome_alone,
-                               end_alone, d_loss_alone, a_loss_alone)
-                _alone_as_with(t, outcome, end_day, d_loss, a_loss, outcome_alone, end_alone,
-                               d_loss_alone, a_loss_alone)
-                held = -1
-    if held >= 0:  # the last trial no one reaches, alone (sched is all zero for it)
-        sched[:] = 0.0
-        outcome[held], end_day[held], d_loss[held], a_loss[held] = engagement.trial_engage(
-            h_S, h_D0, h_qA, h_qD, h_k, h_brk, h_ratio, h_eff, horizon, irregular, sched)
-        _alone_as_with(held, outcome, end_day, d_loss, a_loss, outcome_alone, end_alone,
-                       d_loss_alone, a_loss_alone)
+            arrives = False
+            if not np.isnan(first[t]):
+                k = engagement.trial_arrivals(day0, later, arrival, quality, victim, horizon,
+                                              w_day, w_amount, k_with)
+                arrives = k > k_with
+                for j in range(k_with, k):
+                    w_lane[j] = n_with
+                k_with = k
+            alone_in[0, n_alone], alone_in[1, n_alone] = S, D0
+            alone_in[2, n_alone], alone_in[3, n_alone] = x[sc[_AGG_QUALITY]], quality[victim]
+            alone_in[4, n_alone], alone_in[5, n_alone] = x[sc[_ATTRITION]], x[sc[_AGG_BREAK]]
+            alone_in[6, n_alone] = x[sc[_DEF_BREAK]]
+            alone_in[7, n_alone] = x[sc[_IRREGULAR_EFF]]
+            alone_at[n_alone], reached[n_alone] = t, arrives
+            if arrives:
+                for r in range(8):
+                    with_in[r, n_with] = alone_in[r, n_alone]
+                with_at[n_with] = t
+                n_with += 1
+            n_alone += 1
+        if n_alone == B or (t == T - 1 and n_alone > 0):
+            _engage_buffer(alone_in, no_sched, alone_at, n_alone, horizon, irregular,
+                           outcome_alone, end_alone, d_loss_alone, a_loss_alone)
+            for i in range(n_alone):  # no one arrives: the engagement with is the one without
+                if not reached[i]:
+                    _alone_as_with(alone_at[i], outcome_alone, end_alone, d_loss_alone,
+                                   a_loss_alone, outcome, end_day, d_loss, a_loss)
+            n_alone = 0
+        if n_with == B_with or (t == T - 1 and n_with > 0):
+            engagement.lay_schedule(sched_with, n_with, w_day, w_amount, w_lane, k_with)
+            _engage_buffer(with_in, sched_with, with_at, n_with, horizon, irregular, outcome,
+                           end_day, d_loss, a_loss)
+            n_with = k_with = 0
+
+
+@njit(cache=True)
+def _engage_buffer(inputs: np.ndarray, sched: np.ndarray, at: np.ndarray, n: int,
+                   horizon: int, irregular: bool, outcome: np.ndarray, end_day: np.ndarray,
+                   d_loss: np.ndarray, a_loss: np.ndarray) -> None:
+    """The first n buffered engagements (inputs (8, B): aggressor, defender, their qualities,
+    attrition, break, ratio, efficiency; their arrivals sched, laid out as engage_lanes
+    takes them), stepped in lockstep (engagement.engage_lanes) and written at rows at[:n]."""
+    engagement.engage_lanes(inputs[0, :n], inputs[1, :n], inputs[2, :n], inputs[3, :n],
+                            inputs[4, :n], inputs[5, :n], inputs[6, :n], inputs[7, :n],
+                            sched, horizon, irregular, at[:n], outcome, end_day, d_loss,
+                            a_loss)
 
 
 @njit(cache=True)
 def _alone_as_with(t: int, outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
-                   a_loss: np.ndarray, outcome_alone: np.ndarray, end_alone: np.ndarray,
-                   d_loss_alone: np.ndarray, a_loss_alone: np.ndarray) -> None:
-    """Trial t's engagement without the alliance is its engagement with it (no one arrives)."""
-    outcome_alone[t], end_alone[t] = outcome[t], end_day[t]
-    d_loss_alone[t], a_loss_alone[t] = d_loss[t], a_loss[t]
+                   a_loss: np.ndarray, outcome_to: np.ndarray, end_to: np.ndarray,
+                   d_loss_to: np.ndarray, a_loss_to: np.ndarray) -> None:
+    """Trial t's engagement copied from the first four arrays to the last four (without the
+    alliance to with it: no one arrives)."""
+    outcome_to[t], end_to[t] = outcome[t], end_day[t]
+    d_loss_to[t], a_loss_to[t] = d_loss[t], a_loss[t]
 
 
 def bargaining_settings(model: CompiledCrisis) -> EUMSettings:

@@ -47,33 +47,63 @@ class Engagement:
 
 
 @njit(cache=True)
-def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
-                   quality: np.ndarray, victim: int, horizon: int, sched: np.ndarray) -> bool:
-    """The allied arrivals of one trial by day, in the victim's quality units (one allied
-    soldier counts as q_i / q_victim of the victim's soldiers, so that the defender's side has
-    one quality; actors' quality multipliers, judgement, docs/model.md): the troops based in
-    the victim (day0 (M,)) on day 0, the rest (later (M,)) on their arrival day; a day past the
-    horizon is dropped. Writes sched (horizon + 1,); returns whether anything arrives.
-
-    The troops are added in the order of _arrive over j = 0..2M-1 (every member's day-0
-    troops, then every member's later troops), written out in two loops: through _arrive the
-    function cost ~280 ns a trial, most of the engagement stage (issue 23)."""
-    sched[:] = 0.0
+def trial_arrivals(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
+                   quality: np.ndarray, victim: int, horizon: int, days: np.ndarray,
+                   amounts: np.ndarray, k: int) -> int:
+    """The allied arrivals of one trial, in the victim's quality units (one allied soldier
+    counts as q_i / q_victim of the victim's soldiers, so that the defender's side has one
+    quality; actors' quality multipliers, judgement, docs/model.md): the troops based in the
+    victim (day0 (M,)) on day 0, the rest (later (M,)) on their arrival day; a day past the
+    horizon is dropped. Appends each arrival's day and amount at days[k:], amounts[k:] (room
+    for 2M), every member's day-0 troops first, then every member's later troops, the order in
+    which a schedule adds them up (trial_schedule, lay_schedule); returns the new count (k when
+    nothing arrives)."""
     M = day0.shape[0]
-    anything = False
     qv = quality[victim]
     for i in range(M):
         a = day0[i] * (quality[i] / qv)
         if a > 0.0 and 0.0 <= horizon:
-            sched[0] += a
-            anything = True
+            days[k] = 0
+            amounts[k] = a
+            k += 1
     for i in range(M):
         a = later[i] * (quality[i] / qv)
         day = arrival[i]
         if a > 0.0 and 0.0 <= day <= horizon:
-            sched[int(day)] += a
-            anything = True
-    return anything
+            days[k] = int(day)
+            amounts[k] = a
+            k += 1
+    return k
+
+
+@njit(cache=True)
+def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
+                   quality: np.ndarray, victim: int, horizon: int, sched: np.ndarray) -> bool:
+    """One trial's arrivals (trial_arrivals) added up by day: writes sched (horizon + 1,);
+    returns whether anything arrives."""
+    sched[:] = 0.0
+    M = day0.shape[0]
+    days, amounts = np.empty(2 * M, dtype=np.int64), np.empty(2 * M)
+    k = trial_arrivals(day0, later, arrival, quality, victim, horizon, days, amounts, 0)
+    for j in range(k):
+        sched[days[j]] += amounts[j]
+    return k > 0
+
+
+@njit(cache=True)
+def lay_schedule(sched: np.ndarray, n: int, days: np.ndarray, amounts: np.ndarray,
+                 lanes: np.ndarray, k: int) -> None:
+    """The arrivals of n trials (entries [0, k) of days, amounts, and each one's trial in
+    lanes, as trial_arrivals appends them) added up by day in engage_lanes' layout: trial i's
+    day d at sched[i // LANES, d, i % LANES]. Only the first n trials' blocks are cleared and
+    written: a trial's days are one cache line apart, so that writing each trial's whole
+    schedule (horizon + 1 lines) cost ~90 ns a trial, and a few additions cost almost
+    nothing."""
+    for b in range(-(-n // LANES)):
+        sched[b, :, :] = 0.0
+    for j in range(k):
+        i = lanes[j]
+        sched[i // LANES, days[j], i % LANES] += amounts[j]
 
 
 @njit(cache=True)
@@ -123,120 +153,141 @@ def trial_engage(A0: float, D0: float, qA: float, qD: float, k: float, brk: floa
     return result, end, arrived - D, A0 - A
 
 
-@njit(cache=True, inline="always")
-def _day(A: float, D: float, kd: float, ka: float, safeA0: float, irregular: bool
-         ) -> tuple[float, float]:
-    """One day of one chain without arrivals, the operations of trial_engage in its order:
-    (A, D) -> (A', D'). Inlined where it is called (numba's inline="always"), so that chains
-    stepped side by side keep their state in registers."""
-    if irregular:
-        A_new = max(A * (1.0 - kd * D / safeA0), 0.0)
-    else:
-        A_new = max(A - kd * D, 0.0)
-    return A_new, max(D - ka * A, 0.0)
+LANES = 512  # chains stepped in lockstep by engage_lanes (measured best of 8 to 4,096: issue 23)
+SKEW = 40  # doubles between engage_lanes' arrays' offsets in a page (320 bytes)
 
 
 @njit(cache=True, inline="always")
-def _verdict(A: float, D: float, ratio: float, threshold: float) -> int:
-    """The day's break points, in trial_engage's order: LOST, REPELLED, or -1 (neither)."""
-    if D < ratio * A:
-        return LOST
-    if A <= threshold:
-        return REPELLED
-    return -1
+def _lockstep(A: np.ndarray, D: np.ndarray, arrived: np.ndarray, code: np.ndarray,
+              kd: np.ndarray, ka: np.ndarray, safe: np.ndarray, ratio: np.ndarray,
+              threshold: np.ndarray, sched: np.ndarray, horizon: int, irregular: bool,
+              arrivals: bool) -> None:
+    """Days 1..horizon of m chains in lockstep (every array (m,), views; sched (horizon + 1, m)
+    their arrivals by day, or (0, m): none). Each chain takes trial_engage's operations in its
+    order; a chain that is decided keeps its state (A, D, arrived) and its code, day * 4 +
+    outcome (-1 while undecided), is written on the day. The day's loop over the chains has no
+    branch (each step a select), so that it is compiled to vector instructions across chains;
+    numba's error model "numpy" lets a division by zero give inf instead of raising (it
+    cannot occur: safe >= 1e-12), which is what lets the loop be vectorised. Stops when every
+    chain is decided.
 
-
-@njit(cache=True)
-def trial_engage_pair(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
-                      ratio: float, eff: float, horizon: int, irregular: bool,
-                      sched: np.ndarray) -> tuple[int, int, float, float, int, int, float, float]:
-    """trial_engage with the arrivals of sched and again without any (an all-zero schedule),
-    stepped side by side: two independent chains of days, so that the processor overlaps
-    them; each with the same operations in the same order as trial_engage, but the zero
-    schedule's additions left out (x + 0.0 is x but for the sign of a zero: the same values,
-    and 4 cycles less a day on the chain's critical path). Returns both results, with then
-    without."""
-    kd = k * qD * (eff if irregular else 1.0)
-    ka = k * qA
-    threshold = (1.0 - brk) * A0
-    safeA0 = max(A0, 1e-12)
-    A1 = A0
-    D1 = D0 + sched[0]
-    arrived1 = D1
-    A2 = A0
-    D2 = D0 + 0.0
-    arrived2 = D2
-    r1 = CONTAINED
-    r2 = CONTAINED
-    end1 = horizon
-    end2 = horizon
-    live1 = True
-    live2 = True
+    Inlined (numba's inline="always") into four functions, one per law and whether anything
+    arrives (_LOCKSTEP), where the two flags are constants: with the flags' branches left
+    inside the day's loop, it was not vectorised (~130 ns a trial against ~25)."""
+    m = A.shape[0]
     for day in range(1, horizon + 1):
-        if live1:
-            A1, D1 = _day(A1, D1, kd, ka, safeA0, irregular)
-            if sched[day] != 0.0:  # arrivals are a few days: off the chain on the others
-                D1 += sched[day]
-                arrived1 += sched[day]
-            v = _verdict(A1, D1, ratio, threshold)
-            if v >= 0:
-                r1, end1, live1 = v, day, False
-        if live2:
-            A2, D2 = _day(A2, D2, kd, ka, safeA0, irregular)
-            v = _verdict(A2, D2, ratio, threshold)
-            if v >= 0:
-                r2, end2, live2 = v, day, False
-        if not (live1 or live2):
+        alive = 0
+        for j in range(m):
+            a = A[j]
+            d = D[j]
+            if irregular:
+                an = max(a * (1.0 - kd[j] * d / safe[j]), 0.0)
+            else:
+                an = max(a - kd[j] * d, 0.0)
+            dn = max(d - ka[j] * a, 0.0)
+            if arrivals:  # + 0.0 leaves dn (>= +0.0) as it is
+                s = sched[day, j]
+                dn = dn + s
+                arr = arrived[j] + s
+            else:
+                arr = arrived[j]
+            c = code[j]
+            live = c < 0
+            lost = dn < ratio[j] * an
+            repelled = an <= threshold[j]
+            decided = lost | repelled
+            A[j] = an if live else a
+            D[j] = dn if live else d
+            arrived[j] = arr if live else arrived[j]
+            verdict = day * 4 + (LOST if lost else REPELLED)
+            code[j] = verdict if (live & decided) else c
+            alive += live & (not decided)
+        if alive == 0:
             break
-    return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, A0 - A2
 
 
-@njit(cache=True)
-def trial_engage_two(A0: float, D0: float, qA: float, qD: float, k: float, brk: float,
-                     ratio: float, eff: float, B0: float, E0: float, qB: float, qE: float,
-                     k2: float, brk2: float, ratio2: float, eff2: float, horizon: int,
-                     irregular: bool) -> tuple[int, int, float, float, int, int, float, float]:
-    """trial_engage for two trials without arrivals (an all-zero schedule), stepped side by
-    side: the first trial's aggressor A0 and defender D0 with its parameters, the second's B0
-    and E0 with its own (suffix 2). Two independent chains of days that the processor overlaps
-    (engine._pass pairs the trials no ally reaches, most of them: each alone was a serial
-    chain of ~13 cycles a day); each with the operations of trial_engage in its order but the
-    zero schedule's additions (x + 0.0 is x but for the sign of a zero: the same values).
-    Returns both results, first then second."""
-    kd = k * qD * (eff if irregular else 1.0)
-    ka = k * qA
-    threshold = (1.0 - brk) * A0
-    safeA0 = max(A0, 1e-12)
-    kd2 = k2 * qE * (eff2 if irregular else 1.0)
-    ka2 = k2 * qB
-    threshold2 = (1.0 - brk2) * B0
-    safeB0 = max(B0, 1e-12)
-    A1 = A0
-    D1 = D0 + 0.0
-    arrived1 = D1
-    A2 = B0
-    D2 = E0 + 0.0
-    arrived2 = D2
-    r1 = CONTAINED
-    r2 = CONTAINED
-    end1 = horizon
-    end2 = horizon
-    live1 = True
-    live2 = True
-    for day in range(1, horizon + 1):
-        if live1:
-            A1, D1 = _day(A1, D1, kd, ka, safeA0, irregular)
-            v = _verdict(A1, D1, ratio, threshold)
-            if v >= 0:
-                r1, end1, live1 = v, day, False
-        if live2:
-            A2, D2 = _day(A2, D2, kd2, ka2, safeB0, irregular)
-            v = _verdict(A2, D2, ratio2, threshold2)
-            if v >= 0:
-                r2, end2, live2 = v, day, False
-        if not (live1 or live2):
-            break
-    return r1, end1, arrived1 - D1, A0 - A1, r2, end2, arrived2 - D2, B0 - A2
+@njit(cache=True, error_model="numpy")
+def _lockstep_irregular(A: np.ndarray, D: np.ndarray, arrived: np.ndarray, code: np.ndarray,
+                        kd: np.ndarray, ka: np.ndarray, safe: np.ndarray, ratio: np.ndarray,
+                        threshold: np.ndarray, sched: np.ndarray, horizon: int) -> None:
+    _lockstep(A, D, arrived, code, kd, ka, safe, ratio, threshold, sched, horizon, True, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _lockstep_irregular_arrivals(A: np.ndarray, D: np.ndarray, arrived: np.ndarray,
+                                 code: np.ndarray, kd: np.ndarray, ka: np.ndarray,
+                                 safe: np.ndarray, ratio: np.ndarray, threshold: np.ndarray,
+                                 sched: np.ndarray, horizon: int) -> None:
+    _lockstep(A, D, arrived, code, kd, ka, safe, ratio, threshold, sched, horizon, True, True)
+
+
+@njit(cache=True, error_model="numpy")
+def _lockstep_square(A: np.ndarray, D: np.ndarray, arrived: np.ndarray, code: np.ndarray,
+                     kd: np.ndarray, ka: np.ndarray, safe: np.ndarray, ratio: np.ndarray,
+                     threshold: np.ndarray, sched: np.ndarray, horizon: int) -> None:
+    _lockstep(A, D, arrived, code, kd, ka, safe, ratio, threshold, sched, horizon, False, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _lockstep_square_arrivals(A: np.ndarray, D: np.ndarray, arrived: np.ndarray,
+                              code: np.ndarray, kd: np.ndarray, ka: np.ndarray,
+                              safe: np.ndarray, ratio: np.ndarray, threshold: np.ndarray,
+                              sched: np.ndarray, horizon: int) -> None:
+    _lockstep(A, D, arrived, code, kd, ka, safe, ratio, threshold, sched, horizon, False, True)
+
+
+@njit(cache=True, error_model="numpy")
+def engage_lanes(A0: np.ndarray, D0: np.ndarray, qA: np.ndarray, qD: np.ndarray, k: np.ndarray,
+                 brk: np.ndarray, ratio: np.ndarray, eff: np.ndarray, sched: np.ndarray,
+                 horizon: int, irregular: bool, at: np.ndarray, outcome: np.ndarray,
+                 end_day: np.ndarray, d_loss: np.ndarray, a_loss: np.ndarray) -> None:
+    """trial_engage for m trials (inputs (m,)), LANES at a time in lockstep (_lockstep), the
+    same numbers as one by one: trial i's results are written at row at[i] of the outputs.
+    sched (blocks, horizon + 1, LANES): the trials' arrivals by day, trial i's at
+    [i // LANES, :, i % LANES] (day 0 joins the initial force; a block's days contiguous over
+    its lanes, so that the lanes' loads are vectorised: lay_schedule), or (blocks, 0, LANES):
+    no arrivals (an all-zero schedule, whose additions are left out: x + 0.0 is x but for the
+    sign of a zero, and D0 + 0.0 makes that sign +)."""
+    m = A0.shape[0]
+    # the chains' state and constants, each array SKEW doubles further along a 4 KiB page
+    # than the one before: arrays at the same offset in their pages made the lanes' loads
+    # wait on the stores before them to other arrays (4K aliasing), by up to 15%
+    stride = m + SKEW
+    work = np.empty(8 * stride)
+    A, D, arrived = work[:m], work[stride:stride + m], work[2 * stride:2 * stride + m]
+    kd, ka = work[3 * stride:3 * stride + m], work[4 * stride:4 * stride + m]
+    safe, threshold = work[5 * stride:5 * stride + m], work[6 * stride:6 * stride + m]
+    rt = work[7 * stride:7 * stride + m]
+    code = np.full(m + 4 * SKEW, -1, dtype=np.int64)[4 * SKEW:]
+    arrivals = sched.shape[1] > 0
+    for i in range(m):
+        rt[i] = ratio[i]
+        A[i] = A0[i]
+        D[i] = D0[i] + (sched[i // LANES, 0, i % LANES] if arrivals else 0.0)
+        arrived[i] = D[i]
+        kd[i] = k[i] * qD[i] * (eff[i] if irregular else 1.0)
+        ka[i] = k[i] * qA[i]
+        safe[i] = max(A0[i], 1e-12)
+        threshold[i] = (1.0 - brk[i]) * A0[i]
+    for lo in range(0, m, LANES):
+        hi = min(lo + LANES, m)
+        args = (A[lo:hi], D[lo:hi], arrived[lo:hi], code[lo:hi], kd[lo:hi], ka[lo:hi],
+                safe[lo:hi], rt[lo:hi], threshold[lo:hi], sched[lo // LANES], horizon)
+        if irregular and arrivals:
+            _lockstep_irregular_arrivals(*args)
+        elif irregular:
+            _lockstep_irregular(*args)
+        elif arrivals:
+            _lockstep_square_arrivals(*args)
+        else:
+            _lockstep_square(*args)
+    for i in range(m):
+        t = at[i]
+        c = code[i]
+        outcome[t] = CONTAINED if c < 0 else c & 3
+        end_day[t] = horizon if c < 0 else c >> 2
+        d_loss[t] = arrived[i] - D[i]
+        a_loss[t] = A0[i] - A[i]
 
 
 @njit(cache=True)
