@@ -183,27 +183,31 @@ def test_schedule_equals_the_schedule_before() -> None:
 
 def test_lay_schedule_adds_as_trial_schedule() -> None:
     """The arrivals of many trials appended (trial_arrivals) and laid out in engage_lanes'
-    blocks (lay_schedule) equal each trial's own schedule (trial_schedule) bit for bit, and
-    clear what an earlier, longer buffer left in the blocks they use."""
+    blocks (lay_schedule) equal each trial's own schedule (trial_schedule) bit for bit; cleared,
+    the blocks are all zero again, ready for the next buffer."""
     rng = np.random.default_rng(8)
     horizon, M, n = 30, 5, 2 * LANES + 37
-    sched = np.full((3, horizon + 1, LANES), 7.0)  # stale values from an earlier flush
+    sched = np.zeros((3, horizon + 1, LANES))
     days, amounts, lanes = (np.empty(2 * M * n, dtype=np.int64), np.empty(2 * M * n),
                             np.empty(2 * M * n, dtype=np.int64))
-    k, own = 0, np.empty((n, horizon + 1))
-    for i in range(n):
-        day0 = rng.exponential(300.0, M) * (rng.random(M) < 0.4)
-        later = rng.exponential(500.0, M) * (rng.random(M) < 0.7)
-        arrival = np.ceil(rng.uniform(-2.0, horizon + 5.0, M))
-        arrival[rng.random(M) < 0.05] = np.nan
-        quality = rng.uniform(0.5, 1.5, M)
-        k2 = trial_arrivals(day0, later, arrival, quality, 1, horizon, days, amounts, k)
-        lanes[k:k2] = i
-        assert trial_schedule(day0, later, arrival, quality, 1, horizon, own[i]) == (k2 > k)
-        k = k2
-    lay_schedule(sched, n, days, amounts, lanes, k)
-    for i in range(n):
-        np.testing.assert_array_equal(sched[i // LANES, :, i % LANES], own[i])
+    for _ in range(2):
+        k, own = 0, np.empty((n, horizon + 1))
+        for i in range(n):
+            day0 = rng.exponential(300.0, M) * (rng.random(M) < 0.4)
+            later = rng.exponential(500.0, M) * (rng.random(M) < 0.7)
+            arrival = np.ceil(rng.uniform(-2.0, horizon + 5.0, M))
+            arrival[rng.random(M) < 0.05] = np.nan
+            quality = rng.uniform(0.5, 1.5, M)
+            k2 = trial_arrivals(day0, later, arrival, quality, 1, horizon, days, amounts, k)
+            lanes[k:k2] = i
+            assert trial_schedule(day0, later, arrival, quality, 1, horizon, own[i]) == (k2 > k)
+            k = k2
+        lay_schedule(sched, days, amounts, lanes, k, False)
+        assert sched.any()
+        for i in range(n):
+            np.testing.assert_array_equal(sched[i // LANES, :, i % LANES], own[i])
+        lay_schedule(sched, days, amounts, lanes, k, True)
+        assert not sched.any()
 
 
 @pytest.mark.parametrize("irregular", [True, False])

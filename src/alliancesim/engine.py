@@ -657,9 +657,10 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                                    a_loss_alone, outcome, end_day, d_loss, a_loss)
             n_alone = 0
         if n_with == B_with or (t == T - 1 and n_with > 0):
-            engagement.lay_schedule(sched_with, n_with, w_day, w_amount, w_lane, k_with)
+            engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, False)
             _engage_buffer(with_in, sched_with, with_at, n_with, horizon, irregular, outcome,
                            end_day, d_loss, a_loss)
+            engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, True)
             n_with = k_with = 0
 
 

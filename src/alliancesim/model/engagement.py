@@ -91,19 +91,20 @@ def trial_schedule(day0: np.ndarray, later: np.ndarray, arrival: np.ndarray,
 
 
 @njit(cache=True)
-def lay_schedule(sched: np.ndarray, n: int, days: np.ndarray, amounts: np.ndarray,
-                 lanes: np.ndarray, k: int) -> None:
-    """The arrivals of n trials (entries [0, k) of days, amounts, and each one's trial in
-    lanes, as trial_arrivals appends them) added up by day in engage_lanes' layout: trial i's
-    day d at sched[i // LANES, d, i % LANES]. Only the first n trials' blocks are cleared and
-    written: a trial's days are one cache line apart, so that writing each trial's whole
-    schedule (horizon + 1 lines) cost ~90 ns a trial, and a few additions cost almost
-    nothing."""
-    for b in range(-(-n // LANES)):
-        sched[b, :, :] = 0.0
+def lay_schedule(sched: np.ndarray, days: np.ndarray, amounts: np.ndarray, lanes: np.ndarray,
+                 k: int, clear: bool) -> None:
+    """The arrivals of buffered trials (entries [0, k) of days, amounts, and each one's trial
+    in lanes, as trial_arrivals appends them) added up by day in engage_lanes' layout, trial
+    i's day d at sched[i // LANES, d, i % LANES], into a schedule that is zero elsewhere; or,
+    clear, the same cells set back to zero once they are stepped. Only the cells of arrivals
+    are touched: a trial's days are a cache line apart, so that writing each trial's whole
+    schedule (horizon + 1 lines) cost ~90 ns a trial, and clearing the buffer's blocks ~9."""
     for j in range(k):
         i = lanes[j]
-        sched[i // LANES, days[j], i % LANES] += amounts[j]
+        if clear:
+            sched[i // LANES, days[j], i % LANES] = 0.0
+        else:
+            sched[i // LANES, days[j], i % LANES] += amounts[j]
 
 
 @njit(cache=True)
