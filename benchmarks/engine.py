@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from alliancesim import load_scenario  # noqa: E402
 from alliancesim import simulate as _simulate  # noqa: E402
+from alliancesim._malloc import tune_allocator  # noqa: E402
 from alliancesim.backends.process import ProcessBackend  # noqa: E402
 from alliancesim.engine import BLOCK, STAGES, draw_trials, run_pipeline  # noqa: E402
 from alliancesim.reference import run_reference  # noqa: E402
@@ -82,8 +83,12 @@ def memory_child(trials: int) -> None:
     print(f"{peak:.1f}")
 
 
+UNTUNED = [False]  # the run's --untuned, passed on to the memory children
+
+
 def peak_memory(trials: int) -> float:
-    out = subprocess.run([sys.executable, __file__, "--memory-child", str(trials)],
+    flags = ["--untuned"] if UNTUNED[0] else []
+    out = subprocess.run([sys.executable, __file__, "--memory-child", str(trials), *flags],
                          capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -92,8 +97,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     ap.add_argument("--ray", action="store_true", help="also measure the Ray backend")
+    ap.add_argument("--untuned", action="store_true",
+                    help="leave glibc's malloc as it is (the command line tunes it: "
+                    "alliancesim._malloc)")
     ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    tuned = False if args.untuned else tune_allocator()
     if args.memory_child:
         memory_child(args.memory_child)
         return
@@ -106,7 +115,11 @@ def main() -> None:
     print("alliancesim engine benchmark")
     print(f"machine: {cpu_model()}; {os.cpu_count()} cores; Python {platform.python_version()}; "
           f"numpy {np.__version__}; numba {numba.__version__}")
-    print(f"scenario: {SCENARIO}, crisis {CRISIS}\n")
+    print(f"scenario: {SCENARIO}, crisis {CRISIS}")
+    print("allocator: " + ("glibc's malloc tuned for chunks, as the command line's process "
+                           "(alliancesim._malloc)" if tuned else "left as it is (--untuned, or "
+                           "no glibc)") + "\n")
+    UNTUNED[:] = [args.untuned]
 
     sc = flagship()
     model = compile_crisis(sc, 0)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from alliancesim._version import __version__
 
 if TYPE_CHECKING:
+    from alliancesim._malloc import tune_allocator
     from alliancesim.api import calibrate, hindcast, load_scenario, score_cases, simulate
     from alliancesim.results.ensemble import Ensemble
     from alliancesim.scenario.errors import ScenarioError, UsageError
@@ -30,7 +31,7 @@ _LAZY = {
     "load_scenario": "alliancesim.api", "score_cases": "alliancesim.api",
     "simulate": "alliancesim.api", "Ensemble": "alliancesim.results.ensemble",
     "ScenarioError": "alliancesim.scenario.errors", "UsageError": "alliancesim.scenario.errors",
-    "Scenario": "alliancesim.scenario.schema",
+    "Scenario": "alliancesim.scenario.schema", "tune_allocator": "alliancesim._malloc",
 }
 
 
@@ -41,4 +42,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Ensemble", "Scenario", "ScenarioError", "UsageError", "__version__", "calibrate",
-           "hindcast", "load_scenario", "score_cases", "simulate"]
+           "hindcast", "load_scenario", "score_cases", "simulate", "tune_allocator"]

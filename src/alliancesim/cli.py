@@ -853,6 +853,9 @@ def _main(
         "--no-store", help="Do not keep this command's results in the store.")] = False,
 ) -> None:
     """Simulate collective-security alliances in crises (the CSTO by default)."""
+    from alliancesim._malloc import tune_allocator
+
+    tune_allocator()  # the command line's process is ours: its chunks reuse their pages
     STORE.update(path=store, off=no_store)
 
 

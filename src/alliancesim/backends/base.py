@@ -36,6 +36,11 @@ class Task:
 
 
 def run_task(task: Task) -> ChunkOutput:
+    """A task as the process pool's and Ray's workers run it: in a process alliancesim owns,
+    whose allocator it tunes for chunks first (_malloc.tune_allocator)."""
+    from alliancesim._malloc import tune_allocator
+
+    tune_allocator()
     return task()
 
 

@@ -53,7 +53,8 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
     ints = np.zeros(20, dtype=np.int64)
     members = np.zeros((4, M), dtype=np.int64)
     n_blocks = (T + block - 1) // block
-    floats = np.zeros((n_blocks, (2 + TROOP_GROUP_SUMS) * M + 2))
+    F = (2 + TROOP_GROUP_SUMS) * M + 2
+    floats = np.zeros((n_blocks, F))
     g_sum = np.zeros(M)
     g_sq = np.zeros(M)
     g_n = 0
@@ -67,7 +68,7 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
         sizes[2] = max(sizes[2], np.int64(end_day_alone[t]) + 1)
     hists = np.zeros(sizes[0] + sizes[1] + sizes[2], dtype=np.int64)
     for t in range(T):
-        row = floats[t // block]
+        b = t // block  # the trial's block: its row of floats (indexed, not a view per trial)
         ints[request[t]] += 1
         ints[4 + rung[t]] += 1
         ints[9 + outcome[t]] += 1
@@ -81,8 +82,8 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             if v > 0.0:  # (a member that sends none adds 0 to every sum: skipped)
                 members[3, i] += 1
                 n_sending += 1
-                row[i] += v
-                row[M + i] += v * v
+                floats[b, i] += v
+                floats[b, M + i] += v * v
                 if group > 0:
                     g_sum[i] += v
                     g_sq[i] += v * v
@@ -97,8 +98,8 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             hists[np.int64(first_arrival[t])] += 1
         hists[sizes[0] + end_day[t]] += 1
         hists[sizes[0] + sizes[1] + end_day_alone[t]] += 1
-        row[-2] += defender_losses[t]
-        row[-1] += defender_losses_alone[t]
+        floats[b, F - 2] += defender_losses[t]
+        floats[b, F - 1] += defender_losses_alone[t]
         if group > 0:
             g = t // group
             groups[g, 0] += 1
@@ -110,11 +111,11 @@ def _tally_kernel(request: np.ndarray, rung: np.ndarray, preferred: np.ndarray,
             g_n += 1
             if (t + 1) % group == 0 or t == T - 1:  # the group's last trial
                 for i in range(M):  # by group (TROOP_GROUP_SUMS, M) from column 2M
-                    row[2 * M + i] += g_sum[i] * g_sum[i] / g_n
-                    row[3 * M + i] += g_sum[i] * g_sum[i]
-                    row[4 * M + i] += g_n * g_sum[i]
-                    row[5 * M + i] += g_sq[i] / g_n
-                    row[6 * M + i] += g_sum[i] * g_sum[i] / (g_n * g_n)
+                    floats[b, 2 * M + i] += g_sum[i] * g_sum[i] / g_n
+                    floats[b, 3 * M + i] += g_sum[i] * g_sum[i]
+                    floats[b, 4 * M + i] += g_n * g_sum[i]
+                    floats[b, 5 * M + i] += g_sq[i] / g_n
+                    floats[b, 6 * M + i] += g_sum[i] * g_sum[i] / (g_n * g_n)
                     g_sum[i] = 0.0
                     g_sq[i] = 0.0
                 g_n = 0
