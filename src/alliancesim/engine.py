@@ -531,6 +531,15 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
         for q in range(council_at.shape[0]):
             if drawn_at[r] == council_at[q]:
                 council_per_trial = True
+    # is a member input given per trial (or per group)? then the members' rows are read again
+    # every trial (or group); else once
+    members_per_trial = members_per_group = False
+    for q in range(mem.shape[0]):
+        for i in range(M):
+            for r in range(drawn_at.shape[0]):
+                members_per_trial = members_per_trial or drawn_at[r] == mem[q, i]
+            for r in range(grouped_at.shape[0]):
+                members_per_group = members_per_group or grouped_at[r] == mem[q, i]
     a_ = b_ = bar = 0.0
     # the engagements are stepped LANES at a time in lockstep (engagement.engage_lanes): each
     # trial's inputs are buffered, its engagement without the alliance in one buffer (every
@@ -575,12 +584,13 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
         if x[pace_at] != last_pace:
             last_pace = x[pace_at]
             deployment.trial_travel(distance, last_pace, travel)
-        for i in range(M):
-            troops[i] = x[mem[_TROOPS, i]]
-            quality[i] = x[mem[_QUALITY, i]]
-            ready[i] = x[mem[_READINESS, i]]
-            standing[i] = x[mem[_STANDING, i]]
-            based[i] = x[mem[_BASED, i]]
+        if t == 0 or members_per_trial or (members_per_group and t % GROUP == 0):
+            for i in range(M):
+                troops[i] = x[mem[_TROOPS, i]]
+                quality[i] = x[mem[_QUALITY, i]]
+                ready[i] = x[mem[_READINESS, i]]
+                standing[i] = x[mem[_STANDING, i]]
+                based[i] = x[mem[_BASED, i]]
         half = last_half
         if given:
             S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0, 0.0, half,

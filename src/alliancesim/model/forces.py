@@ -178,7 +178,8 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
             cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
         trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out, on)
     else:
-        out[:] = 0.0
+        for i in range(M):
+            out[i] = 0.0
 
 
 @njit(cache=True)
