@@ -13,6 +13,7 @@ is made and read the same way (worker_pool, submit_all, in_order).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import multiprocessing
 import os
@@ -83,16 +84,21 @@ def submit_all(pool: ProcessPoolExecutor, fn: Callable[[J], R], jobs: Iterable[J
 
 def in_order(futures: list[Future[R]]) -> Iterator[R]:
     """The results in submission order, whatever order they finish in; on leaving early
-    (Ctrl-C, a failed job, the caller stopped) the jobs not started are cancelled."""
+    (Ctrl-C, a failed job, the caller stopped) the jobs not started are cancelled. Each future
+    is let go once its result is handed on (the list is emptied into a queue): a future holds
+    its result, and a run of a billion trials is ~40,000 chunks, whose tallies kept to the end
+    grew the pool's memory by ~1.2 MiB per million trials (issue 23)."""
+    pending = collections.deque(futures)
+    futures.clear()
     try:
-        for future in futures:
+        while pending:
             # Waiting in slices: a Ctrl-C that the kernel hands to another thread (a progress
             # bar's) is acted on within POLL seconds, not when the job ends.
-            while not wait([future], timeout=POLL).done:
+            while not wait([pending[0]], timeout=POLL).done:
                 pass
-            yield future.result()
+            yield pending.popleft().result()
     finally:
-        for future in futures:
+        for future in pending:
             future.cancel()
 
 

@@ -9,6 +9,7 @@ tasks not finished are cancelled and a Ray instance started here is shut down.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -162,12 +163,16 @@ class RayBackend(Backend):
         return self._ray.get(ref)
 
     def map(self, tasks: list[Task]) -> Iterator[ChunkOutput]:
-        refs: list[Any] = []
+        refs: collections.deque[Any] = collections.deque()
         try:
             with _signals_held():
                 refs.extend(self._remote.remote(t) for t in tasks)
-            for ref in refs:  # in task order
-                yield self._get(ref)
+            while refs:  # in task order; each reference let go once its output is handed on
+                # (a held reference keeps the output in Ray's object store: ~40,000 chunks in
+                # a run of a billion trials)
+                output = self._get(refs[0])
+                refs.popleft()
+                yield output
         except BaseException:  # interrupted, or a task failed: cancel the rest
             with _signals_held():
                 for ref in refs:
