@@ -483,7 +483,11 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     trial_constants: sorted cut-points, sqrt(rho), the members' constant terms of mu) is
     computed once, again at each group when there are per-group values, and every trial only
     when a council parameter is itself given per trial. The numbers are those of the pass
-    before issue 23, bit for bit (tests/test_issue23_engine.py holds it to a frozen copy).
+    before issue 23 (tests/test_issue23_engine.py holds it to a frozen copy: every count,
+    rung, outcome and day exactly, the floats to 1e-9). The engagements are not stepped trial
+    by trial but buffered and stepped LANES at a time in lockstep (engagement.engage_lanes, bit
+    for bit trial_engage); the members' rows of the (T, M) arrays are worked on in scratch rows
+    and copied out, never taken as views.
 
     The council's member model is chosen by council_code (COUNCIL_CODES): 0 the ordered probit
     (probit.trial_given), 1 the expected-utility model (eum_council.trial_council: the same
@@ -543,8 +547,9 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     a_ = b_ = bar = 0.0
     # the engagements are stepped LANES at a time in lockstep (engagement.engage_lanes): each
     # trial's inputs are buffered, its engagement without the alliance in one buffer (every
-    # trial), with it in another (the trials someone reaches, with their arrivals by day as a
-    # column of sched_with); a full buffer is stepped and emptied
+    # trial), with it in another (the trials someone reaches, their arrivals appended to w_*
+    # and laid out by day in sched_with when the buffer is stepped); a full buffer is stepped
+    # and emptied, and the last trial steps what is left
     B = min(T, ENGAGE_BUFFER) if through >= 6 else 1
     B_with = min(T, max(engagement.LANES, ENGAGE_SCHEDULE_CELLS // (horizon + 1)))
     if through < 6:
@@ -649,9 +654,8 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
                 travel, sent_row, based, arrival, day0, later)
         if through >= 6:
-            # 6. engagement, with and without the alliance (the same when no one arrives)
-            # (no one sent: nothing arrives, and the schedule, read only when something
-            # does, is left as it is)
+            # 6. engagement, with and without the alliance (the same when no one arrives),
+            # buffered (no one sent: nothing arrives, and nothing is appended)
             arrives = False
             if not np.isnan(first[t]):
                 k = engagement.trial_arrivals(day0, later, arrival, quality, victim, horizon,
@@ -677,7 +681,7 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                            outcome_alone, end_alone, d_loss_alone, a_loss_alone)
             for i in range(n_alone):  # no one arrives: the engagement with is the one without
                 if not reached[i]:
-                    _alone_as_with(alone_at[i], outcome_alone, end_alone, d_loss_alone,
+                    _copy_engagement(alone_at[i], outcome_alone, end_alone, d_loss_alone,
                                    a_loss_alone, outcome, end_day, d_loss, a_loss)
             n_alone = 0
         if n_with == B_with or (t == T - 1 and n_with > 0):
@@ -702,11 +706,11 @@ def _engage_buffer(inputs: np.ndarray, sched: np.ndarray, at: np.ndarray, n: int
 
 
 @njit(cache=True)
-def _alone_as_with(t: int, outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
+def _copy_engagement(t: int, outcome: np.ndarray, end_day: np.ndarray, d_loss: np.ndarray,
                    a_loss: np.ndarray, outcome_to: np.ndarray, end_to: np.ndarray,
                    d_loss_to: np.ndarray, a_loss_to: np.ndarray) -> None:
-    """Trial t's engagement copied from the first four arrays to the last four (without the
-    alliance to with it: no one arrives)."""
+    """Trial t's engagement copied from the first four arrays to the last four (the pass: the
+    engagement without the alliance is the one with it when no one arrives)."""
     outcome_to[t], end_to[t] = outcome[t], end_day[t]
     d_loss_to[t], a_loss_to[t] = d_loss[t], a_loss[t]
 
