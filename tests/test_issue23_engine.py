@@ -38,7 +38,12 @@ from alliancesim.model.engagement import (
     trial_engage,
     trial_schedule,
 )
-from alliancesim.model.forces import EQUILIBRIUM_ITERATIONS, trial_equilibrium
+from alliancesim.model.forces import (
+    EQUILIBRIUM_ITERATIONS,
+    EQUILIBRIUM_LANES,
+    equilibrium_lanes,
+    trial_equilibrium,
+)
 from alliancesim.scenario.compile import CompiledCrisis, compile_crisis
 from alliancesim.scenario.params import with_uncertainty
 from frozen_pass import run_before
@@ -316,6 +321,51 @@ def test_equilibrium_equals_the_equilibrium_before() -> None:
     equilibrium_before(V, S, 0.0, s0, cap, EQUILIBRIUM_ITERATIONS, old)
     np.testing.assert_allclose(new, old, rtol=RTOL)
     assert new[1] == pytest.approx(S * (V[1] - 1.0), rel=1e-9)
+
+
+def _random_games(rng: np.random.Generator, n: int, M: int) -> tuple[np.ndarray, ...]:
+    """n random games of M members: members at cap 0 and of valuation 0, games with no
+    private benefit (members on their steps), some with no cap at all."""
+    V = rng.exponential(1.0, (n, M)) * (rng.random((n, M)) < 0.9)
+    cap = rng.exponential(2000.0, (n, M)) * (rng.random((n, M)) < 0.6)
+    cap[rng.random(n) < 0.05] = 0.0
+    S = rng.uniform(100.0, 20000.0, n)
+    pi = np.where(rng.random(n) < 0.4, 0.0, rng.exponential(2.0, n))
+    s0 = rng.uniform(10.0, 300.0, n)
+    return V, cap, S, pi, s0
+
+
+def test_equilibrium_lanes_equal_trial_equilibrium() -> None:
+    """forces.equilibrium_lanes (the pass's buffered trials solved side by side) gives
+    trial_equilibrium's shares bit for bit, lane by lane: random games of 1 to 9 members,
+    with members at cap 0, without any cap, without private benefit (the residual handed to
+    the members on their steps), full buffers and a partial one (lanes past n untouched)."""
+    rng = np.random.default_rng(29)
+    for M in range(1, 10):
+        n = EQUILIBRIUM_LANES + 37
+        V, cap, S, pi, s0 = _random_games(rng, n, M)
+        want = np.empty((n, M))
+        for t in range(n):
+            trial_equilibrium(V[t], S[t], pi[t], s0[t], cap[t], EQUILIBRIUM_ITERATIONS,
+                              want[t], np.empty(M, np.int64))
+        for lo, hi in ((0, EQUILIBRIUM_LANES), (EQUILIBRIUM_LANES, n)):
+            k = hi - lo
+            out = np.full((M, EQUILIBRIUM_LANES), -7.0)
+            equilibrium_lanes(np.ascontiguousarray(_pad(V[lo:hi].T)),
+                              _pad(S[lo:hi]), _pad(pi[lo:hi] * s0[lo:hi]), _pad(s0[lo:hi]),
+                              np.ascontiguousarray(_pad(cap[lo:hi].T)), k,
+                              EQUILIBRIUM_ITERATIONS, out)
+            np.testing.assert_array_equal(out[:, :k].T, want[lo:hi])
+            assert (out[:, k:] == -7.0).all()
+        # the residual path and the games without a cap were taken
+        assert (pi == 0.0).any() and (cap.sum(axis=1) == 0.0).any()
+
+
+def _pad(a: np.ndarray) -> np.ndarray:
+    """a's trials (last axis) in a buffer of EQUILIBRIUM_LANES lanes, the rest NaN."""
+    out = np.full((*a.shape[:-1], EQUILIBRIUM_LANES), np.nan)
+    out[..., : a.shape[-1]] = a
+    return out
 
 
 def test_decide_equals_the_decide_before() -> None:

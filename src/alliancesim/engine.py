@@ -513,8 +513,6 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     uni_row = np.empty(M, dtype=np.bool_)
     holds_row, sole_row = np.empty(M, dtype=np.bool_), np.empty(M, dtype=np.bool_)
     part = np.empty(M, dtype=np.bool_)
-    V, cap_i = np.empty(M), np.empty(M)
-    on = np.empty(M, dtype=np.int64)
     arrival, day0, later = np.empty(M), np.empty(M), np.empty(M)
     # the expected-utility council's scratch (council_code 1)
     position, capability = np.empty(M), np.empty(M)
@@ -563,6 +561,14 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     w_amount = np.empty(2 * M * B_with)  # the buffered trials' arrivals (trial_arrivals)
     k_with = 0
     no_sched = np.zeros((-(-B // engagement.LANES), 0, engagement.LANES))
+    # the trials with participants, buffered for their equilibria (forces.equilibrium_lanes):
+    # the members' valuations and caps (M, F), the threat, pi s0, s0, the defender's opening
+    # force, the trial
+    F = min(T, forces.EQUILIBRIUM_LANES) if through >= 4 else 1
+    f_V, f_cap, f_out = np.empty((M, F)), np.empty((M, F)), np.empty((M, F))
+    f_S, f_ps, f_s0, f_D0 = np.empty(F), np.empty(F), np.empty(F), np.empty(F)
+    f_at = np.empty(F, dtype=np.int64)
+    n_f = 0
     n_alone = n_with = 0
     first_col = K
     level, c, L = 0, 0, 0
@@ -641,55 +647,126 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             # 3. fallback
             fell[t] = fallback.trial_participants(pref_row, L, c, tied, victim,
                                                   aggressor_member, uni_row, part)
+        # 4. forces: a trial with participants is buffered, its equilibrium solved with the
+        # buffer's (forces.equilibrium_lanes) and its later stages run then; the buffer is
+        # solved when full, at the last trial, and before a new group's values replace the
+        # group's (the buffered trials' later stages read them)
+        deferred = False
         if through >= 4:
-            # 4. forces
-            forces.trial_contributions(part, standing, based, reach, troops, stake,
-                                       x[sc[_VALUATION]], x[sc[_REF_ARMY]], S, x[sc[_PRIVATE]],
-                                       x[sc[_TOKEN]], V, cap_i, sent_row, on)
-            for i in range(M):
-                sent[t, i] = sent_row[i]
-        if through >= 5:
-            # 5. deployment
-            first[t] = deployment.trial_deployment(
-                L, x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready, x[sc[_TRANSPORT]],
-                travel, sent_row, based, arrival, day0, later)
-        if through >= 6:
-            # 6. engagement, with and without the alliance (the same when no one arrives),
-            # buffered (no one sent: nothing arrives, and nothing is appended)
-            arrives = False
-            if not np.isnan(first[t]):
-                k = engagement.trial_arrivals(day0, later, arrival, quality, victim, horizon,
-                                              w_day, w_amount, k_with)
-                arrives = k > k_with
-                for j in range(k_with, k):
-                    w_lane[j] = n_with
-                k_with = k
-            alone_in[0, n_alone], alone_in[1, n_alone] = S, D0
-            alone_in[2, n_alone], alone_in[3, n_alone] = x[sc[_AGG_QUALITY]], quality[victim]
-            alone_in[4, n_alone], alone_in[5, n_alone] = x[sc[_ATTRITION]], x[sc[_AGG_BREAK]]
-            alone_in[6, n_alone] = x[sc[_DEF_BREAK]]
-            alone_in[7, n_alone] = x[sc[_IRREGULAR_EFF]]
-            alone_at[n_alone], reached[n_alone] = t, arrives
-            if arrives:
-                for r in range(8):
-                    with_in[r, n_with] = alone_in[r, n_alone]
-                with_at[n_with] = t
-                n_with += 1
-            n_alone += 1
-        if n_alone == B or (t == T - 1 and n_alone > 0):
-            _engage_buffer(alone_in, no_sched, alone_at, n_alone, horizon, irregular,
-                           outcome_alone, end_alone, d_loss_alone, a_loss_alone)
-            for i in range(n_alone):  # no one arrives: the engagement with is the one without
-                if not reached[i]:
-                    _copy_engagement(alone_at[i], outcome_alone, end_alone, d_loss_alone,
-                                   a_loss_alone, outcome, end_day, d_loss, a_loss)
-            n_alone = 0
-        if n_with == B_with or (t == T - 1 and n_with > 0):
-            engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, False)
-            _engage_buffer(with_in, sched_with, with_at, n_with, horizon, irregular, outcome,
-                           end_day, d_loss, a_loss)
-            engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, True)
-            n_with = k_with = 0
+            deferred = forces.trial_inputs(part, standing, based, reach, troops, stake,
+                                           x[sc[_VALUATION]], x[sc[_REF_ARMY]], f_V, f_cap,
+                                           n_f)
+            if deferred:
+                f_S[n_f], f_D0[n_f] = S, D0
+                f_ps[n_f] = x[sc[_PRIVATE]] * x[sc[_TOKEN]]
+                f_s0[n_f] = x[sc[_TOKEN]]
+                f_at[n_f] = t
+                n_f += 1
+            else:
+                for i in range(M):
+                    sent_row[i] = 0.0
+                    sent[t, i] = 0.0
+        solve = n_f > 0 and (n_f == F or t == T - 1
+                             or (grouped_at.shape[0] > 0 and (t + 1) % GROUP == 0))
+        if solve:
+            forces.equilibrium_lanes(f_V, f_S, f_ps, f_s0, f_cap, n_f,
+                                     forces.EQUILIBRIUM_ITERATIONS, f_out)
+        # the trials whose later stages run now: this one (q = -1) unless it was buffered,
+        # then the buffer's when it was solved, each with its own values back in x
+        for q in range(0 if deferred else -1, n_f if solve else 0):
+            u, S_u, D0_u = t, S, D0
+            if q >= 0:
+                u, S_u, D0_u = f_at[q], f_S[q], f_D0[q]
+                for i in range(M):
+                    sent_row[i] = f_out[i, q]
+                    sent[u, i] = sent_row[i]
+                for r in range(drawn_at.shape[0]):
+                    x[drawn_at[r]] = drawn[r, u]
+                if members_per_trial:
+                    for i in range(M):
+                        ready[i] = x[mem[_READINESS, i]]
+                        quality[i] = x[mem[_QUALITY, i]]
+                        based[i] = x[mem[_BASED, i]]
+                if x[pace_at] != last_pace:
+                    last_pace = x[pace_at]
+                    deployment.trial_travel(distance, last_pace, travel)
+            if through >= 5:
+                # 5. deployment
+                first[u] = deployment.trial_deployment(
+                    rung[u], x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready,
+                    x[sc[_TRANSPORT]], travel, sent_row, based, arrival, day0, later)
+            if through >= 6:
+                # 6. engagement, with and without the alliance (the same when no one
+                # arrives), buffered (no one sent: nothing arrives, and nothing is appended)
+                arrives = False
+                if not np.isnan(first[u]):
+                    k = engagement.trial_arrivals(day0, later, arrival, quality, victim,
+                                                  horizon, w_day, w_amount, k_with)
+                    arrives = k > k_with
+                    for j in range(k_with, k):
+                        w_lane[j] = n_with
+                    k_with = k
+                alone_in[0, n_alone], alone_in[1, n_alone] = S_u, D0_u
+                alone_in[2, n_alone] = x[sc[_AGG_QUALITY]]
+                alone_in[3, n_alone] = quality[victim]
+                alone_in[4, n_alone], alone_in[5, n_alone] = x[sc[_ATTRITION]], x[sc[_AGG_BREAK]]
+                alone_in[6, n_alone] = x[sc[_DEF_BREAK]]
+                alone_in[7, n_alone] = x[sc[_IRREGULAR_EFF]]
+                alone_at[n_alone], reached[n_alone] = u, arrives
+                if arrives:
+                    for r in range(8):
+                        with_in[r, n_with] = alone_in[r, n_alone]
+                    with_at[n_with] = u
+                    n_with += 1
+                n_alone += 1
+            if n_alone == B:
+                _flush_alone(alone_in, no_sched, alone_at, reached, n_alone, horizon,
+                             irregular, outcome_alone, end_alone, d_loss_alone, a_loss_alone,
+                             outcome, end_day, d_loss, a_loss)
+                n_alone = 0
+            if n_with == B_with:
+                _flush_with(with_in, sched_with, with_at, w_day, w_amount, w_lane, k_with,
+                            n_with, horizon, irregular, outcome, end_day, d_loss, a_loss)
+                n_with = k_with = 0
+        if solve:
+            n_f = 0
+    # what is left in the engagements' buffers
+    if n_alone > 0:
+        _flush_alone(alone_in, no_sched, alone_at, reached, n_alone, horizon, irregular,
+                     outcome_alone, end_alone, d_loss_alone, a_loss_alone, outcome, end_day,
+                     d_loss, a_loss)
+    if n_with > 0:
+        _flush_with(with_in, sched_with, with_at, w_day, w_amount, w_lane, k_with, n_with,
+                    horizon, irregular, outcome, end_day, d_loss, a_loss)
+
+
+@njit(cache=True)
+def _flush_alone(alone_in: np.ndarray, no_sched: np.ndarray, alone_at: np.ndarray,
+                 reached: np.ndarray, n: int, horizon: int, irregular: bool,
+                 outcome_alone: np.ndarray, end_alone: np.ndarray, d_loss_alone: np.ndarray,
+                 a_loss_alone: np.ndarray, outcome: np.ndarray, end_day: np.ndarray,
+                 d_loss: np.ndarray, a_loss: np.ndarray) -> None:
+    """The buffer of engagements without the alliance stepped (_engage_buffer), and copied to
+    the engagement with it for the trials no one reached (it is the same engagement)."""
+    _engage_buffer(alone_in, no_sched, alone_at, n, horizon, irregular, outcome_alone,
+                   end_alone, d_loss_alone, a_loss_alone)
+    for i in range(n):
+        if not reached[i]:
+            _copy_engagement(alone_at[i], outcome_alone, end_alone, d_loss_alone,
+                             a_loss_alone, outcome, end_day, d_loss, a_loss)
+
+
+@njit(cache=True)
+def _flush_with(with_in: np.ndarray, sched_with: np.ndarray, with_at: np.ndarray,
+                w_day: np.ndarray, w_amount: np.ndarray, w_lane: np.ndarray, k_with: int,
+                n: int, horizon: int, irregular: bool, outcome: np.ndarray,
+                end_day: np.ndarray, d_loss: np.ndarray, a_loss: np.ndarray) -> None:
+    """The buffer of engagements with the alliance stepped (_engage_buffer), their arrivals
+    laid out by day before and cleared after (engagement.lay_schedule)."""
+    engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, False)
+    _engage_buffer(with_in, sched_with, with_at, n, horizon, irregular, outcome, end_day,
+                   d_loss, a_loss)
+    engagement.lay_schedule(sched_with, w_day, w_amount, w_lane, k_with, True)
 
 
 @njit(cache=True)

@@ -44,7 +44,7 @@ def stake(exposure: np.ndarray, affinity_victim: np.ndarray, affinity_aggressor:
     return np.asarray(np.maximum(raw, 0.0))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.ndarray,
                       iterations: int, out: np.ndarray, on: np.ndarray) -> None:
     """The equilibrium of one trial, compiled (V, cap, out: (M,)): root finding on the total C
@@ -110,7 +110,7 @@ def trial_equilibrium(V: np.ndarray, S: float, pi: float, s0: float, cap: np.nda
         residual -= add
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _newton_start(V: np.ndarray, S: float, ps: float, s0: float, cap: np.ndarray,
                   on: np.ndarray, n_on: int, hi: float) -> float:
     """Newton's starting point: the equilibrium if only the member d with the highest
@@ -140,6 +140,122 @@ def _newton_start(V: np.ndarray, S: float, ps: float, s0: float, cap: np.ndarray
     return min(max(C, 0.0), hi)
 
 
+# the trials whose equilibria are solved side by side (equilibrium_lanes): the pass buffers
+# this many trials with participants before solving them (issue 23)
+EQUILIBRIUM_LANES = 256
+
+
+@njit(cache=True, error_model="numpy")
+def equilibrium_lanes(V: np.ndarray, S: np.ndarray, ps: np.ndarray, s0: np.ndarray,
+                      cap: np.ndarray, n: int, iterations: int, out: np.ndarray) -> None:
+    """trial_equilibrium for n trials side by side, bit for bit: V, cap, out (M, lanes),
+    member-major, one column per trial (the first n used); S, ps = pi s0, s0 (lanes,).
+
+    Every lane takes trial_equilibrium's steps in the same order (the start of _newton_start,
+    the safeguarded Newton steps, the shares at the bracket's end, the residual handed to the
+    members on their steps), but the Newton steps of all lanes are taken together, a lane
+    that has converged held where it is, so that each step's loops run over the lanes and
+    compile to vector code: one trial at a time, the steps' divisions waited on each other
+    (~120 ns an equilibrium on the flagship; ~30 here, issue 23). A member with cap 0 is
+    summed as the exact 0 it adds (trial_equilibrium skips it: the same numbers)."""
+    M = V.shape[0]
+    # the lanes' state, one array each (rows of one array would keep LLVM from proving that
+    # they do not overlap, and the loops from being vector code: 2x slower)
+    hi, lo, x, live, g, dg = (np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+                              np.empty(n), np.empty(n))
+    C0, K, vd, capd, dd, none = (np.empty(n), np.empty(n), np.empty(n), np.empty(n),
+                                 np.empty(n), np.empty(n))
+    a_ = np.empty((M, n))
+    for l in range(n):
+        hi[l] = 0.0
+        lo[l] = 0.0
+        K[l] = 0.0
+        vd[l] = -np.inf
+        capd[l] = 0.0
+        dd[l] = -1.0
+    for i in range(M):
+        for l in range(n):
+            hi[l] += cap[i, l]
+            a_[i, l] = V[i, l] * S[l]
+            # _newton_start's dominant member d: the highest valuation among those with a cap,
+            # the first of equals
+            take = cap[i, l] != 0.0 and (dd[l] < 0.0 or V[i, l] > vd[l])
+            vd[l] = V[i, l] if take else vd[l]
+            capd[l] = cap[i, l] if take else capd[l]
+            dd[l] = i if take else dd[l]
+    for l in range(n):
+        none[l] = 1.0 if hi[l] <= 0.0 else 0.0
+        C0[l] = min(max(S[l] * (vd[l] - 1.0), 0.0), hi[l])
+    for i in range(M):
+        for l in range(n):
+            c = _share_select(S[l] + C0[l], a_[i, l], ps[l], s0[l], cap[i, l])[0]
+            K[l] += c if (i != dd[l] and cap[i, l] != 0.0) else 0.0
+    n_live = 0
+    for l in range(n):
+        a = vd[l] * S[l]
+        B = ps[l] - s0[l] + K[l] + S[l]
+        root = 0.5 * ((a + B) + np.sqrt((a - B) * (a - B) + 4.0 * ps[l] * a))
+        C = root - S[l]
+        capped = root <= a or ps[l] * root / (root - a) - s0[l] > capd[l]
+        C = K[l] + capd[l] if capped else C
+        x[l] = min(max(C, 0.0), hi[l])
+        live[l] = 0.0 if none[l] > 0.0 else 1.0
+        n_live += 1 if none[l] == 0.0 else 0
+    for _ in range(iterations):
+        if n_live == 0:
+            break
+        for l in range(n):
+            g[l] = -x[l]
+            dg[l] = -1.0
+        for i in range(M):
+            for l in range(n):
+                c, dc = _share_select(S[l] + x[l], a_[i, l], ps[l], s0[l], cap[i, l])
+                g[l] += c
+                dg[l] += dc
+        n_live = 0
+        for l in range(n):
+            xl, gl = x[l], g[l]
+            done = abs(gl) <= 1e-11 * (1.0 + xl)
+            nlo = xl if (done or gl > 0.0) else lo[l]
+            nhi = xl if (done or not gl > 0.0) else hi[l]
+            done = done or nhi - nlo <= 1e-12 * (1.0 + nhi)
+            step = xl - gl / dg[l]
+            nx = step if (nlo < step and step < nhi) else 0.5 * (nlo + nhi)
+            on = live[l] > 0.0
+            lo[l] = nlo if on else lo[l]
+            hi[l] = nhi if on else hi[l]
+            x[l] = nx if (on and not done) else xl
+            still = on and not done
+            live[l] = 1.0 if still else 0.0
+            n_live += 1 if still else 0
+    for i in range(M):  # the shares at hi, by the Newton steps' own formula
+        for l in range(n):
+            c = _share_select(S[l] + hi[l], a_[i, l], ps[l], s0[l], cap[i, l])[0]
+            out[i, l] = 0.0 if none[l] > 0.0 else c
+    for l in range(n):
+        g[l] = 0.5 * (lo[l] + hi[l])  # C, then the residual
+        C0[l] = g[l]
+    for i in range(M):
+        for l in range(n):
+            g[l] -= out[i, l]
+    for l in range(n):  # the residual to the members on their steps (trial_equilibrium)
+        residual, C = g[l], C0[l]
+        if none[l] > 0.0:
+            continue
+        while residual > 1e-9 * (1.0 + C):
+            pivot = -1
+            best = -np.inf
+            for i in range(M):
+                if cap[i, l] - out[i, l] > 1e-12 and V[i, l] > best:
+                    best = V[i, l]
+                    pivot = i
+            if pivot < 0:
+                break
+            add = min(residual, cap[pivot, l] - out[pivot, l])
+            out[pivot, l] += add
+            residual -= add
+
+
 @njit(cache=True)
 def trial_reach(distance: np.ndarray, half_strength: float, out: np.ndarray) -> None:
     """g(d_i) for every member (M,): the share of its pledge that reaches the victim,
@@ -150,14 +266,12 @@ def trial_reach(distance: np.ndarray, half_strength: float, out: np.ndarray) -> 
 
 
 @njit(cache=True)
-def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
-                        reach: np.ndarray,
-                        troops: np.ndarray, stake_: np.ndarray, valuation: float,
-                        reference_army: float, S: float, pi: float, s0: float,
-                        V: np.ndarray, cap: np.ndarray, out: np.ndarray, on: np.ndarray
-                        ) -> None:
-    """The force stage of one trial, compiled. Returns nothing; writes the equilibrium
-    contributions to out (M,) (nothing at all in a trial without participants).
+def trial_inputs(participant: np.ndarray, standing: np.ndarray, based: np.ndarray,
+                 reach: np.ndarray, troops: np.ndarray, stake_: np.ndarray, valuation: float,
+                 reference_army: float, V: np.ndarray, cap: np.ndarray, lane: int) -> bool:
+    """The force stage's game of one trial, compiled, written in column `lane` of V and cap
+    (M, lanes) for equilibrium_lanes; returns whether the trial has a participant (when not,
+    nothing is written: no one contributes).
 
     V_i = valuation * stake_i * N_i / N_ref is a member's value of the shared benefit:
     valuation (parameters.forces.valuation, default 1.5, judgement), stake_i (stake), N_i its
@@ -167,19 +281,16 @@ def trial_contributions(participant: np.ndarray, standing: np.ndarray, based: np
     standing_i g(d_i) + based_i (its standing-force pledge projected over its distance d_i to
     the victim, km, and its troops based in the victim) for a participant, 0 for the others;
     reach_i = g(d_i) = 1 / (1 + d_i / d_half) (trial_reach), d_half =
-    parameters.geography.half_strength_km. V, cap: (M,) scratch; on (M,) int scratch."""
+    parameters.geography.half_strength_km."""
     M = participant.shape[0]
     anyone = False
     for i in range(M):
         anyone = anyone or participant[i]
     if anyone:  # (most trials have no participant: nothing to compute)
         for i in range(M):
-            V[i] = valuation * stake_[i] * troops[i] / reference_army
-            cap[i] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
-        trial_equilibrium(V, S, pi, s0, cap, EQUILIBRIUM_ITERATIONS, out, on)
-    else:
-        for i in range(M):
-            out[i] = 0.0
+            V[i, lane] = valuation * stake_[i] * troops[i] / reference_army
+            cap[i, lane] = standing[i] * reach[i] + based[i] if participant[i] else 0.0
+    return anyone
 
 
 @njit(cache=True)
@@ -191,7 +302,7 @@ def _equilibrium_kernel(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.nda
         trial_equilibrium(V[t], S[t], pi[t], s0[t], cap[t], iterations, out[t], on)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _share_and_slope(w: float, a: float, ps: float, s0: float, cap: float
                      ) -> tuple[float, float]:
     """c_i(C) and its derivative in C, written with w = S + C and a = V_i S: the public term
@@ -207,6 +318,19 @@ def _share_and_slope(w: float, a: float, ps: float, s0: float, cap: float
     if c >= cap:
         return cap, 0.0
     return c, -ps * a * r * r
+@njit(cache=True, error_model="numpy", inline="always")
+def _share_select(w: float, a: float, ps: float, s0: float, cap: float) -> tuple[float, float]:
+    """_share_and_slope's numbers, written with selects instead of branches (so that a loop
+    over lanes can be vector code: equilibrium_lanes); where w <= a the reciprocal is
+    computed and dropped."""
+    r = 1.0 / (w - a)
+    c = ps * w * r - s0
+    slope = -ps * a * r * r
+    c, slope = (0.0, 0.0) if c <= 0.0 else (c, slope)
+    c, slope = (cap, 0.0) if c >= cap else (c, slope)
+    return (c, slope) if w > a else (cap, 0.0)
+
+
 def equilibrium(V: np.ndarray, S: np.ndarray, pi: np.ndarray, s0: np.ndarray, cap: np.ndarray,
                 iterations: int = EQUILIBRIUM_ITERATIONS) -> np.ndarray:
     """Nash equilibrium contributions (T, M): the root of sum_i c_i(C) = C.
