@@ -566,8 +566,21 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     # force, the trial
     F = min(T, forces.EQUILIBRIUM_LANES) if through >= 4 else 1
     f_V, f_cap, f_out = np.empty((M, F)), np.empty((M, F)), np.empty((M, F))
-    f_S, f_ps, f_s0, f_D0 = np.empty(F), np.empty(F), np.empty(F), np.empty(F)
+    f_S, f_ps, f_s0 = np.empty(F), np.empty(F), np.empty(F)
     f_at = np.empty(F, dtype=np.int64)
+    # and what their later stages read: the engagement's inputs (as alone_in's rows), the
+    # deployment's delays and transport, the members' rows and travel times when they vary
+    eng_row, dep_row = np.empty(8), np.empty(3)
+    f_eng, f_dep = np.empty((F, 8)), np.empty((F, 3))
+    rows_vary = members_per_trial or members_per_group
+    reread = False
+    travel_varies = False
+    for r in range(drawn_at.shape[0]):
+        travel_varies = travel_varies or drawn_at[r] == pace_at
+    for r in range(grouped_at.shape[0]):
+        travel_varies = travel_varies or grouped_at[r] == pace_at
+    f_ready, f_based, f_quality, f_travel = (np.empty((F, M)), np.empty((F, M)),
+                                             np.empty((F, M)), np.empty((F, M)))
     n_f = 0
     n_alone = n_with = 0
     first_col = K
@@ -595,7 +608,8 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
         if x[pace_at] != last_pace:
             last_pace = x[pace_at]
             deployment.trial_travel(distance, last_pace, travel)
-        if t == 0 or members_per_trial or (members_per_group and t % GROUP == 0):
+        if t == 0 or members_per_trial or (members_per_group and t % GROUP == 0) or reread:
+            reread = False
             for i in range(M):
                 troops[i] = x[mem[_TROOPS, i]]
                 quality[i] = x[mem[_QUALITY, i]]
@@ -647,54 +661,75 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
             # 3. fallback
             fell[t] = fallback.trial_participants(pref_row, L, c, tied, victim,
                                                   aggressor_member, uni_row, part)
-        # 4. forces: a trial with participants is buffered, its equilibrium solved with the
-        # buffer's (forces.equilibrium_lanes) and its later stages run then; the buffer is
-        # solved when full, at the last trial, and before a new group's values replace the
-        # group's (the buffered trials' later stages read them)
+        # 4. forces: a trial with participants is buffered, with what its later stages read
+        # (its engagement's inputs, the deployment's delays, and the members' rows or travel
+        # times when they vary between trials), its equilibrium solved with the buffer's
+        # (forces.equilibrium_lanes) and its later stages run then; the buffer is solved when
+        # full and at the last trial
         deferred = False
         if through >= 4:
             deferred = forces.trial_inputs(part, standing, based, reach, troops, stake,
                                            x[sc[_VALUATION]], x[sc[_REF_ARMY]], f_V, f_cap,
                                            n_f)
-            if deferred:
-                f_S[n_f], f_D0[n_f] = S, D0
-                f_ps[n_f] = x[sc[_PRIVATE]] * x[sc[_TOKEN]]
-                f_s0[n_f] = x[sc[_TOKEN]]
-                f_at[n_f] = t
-                n_f += 1
-            else:
+            if not deferred:
                 for i in range(M):
                     sent_row[i] = 0.0
                     sent[t, i] = 0.0
-        solve = n_f > 0 and (n_f == F or t == T - 1
-                             or (grouped_at.shape[0] > 0 and (t + 1) % GROUP == 0))
+        if through >= 5:
+            eng_row[0], eng_row[1], eng_row[2] = S, D0, x[sc[_AGG_QUALITY]]
+            eng_row[3], eng_row[4] = quality[victim], x[sc[_ATTRITION]]
+            eng_row[5], eng_row[6] = x[sc[_AGG_BREAK]], x[sc[_DEF_BREAK]]
+            eng_row[7] = x[sc[_IRREGULAR_EFF]]
+            dep_row[0], dep_row[1] = x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]]
+            dep_row[2] = x[sc[_TRANSPORT]]
+        if deferred:
+            f_S[n_f] = S
+            f_ps[n_f] = x[sc[_PRIVATE]] * x[sc[_TOKEN]]
+            f_s0[n_f] = x[sc[_TOKEN]]
+            f_at[n_f] = t
+            for r in range(8):
+                f_eng[n_f, r] = eng_row[r]
+            for r in range(3):
+                f_dep[n_f, r] = dep_row[r]
+            if rows_vary:
+                for i in range(M):
+                    f_ready[n_f, i], f_based[n_f, i] = ready[i], based[i]
+                    f_quality[n_f, i] = quality[i]
+            if travel_varies:
+                for i in range(M):
+                    f_travel[n_f, i] = travel[i]
+            n_f += 1
+        solve = n_f > 0 and (n_f == F or t == T - 1)
         if solve:
             forces.equilibrium_lanes(f_V, f_S, f_ps, f_s0, f_cap, n_f,
                                      forces.EQUILIBRIUM_ITERATIONS, f_out)
         # the trials whose later stages run now: this one (q = -1) unless it was buffered,
-        # then the buffer's when it was solved, each with its own values back in x
+        # then the buffer's when it was solved, each with the values it was buffered with
+        # copied back into the scratch rows (not views: one view per trial cost ~100 ns in
+        # reference counts)
         for q in range(0 if deferred else -1, n_f if solve else 0):
-            u, S_u, D0_u = t, S, D0
+            u = t
             if q >= 0:
-                u, S_u, D0_u = f_at[q], f_S[q], f_D0[q]
+                u = f_at[q]
+                for r in range(8):
+                    eng_row[r] = f_eng[q, r]
+                for r in range(3):
+                    dep_row[r] = f_dep[q, r]
                 for i in range(M):
                     sent_row[i] = f_out[i, q]
                     sent[u, i] = sent_row[i]
-                for r in range(drawn_at.shape[0]):
-                    x[drawn_at[r]] = drawn[r, u]
-                if members_per_trial:
+                if rows_vary:
                     for i in range(M):
-                        ready[i] = x[mem[_READINESS, i]]
-                        quality[i] = x[mem[_QUALITY, i]]
-                        based[i] = x[mem[_BASED, i]]
-                if x[pace_at] != last_pace:
-                    last_pace = x[pace_at]
-                    deployment.trial_travel(distance, last_pace, travel)
+                        ready[i], based[i] = f_ready[q, i], f_based[q, i]
+                        quality[i] = f_quality[q, i]
+                if travel_varies:
+                    for i in range(M):
+                        travel[i] = f_travel[q, i]
             if through >= 5:
                 # 5. deployment
-                first[u] = deployment.trial_deployment(
-                    rung[u], x[sc[_DECISION_DELAY]], x[sc[_UNILATERAL_DELAY]], ready,
-                    x[sc[_TRANSPORT]], travel, sent_row, based, arrival, day0, later)
+                first[u] = deployment.trial_deployment(rung[u], dep_row[0], dep_row[1], ready,
+                                                       dep_row[2], travel, sent_row, based,
+                                                       arrival, day0, later)
             if through >= 6:
                 # 6. engagement, with and without the alliance (the same when no one
                 # arrives), buffered (no one sent: nothing arrives, and nothing is appended)
@@ -706,16 +741,12 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                     for j in range(k_with, k):
                         w_lane[j] = n_with
                     k_with = k
-                alone_in[0, n_alone], alone_in[1, n_alone] = S_u, D0_u
-                alone_in[2, n_alone] = x[sc[_AGG_QUALITY]]
-                alone_in[3, n_alone] = quality[victim]
-                alone_in[4, n_alone], alone_in[5, n_alone] = x[sc[_ATTRITION]], x[sc[_AGG_BREAK]]
-                alone_in[6, n_alone] = x[sc[_DEF_BREAK]]
-                alone_in[7, n_alone] = x[sc[_IRREGULAR_EFF]]
+                for r in range(8):
+                    alone_in[r, n_alone] = eng_row[r]
                 alone_at[n_alone], reached[n_alone] = u, arrives
                 if arrives:
                     for r in range(8):
-                        with_in[r, n_with] = alone_in[r, n_alone]
+                        with_in[r, n_with] = eng_row[r]
                     with_at[n_with] = u
                     n_with += 1
                 n_alone += 1
@@ -730,6 +761,9 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 n_with = k_with = 0
         if solve:
             n_f = 0
+            # the scratch rows hold the last buffered trial's: the next trial reads its own
+            reread = rows_vary
+            last_pace = np.nan if travel_varies else last_pace
     # what is left in the engagements' buffers
     if n_alone > 0:
         _flush_alone(alone_in, no_sched, alone_at, reached, n_alone, horizon, irregular,
