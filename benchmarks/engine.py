@@ -36,6 +36,7 @@ from alliancesim.backends.process import ProcessBackend  # noqa: E402
 from alliancesim.engine import BLOCK, STAGES, draw_trials, run_pipeline  # noqa: E402
 from alliancesim.reference import run_reference  # noqa: E402
 from alliancesim.scenario.compile import compile_crisis  # noqa: E402
+from alliancesim.scenario.params import with_uncertainty  # noqa: E402
 from alliancesim.scenario.schema import Scenario  # noqa: E402
 
 # the engine's own speed: one run per crisis (run --mixed-only), not the runs by request
@@ -226,7 +227,6 @@ def before_after(rounds: int) -> None:
     uncertainty (the default), interleaved rounds: the CPU time of the whole pass (median) and
     each stage's share (the pass stopped after each stage in turn; median over rounds)."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-    from alliancesim.scenario.params import with_uncertainty
     from frozen_pass import run_before
 
     sc = with_uncertainty(flagship(), "posterior")
@@ -264,7 +264,6 @@ def councils(trials: int, rounds: int) -> None:
     expected-utility model (parameters.council.model: expected_utility) with 0, 4 and 8
     bargaining rounds, on the same drawn inputs of the flagship under parameter uncertainty:
     the CPU time of the whole pass per trial (median over rounds) and trials per second."""
-    from alliancesim.scenario.params import with_uncertainty
 
     base = flagship()
     runs = {"ordered probit": base}
@@ -366,8 +365,12 @@ def peers(sc: Scenario, rounds: int, n_engine: int, n_mesa: int, n_ref: int
     except ImportError:
         run_mesa = None  # type: ignore[assignment]
         print("   Mesa is not installed: `make bench` installs it (uv sync --group bench)")
-    model = compile_crisis(sc, 0)
-    ref_inputs = draw_trials(model, seed=6, start_block=0, stop_block=1, trials=n_ref)
+    # the crisis as simulate() runs it (its parameters drawn from the posterior, the default):
+    # the draws alone are then the same random numbers, the parameter draws included (until
+    # issue 23's fourth part the floor was drawn without them: ~113 against ~130 ns a trial)
+    model = compile_crisis(with_uncertainty(sc), 0)
+    ref_inputs = draw_trials(compile_crisis(sc, 0), seed=6, start_block=0, stop_block=1,
+                             trials=n_ref)
     runs: dict[str, list[float]] = {"engine": [], "draws alone": [], "reference": [],
                                     "mesa": []}
     mesa_out: list[dict[str, object]] = []
