@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from alliancesim._jit import njit
+from alliancesim._seeding import generator as seeded_generator
+from alliancesim._seeding import seed_words
 from alliancesim.model import crisis, deployment, engagement, fallback, forces, request
 from alliancesim.model.council import council_model, eum_council
 from alliancesim.model.council.eum import EUMSettings
@@ -175,12 +177,45 @@ def stream(seed: int, crisis_id: str, block: int, name: str) -> np.random.Genera
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK) -> TrialInputs:
-    """Every random input of one block (n trials), each from its own stream.
+def stream_names(model: CompiledCrisis) -> list[str]:
+    """The streams draw_block asks for, in its order: each uncertain quantity's, the parameter
+    draws' (under parameter uncertainty), the request's noise, each member's council noise,
+    the common shock, the leader's draw."""
+    return ([q.name for q in model.quantities if is_uncertain(q.value)]
+            + (["parameters"] if model.posterior is not None else [])
+            + ["request.noise"] + [f"council.noise.{m}" for m in model.members]
+            + ["council.shock", "council.leader"])
+
+
+def chunk_streams(model: CompiledCrisis, seed: int, start_block: int, stop_block: int
+                  ) -> Callable[[int, str], np.random.Generator]:
+    """stream(seed, model.crisis_id, block, name) for every block of [start_block, stop_block)
+    and every name of stream_names, the same generators seeded together (_seeding: ~1.5
+    against ~8 µs a stream; a block of the flagship asks for 12)."""
+    names = stream_names(model)
+    at = {name: j for j, name in enumerate(names)}
+    crisis_key = zlib.crc32(model.crisis_id.encode())
+    name_keys = [zlib.crc32(name.encode()) for name in names]
+    words = seed_words(seed, [(crisis_key, b, k) for b in range(start_block, stop_block)
+                              for k in name_keys])
+
+    def rng(block: int, name: str) -> np.random.Generator:
+        return seeded_generator(words[(block - start_block) * len(names) + at[name]])
+
+    return rng
+
+
+def draw_block(model: CompiledCrisis, seed: int, block: int, n: int = BLOCK,
+               streams: Callable[[int, str], np.random.Generator] | None = None
+               ) -> TrialInputs:
+    """Every random input of one block (n trials), each from its own stream (streams(block,
+    name) when given: chunk_streams, the same generators; else made one by one, stream).
 
     Fixed quantities draw nothing and are not materialised here (see draw_trials).
     """
     def rng(name: str) -> np.random.Generator:
+        if streams is not None:
+            return streams(block, name)
         return stream(seed, model.crisis_id, block, name)
 
     values = {q.name: draw(q.value, rng(q.name), n, q.low, q.high) for q in model.quantities
@@ -364,8 +399,9 @@ def draw_trials(model: CompiledCrisis, seed: int, start_block: int, stop_block: 
     from the values as its fixed scalar, and the per-group values once per group.
     """
     parts = []
+    streams = chunk_streams(model, seed, start_block, stop_block)
     for b in range(start_block, stop_block):
-        part = draw_block(model, seed, b)
+        part = draw_block(model, seed, b, streams=streams)
         remaining = trials - b * BLOCK
         if remaining < BLOCK:
             part = part.slice(0, max(remaining, 0))
