@@ -28,8 +28,13 @@ from alliancesim.engine import (
     parameter_groups,
     run_pipeline,
 )
-from alliancesim.model.council.probit import trial_preferences
-from alliancesim.model.council.rules import trial_decide
+from alliancesim.model.council.probit import (
+    given_lanes,
+    trial_constants,
+    trial_given,
+    trial_preferences,
+)
+from alliancesim.model.council.rules import decide_lanes, trial_decide
 from alliancesim.model.engagement import (
     LANES,
     engage_lanes,
@@ -290,6 +295,52 @@ def test_council_preferences_equal_the_preferences_before() -> None:
                            p0, u0, np.empty(4))
         np.testing.assert_array_equal(p1, p0)
         np.testing.assert_array_equal(u1, u0)
+
+
+def test_council_lanes_equal_the_trial_by_trial_council() -> None:
+    """probit.given_lanes and rules.decide_lanes (a group's trials side by side) equal
+    trial_given and trial_decide trial by trial, bit for bit: random members, coefficients,
+    cut-points, both noises, the trial's own features in any columns (or none), rules (needs
+    per rung), caps, leaders (or none), victims and leader's draws and weights per trial; the
+    lanes read the chunk's noise from an offset t0."""
+    rng = np.random.default_rng(31)
+    for _ in range(300):
+        M, K, n, t0 = (int(rng.integers(1, 12)), int(rng.integers(1, 9)),
+                       int(rng.integers(1, 130)), int(rng.integers(0, 50)))
+        rows = rng.normal(size=(M, K))
+        is_row = rng.random(K) < 0.7
+        beta, tau = rng.normal(size=K), rng.normal(size=4) * 2.0
+        rho, common = float(rng.uniform(0, 0.95)), bool(rng.random() < 0.5)
+        srt, head, terms = np.empty(4), np.empty(M), np.empty((M, K))
+        a, b, bar, first = trial_constants(rows, is_row, beta, float(rng.normal()), tau, rho,
+                                           common, float(rng.exponential()), srt, head, terms)
+        cols = rng.normal(size=(K, n))
+        e, z = rng.normal(size=(t0 + n, M)), rng.normal(size=t0 + n)
+        pref, uni = np.empty((M, n), np.int8), np.empty((M, n), np.bool_)
+        given_lanes(head, terms, is_row, first, beta, cols, a, b, bar, srt, common, e, z, t0,
+                    n, pref, uni, np.empty(n))
+        c = rng.choice([2, 3, 4], n).astype(np.int64)
+        code = int(rng.integers(0, 2))
+        need = np.concatenate([[0], np.sort(rng.integers(0, M + 2, 4))]).astype(np.int64)
+        leader, victim = int(rng.integers(-1, M)), int(rng.integers(0, M))
+        draw, weight = rng.random(t0 + n), rng.random(n)
+        rung, holds, sole = (np.empty(n, np.int64), np.empty((M, n), np.bool_),
+                             np.empty((M, n), np.bool_))
+        decide_lanes(pref, c, code, need, leader, victim, draw, t0, weight, n, rung, holds,
+                     sole, np.zeros((5, n), np.int64), np.empty(n, np.int64))
+        p1, u1 = np.empty(M, np.int8), np.empty(M, np.bool_)
+        h1, s1 = np.empty(M, np.bool_), np.empty(M, np.bool_)
+        for j in range(n):
+            trial_given(head, terms, is_row, first, beta, np.ascontiguousarray(cols[:, j]), a,
+                        b, bar, srt, common, np.ascontiguousarray(e[t0 + j]), z[t0 + j], p1,
+                        u1)
+            np.testing.assert_array_equal(pref[:, j], p1)
+            np.testing.assert_array_equal(uni[:, j], u1)
+            L = trial_decide(p1, int(c[j]), code, need, leader, victim, draw[t0 + j],
+                             weight[j], h1, s1, np.zeros(5, np.int64))
+            assert rung[j] == L
+            np.testing.assert_array_equal(holds[:, j], h1)
+            np.testing.assert_array_equal(sole[:, j], s1)
 
 
 def test_equilibrium_equals_the_equilibrium_before() -> None:

@@ -37,8 +37,8 @@ from alliancesim.model import crisis, deployment, engagement, fallback, forces, 
 from alliancesim.model.council import council_model, eum_council
 from alliancesim.model.council.eum import EUMSettings
 from alliancesim.model.council.features import COUNCIL_FEATURES, council_rows, trial_cost
-from alliancesim.model.council.probit import trial_constants, trial_given
-from alliancesim.model.council.rules import rule_of, trial_decide
+from alliancesim.model.council.probit import given_lanes, trial_constants, trial_given
+from alliancesim.model.council.rules import decide_lanes, rule_of, trial_decide
 from alliancesim.scenario.compile import CompiledCrisis
 from alliancesim.scenario.distributions import draw, is_uncertain, point
 
@@ -621,6 +621,20 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     n_alone = n_with = 0
     first_col = K
     level, c, L = 0, 0, 0
+    # the ordered probit's council for a group of trials at once (probit.given_lanes,
+    # rules.decide_lanes), when its parameters are not given per trial: at a group's first
+    # trial, its trials' requests and costs are computed first (seg_*), then its preferences
+    # and the rule's outcomes side by side; each trial then reads its own
+    lanes_council = council_code == 0 and not council_per_trial and through >= 2
+    SEG = min(T, GROUP) if lanes_council else 1
+    t0 = 0
+    seg_S, seg_D0, seg_weight = np.empty(SEG), np.empty(SEG), np.empty(SEG)
+    seg_level, seg_c = np.empty(SEG, dtype=np.int64), np.empty(SEG, dtype=np.int64)
+    seg_rung, seg_code = np.empty(SEG, dtype=np.int64), np.empty(SEG, dtype=np.int64)
+    seg_cnt = np.zeros((5, SEG), dtype=np.int64)
+    seg_cols, seg_mu = np.zeros((K, SEG)), np.empty(SEG)
+    seg_pref, seg_uni = np.empty((M, SEG), dtype=np.int8), np.empty((M, SEG), dtype=np.bool_)
+    seg_holds, seg_sole = np.empty((M, SEG), dtype=np.bool_), np.empty((M, SEG), dtype=np.bool_)
     for t in range(T):
         fresh = t == 0 or council_per_trial
         if t % GROUP == 0 and grouped_at.shape[0] > 0:
@@ -652,22 +666,71 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                 ready[i] = x[mem[_READINESS, i]]
                 standing[i] = x[mem[_STANDING, i]]
                 based[i] = x[mem[_BASED, i]]
-        half = last_half
-        if given:
-            S, D0 = crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0, 0.0, half,
-                                                x[sc[_DEF_COMMIT]], troops[victim])
+        if lanes_council and t % SEG == 0:
+            # the group's opening forces, requests and costs, each trial's values in x in
+            # turn (then this trial's back), and its council side by side
+            t0 = t
+            n_seg = min(SEG, T - t)
+            for j in range(n_seg):
+                for r in range(drawn_at.shape[0]):
+                    x[drawn_at[r]] = drawn[r, t + j]
+                if members_per_trial:
+                    for i in range(M):
+                        troops[i] = x[mem[_TROOPS, i]]
+                seg_S[j], seg_D0[j] = _opening(given, x, sc, aggressor_distance,
+                                               troops[victim])
+                seg_level[j] = request.trial_request(
+                    request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]],
+                    x[sc[_REQ_TRUST]], seg_S[j], seg_D0[j], x[sc[_TRUST]], eta[t + j],
+                    x[sc[_REQ_RHO1]], x[sc[_REQ_RHO2]])
+                seg_c[j] = request.REQUEST_CAP[seg_level[j]]
+                if cost_at >= 0:
+                    seg_cols[cost_at, j] = trial_cost(seg_S[j], troops, victim)
+                seg_weight[j] = x[sc[_LEADER_WEIGHT]]
+            for r in range(drawn_at.shape[0]):
+                x[drawn_at[r]] = drawn[r, t]
+            if members_per_trial:
+                for i in range(M):
+                    troops[i] = x[mem[_TROOPS, i]]
+            given_lanes(head, terms, is_row, first_col, beta, seg_cols, a_, b_, bar, srt,
+                        common, e, z, t0, n_seg, seg_pref, seg_uni, seg_mu)
+            for j in range(n_seg):
+                seg_pref[victim, j] = request.VICTIM_PREF[seg_level[j]]
+                if aggressor_member >= 0:  # a party to the clash does not vote
+                    seg_pref[aggressor_member, j] = 0
+            decide_lanes(seg_pref, seg_c, rule_code, need, council_leader, victim, leader_draw,
+                         t0, seg_weight, n_seg, seg_rung, seg_holds, seg_sole, seg_cnt,
+                         seg_code)
+        if lanes_council:
+            S, D0 = seg_S[t - t0], seg_D0[t - t0]
         else:
-            S, D0 = crisis.trial_opening_forces(False, 0.0, x[sc[_AGG_TROOPS]],
-                                                x[sc[_AGG_COMMIT]], aggressor_distance, half,
-                                                x[sc[_DEF_COMMIT]], troops[victim])
+            S, D0 = _opening(given, x, sc, aggressor_distance, troops[victim])
         if through >= 1:
             # 1. request
-            level = request.trial_request(
-                request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]], x[sc[_REQ_TRUST]], S,
-                D0, x[sc[_TRUST]], eta[t], x[sc[_REQ_RHO1]], x[sc[_REQ_RHO2]])
+            if lanes_council:
+                level = seg_level[t - t0]
+            else:
+                level = request.trial_request(
+                    request_fixed, x[sc[_REQ_INTERCEPT]], x[sc[_REQ_THREAT]],
+                    x[sc[_REQ_TRUST]], S, D0, x[sc[_TRUST]], eta[t], x[sc[_REQ_RHO1]],
+                    x[sc[_REQ_RHO2]])
             c = request.REQUEST_CAP[level]
             req[t] = level
-        if through >= 2:
+        if through >= 2 and lanes_council:
+            # 2. council, read from the group's (given_lanes, decide_lanes)
+            j = t - t0
+            L = seg_rung[j]
+            for i in range(M):
+                pref_row[i], uni_row[i] = seg_pref[i, j], seg_uni[i, j]
+                holds_row[i], sole_row[i] = seg_holds[i, j], seg_sole[i, j]
+            if aggressor_member >= 0:
+                holds_row[aggressor_member] = False
+                sole_row[aggressor_member] = False
+            rung[t] = L
+            for i in range(M):
+                pref[t, i], unilateral[t, i] = pref_row[i], uni_row[i]
+                holds[t, i], sole[t, i] = holds_row[i], sole_row[i]
+        elif through >= 2:
             # 2. council
             if cost_at >= 0:
                 cols[cost_at] = trial_cost(S, troops, victim)
@@ -808,6 +871,21 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     if n_with > 0:
         _flush_with(with_in, sched_with, with_at, w_day, w_amount, w_lane, k_with, n_with,
                     horizon, irregular, outcome, end_day, d_loss, a_loss)
+
+
+@njit(cache=True)
+def _opening(given: bool, x: np.ndarray, sc: np.ndarray, aggressor_distance: float,
+             defender_troops: float) -> tuple[float, float]:
+    """The trial's opening forces (crisis.trial_opening_forces) from its values x: the
+    aggressor's strength as given, or its troops, commitment and distance (half_strength_km
+    from x), and the defender's committed troops."""
+    if given:
+        return crisis.trial_opening_forces(True, x[sc[_STRENGTH]], 0.0, 0.0, 0.0,
+                                           x[sc[_HALF_STRENGTH]], x[sc[_DEF_COMMIT]],
+                                           defender_troops)
+    return crisis.trial_opening_forces(False, 0.0, x[sc[_AGG_TROOPS]], x[sc[_AGG_COMMIT]],
+                                       aggressor_distance, x[sc[_HALF_STRENGTH]],
+                                       x[sc[_DEF_COMMIT]], defender_troops)
 
 
 @njit(cache=True)

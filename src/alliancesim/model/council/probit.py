@@ -212,6 +212,38 @@ def trial_given(head: np.ndarray, terms: np.ndarray, is_row: np.ndarray, first: 
 
 
 @njit(cache=True)
+def given_lanes(head: np.ndarray, terms: np.ndarray, is_row: np.ndarray, first: int,
+                beta: np.ndarray, cols: np.ndarray, a: float, b: float, bar: float,
+                srt: np.ndarray, common: bool, e: np.ndarray, z: np.ndarray, t0: int, n: int,
+                preferred: np.ndarray, unilateral: np.ndarray, mu: np.ndarray) -> None:
+    """trial_given for the n trials t0..t0 + n - 1 that share trial_constants, side by side,
+    bit for bit: member by member, each operation over the trials at once (vector code; one
+    trial at a time each member's few operations waited on each other). cols (K, n): the
+    trials' own features by column; e (T, M) and z (T,): the chunk's noise; preferred,
+    unilateral (M, n): written; mu (n,): scratch."""
+    M = head.shape[0]
+    K = beta.shape[0]
+    for i in range(M):
+        for j in range(n):
+            mu[j] = head[i]
+        for k in range(first, K):
+            if is_row[k]:
+                tk = terms[i, k]
+                for j in range(n):
+                    mu[j] += tk
+            else:
+                bk = beta[k]
+                for j in range(n):
+                    mu[j] += bk * cols[k, j]
+        for j in range(n):
+            ei = e[t0 + j, i]
+            eps = a * z[t0 + j] + b * ei if common else ei
+            s = mu[j] + eps
+            preferred[i, j] = ((s > srt[0]) + (s > srt[1])) + ((s > srt[2]) + (s > srt[3]))
+            unilateral[i, j] = s > bar
+
+
+@njit(cache=True)
 def trial_preferences(rows: np.ndarray, is_row: np.ndarray, cols: np.ndarray,
                       beta: np.ndarray, intercept: float, tau: np.ndarray, rho: float,
                       common: bool, e: np.ndarray, z: float, delta: float,

@@ -366,6 +366,44 @@ def trial_decide(preferred: np.ndarray, c: int, rule_code: int, need: np.ndarray
 
 
 @njit(cache=True)
+def decide_lanes(preferred: np.ndarray, c: np.ndarray, rule_code: int, need: np.ndarray,
+                 leader: int, victim: int, draw: np.ndarray, t0: int, weight: np.ndarray,
+                 n: int, rung: np.ndarray, holds_out: np.ndarray, sole_veto: np.ndarray,
+                 cnt: np.ndarray, code: np.ndarray) -> None:
+    """trial_decide for n trials side by side, bit for bit: preferred, holds_out, sole_veto
+    (M, n), member-major; c, weight, rung (n,); draw (T,) from t0; cnt (5, n) and code (n,)
+    int scratch. Each of trial_decide's loops runs over the trials inside (selects: vector
+    code)."""
+    M = preferred.shape[0]
+    for j in range(n):
+        code[j] = 1 if (leader >= 0 and draw[t0 + j] < weight[j]) else rule_code
+    for level in range(1, 5):
+        for j in range(n):
+            cnt[level, j] = 0
+        for i in range(M):
+            for j in range(n):
+                cnt[level, j] += 1 if preferred[i, j] >= level else 0
+    for j in range(n):
+        L = 0
+        for level in range(1, 5):
+            L = level if cnt[level, j] >= need[level] else L
+        L = preferred[leader, j] if code[j] == 1 else L  # (as trial_decide's, index and all)
+        rung[j] = min(L, c[j])
+    for i in range(M):
+        for j in range(n):
+            p = preferred[i, j]
+            L, cj = rung[j], c[j]
+            holds_out[i, j] = i != victim and L < cj and p <= L
+            alt = 0
+            for level in range(1, 5):
+                extra = 1 if p < level <= cj else 0
+                alt = level if cnt[level, j] + extra >= need[level] else alt
+            alt = min(alt, cj)
+            alt = (cj if i == leader else L) if code[j] == 1 else alt
+            sole_veto[i, j] = i != victim and alt > L
+
+
+@njit(cache=True)
 def _decide_kernel(preferred: np.ndarray, cap: np.ndarray, rule_code: int, need: np.ndarray,
                    leader: int, victim: int, draw: np.ndarray, weight: np.ndarray,
                    rung: np.ndarray, holds_out: np.ndarray, sole_veto: np.ndarray) -> None:
