@@ -14,7 +14,8 @@ block, crc32(stream name)))``. The streams are each uncertain quantity (by its n
 Fixed quantities draw nothing. run_chunk is the unit of work every backend maps: it draws a
 chunk, runs the pipeline, and reduces the chunk with the caller's reducer (the results layer's
 tally, which keeps its float sums per block), returning the per-trial arrays only when they
-are wanted.
+are wanted. A chunk's streams are seeded together (chunk_streams: numpy's SeedSequence hashing
+for all its keys at once, alliancesim._seeding), the same generators as stream's.
 """
 
 from __future__ import annotations
@@ -520,10 +521,16 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
     computed once, again at each group when there are per-group values, and every trial only
     when a council parameter is itself given per trial. The numbers are those of the pass
     before issue 23 (tests/test_issue23_engine.py holds it to a frozen copy: every count,
-    rung, outcome and day exactly, the floats to 1e-9). The engagements are not stepped trial
-    by trial but buffered and stepped LANES at a time in lockstep (engagement.engage_lanes, bit
-    for bit trial_engage); the members' rows of the (T, M) arrays are worked on in scratch rows
-    and copied out, never taken as views.
+    rung, outcome and day exactly, the floats to 1e-9). Three stages are run for many trials side
+    by side instead of trial by trial, each bit for bit its per-trial function: the ordered
+    probit's council for a group of GROUP trials at its first trial (probit.given_lanes,
+    rules.decide_lanes, after the group's opening forces, requests and costs), unless the
+    council is the expected-utility model or one of its parameters is given per trial; the
+    force equilibria of the trials with participants, buffered with what their later stages
+    read and solved EQUILIBRIUM_LANES at a time (forces.equilibrium_lanes), their deployment
+    and engagement run then; and the engagements, buffered and stepped LANES at a time in
+    lockstep (engagement.engage_lanes, bit for bit trial_engage). The members' rows of the
+    (T, M) arrays are worked on in scratch rows and copied out, never taken as views.
 
     The council's member model is chosen by council_code (COUNCIL_CODES): 0 the ordered probit
     (probit.trial_given), 1 the expected-utility model (eum_council.trial_council: the same
