@@ -723,39 +723,33 @@ def _pass(fixed: np.ndarray, drawn: np.ndarray, drawn_at: np.ndarray, grouped: n
                     x[sc[_REQ_RHO2]])
             c = request.REQUEST_CAP[level]
             req[t] = level
-        if through >= 2 and lanes_council:
-            # 2. council, read from the group's (given_lanes, decide_lanes)
-            j = t - t0
-            L = seg_rung[j]
-            for i in range(M):
-                pref_row[i], uni_row[i] = seg_pref[i, j], seg_uni[i, j]
-                holds_row[i], sole_row[i] = seg_holds[i, j], seg_sole[i, j]
-            if aggressor_member >= 0:
-                holds_row[aggressor_member] = False
-                sole_row[aggressor_member] = False
-            rung[t] = L
-            for i in range(M):
-                pref[t, i], unilateral[t, i] = pref_row[i], uni_row[i]
-                holds[t, i], sole[t, i] = holds_row[i], sole_row[i]
-        elif through >= 2:
-            # 2. council
-            if cost_at >= 0:
-                cols[cost_at] = trial_cost(S, troops, victim)
-            for i in range(M):
-                e_row[i] = e[t, i]
-            if council_code == 0:
-                trial_given(head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt,
-                            common, e_row, z[t], pref_row, uni_row)
+        if through >= 2:
+            # 2. council: the group's, read (given_lanes, decide_lanes), or this trial's
+            if lanes_council:
+                j = t - t0
+                L = seg_rung[j]
+                for i in range(M):
+                    pref_row[i], uni_row[i] = seg_pref[i, j], seg_uni[i, j]
+                    holds_row[i], sole_row[i] = seg_holds[i, j], seg_sole[i, j]
             else:
-                eum_council.trial_council(
-                    head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt, common,
-                    e_row, z[t], troops, voting, salience, council_codes, council_reals,
-                    position, capability, games, risk, moved, pref_row, uni_row)
-            pref_row[victim] = request.VICTIM_PREF[level]
-            if aggressor_member >= 0:  # a party to the clash does not vote (rules.rule_of)
-                pref_row[aggressor_member] = 0
-            L = trial_decide(pref_row, c, rule_code, need, council_leader, victim,
-                             leader_draw[t], x[sc[_LEADER_WEIGHT]], holds_row, sole_row, cnt)
+                if cost_at >= 0:
+                    cols[cost_at] = trial_cost(S, troops, victim)
+                for i in range(M):
+                    e_row[i] = e[t, i]
+                if council_code == 0:
+                    trial_given(head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt,
+                                common, e_row, z[t], pref_row, uni_row)
+                else:
+                    eum_council.trial_council(
+                        head, terms, is_row, first_col, beta, cols, a_, b_, bar, srt, common,
+                        e_row, z[t], troops, voting, salience, council_codes, council_reals,
+                        position, capability, games, risk, moved, pref_row, uni_row)
+                pref_row[victim] = request.VICTIM_PREF[level]
+                if aggressor_member >= 0:  # a party to the clash does not vote (rule_of)
+                    pref_row[aggressor_member] = 0
+                L = trial_decide(pref_row, c, rule_code, need, council_leader, victim,
+                                 leader_draw[t], x[sc[_LEADER_WEIGHT]], holds_row, sole_row,
+                                 cnt)
             if aggressor_member >= 0:
                 holds_row[aggressor_member] = False
                 sole_row[aggressor_member] = False
