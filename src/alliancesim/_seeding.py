@@ -47,11 +47,14 @@ def _run(seed: int) -> list[int]:
     return run + [0] * (POOL - len(run)) if len(run) < POOL else run
 
 
-def entropy_words(seed: int, key: tuple[int, ...]) -> list[int]:
-    """SeedSequence(seed, spawn_key=key)'s assembled entropy (get_assembled_entropy)."""
+def entropy_words(seed: int, key: tuple[int, ...], run: list[int] | None = None) -> list[int]:
+    """SeedSequence(seed, spawn_key=key)'s assembled entropy (get_assembled_entropy); run:
+    _run(seed), when the caller has it."""
     spawn = (list(key) if all(0 <= k <= 0xFFFFFFFF for k in key)  # one word each
              else [w for k in key for w in int_words(k)])
-    return (_run(seed) if spawn else int_words(seed)) + spawn
+    if not spawn:
+        return int_words(seed)
+    return (_run(seed) if run is None else run) + spawn
 
 
 def _hashmix(value: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,8 +75,7 @@ def seed_words(seed: int, keys: list[tuple[int, ...]]) -> np.ndarray:
     (all of them, when every element of every key fits in one word: the engine's) hashed as
     one array."""
     run = _run(seed)
-    entropies = [run + list(k) if all(0 <= w <= 0xFFFFFFFF for w in k) and k
-                 else entropy_words(seed, k) for k in keys]
+    entropies = [entropy_words(seed, k, run) for k in keys]
     by_length: dict[int, list[int]] = {}
     for i, e in enumerate(entropies):
         by_length.setdefault(len(e), []).append(i)
